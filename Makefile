@@ -1,0 +1,92 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# mdev_nvme top-level Makefile.
+#
+#   make                 module (mdev_nvme/mdev_nvme.ko) and CLI (tools/mdev-nvme)
+#   make KVER=<version>  the same against /lib/modules/<version>/build
+#   make modules-all     the module for every supported installed kernel,
+#                        each in build/<version>/ (what the VM tests load)
+#   make check           everything: builds, unit tests, VM tests on 6.1 and 6.12
+#   make demo            boot the L1/L2 stack, create a vNVMe, run fio in the guest
+#   make deps            install what the build and the tests need (apt)
+#   make lint            checkpatch --strict and sparse on the module
+
+# Newest installed kernel of a series that has a build tree, e.g. $(call newest,6.1.0-*-amd64)
+newest = $(lastword $(sort $(notdir $(patsubst %/build,%,$(wildcard /lib/modules/$(1)/build)))))
+
+KVER_61  := $(call newest,6.1.0-*-amd64)
+KVER_612 := $(call newest,6.12.*+deb12-amd64)
+KVER     ?= $(KVER_61)
+KDIR     ?= /lib/modules/$(KVER)/build
+KVERS    := $(strip $(KVER_61) $(KVER_612))
+
+CHECKPATCH ?= $(firstword $(wildcard /usr/src/linux-source-6.1/scripts/checkpatch.pl) \
+		$(wildcard $(KDIR)/scripts/checkpatch.pl))
+
+MODULE_SRCS := Kbuild $(wildcard mdev_nvme/Kbuild mdev_nvme/*.[ch] \
+		mdev_nvme/core/*.[ch] mdev_nvme/core/Kbuild* include/*.h)
+
+.PHONY: all module tools modules-all clean check unit-tests vm-tests demo bench \
+	deps need-deps lint checkpatch sparse help
+
+all: module tools
+
+help:
+	@sed -n '3,14p' Makefile
+
+module:
+	@test -d "$(KDIR)" || { echo "error: no kernel build tree at $(KDIR) (run: make deps)" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+tools:
+	$(MAKE) -C tools
+
+# One private copy of the sources per kernel, so that builds for different
+# kernels never mix objects.
+modules-all: $(foreach v,$(KVERS),build/$(v)/mdev_nvme/mdev_nvme.ko)
+
+build/%/mdev_nvme/mdev_nvme.ko: $(MODULE_SRCS)
+	@mkdir -p build/$*
+	@tar cf - $(MODULE_SRCS) | tar xf - -C build/$*
+	$(MAKE) -C /lib/modules/$*/build M=$(CURDIR)/build/$* W=1 modules
+
+deps:
+	bash scripts/deps.sh
+
+# Install only when something is missing (cheap check inside deps.sh).
+need-deps:
+	@bash scripts/deps.sh
+
+unit-tests:
+	$(MAKE) -C tests/unit
+	$(MAKE) -C tools
+
+check: need-deps
+	$(MAKE) modules-all tools
+	$(MAKE) -C tests/unit
+	prove -v tests/unit tests/cli tests/vm/l1-6.1.t tests/vm/l1-6.12.t
+
+vm-tests: modules-all tools
+	prove -v tests/vm/l1-6.1.t tests/vm/l1-6.12.t
+
+demo: need-deps modules-all tools
+	bash tests/demo/run-demo.sh
+
+bench: need-deps modules-all tools
+	bash bench/run-bench.sh
+
+lint: checkpatch sparse
+
+checkpatch:
+	$(CHECKPATCH) --strict --no-tree --terse --show-types \
+		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG \
+		-f $(filter %.c %.h,$(MODULE_SRCS))
+
+sparse:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 W=1 modules
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	-$(MAKE) -C tools clean
+	-$(MAKE) -C tests/unit clean
+	rm -rf build

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * mdev_nvme: names and limits shared by the kernel module and userspace
+ * (the mdev-nvme CLI and the tests).  The sysfs layout they describe is
+ * documented in Documentation/sysfs.rst.
+ */
+#ifndef MDEV_NVME_H
+#define MDEV_NVME_H
+
+/* PCI driver name; also the prefix of every mdev type directory. */
+#define MNV_DRIVER_NAME		"mdev_nvme"
+
+/* Attribute group below the bound PCI function: /sys/bus/pci/devices/BDF/ */
+#define MNV_PARENT_GROUP	"mdev_nvme"
+
+/*
+ * mdev types are named by the number of hardware queue pairs an instance
+ * reserves: sysfs name "<n>q", directory "mdev_nvme-<n>q", pretty name
+ * "nvme-<n>q".
+ */
+#define MNV_TYPE_PREFIX		"nvme-"
+#define MNV_NR_TYPES		4
+#define MNV_TYPE_QPAIRS		{ 1, 2, 4, 8 }
+
+/* Upper bound of hardware I/O queue pairs one controller hands out. */
+#define MNV_MAX_HW_QPAIRS	128
+
+/* Entries of each hardware I/O submission / completion queue. */
+#define MNV_HW_QUEUE_DEPTH	256
+
+/* Value of the instance "cpu" attribute meaning: any CPU. */
+#define MNV_CPU_ANY		(-1)
+
+#endif /* MDEV_NVME_H */

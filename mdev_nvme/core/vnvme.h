@@ -1,0 +1,357 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * vNVMe: software model of one NVMe PCIe function ("virtual controller").
+ *
+ * The core emulates the PCI configuration space, the BAR0 register file
+ * (controller registers, doorbells, MSI-X table and PBA) and the whole admin
+ * queue.  It never touches hardware: guest memory, interrupts and the I/O
+ * queues are reached through struct vnvme_env_ops, which the mdev glue
+ * provides.  The same sources build in the kernel and in userspace (unit
+ * tests, fuzzer); see vnvme_types.h.
+ *
+ * LOCKING: the core has no locks and is not reentrant.  The caller must
+ * serialise every call made on one struct vnvme_ctrl (typically one mutex
+ * per instance), including vnvme_irq_raise() and vnvme_stats_add() from the
+ * I/O path.  The env ops are called with that lock held; they must not call
+ * back into the core for the same controller.  Different controllers share
+ * no state.  Calls may sleep only if the env ops sleep: the core itself
+ * never sleeps, allocates or blocks.
+ */
+#ifndef VNVME_H
+#define VNVME_H
+
+#include "vnvme_types.h"
+
+/* Limits */
+#define VNVME_MAX_IOQ		64	/* I/O queue pairs per controller */
+#define VNVME_MAX_VECTORS	(VNVME_MAX_IOQ + 1)
+#define VNVME_MAX_QUEUE_ENTRIES	4096	/* upper bound of CAP.MQES + 1 */
+#define VNVME_DEF_QUEUE_ENTRIES	1024
+
+/* PCI configuration space: only the first 256 bytes hold registers. */
+#define VNVME_CFG_SIZE		4096
+
+/*
+ * BAR0 layout (16 KiB): controller registers at 0, doorbells at 0x1000
+ * (CAP.DSTRD = 0), MSI-X table at 0x2000, MSI-X PBA at 0x3000.
+ */
+#define VNVME_BAR0_SIZE		0x4000
+#define VNVME_BAR0_DB_OFF	0x1000
+#define VNVME_BAR0_MSIX_TABLE	0x2000
+#define VNVME_BAR0_MSIX_PBA	0x3000
+
+/*
+ * Default PCI IDs.  The vendor is Red Hat's (used by QEMU and virtio for
+ * paravirtual devices) with a device ID outside the virtio range; the pair
+ * matches no entry of nvme_id_table in drivers/nvme/host/pci.c, so a Linux
+ * guest binds through the class code and applies no quirks.  It is a
+ * development default: a product should pass IDs it owns in vnvme_params.
+ */
+#define VNVME_DEF_VENDOR_ID	0x1af4
+#define VNVME_DEF_DEVICE_ID	0x10f0
+#define VNVME_DEF_SUBSYS_VENDOR_ID VNVME_DEF_VENDOR_ID
+#define VNVME_DEF_SUBSYS_ID	0x0001
+
+/* Admin-visible limits, reported in Identify Controller */
+#define VNVME_ACL		3	/* Abort Command Limit, 0's based */
+#define VNVME_AERL		3	/* Async Event Request Limit, 0's based */
+#define VNVME_NR_ERR_LOG	64	/* Error log entries (ELPE + 1) */
+#define VNVME_NR_EVENTS		8	/* queued, not yet reported events */
+
+/**
+ * struct vnvme_env_ops - how the core reaches the world outside it
+ *
+ * @env is the opaque pointer given to vnvme_init().  All callbacks run with
+ * the caller's per-controller lock held (see LOCKING above).  @dma_read,
+ * @dma_write and @irq_raise are mandatory; the I/O queue hooks may be NULL,
+ * in which case queue creation succeeds and the core only tracks the queue.
+ *
+ * @dma_read:     copy @len bytes of guest memory at @iova into @buf;
+ *                0 or -errno (the address is then treated as unreachable).
+ * @dma_write:    copy @buf to guest memory at @iova; 0 or -errno.
+ * @irq_raise:    signal MSI-X vector @vector to the guest.  Masking and
+ *                the MSI-X enable state have already been checked.
+ * @io_cq_create: an I/O CQ was created: @qsize entries of 16 bytes,
+ *                physically contiguous at @iova; interrupts on @vector if
+ *                @ien.  Returns an NVMe status (0 = success), which is
+ *                passed to the guest on failure.
+ * @io_sq_create: an I/O SQ was created: @qsize entries of 64 bytes at
+ *                @iova, completing to @cqid.  NVMe status as above.
+ * @io_sq_delete: delete SQ @qid.  The I/O path must finish or abort
+ *                (status Aborted due to SQ Deletion) its commands first.
+ * @io_cq_delete: delete CQ @qid; no SQ uses it any more.
+ * @io_doorbell:  the guest wrote @value to the SQ tail (@is_cq false) or
+ *                CQ head (@is_cq true) doorbell of existing I/O queue
+ *                @qid; @value is below the queue size.
+ * @reset:        controller reset, disable, shutdown or FLR.  The I/O path
+ *                must quiesce, flush a volatile write cache it owns, and
+ *                forget every I/O queue: no io_*_delete calls follow.
+ */
+struct vnvme_env_ops {
+	int (*dma_read)(void *env, u64 iova, void *buf, u32 len);
+	int (*dma_write)(void *env, u64 iova, const void *buf, u32 len);
+	void (*irq_raise)(void *env, u16 vector);
+	u16 (*io_cq_create)(void *env, u16 qid, u64 iova, u16 qsize,
+			    u16 vector, bool ien);
+	u16 (*io_sq_create)(void *env, u16 qid, u64 iova, u16 qsize, u16 cqid);
+	void (*io_sq_delete)(void *env, u16 qid);
+	void (*io_cq_delete)(void *env, u16 qid);
+	void (*io_doorbell)(void *env, u16 qid, bool is_cq, u32 value);
+	void (*reset)(void *env);
+};
+
+/**
+ * struct vnvme_params - fixed properties of one controller
+ * @serial:	Serial Number, 1..20 printable ASCII characters
+ * @model:	Model Number, 1..40 printable ASCII characters
+ * @firmware:	Firmware Revision, 1..8 printable ASCII characters
+ * @nr_ioq:	I/O queue pairs, 1..VNVME_MAX_IOQ; MSI-X vectors = nr_ioq + 1
+ * @nsze:	size of namespace 1 in logical blocks (the host slice)
+ * @lba_shift:	log2 of the logical block size, 9..16
+ * @mdts:	Maximum Data Transfer Size as 2^mdts 4 KiB pages, 0 = no limit
+ * @vwc:	a volatile write cache is present (Feature 06h supported)
+ * @oncs:	optional NVM commands the I/O path implements, VNVME_ONCS_*
+ *		bits Compare, Write Uncorrectable, DSM, Write Zeroes, Verify
+ * @max_queue_entries: largest I/O queue the guest may create, 2..4096;
+ *		0 selects VNVME_DEF_QUEUE_ENTRIES (CAP.MQES = value - 1)
+ * @uuid:	instance UUID, must not be all zeroes; NGUID, EUI-64, UUID
+ *		descriptor and the subsystem NQN are derived from it
+ * @vendor_id, @device_id, @subsys_vendor_id, @subsys_id: PCI IDs, 0 = the
+ *		VNVME_DEF_* default; @vendor_id and @subsys_vendor_id also
+ *		appear in Identify Controller (VID, SSVID)
+ * @revision:	PCI revision ID
+ * @msix_table_external: the VMM emulates the MSI-X table and PBA itself
+ *		(QEMU's vfio-pci does) and never forwards table writes; the
+ *		per-vector mask bits of the core's table are then ignored
+ */
+struct vnvme_params {
+	const char *serial;
+	const char *model;
+	const char *firmware;
+	u16 nr_ioq;
+	u64 nsze;
+	u8 lba_shift;
+	u8 mdts;
+	bool vwc;
+	u16 oncs;
+	u16 max_queue_entries;
+	u8 uuid[16];
+	u16 vendor_id;
+	u16 device_id;
+	u16 subsys_vendor_id;
+	u16 subsys_id;
+	u8 revision;
+	bool msix_table_external;
+};
+
+/* Internal state; callers treat everything below as opaque. */
+
+struct vnvme_sq {
+	u64 iova;
+	u16 size;		/* entries */
+	u16 cqid;
+	bool valid;
+};
+
+struct vnvme_cq {
+	u64 iova;
+	u16 size;		/* entries */
+	u16 vector;
+	u16 nr_sqs;		/* SQs completing here */
+	bool ien;
+	bool valid;
+};
+
+/* The emulated admin queue pair, latched from AQA/ASQ/ACQ at CC.EN */
+struct vnvme_admin_queue {
+	u64 sq_iova;
+	u64 cq_iova;
+	u16 sq_size;
+	u16 cq_size;
+	u16 sq_head;
+	u16 sq_tail;		/* last valid doorbell value */
+	u16 cq_head;		/* last valid doorbell value */
+	u16 cq_tail;
+	u8 phase;
+	bool irq_needed;	/* a CQE was posted since the last irq */
+};
+
+struct vnvme_features {
+	u32 arbitration;
+	u32 power_mgmt;
+	u16 temp_over;		/* Kelvin */
+	u16 temp_under;
+	u32 err_recovery;
+	bool vwc_enabled;
+	bool nr_queues_set;
+	u32 irq_coalesce;
+	u32 write_atomic;
+	u32 async_event_cfg;
+	u64 irq_cd[2];		/* Coalescing Disable bit per vector */
+};
+
+struct vnvme_event {
+	u8 type;
+	u8 info;
+	u8 lid;
+};
+
+struct vnvme_err_entry {
+	u64 count;
+	u16 sqid;
+	u16 cid;
+	u16 status;		/* Status Field << 1 | phase tag */
+	u16 param_loc;
+	u32 nsid;
+};
+
+struct vnvme_ctrl {
+	const struct vnvme_env_ops *ops;
+	void *env;
+
+	/* fixed at vnvme_init() */
+	char sn[20];
+	char mn[40];
+	char fr[8];
+	u8 uuid[16];
+	u64 nsze;
+	u16 nr_ioq;
+	u16 nr_vectors;
+	u16 max_qentries;
+	u16 oncs;
+	u16 vid;
+	u16 did;
+	u16 ssvid;
+	u16 ssid;
+	u8 rev;
+	u8 lba_shift;
+	u8 mdts;
+	bool vwc;
+	bool msix_external;
+
+	/* PCI configuration space: contents, writable and W1C bits */
+	u8 cfg[256];
+	u8 cfg_wmask[256];
+	u8 cfg_w1c[256];
+
+	/* MSI-X table (4 dwords per vector) and Pending Bit Array */
+	u32 msix_table[VNVME_MAX_VECTORS][4];
+	u64 msix_pba[2];
+
+	/* controller registers */
+	u64 cap;
+	u32 cc;
+	u32 csts;
+	u32 intms;
+	u32 aqa;
+	u64 asq;
+	u64 acq;
+	u32 db_last[2 * (VNVME_MAX_IOQ + 1)];	/* for partial writes */
+
+	struct vnvme_admin_queue aq;
+	struct vnvme_sq sq[VNVME_MAX_IOQ + 1];	/* index 0 unused */
+	struct vnvme_cq cq[VNVME_MAX_IOQ + 1];
+	u16 nr_live_queues;
+
+	bool dbbuf_valid;
+	u64 dbbuf_db_iova;
+	u64 dbbuf_ei_iova;
+
+	struct vnvme_features feat;
+
+	/* Asynchronous events */
+	u16 aer_cid[VNVME_AERL + 1];
+	u8 nr_aer;
+	struct vnvme_event events[VNVME_NR_EVENTS];
+	u8 nr_events;
+	u8 aen_masked;		/* BIT(type): reported, log not read yet */
+
+	/* logs and statistics */
+	struct vnvme_err_entry err_log[VNVME_NR_ERR_LOG];
+	u64 err_count;
+	u64 units_read;		/* 512-byte units */
+	u64 units_written;
+	u64 host_reads;
+	u64 host_writes;
+	u64 power_cycles;
+	u8 crit_warning;
+	bool ns_changed;
+
+	/* 4 KiB staging buffer for Identify and log page data */
+	u8 scratch[4096] __aligned(8);
+};
+
+/**
+ * vnvme_init() - set up a controller in its power-on state
+ * @c:      caller-allocated controller (about 12 KiB; kzalloc is fine)
+ * @p:      parameters; strings are copied, @p may be freed afterwards
+ * @ops:    environment callbacks, must outlive @c
+ * @env:    opaque pointer passed to every callback
+ *
+ * Return: 0, or -EINVAL if a parameter is out of range.
+ */
+int vnvme_init(struct vnvme_ctrl *c, const struct vnvme_params *p,
+	       const struct vnvme_env_ops *ops, void *env);
+
+/*
+ * Guest accesses.  @buf holds the bytes as they appear in the region
+ * (little endian).  Accesses of 1, 2, 4 or 8 bytes at any offset inside
+ * the region are accepted; anything else returns -EINVAL and touches
+ * nothing.  Reads of unimplemented locations return zeroes, writes to
+ * them are ignored.
+ */
+int vnvme_cfg_read(struct vnvme_ctrl *c, u32 off, void *buf, u32 len);
+int vnvme_cfg_write(struct vnvme_ctrl *c, u32 off, const void *buf, u32 len);
+int vnvme_bar0_read(struct vnvme_ctrl *c, u64 off, void *buf, u32 len);
+int vnvme_bar0_write(struct vnvme_ctrl *c, u64 off, const void *buf, u32 len);
+
+/*
+ * Consume admin commands up to the admin SQ tail doorbell, post their
+ * completions and raise vector 0.  BAR0 writes never execute commands
+ * themselves: call this after every vnvme_bar0_write() (directly or from a
+ * work item); vnvme_admin_pending() tells whether there is work.
+ */
+void vnvme_process_admin(struct vnvme_ctrl *c);
+bool vnvme_admin_pending(const struct vnvme_ctrl *c);
+
+/* Function Level Reset: controller reset plus config space and MSI-X. */
+void vnvme_flr(struct vnvme_ctrl *c);
+
+/* For the I/O path */
+
+/* CC.EN = 1 and CSTS.RDY = 1, not failed, not shut down */
+bool vnvme_ctrl_ready(const struct vnvme_ctrl *c);
+
+/*
+ * Deliver MSI-X vector @vector subject to MSI-X enable, function mask,
+ * vector mask (pending bit) and bus mastering.  Out-of-range is ignored.
+ */
+void vnvme_irq_raise(struct vnvme_ctrl *c, u16 vector);
+
+/* Account completed I/O commands for the SMART / Health log. */
+void vnvme_stats_add(struct vnvme_ctrl *c, bool is_write, u32 nr_cmds,
+		     u64 bytes);
+
+/*
+ * Doorbell Buffer Config (admin opcode 7Ch): shadow doorbell and EventIdx
+ * page addresses set by the guest, valid until the next controller reset.
+ * Return: false if the guest has not configured them.
+ */
+bool vnvme_dbbuf_get(const struct vnvme_ctrl *c, u64 *db_iova, u64 *ei_iova);
+
+/* Volatile Write Cache Enable (Feature 06h); false if no cache present */
+bool vnvme_vwc_enabled(const struct vnvme_ctrl *c);
+
+/*
+ * Resize namespace 1 (the slice changed) and report a Namespace Attribute
+ * Changed event to the guest.
+ */
+void vnvme_set_nsze(struct vnvme_ctrl *c, u64 nsze);
+
+/*
+ * Fatal error of this instance found by the I/O path (e.g. an I/O queue
+ * in unreachable guest memory): sets CSTS.CFS, stops the admin queue.
+ */
+void vnvme_fatal(struct vnvme_ctrl *c);
+
+#endif /* VNVME_H */

@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * mdev_nvme host side: the physical NVMe controller the module drives as
+ * its PCI driver, its admin queue and its pool of hardware I/O queue pairs.
+ */
+#ifndef MNV_HOST_H
+#define MNV_HOST_H
+
+#include <linux/list.h>
+#include <linux/mdev.h>
+#include <linux/mutex.h>
+#include <linux/nvme.h>
+#include <linux/pci.h>
+#include <linux/types.h>
+
+#include "../include/mdev_nvme.h"
+
+/* Namespaces beyond this count are ignored (and logged). */
+#define MNV_MAX_NAMESPACES	32
+
+/* Entries of the module's own admin queue; one command is in flight. */
+#define MNV_ADMIN_QUEUE_DEPTH	32
+
+struct mnv_namespace {
+	u32 nsid;
+	u64 lba_count;
+	u8 lba_shift;		/* log2 of the LBA data size */
+};
+
+/*
+ * One hardware submission/completion queue pair, created on the
+ * controller without an interrupt: completions are reaped by polling.
+ * Owned by a single user at a time (the admin path or one instance);
+ * the owner serialises access to the ring indices.
+ */
+struct mnv_hwq {
+	u16 qid;
+	u16 depth;
+	struct nvme_command *sqes;
+	dma_addr_t sq_dma;
+	struct nvme_completion *cqes;
+	dma_addr_t cq_dma;
+	u32 __iomem *sq_doorbell;
+	u32 __iomem *cq_doorbell;
+	u16 sq_tail;
+	u16 cq_head;
+	u8 cq_phase;
+};
+
+struct mnv_type {
+	struct mdev_type mtype;
+	unsigned int qpairs;
+};
+
+/*
+ * struct mnv_host - one physical controller bound to mdev_nvme.
+ *
+ * LOCKING (outermost first; an instance's own lock, if held, comes before
+ * all of these):
+ *  - @lock protects @qid_used, @nr_free_qpairs, @instances and the slice
+ *    and open state of every instance on the list, so that slice overlap
+ *    checks see a stable picture.
+ *  - @admin_lock serialises commands on the hardware admin queue (@adminq,
+ *    @admin_cid) and state changes of the controller (@dead).
+ * Everything else is written during probe, before the mdev parent is
+ * registered, and is read-only afterwards.
+ */
+struct mnv_host {
+	struct pci_dev *pdev;
+	void __iomem *bar;
+	resource_size_t bar_len;
+	u64 cap;
+	u32 doorbell_stride;	/* bytes between two doorbells */
+	u16 hwq_depth;		/* entries of each hardware I/O queue */
+
+	/* Identify Controller facts. */
+	char model[41];
+	char serial[21];
+	char firmware[9];
+	u32 max_transfer_bytes;	/* 0: no limit reported (MDTS = 0) */
+	bool volatile_write_cache;
+	u16 oncs;
+	u32 nr_namespaces;
+	struct mnv_namespace namespaces[MNV_MAX_NAMESPACES];
+
+	struct mutex admin_lock;
+	struct mnv_hwq adminq;
+	u16 admin_cid;
+	bool dead;		/* controller failed: no more commands */
+
+	struct mutex lock;
+	unsigned int nr_qpairs;		/* granted by Number of Queues */
+	unsigned int nr_free_qpairs;
+	DECLARE_BITMAP(qid_used, MNV_MAX_HW_QPAIRS + 1);
+	struct list_head instances;
+
+	struct mdev_parent parent;
+	unsigned int nr_types;
+	struct mnv_type types[MNV_NR_TYPES];
+	struct mdev_type *type_ptrs[MNV_NR_TYPES];
+};
+
+static inline struct device *mnv_host_dev(struct mnv_host *host)
+{
+	return &host->pdev->dev;
+}
+
+/* host_admin.c */
+int mnv_hwq_alloc_rings(struct mnv_host *host, u16 qid, u16 depth,
+			struct mnv_hwq *hwq);
+void mnv_hwq_free_rings(struct mnv_host *host, struct mnv_hwq *hwq);
+int mnv_admin_queue_alloc(struct mnv_host *host);
+void mnv_admin_queue_free(struct mnv_host *host);
+void mnv_host_fail_locked(struct mnv_host *host);
+int mnv_admin_exec(struct mnv_host *host, struct nvme_command *cmd,
+		   u32 *result);
+
+/* host_ctrl.c */
+int mnv_ctrl_disable(struct mnv_host *host);
+int mnv_ctrl_enable(struct mnv_host *host);
+int mnv_ctrl_identify(struct mnv_host *host);
+int mnv_ctrl_negotiate_queues(struct mnv_host *host);
+const struct mnv_namespace *mnv_host_namespace(struct mnv_host *host,
+					       u32 nsid);
+
+/* host_qpool.c */
+int mnv_qpool_reserve(struct mnv_host *host, unsigned int nr, u16 *qids);
+void mnv_qpool_release(struct mnv_host *host, unsigned int nr,
+		       const u16 *qids);
+int mnv_hwq_create(struct mnv_host *host, u16 qid, struct mnv_hwq *hwq);
+void mnv_hwq_delete(struct mnv_host *host, struct mnv_hwq *hwq);
+
+/* host_sysfs.c */
+extern const struct attribute_group *mnv_host_groups[];
+
+/* host_pci.c */
+extern struct pci_driver mnv_pci_driver;
+
+#endif /* MNV_HOST_H */

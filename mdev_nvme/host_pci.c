@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * mdev_nvme as the PCI driver of a physical NVMe controller.
+ *
+ * The module binds only to functions an administrator hands it through
+ * driver_override (override_only below), so loading it never takes a disk
+ * away from the nvme driver by surprise.
+ */
+#include <linux/delay.h>
+#include <linux/dma-mapping.h>
+#include <linux/io-64-nonatomic-lo-hi.h>
+#include <linux/jiffies.h>
+#include <linux/pci.h>
+
+#include "host.h"
+#include "instance.h"
+
+/* Time allowed for a shutdown notification when CAP gives no hint. */
+#define MNV_SHUTDOWN_TIMEOUT_MS	5000
+
+static int mnv_map_bar(struct mnv_host *host)
+{
+	struct pci_dev *pdev = host->pdev;
+
+	host->bar_len = pci_resource_len(pdev, 0);
+	/* Registers, plus admin and at least one I/O queue pair of doorbells. */
+	if (!(pci_resource_flags(pdev, 0) & IORESOURCE_MEM) ||
+	    host->bar_len < NVME_REG_DBS + 4 * sizeof(u32)) {
+		dev_err(&pdev->dev, "BAR0 is not a usable NVMe register BAR\n");
+		return -ENODEV;
+	}
+	host->bar = pci_iomap(pdev, 0, 0);
+	if (!host->bar)
+		return -ENOMEM;
+
+	host->cap = lo_hi_readq(host->bar + NVME_REG_CAP);
+	if (host->cap == ~0ULL) {
+		dev_err(&pdev->dev, "controller is not responding (CAP reads all ones)\n");
+		return -ENODEV;
+	}
+	host->doorbell_stride = 4U << NVME_CAP_STRIDE(host->cap);
+	return 0;
+}
+
+/*
+ * Tell the controller it is going away so that it can flush its volatile
+ * write cache, then disable it.  Best effort: a dead controller is only
+ * disabled.
+ */
+static void mnv_ctrl_shutdown(struct mnv_host *host)
+{
+	unsigned long deadline;
+	u32 cc, csts;
+
+	if (host->dead || !pci_device_is_present(host->pdev))
+		return;
+	cc = readl(host->bar + NVME_REG_CC);
+	if (cc & NVME_CC_ENABLE) {
+		writel((cc & ~NVME_CC_SHN_MASK) | NVME_CC_SHN_NORMAL,
+		       host->bar + NVME_REG_CC);
+		deadline = jiffies + msecs_to_jiffies(MNV_SHUTDOWN_TIMEOUT_MS);
+		for (;;) {
+			csts = readl(host->bar + NVME_REG_CSTS);
+			if (csts == ~0U ||
+			    (csts & NVME_CSTS_SHST_MASK) == NVME_CSTS_SHST_CMPLT)
+				break;
+			if (time_after(jiffies, deadline)) {
+				dev_warn(mnv_host_dev(host), "shutdown notification not acknowledged\n");
+				break;
+			}
+			msleep(20);
+		}
+	}
+	mnv_ctrl_disable(host);
+}
+
+static int mnv_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct mnv_host *host;
+	int ret;
+
+	/* driver_override matches any function: check it is NVMe here. */
+	if (pdev->class != PCI_CLASS_STORAGE_EXPRESS) {
+		dev_err(&pdev->dev, "not an NVMe controller (class 0x%06x)\n",
+			pdev->class);
+		return -ENODEV;
+	}
+
+	host = kzalloc(sizeof(*host), GFP_KERNEL);
+	if (!host)
+		return -ENOMEM;
+	host->pdev = pdev;
+	mutex_init(&host->admin_lock);
+	mutex_init(&host->lock);
+	INIT_LIST_HEAD(&host->instances);
+	pci_set_drvdata(pdev, host);
+
+	ret = pci_enable_device_mem(pdev);
+	if (ret)
+		goto err_free;
+	pci_set_master(pdev);
+	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
+	if (ret)
+		goto err_disable;
+	ret = pci_request_mem_regions(pdev, MNV_DRIVER_NAME);
+	if (ret)
+		goto err_disable;
+	ret = mnv_map_bar(host);
+	if (ret)
+		goto err_release;
+
+	ret = mnv_ctrl_disable(host);
+	if (ret)
+		goto err_unmap;
+	ret = mnv_admin_queue_alloc(host);
+	if (ret)
+		goto err_unmap;
+	ret = mnv_ctrl_enable(host);
+	if (ret)
+		goto err_free_adminq;
+	ret = mnv_ctrl_identify(host);
+	if (ret)
+		goto err_ctrl_disable;
+	ret = mnv_ctrl_negotiate_queues(host);
+	if (ret)
+		goto err_ctrl_disable;
+
+	ret = mnv_mdev_parent_register(host);
+	if (ret)
+		goto err_ctrl_disable;
+
+	dev_info(&pdev->dev, "%s (fw %s): %u namespace(s), %u I/O queue pairs of %u entries\n",
+		 host->model, host->firmware, host->nr_namespaces,
+		 host->nr_qpairs, host->hwq_depth);
+	return 0;
+
+err_ctrl_disable:
+	mnv_ctrl_disable(host);
+err_free_adminq:
+	mnv_admin_queue_free(host);
+err_unmap:
+	pci_iounmap(pdev, host->bar);
+err_release:
+	pci_release_mem_regions(pdev);
+err_disable:
+	pci_clear_master(pdev);
+	pci_disable_device(pdev);
+err_free:
+	kfree(host);
+	dev_err(&pdev->dev, "cannot take over the controller (%d)\n", ret);
+	return ret;
+}
+
+static void mnv_pci_remove(struct pci_dev *pdev)
+{
+	struct mnv_host *host = pci_get_drvdata(pdev);
+
+	if (!pci_device_is_present(pdev)) {
+		/* Surprise removal: do not wait for commands that cannot run. */
+		mutex_lock(&host->admin_lock);
+		mnv_host_fail_locked(host);
+		mutex_unlock(&host->admin_lock);
+	}
+	/* Removes every instance; each deletes its hardware queues. */
+	mnv_mdev_parent_unregister(host);
+
+	mnv_ctrl_shutdown(host);
+	mnv_admin_queue_free(host);
+	pci_iounmap(pdev, host->bar);
+	pci_release_mem_regions(pdev);
+	pci_clear_master(pdev);
+	pci_disable_device(pdev);
+	mutex_destroy(&host->lock);
+	mutex_destroy(&host->admin_lock);
+	kfree(host);
+}
+
+static void mnv_pci_shutdown(struct pci_dev *pdev)
+{
+	mnv_ctrl_shutdown(pci_get_drvdata(pdev));
+}
+
+static const struct pci_device_id mnv_pci_ids[] = {
+	{
+		.vendor = PCI_ANY_ID, .device = PCI_ANY_ID,
+		.subvendor = PCI_ANY_ID, .subdevice = PCI_ANY_ID,
+		.class = PCI_CLASS_STORAGE_EXPRESS, .class_mask = 0xffffff,
+		.override_only = 1,
+	},
+	{ }
+};
+
+struct pci_driver mnv_pci_driver = {
+	.name = MNV_DRIVER_NAME,
+	.id_table = mnv_pci_ids,
+	.probe = mnv_pci_probe,
+	.remove = mnv_pci_remove,
+	.shutdown = mnv_pci_shutdown,
+	.driver = {
+		.dev_groups = mnv_host_groups,
+	},
+};

@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Read-only facts about a bound controller, below
+ * /sys/bus/pci/devices/BDF/mdev_nvme/ (Documentation/sysfs.rst).
+ */
+#include <linux/pci.h>
+#include <linux/sysfs.h>
+
+#include "host.h"
+
+static struct mnv_host *dev_to_host(struct device *dev)
+{
+	return pci_get_drvdata(to_pci_dev(dev));
+}
+
+static ssize_t model_show(struct device *dev, struct device_attribute *attr,
+			  char *buf)
+{
+	return sysfs_emit(buf, "%s\n", dev_to_host(dev)->model);
+}
+static DEVICE_ATTR_RO(model);
+
+static ssize_t serial_show(struct device *dev, struct device_attribute *attr,
+			   char *buf)
+{
+	return sysfs_emit(buf, "%s\n", dev_to_host(dev)->serial);
+}
+static DEVICE_ATTR_RO(serial);
+
+static ssize_t firmware_show(struct device *dev,
+			     struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s\n", dev_to_host(dev)->firmware);
+}
+static DEVICE_ATTR_RO(firmware);
+
+static ssize_t namespaces_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	struct mnv_host *host = dev_to_host(dev);
+	const struct mnv_namespace *ns;
+	int len = 0;
+	u32 i;
+
+	for (i = 0; i < host->nr_namespaces; i++) {
+		ns = &host->namespaces[i];
+		len += sysfs_emit_at(buf, len, "%u %llu %u\n", ns->nsid,
+				     ns->lba_count, 1U << ns->lba_shift);
+	}
+	return len;
+}
+static DEVICE_ATTR_RO(namespaces);
+
+static ssize_t queue_pairs_total_show(struct device *dev,
+				      struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", dev_to_host(dev)->nr_qpairs);
+}
+static DEVICE_ATTR_RO(queue_pairs_total);
+
+static ssize_t queue_pairs_free_show(struct device *dev,
+				     struct device_attribute *attr, char *buf)
+{
+	struct mnv_host *host = dev_to_host(dev);
+	unsigned int nr;
+
+	mutex_lock(&host->lock);
+	nr = host->nr_free_qpairs;
+	mutex_unlock(&host->lock);
+	return sysfs_emit(buf, "%u\n", nr);
+}
+static DEVICE_ATTR_RO(queue_pairs_free);
+
+static struct attribute *mnv_host_attrs[] = {
+	&dev_attr_model.attr,
+	&dev_attr_serial.attr,
+	&dev_attr_firmware.attr,
+	&dev_attr_namespaces.attr,
+	&dev_attr_queue_pairs_total.attr,
+	&dev_attr_queue_pairs_free.attr,
+	NULL
+};
+
+static const struct attribute_group mnv_host_group = {
+	.name = MNV_PARENT_GROUP,
+	.attrs = mnv_host_attrs,
+};
+
+const struct attribute_group *mnv_host_groups[] = {
+	&mnv_host_group,
+	NULL
+};

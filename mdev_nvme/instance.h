@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * One vNVMe instance: an mdev device registered as a VFIO device on the
+ * emulated IOMMU, backed by a slice of a host namespace and a set of
+ * reserved hardware queue pairs.
+ */
+#ifndef MNV_INSTANCE_H
+#define MNV_INSTANCE_H
+
+#include <linux/eventfd.h>
+#include <linux/mdev.h>
+#include <linux/mutex.h>
+#include <linux/vfio.h>
+
+#include "host.h"
+
+struct vnvme_ctrl;
+
+/* Largest number of queue pairs a type reserves. */
+#define MNV_INSTANCE_MAX_QPAIRS	8
+/* One MSI-X vector for the admin queue and one per I/O queue pair. */
+#define MNV_INSTANCE_MAX_VECTORS	(MNV_INSTANCE_MAX_QPAIRS + 1)
+
+struct mnv_slice {
+	u32 nsid;
+	u64 lba_start;
+	u64 lba_count;		/* 0: up to the end of the namespace */
+};
+
+/*
+ * struct mnv_instance - a vNVMe.
+ *
+ * LOCKING:
+ *  - @slice, @cpu and @open are protected by host->lock: slice overlap
+ *    checks look at every instance of the controller at once.
+ *  - @lock serialises everything a VMM does through the VFIO device
+ *    (region accesses, ioctls, open and close) and protects the
+ *    emulated controller @ctrl and the interrupt triggers @msix_trigger
+ *    and @req_trigger.
+ *    It nests outside host->lock.
+ *  - @host, @type, @nr_qpairs, @qids and @hwqs are set in init and
+ *    constant until release.
+ */
+struct mnv_instance {
+	struct vfio_device vdev;
+	struct mnv_host *host;
+	const struct mnv_type *type;
+	struct list_head host_node;	/* on host->instances */
+
+	struct mnv_slice slice;
+	int cpu;
+	bool open;
+
+	unsigned int nr_qpairs;
+	u16 qids[MNV_INSTANCE_MAX_QPAIRS];
+	struct mnv_hwq hwqs[MNV_INSTANCE_MAX_QPAIRS];
+
+	struct mutex lock;
+	struct vnvme_ctrl *ctrl;	/* while open */
+	struct eventfd_ctx *msix_trigger[MNV_INSTANCE_MAX_VECTORS];
+	struct eventfd_ctx *req_trigger;
+};
+
+static inline struct mnv_instance *vdev_to_instance(struct vfio_device *vdev)
+{
+	return container_of(vdev, struct mnv_instance, vdev);
+}
+
+static inline struct device *mnv_instance_dev(struct mnv_instance *inst)
+{
+	return inst->vdev.dev;
+}
+
+/* mdev_types.c */
+int mnv_mdev_parent_register(struct mnv_host *host);
+void mnv_mdev_parent_unregister(struct mnv_host *host);
+unsigned int mnv_mdev_get_available(struct mdev_type *mtype);
+ssize_t mnv_mdev_show_description(struct mdev_type *mtype, char *buf);
+
+/* instance.c */
+extern struct mdev_driver mnv_mdev_driver;
+int mnv_instance_init(struct vfio_device *vdev);
+void mnv_instance_release(struct vfio_device *vdev);
+int mnv_slice_check_locked(struct mnv_instance *inst,
+			   const struct mnv_slice *slice);
+u64 mnv_slice_resolved_count(struct mnv_host *host,
+			     const struct mnv_slice *slice);
+
+/* instance_sysfs.c */
+extern const struct attribute_group *mnv_instance_groups[];
+
+/* vfio_dev.c */
+extern const struct vfio_device_ops mnv_vfio_ops;
+
+#endif /* MNV_INSTANCE_H */

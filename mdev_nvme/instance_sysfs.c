@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Per-instance sysfs attributes (Documentation/sysfs.rst).  The slice and
+ * the polling CPU can be changed only while no VMM holds the device open.
+ */
+#include <linux/cpumask.h>
+#include <linux/kernel.h>
+#include <linux/mdev.h>
+#include <linux/sysfs.h>
+
+#include "instance.h"
+
+static struct mnv_instance *dev_to_instance(struct device *dev)
+{
+	return dev_get_drvdata(dev);
+}
+
+static const char *mnv_slice_error(int err)
+{
+	switch (err) {
+	case -ENXIO:
+		return "no such namespace";
+	case -ERANGE:
+		return "slice does not fit in the namespace";
+	case -EEXIST:
+		return "slice overlaps another instance";
+	default:
+		return "invalid slice";
+	}
+}
+
+enum mnv_slice_field { MNV_FIELD_NSID, MNV_FIELD_START, MNV_FIELD_COUNT };
+
+static ssize_t mnv_slice_store(struct device *dev, const char *buf,
+			       size_t count, enum mnv_slice_field field)
+{
+	struct mnv_instance *inst = dev_to_instance(dev);
+	struct mnv_host *host = inst->host;
+	struct mnv_slice slice;
+	u64 val;
+	int ret;
+
+	ret = kstrtou64(buf, 0, &val);
+	if (ret)
+		return ret;
+	if (field == MNV_FIELD_NSID && (val == 0 || val > U32_MAX))
+		return -ENXIO;
+
+	mutex_lock(&host->lock);
+	if (inst->open) {
+		ret = -EBUSY;
+		goto out;
+	}
+	slice = inst->slice;
+	if (field == MNV_FIELD_NSID)
+		slice.nsid = val;
+	else if (field == MNV_FIELD_START)
+		slice.lba_start = val;
+	else
+		slice.lba_count = val;
+	ret = mnv_slice_check_locked(inst, &slice);
+	if (ret) {
+		dev_info(dev, "slice nsid %u lba %llu+%llu refused: %s\n",
+			 slice.nsid, slice.lba_start, slice.lba_count,
+			 mnv_slice_error(ret));
+		goto out;
+	}
+	inst->slice = slice;
+out:
+	mutex_unlock(&host->lock);
+	return ret ? ret : count;
+}
+
+static ssize_t nsid_show(struct device *dev, struct device_attribute *attr,
+			 char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(dev_to_instance(dev)->slice.nsid));
+}
+
+static ssize_t nsid_store(struct device *dev, struct device_attribute *attr,
+			  const char *buf, size_t count)
+{
+	return mnv_slice_store(dev, buf, count, MNV_FIELD_NSID);
+}
+static DEVICE_ATTR_RW(nsid);
+
+static ssize_t lba_start_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n",
+			  READ_ONCE(dev_to_instance(dev)->slice.lba_start));
+}
+
+static ssize_t lba_start_store(struct device *dev,
+			       struct device_attribute *attr,
+			       const char *buf, size_t count)
+{
+	return mnv_slice_store(dev, buf, count, MNV_FIELD_START);
+}
+static DEVICE_ATTR_RW(lba_start);
+
+static ssize_t lba_count_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n",
+			  READ_ONCE(dev_to_instance(dev)->slice.lba_count));
+}
+
+static ssize_t lba_count_store(struct device *dev,
+			       struct device_attribute *attr,
+			       const char *buf, size_t count)
+{
+	return mnv_slice_store(dev, buf, count, MNV_FIELD_COUNT);
+}
+static DEVICE_ATTR_RW(lba_count);
+
+static ssize_t cpu_show(struct device *dev, struct device_attribute *attr,
+			char *buf)
+{
+	return sysfs_emit(buf, "%d\n", READ_ONCE(dev_to_instance(dev)->cpu));
+}
+
+static ssize_t cpu_store(struct device *dev, struct device_attribute *attr,
+			 const char *buf, size_t count)
+{
+	struct mnv_instance *inst = dev_to_instance(dev);
+	int cpu, ret;
+
+	ret = kstrtoint(buf, 0, &cpu);
+	if (ret)
+		return ret;
+	if (cpu != MNV_CPU_ANY &&
+	    (cpu < 0 || cpu >= nr_cpu_ids || !cpu_online(cpu)))
+		return -ENXIO;
+
+	mutex_lock(&inst->host->lock);
+	if (inst->open)
+		ret = -EBUSY;
+	else
+		inst->cpu = cpu;
+	mutex_unlock(&inst->host->lock);
+	return ret ? ret : count;
+}
+static DEVICE_ATTR_RW(cpu);
+
+static ssize_t queue_pairs_show(struct device *dev,
+				struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", dev_to_instance(dev)->nr_qpairs);
+}
+static DEVICE_ATTR_RO(queue_pairs);
+
+static ssize_t hw_qids_show(struct device *dev, struct device_attribute *attr,
+			    char *buf)
+{
+	struct mnv_instance *inst = dev_to_instance(dev);
+	unsigned int i;
+	int len = 0;
+
+	for (i = 0; i < inst->nr_qpairs; i++)
+		len += sysfs_emit_at(buf, len, "%s%u", i ? " " : "",
+				     inst->qids[i]);
+	len += sysfs_emit_at(buf, len, "\n");
+	return len;
+}
+static DEVICE_ATTR_RO(hw_qids);
+
+static ssize_t open_show(struct device *dev, struct device_attribute *attr,
+			 char *buf)
+{
+	return sysfs_emit(buf, "%d\n", READ_ONCE(dev_to_instance(dev)->open));
+}
+static DEVICE_ATTR_RO(open);
+
+static struct attribute *mnv_instance_attrs[] = {
+	&dev_attr_nsid.attr,
+	&dev_attr_lba_start.attr,
+	&dev_attr_lba_count.attr,
+	&dev_attr_cpu.attr,
+	&dev_attr_queue_pairs.attr,
+	&dev_attr_hw_qids.attr,
+	&dev_attr_open.attr,
+	NULL
+};
+
+static const struct attribute_group mnv_instance_group = {
+	.attrs = mnv_instance_attrs,
+};
+
+const struct attribute_group *mnv_instance_groups[] = {
+	&mnv_instance_group,
+	NULL
+};

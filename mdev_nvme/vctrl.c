@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Glue between an instance and its emulated controller.
+ *
+ * The core (core/) knows NVMe and PCI only; here it is given guest memory
+ * through the VFIO DMA API, interrupts through the MSI-X eventfds, and the
+ * identity and size of the instance.  The controller exists while a VMM
+ * holds the device open: each open starts from power-on state.
+ */
+#include <linux/kernel.h>
+#include <linux/log2.h>
+#include <linux/slab.h>
+#include <linux/uuid.h>
+#include <linux/vfio.h>
+
+#include "compat.h"
+#include "core/vnvme.h"
+#include "vctrl.h"
+
+/* Largest transfer offered to guests: 2^8 pages of 4 KiB, 1 MiB. */
+#define MNV_GUEST_MDTS_MAX	8
+
+static int mnv_env_dma_read(void *env, u64 iova, void *buf, u32 len)
+{
+	struct mnv_instance *inst = env;
+
+	return vfio_dma_rw(&inst->vdev, iova, buf, len, false);
+}
+
+static int mnv_env_dma_write(void *env, u64 iova, const void *buf, u32 len)
+{
+	struct mnv_instance *inst = env;
+
+	/* vfio_dma_rw() does not write through @buf when writing. */
+	return vfio_dma_rw(&inst->vdev, iova, (void *)buf, len, true);
+}
+
+static void mnv_env_irq_raise(void *env, u16 vector)
+{
+	struct mnv_instance *inst = env;
+
+	if (vector < ARRAY_SIZE(inst->msix_trigger) &&
+	    inst->msix_trigger[vector])
+		mnv_eventfd_signal(inst->msix_trigger[vector]);
+}
+
+static const struct vnvme_env_ops mnv_env_ops = {
+	.dma_read = mnv_env_dma_read,
+	.dma_write = mnv_env_dma_write,
+	.irq_raise = mnv_env_irq_raise,
+};
+
+/* MDTS for the guest: the host's limit, capped by what the module offers. */
+static u8 mnv_guest_mdts(struct mnv_host *host)
+{
+	u32 pages;
+
+	if (!host->max_transfer_bytes)
+		return MNV_GUEST_MDTS_MAX;
+	pages = host->max_transfer_bytes >> 12;
+	return min_t(u32, ilog2(pages), MNV_GUEST_MDTS_MAX);
+}
+
+int mnv_vctrl_open(struct mnv_instance *inst)
+{
+	struct mnv_host *host = inst->host;
+	struct mdev_device *mdev = to_mdev_device(inst->vdev.dev);
+	const struct mnv_namespace *ns;
+	struct vnvme_params p = { };
+	char serial[21];
+	int ret;
+
+	ns = mnv_host_namespace(host, inst->slice.nsid);
+	if (WARN_ON(!ns))
+		return -ENXIO;
+
+	inst->ctrl = kzalloc(sizeof(*inst->ctrl), GFP_KERNEL);
+	if (!inst->ctrl)
+		return -ENOMEM;
+
+	/* Stable per instance: the serial is derived from its UUID. */
+	memcpy(serial, "MNV", 3);
+	*(char *)bin2hex(serial + 3, mdev->uuid.b, 8) = '\0';
+	p.serial = serial;
+	p.model = "mdev_nvme virtual controller";
+	p.firmware = "1.0";
+	p.nr_ioq = inst->nr_qpairs;
+	p.nsze = inst->slice.lba_count;
+	p.lba_shift = ns->lba_shift;
+	p.mdts = mnv_guest_mdts(host);
+	p.vwc = host->volatile_write_cache;
+	memcpy(p.uuid, mdev->uuid.b, sizeof(p.uuid));
+	/* QEMU's vfio-pci keeps the MSI-X table and PBA itself. */
+	p.msix_table_external = true;
+
+	ret = vnvme_init(inst->ctrl, &p, &mnv_env_ops, inst);
+	if (ret) {
+		kfree(inst->ctrl);
+		inst->ctrl = NULL;
+	}
+	return ret;
+}
+
+void mnv_vctrl_close(struct mnv_instance *inst)
+{
+	if (!inst->ctrl)
+		return;
+	/* Quiesces the I/O path through the reset callback. */
+	vnvme_flr(inst->ctrl);
+	kfree(inst->ctrl);
+	inst->ctrl = NULL;
+}
+
+int mnv_vctrl_access(struct mnv_instance *inst, unsigned int index, u64 off,
+		     void *buf, size_t size, bool write)
+{
+	struct vnvme_ctrl *c = inst->ctrl;
+	int ret;
+
+	if (!c)
+		return -ENODEV;
+	switch (index) {
+	case VFIO_PCI_CONFIG_REGION_INDEX:
+		if (off >= VNVME_CFG_SIZE)
+			return -EINVAL;
+		return write ? vnvme_cfg_write(c, off, buf, size) :
+			       vnvme_cfg_read(c, off, buf, size);
+	case VFIO_PCI_BAR0_REGION_INDEX:
+		if (!write)
+			return vnvme_bar0_read(c, off, buf, size);
+		ret = vnvme_bar0_write(c, off, buf, size);
+		/*
+		 * Admin commands are rare and may sleep on guest memory:
+		 * run them here, in the context of the doorbell write.
+		 */
+		if (!ret && vnvme_admin_pending(c))
+			vnvme_process_admin(c);
+		return ret;
+	}
+	return -EINVAL;
+}
+
+void mnv_vctrl_reset(struct mnv_instance *inst)
+{
+	if (inst->ctrl)
+		vnvme_flr(inst->ctrl);
+}
+
+u64 mnv_vctrl_region_size(struct mnv_instance *inst, unsigned int index)
+{
+	switch (index) {
+	case VFIO_PCI_CONFIG_REGION_INDEX:
+		return VNVME_CFG_SIZE;
+	case VFIO_PCI_BAR0_REGION_INDEX:
+		return VNVME_BAR0_SIZE;
+	}
+	return 0;
+}
+
+unsigned int mnv_vctrl_nr_vectors(struct mnv_instance *inst)
+{
+	return inst->nr_qpairs + 1;
+}
+
+void mnv_vctrl_dma_unmap(struct mnv_instance *inst, u64 iova, u64 length)
+{
+	/* Nothing is pinned yet: guest memory is reached by vfio_dma_rw(). */
+}

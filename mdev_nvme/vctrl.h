@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Glue between an instance and its emulated controller (core/): the VFIO
+ * regions are served by the core, which reaches guest memory and raises
+ * interrupts through the callbacks in vctrl.c.  All functions are called
+ * with inst->lock held.
+ */
+#ifndef MNV_VCTRL_H
+#define MNV_VCTRL_H
+
+#include "instance.h"
+
+int mnv_vctrl_open(struct mnv_instance *inst);
+void mnv_vctrl_close(struct mnv_instance *inst);
+int mnv_vctrl_access(struct mnv_instance *inst, unsigned int index, u64 off,
+		     void *buf, size_t size, bool write);
+void mnv_vctrl_reset(struct mnv_instance *inst);
+u64 mnv_vctrl_region_size(struct mnv_instance *inst, unsigned int index);
+unsigned int mnv_vctrl_nr_vectors(struct mnv_instance *inst);
+void mnv_vctrl_dma_unmap(struct mnv_instance *inst, u64 iova, u64 length);
+
+#endif /* MNV_VCTRL_H */

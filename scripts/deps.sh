@@ -1,0 +1,61 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Install (Debian apt) everything the build, the VM test bench and the
+# benchmarks need.  Idempotent: exits at once when all is present.
+# Kernel ABI numbers are discovered from the package index, never fixed here.
+set -euo pipefail
+
+PKGS="build-essential bc kmod flex bison libelf-dev xz-utils cpio busybox-static
+qemu-system-x86 qemu-utils fio nvme-cli mdevctl sparse pciutils util-linux
+e2fsprogs linux-image-cloud-amd64 linux-image-amd64 linux-headers-amd64
+linux-source-6.1 perl"
+
+missing() {
+	local p
+	for p in $PKGS; do
+		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
+			grep -q '^install ok installed$' || echo "$p"
+	done
+	ls -d /lib/modules/6.12.*+deb12-amd64/build >/dev/null 2>&1 ||
+		echo linux-6.12
+	[ -f /usr/src/linux-source-6.1/scripts/checkpatch.pl ] ||
+		echo linux-source-unpacked
+}
+
+todo=$(missing)
+if [ -z "$todo" ]; then
+	echo "deps: all present"
+	exit 0
+fi
+echo "deps: installing: $(echo $todo)"
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: must run as root to install packages" >&2
+	exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+pkgs=""
+for p in $todo; do
+	case "$p" in linux-6.12|linux-source-unpacked) ;; *) pkgs="$pkgs $p";; esac
+done
+
+# Newest Debian 6.12 generic kernel with headers available in the index.
+v612=$(apt-cache search --names-only '^linux-headers-6\.12\.[0-9]+\+deb12-amd64$' |
+	awk '{print $1}' | sed 's/^linux-headers-//' | sort -V | tail -n 1)
+if [ -n "$v612" ]; then
+	pkgs="$pkgs linux-image-$v612-unsigned linux-headers-$v612"
+else
+	echo "deps: warning: no Debian 6.12 kernel found in the package index" >&2
+fi
+
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $pkgs
+
+if [ ! -f /usr/src/linux-source-6.1/scripts/checkpatch.pl ]; then
+	tarball=$(ls /usr/src/linux-source-6.1*.tar.xz | head -n 1)
+	tar -C /usr/src -xf "$tarball"
+fi
+echo "deps: done"

@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Opening an mdev through the legacy VFIO container/group interface, which
+ * both supported kernels offer (CONFIG_VFIO_CONTAINER).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "vfio_user.h"
+
+static int vfio_group_of(const char *uuid)
+{
+	char link[PATH_MAX], target[PATH_MAX], dev[64];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/sys/bus/mdev/devices/%s/iommu_group",
+		 uuid);
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n < 0) {
+		fprintf(stderr, "vfio: %s: %s\n", link, strerror(errno));
+		return -errno;
+	}
+	target[n] = '\0';
+	snprintf(dev, sizeof(dev), "/dev/vfio/%s", basename(target));
+	n = open(dev, O_RDWR);
+	if (n < 0) {
+		fprintf(stderr, "vfio: open %s: %s\n", dev, strerror(errno));
+		return -errno;
+	}
+	return n;
+}
+
+static int vfio_fail(const char *what)
+{
+	int err = errno;
+
+	fprintf(stderr, "vfio: %s: %s\n", what, strerror(err));
+	return -err;
+}
+
+int vfio_user_open(struct vfio_user *vu, const char *uuid)
+{
+	struct vfio_group_status status = { .argsz = sizeof(status) };
+	unsigned int i;
+	int ret;
+
+	memset(vu, 0, sizeof(*vu));
+	vu->container = vu->group = vu->device = -1;
+
+	vu->container = open("/dev/vfio/vfio", O_RDWR);
+	if (vu->container < 0)
+		return vfio_fail("open /dev/vfio/vfio");
+	if (ioctl(vu->container, VFIO_GET_API_VERSION) != VFIO_API_VERSION ||
+	    !ioctl(vu->container, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU)) {
+		fprintf(stderr, "vfio: container lacks the type1v2 IOMMU\n");
+		ret = -ENODEV;
+		goto err;
+	}
+	vu->group = vfio_group_of(uuid);
+	if (vu->group < 0) {
+		ret = vu->group;
+		goto err;
+	}
+	if (ioctl(vu->group, VFIO_GROUP_GET_STATUS, &status) ||
+	    !(status.flags & VFIO_GROUP_FLAGS_VIABLE)) {
+		fprintf(stderr, "vfio: group of %s is not viable\n", uuid);
+		ret = -EBUSY;
+		goto err;
+	}
+	if (ioctl(vu->group, VFIO_GROUP_SET_CONTAINER, &vu->container)) {
+		ret = vfio_fail("VFIO_GROUP_SET_CONTAINER");
+		goto err;
+	}
+	if (ioctl(vu->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU)) {
+		ret = vfio_fail("VFIO_SET_IOMMU");
+		goto err;
+	}
+	vu->device = ioctl(vu->group, VFIO_GROUP_GET_DEVICE_FD, uuid);
+	if (vu->device < 0) {
+		ret = vfio_fail("VFIO_GROUP_GET_DEVICE_FD");
+		goto err;
+	}
+	vu->info.argsz = sizeof(vu->info);
+	if (ioctl(vu->device, VFIO_DEVICE_GET_INFO, &vu->info)) {
+		ret = vfio_fail("VFIO_DEVICE_GET_INFO");
+		goto err;
+	}
+	for (i = 0; i < VFIO_PCI_NUM_REGIONS && i < vu->info.num_regions; i++) {
+		vu->regions[i].argsz = sizeof(vu->regions[i]);
+		vu->regions[i].index = i;
+		if (ioctl(vu->device, VFIO_DEVICE_GET_REGION_INFO,
+			  &vu->regions[i])) {
+			ret = vfio_fail("VFIO_DEVICE_GET_REGION_INFO");
+			goto err;
+		}
+	}
+	return 0;
+err:
+	vfio_user_close(vu);
+	return ret;
+}
+
+void vfio_user_close(struct vfio_user *vu)
+{
+	if (vu->device >= 0)
+		close(vu->device);
+	if (vu->group >= 0)
+		close(vu->group);
+	if (vu->container >= 0)
+		close(vu->container);
+	vu->container = vu->group = vu->device = -1;
+}
+
+long vfio_user_rw(struct vfio_user *vu, unsigned int index, uint64_t off,
+		  void *buf, size_t len, int write)
+{
+	ssize_t n;
+
+	if (index >= VFIO_PCI_NUM_REGIONS)
+		return -EINVAL;
+	off += vu->regions[index].offset;
+	n = write ? pwrite(vu->device, buf, len, off) :
+		    pread(vu->device, buf, len, off);
+	return n < 0 ? -errno : n;
+}
+
+void *vfio_user_map(struct vfio_user *vu, uint64_t iova, size_t len)
+{
+	struct vfio_iommu_type1_dma_map map = { .argsz = sizeof(map) };
+	void *mem;
+
+	mem = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED)
+		return NULL;
+	map.vaddr = (uintptr_t)mem;
+	map.iova = iova;
+	map.size = len;
+	map.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE;
+	if (ioctl(vu->container, VFIO_IOMMU_MAP_DMA, &map)) {
+		vfio_fail("VFIO_IOMMU_MAP_DMA");
+		munmap(mem, len);
+		return NULL;
+	}
+	return mem;
+}
+
+int vfio_user_unmap(struct vfio_user *vu, uint64_t iova, size_t len)
+{
+	struct vfio_iommu_type1_dma_unmap unmap = { .argsz = sizeof(unmap) };
+
+	unmap.iova = iova;
+	unmap.size = len;
+	return ioctl(vu->container, VFIO_IOMMU_UNMAP_DMA, &unmap) ? -errno : 0;
+}

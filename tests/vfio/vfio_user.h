@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * A minimal VFIO user, opening an mdev the way QEMU's vfio-pci does
+ * (container + group + device fd), for the tests.
+ */
+#ifndef MNV_TEST_VFIO_USER_H
+#define MNV_TEST_VFIO_USER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/vfio.h>
+
+struct vfio_user {
+	int container;
+	int group;
+	int device;
+	struct vfio_device_info info;
+	struct vfio_region_info regions[VFIO_PCI_NUM_REGIONS];
+};
+
+/* Returns 0 or -errno; on failure prints why on stderr. */
+int vfio_user_open(struct vfio_user *vu, const char *uuid);
+void vfio_user_close(struct vfio_user *vu);
+
+/* Read/write @len bytes of region @index at @off; returns bytes or -errno. */
+long vfio_user_rw(struct vfio_user *vu, unsigned int index, uint64_t off,
+		  void *buf, size_t len, int write);
+
+/* Map @len bytes of anonymous memory at @iova for device DMA. */
+void *vfio_user_map(struct vfio_user *vu, uint64_t iova, size_t len);
+int vfio_user_unmap(struct vfio_user *vu, uint64_t iova, size_t len);
+
+#endif /* MNV_TEST_VFIO_USER_H */

@@ -1,0 +1,159 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# vNVMe instances through the mdev sysfs interface: creation and removal
+# across types and controllers, the queue pool, slice attributes and their
+# errors, and what changes while a VFIO user holds an instance open.
+. "$MNV_REPO/tests/vm/lib.sh"
+mnv_require_root
+mnv_require_ko
+
+VFIO_OPEN=$MNV_REPO/tests/vfio/vfio-open
+set -- $MNV_BDFS
+[ $# -ge 2 ] || tap_skip_all "needs two NVMe controllers"
+A=$1
+B=$2
+TA=/sys/bus/pci/devices/$A/mdev_supported_types
+TB=/sys/bus/pci/devices/$B/mdev_supported_types
+MDEV=/sys/bus/mdev/devices
+
+modprobe vfio_iommu_type1
+mnv_insmod_ko || tap_bail "insmod failed"
+mnv_pci_bind "$A" mdev_nvme || tap_bail "cannot bind $A"
+mnv_pci_bind "$B" mdev_nvme || tap_bail "cannot bind $B"
+
+free_of() { cat "/sys/bus/pci/devices/$1/mdev_nvme/queue_pairs_free"; }
+
+# sysfs_err FILE VALUE: the error text of writing VALUE to FILE, or "ok".
+sysfs_err() {
+	local out
+	if out=$( (echo "$2" >"$1") 2>&1); then
+		echo ok
+	else
+		echo "${out##*: }"
+	fi
+}
+
+# --- 200 instances, one after the other, across the types of both -------
+qs=(1 2 4 8)
+fails=0
+for i in $(seq 0 199); do
+	q=${qs[$((i % 4))]}
+	if [ $((i % 2)) -eq 0 ]; then bdf=$A; t=$TA; else bdf=$B; t=$TB; fi
+	before=$(free_of "$bdf")
+	u=$(cat /proc/sys/kernel/random/uuid)
+	if ! echo "$u" >"$t/mdev_nvme-${q}q/create"; then
+		diag "create $i (${q}q on $bdf) failed"
+		fails=$((fails + 1))
+		break
+	fi
+	if [ "$(free_of "$bdf")" -ne $((before - q)) ] ||
+	   [ "$(cat "$MDEV/$u/queue_pairs")" -ne "$q" ] ||
+	   [ "$(wc -w <"$MDEV/$u/hw_qids")" -ne "$q" ]; then
+		diag "instance $i: pool or queue ids wrong"
+		fails=$((fails + 1))
+	fi
+	if ! echo 1 >"$MDEV/$u/remove" || [ -e "$MDEV/$u" ] ||
+	   [ "$(free_of "$bdf")" -ne "$before" ]; then
+		diag "remove $i failed or did not free its queue pairs"
+		fails=$((fails + 1))
+		break
+	fi
+done
+tap_eq "create and remove 200 instances across types and controllers" 0 "$fails"
+
+# --- the pool: controller B has 8 queue pairs -------------------------------
+tap_eq "B offers 8 queue pairs" 8 "$(free_of "$B")"
+u8=$(cat /proc/sys/kernel/random/uuid)
+tap_run "create an 8q instance on B" sh -c "echo $u8 > $TB/mdev_nvme-8q/create"
+tap_eq "B has no free queue pair left" 0 "$(free_of "$B")"
+tap_eq "B: available 1q instances is 0" 0 "$(cat "$TB/mdev_nvme-1q/available_instances")"
+tap_eq "create on an empty pool: no space" "No space left on device" \
+	"$(sysfs_err "$TB/mdev_nvme-1q/create" "$(cat /proc/sys/kernel/random/uuid)")"
+tap_eq "A unaffected: 16 free" 16 "$(free_of "$A")"
+tap_eq "queue ids of the 8q instance" "1 2 3 4 5 6 7 8" "$(cat "$MDEV/$u8/hw_qids")"
+tap_run "remove it" sh -c "echo 1 > $MDEV/$u8/remove"
+tap_eq "B: available 2q instances back to 4" 4 "$(cat "$TB/mdev_nvme-2q/available_instances")"
+
+# --- slices -----------------------------------------------------------------
+u1=$(cat /proc/sys/kernel/random/uuid)
+u2=$(cat /proc/sys/kernel/random/uuid)
+echo "$u1" >"$TB/mdev_nvme-1q/create"
+echo "$u2" >"$TB/mdev_nvme-1q/create"
+tap_eq "default slice" "1 0 0 -1" \
+	"$(cat "$MDEV/$u1/nsid") $(cat "$MDEV/$u1/lba_start") $(cat "$MDEV/$u1/lba_count") $(cat "$MDEV/$u1/cpu")"
+tap_eq "namespace 3 does not exist" "No such device or address" "$(sysfs_err "$MDEV/$u1/nsid" 3)"
+tap_eq "nsid 0 refused" "No such device or address" "$(sysfs_err "$MDEV/$u1/nsid" 0)"
+tap_eq "garbage refused" "Invalid argument" "$(sysfs_err "$MDEV/$u1/lba_start" abc)"
+tap_eq "select namespace 2" ok "$(sysfs_err "$MDEV/$u1/nsid" 2)"
+tap_eq "start beyond namespace 2 (524288 LBAs)" "Numerical result out of range" \
+	"$(sysfs_err "$MDEV/$u1/lba_start" 524288)"
+tap_eq "count beyond namespace 2" "Numerical result out of range" \
+	"$(sysfs_err "$MDEV/$u1/lba_count" 524289)"
+tap_eq "slice 2:[0,1000)" ok "$(sysfs_err "$MDEV/$u1/lba_count" 1000)"
+tap_eq "second instance on namespace 2" ok "$(sysfs_err "$MDEV/$u2/nsid" 2)"
+tap_eq "start 999 accepted while count is 0" ok "$(sysfs_err "$MDEV/$u2/lba_start" 999)"
+tap_eq "[999,1099) overlaps [0,1000)" "File exists" "$(sysfs_err "$MDEV/$u2/lba_count" 100)"
+tap_eq "start 1000" ok "$(sysfs_err "$MDEV/$u2/lba_start" 1000)"
+tap_eq "[1000,1100) is adjacent, accepted" ok "$(sysfs_err "$MDEV/$u2/lba_count" 100)"
+tap_eq "moving it back onto the first is refused" "File exists" \
+	"$(sysfs_err "$MDEV/$u2/lba_start" 500)"
+tap_eq "a wrapping count is refused" "Numerical result out of range" \
+	"$(sysfs_err "$MDEV/$u2/lba_count" 18446744073709551615)"
+tap_eq "slice unchanged after refusals" "1000 100" \
+	"$(cat "$MDEV/$u2/lba_start") $(cat "$MDEV/$u2/lba_count")"
+tap_eq "cpu 0" ok "$(sysfs_err "$MDEV/$u2/cpu" 0)"
+tap_eq "cpu 4096 refused" "No such device or address" "$(sysfs_err "$MDEV/$u2/cpu" 4096)"
+
+# --- a VFIO user holds an instance -----------------------------------------
+info=$("$VFIO_OPEN" "$u2" info 2>&1)
+tap_cond "VFIO open, GET_INFO and region info" test $? -eq 0
+diag "$info"
+tap_cond "config space region is 4 KiB" grep -q '^region 7 size 4096 ' <<<"$info"
+tap_cond "BAR0 region is present" grep -Eq '^region 0 size [1-9]' <<<"$info"
+tap_cond "MSI-X offers admin + 1 vector" grep -q '^irq 2 count 2 ' <<<"$info"
+tap_eq "closed again" 0 "$(cat "$MDEV/$u2/open")"
+
+hold=$MNV_OUT/hold.$$
+"$VFIO_OPEN" "$u2" hold "$hold" &
+holder=$!
+mnv_wait_file "$hold" 10
+tap_eq "open while held" 1 "$(cat "$MDEV/$u2/open")"
+tap_eq "slice is read-only while open" "Device or resource busy" \
+	"$(sysfs_err "$MDEV/$u2/lba_count" 50)"
+tap_eq "cpu is read-only while open" "Device or resource busy" \
+	"$(sysfs_err "$MDEV/$u2/cpu" -1)"
+tap_eq "a second open is refused" 1 "$("$VFIO_OPEN" "$u2" info >/dev/null 2>&1; echo $?)"
+tap_run_fail "rmmod refused while an instance is open" rmmod mdev_nvme
+
+# Removal waits for the holder to close instead of freeing under it.
+(echo 1 >"$MDEV/$u2/remove") &
+remover=$!
+sleep 2
+tap_cond "removal waits while the device is open" test -e "$MDEV/$u2"
+rm -f "$hold"
+wait "$holder"
+tap_run "holder closed cleanly" true
+wait "$remover"
+tap_cond "removal completed after close" test ! -e "$MDEV/$u2"
+
+# An instance whose slice is still open-ended claims the rest at open.
+u3=$(cat /proc/sys/kernel/random/uuid)
+echo "$u3" >"$TB/mdev_nvme-1q/create"
+echo 2 >"$MDEV/$u3/nsid"
+echo 0 >"$MDEV/$u3/lba_start"
+tap_run_fail "open-ended slice overlapping another: open refused" "$VFIO_OPEN" "$u3" info
+echo 1000 >"$MDEV/$u3/lba_start"
+tap_run "open-ended slice after it: open works" "$VFIO_OPEN" "$u3" info
+tap_eq "count resolved at open" 523288 "$(cat "$MDEV/$u3/lba_count")"
+
+# --- teardown with instances present ---------------------------------------
+tap_eq "free pool of B with two 1q instances" 6 "$(free_of "$B")"
+tap_run "unbind A with no instances" mnv_pci_bind "$A" ""
+tap_run "rmmod with instances present tears them down" rmmod mdev_nvme
+tap_cond "instances are gone" test ! -e "$MDEV/$u1" -a ! -e "$MDEV/$u3"
+tap_eq "B has no driver after unload" "" "$(mnv_pci_driver "$B")"
+echo >"/sys/bus/pci/devices/$B/driver_override"
+echo "$B" >/sys/bus/pci/drivers_probe
+tap_eq "B back on nvme" nvme "$(mnv_pci_driver "$B")"
+tap_done

@@ -1,0 +1,66 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# l1-tap.sh SERIES   (e.g. 6.1, 6.12)
+#
+# Boot the newest installed Debian kernel of SERIES that has headers
+# (/lib/modules/KVER/build), run every tests/vm/cases/*.sh in it, and print
+# one TAP stream for prove.  Results: build/vm-results/KVER/.
+#
+# Environment:
+#   MNV_L1_ARGS   extra run-l1.sh options, e.g. "--iommu --timeout 3000"
+#   MNV_CASES     case scripts to run instead of tests/vm/cases/*.sh
+set -u
+
+VMDIR=$(dirname "$(readlink -f "$0")")
+REPO=$(cd "$VMDIR/../.." && pwd)
+
+if [ $# -ne 1 ] || [[ ! $1 =~ ^[0-9]+\.[0-9]+$ ]]; then
+	echo "usage: $0 SERIES (e.g. 6.1)" >&2
+	exit 2
+fi
+series=$1
+
+# pick_kernel SERIES: newest Debian generic kernel of SERIES, e.g.
+# 6.1.0-56-amd64 or 6.12.117+deb12-amd64 (not -cloud-, not -rt-).
+pick_kernel() {
+	local re="^${1//./\\.}\\.[0-9]+(-[0-9]+)?(\\+deb[0-9]+)?-amd64$" d k
+	for d in /lib/modules/*/; do
+		k=$(basename "$d")
+		[[ $k =~ $re ]] || continue
+		[ -d "/lib/modules/$k/build" ] && [ -r "/boot/vmlinuz-$k" ] && echo "$k"
+	done | sort -V | tail -n 1
+}
+
+kver=$(pick_kernel "$series")
+if [ -z "$kver" ]; then
+	echo "1..0 # SKIP no $series kernel installed (with headers)"
+	exit 0
+fi
+
+if [ -n "${MNV_CASES:-}" ]; then
+	read -r -a cases <<<"$MNV_CASES"
+else
+	mapfile -t cases < <(find "$VMDIR/cases" -maxdepth 1 -name '*.sh' -type f | LC_ALL=C sort)
+fi
+if [ ${#cases[@]} -eq 0 ]; then
+	echo "1..0 # SKIP no case scripts in $VMDIR/cases"
+	exit 0
+fi
+
+extra=()
+[ -z "${MNV_L1_ARGS:-}" ] || read -r -a extra <<<"$MNV_L1_ARGS"
+
+out=$REPO/build/vm-results/$kver
+# run-l1.sh talks on stderr; as TAP comments its progress stays visible
+# without confusing the harness.
+"$VMDIR/run-l1.sh" --kver "$kver" --out "$out" "${extra[@]}" "${cases[@]}" 2>&1 |
+	sed -u 's/^/# /'
+rc=${PIPESTATUS[0]}
+if [ "$rc" -eq 1 ]; then
+	# Setup error: no VM ran, any results in $out are stale.
+	echo "not ok 1 - l1: run-l1.sh set up the VM ($kver)"
+	echo "1..1"
+	exit 1
+fi
+exec "$VMDIR/tap-aggregate.sh" "$out"

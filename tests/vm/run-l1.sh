@@ -1,0 +1,301 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# run-l1.sh [OPTIONS] CASE.sh...
+#
+# Boot an L1 VM (QEMU/TCG) on a Debian kernel of this machine, with the
+# host's / as read-only 9p root and two emulated NVMe controllers, and run
+# the given case scripts inside it (tests/vm/in-vm-runner.sh).  Results land
+# in the output directory; tests/vm/tap-aggregate.sh turns them into TAP.
+#
+# Options:
+#   --kver KVER         kernel to boot (default: running kernel); uses
+#                       /boot/vmlinuz-KVER and /lib/modules/KVER
+#   --kernel IMAGE      boot IMAGE instead of /boot/vmlinuz-KVER
+#   --out DIR           results directory (default build/vm-results/KVER);
+#                       emptied first
+#   --timeout SEC       kill the VM after SEC seconds (default 1500)
+#   --case-timeout SEC  per-case limit inside the VM (default 600)
+#   --mem MB            guest memory (default 3072)
+#   --smp N             guest CPUs (default 2)
+#   --iommu             q35 + emulated Intel IOMMU, intel_iommu=on
+#   --machine TYPE      QEMU machine type (default pc, q35 with --iommu)
+#   --ko PATH           module under test (default
+#                       build/KVER/mdev_nvme/mdev_nvme.ko in the repo)
+#   --append ARGS       extra kernel command line arguments
+#   --shell             interactive shell in the VM instead of the runner
+#                       (console on this terminal, no timeout)
+#
+# Exit status: 0 when the VM ran the runner to its end (whatever the case
+# results), 1 on usage or setup errors, 2 when the VM died, timed out or
+# never produced results.
+set -uo pipefail
+
+SELF=$(readlink -f "$0")
+VMDIR=$(dirname "$SELF")
+REPO=$(cd "$VMDIR/../.." && pwd)
+BUILD=${MNV_BUILD_DIR:-$REPO/build}
+
+# Fixed guest-side facts shared with mkinitramfs.sh's /init and the runner.
+GUEST_OUT=/run/mnv-out
+RESULTS_MARK=.mnv-vm-results
+
+die() {
+	echo "run-l1: error: $*" >&2
+	exit 1
+}
+
+log() {
+	echo "run-l1: $*" >&2
+}
+
+usage() {
+	sed -n '3,/^set -uo/{/^set/d;s/^# \{0,1\}//;p}' "$SELF" >&2
+	exit 1
+}
+
+kver=$(uname -r)
+kernel=
+out=
+timeout=1500
+case_timeout=600
+mem=3072
+smp=2
+iommu=0
+machine=
+ko=
+append=
+shell=0
+cases=()
+
+need_arg() {
+	if [ $# -lt 2 ] || [ -z "$2" ]; then
+		die "option $1 needs an argument"
+	fi
+}
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--kver) need_arg "$@"; kver=$2; shift 2 ;;
+	--kernel) need_arg "$@"; kernel=$2; shift 2 ;;
+	--out) need_arg "$@"; out=$2; shift 2 ;;
+	--timeout) need_arg "$@"; timeout=$2; shift 2 ;;
+	--case-timeout) need_arg "$@"; case_timeout=$2; shift 2 ;;
+	--mem) need_arg "$@"; mem=$2; shift 2 ;;
+	--smp) need_arg "$@"; smp=$2; shift 2 ;;
+	--iommu) iommu=1; shift ;;
+	--machine) need_arg "$@"; machine=$2; shift 2 ;;
+	--ko) need_arg "$@"; ko=$2; shift 2 ;;
+	--append) need_arg "$@"; append=$2; shift 2 ;;
+	--shell) shell=1; shift ;;
+	-h|--help) usage ;;
+	--) shift; cases+=("$@"); break ;;
+	-*) die "unknown option $1 (see --help)" ;;
+	*) cases+=("$1"); shift ;;
+	esac
+done
+
+for n in "$timeout" "$case_timeout" "$mem" "$smp"; do
+	[[ $n =~ ^[1-9][0-9]*$ ]] || die "not a positive number: $n"
+done
+[ "$shell" -eq 1 ] || [ ${#cases[@]} -gt 0 ] || die "no case scripts given"
+
+# --- host prerequisites -------------------------------------------------------
+
+command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not installed"
+command -v qemu-img >/dev/null || die "qemu-img not installed (qemu-utils)"
+[ -n "$kernel" ] || kernel=/boot/vmlinuz-$kver
+[ -r "$kernel" ] || die "kernel image $kernel not found (is the kernel installed?)"
+[ -n "$ko" ] || ko=$REPO/build/$kver/mdev_nvme/mdev_nvme.ko
+ko=$(readlink -m "$ko")
+[ -n "$out" ] || out=$BUILD/vm-results/$kver
+out=$(readlink -m "$out")
+[ -n "$machine" ] || { [ "$iommu" -eq 1 ] && machine=q35 || machine=pc; }
+
+# Paths travel to the guest through vm.env and the kernel command line;
+# keep them to characters that need no quoting anywhere.
+safe_path() {
+	[[ $1 =~ ^[A-Za-z0-9_./+:=@,-]+$ ]] || die "unsupported characters in path: $1"
+}
+safe_path "$REPO"
+safe_path "$out"
+
+# Inside the VM /tmp, /run, /var/tmp, /dev, /proc and /sys are the guest's
+# own, so host files there are invisible to it.
+hidden_in_guest() {
+	case "$1" in
+	/tmp/*|/run/*|/var/tmp/*|/dev/*|/proc/*|/sys/*) return 0 ;;
+	esac
+	return 1
+}
+hidden_in_guest "$REPO/" && die "the repository ($REPO) must not live under /tmp or /run"
+hidden_in_guest "$out/" && die "--out must not be under /tmp, /run or /var/tmp: the guest hides them"
+
+# --- one VM at a time ---------------------------------------------------------
+
+# The machine has two cores: two TCG guests at once would make both crawl and
+# trip timeouts.  Runs from any checkout sharing this build dir serialise
+# here (the lock is held until QEMU exits: it inherits the descriptor).
+mkdir -p "$BUILD/vm" || die "cannot create $BUILD/vm"
+exec 9>"$BUILD/vm/run.lock"
+if ! flock -n 9; then
+	log "another VM run holds $BUILD/vm/run.lock; waiting (at most 2 h)"
+	flock -w 7200 9 || die "timed out waiting for $BUILD/vm/run.lock"
+fi
+
+# --- output directory ---------------------------------------------------------
+
+# Emptying a directory the user named is dangerous: only do it for an empty
+# directory or for one this script created before (it carries a marker).
+if [ -e "$out" ]; then
+	[ -d "$out" ] || die "$out exists and is not a directory"
+	if [ -n "$(ls -A "$out")" ] && [ ! -e "$out/$RESULTS_MARK" ]; then
+		die "$out is not empty and was not made by run-l1.sh; refusing to wipe it"
+	fi
+	rm -rf "$out" || die "cannot clean $out"
+fi
+mkdir -p "$out/cases" || die "cannot create $out"
+touch "$out/$RESULTS_MARK"
+
+# --- case list ------------------------------------------------------------------
+
+# Each case runs from its place in the host tree, except cases under paths
+# the guest hides, which are copied to the results share.
+declare -A names=()
+: >"$out/cases.list"
+for c in "${cases[@]}"; do
+	[ -f "$c" ] || die "case script not found: $c"
+	abs=$(readlink -f "$c")
+	name=$(basename "$abs")
+	name=${name%.sh}
+	[[ $name =~ ^[A-Za-z0-9_.+-]+$ ]] || die "bad case name '$name' (from $c)"
+	[ -z "${names[$name]:-}" ] || die "two cases named $name"
+	names[$name]=1
+	if hidden_in_guest "$abs"; then
+		cp "$abs" "$out/cases/$name.sh" || die "cannot copy $abs"
+		guest_path=$GUEST_OUT/cases/$name.sh
+	else
+		safe_path "$abs"
+		guest_path=$abs
+	fi
+	printf '%s %s\n' "$name" "$guest_path" >>"$out/cases.list"
+done
+
+guest_ko=$ko
+if hidden_in_guest "$ko" && [ -f "$ko" ]; then
+	cp "$ko" "$out/cases/" || die "cannot copy $ko"
+	guest_ko=$GUEST_OUT/cases/$(basename "$ko")
+fi
+safe_path "$guest_ko"
+
+# Quote a value for both bash and busybox sh (the guest /init sources it).
+shq() {
+	printf "'%s'" "${1//\'/\'\\\'\'}"
+}
+
+{
+	echo "# Generated by run-l1.sh; sourced by the guest /init and runner."
+	echo "MNV_RUNNER=$(shq "$VMDIR/in-vm-runner.sh")"
+	echo "MNV_REPO=$(shq "$REPO")"
+	echo "MNV_KO=$(shq "$guest_ko")"
+	echo "MNV_CLI=$(shq "$REPO/tools/mdev-nvme")"
+	echo "MNV_OUT=$(shq "$GUEST_OUT")"
+	echo "MNV_HOST_KVER=$(shq "$kver")"
+	echo "MNV_CASE_TIMEOUT=$(shq "$case_timeout")"
+	echo "MNV_VM_TIMEOUT=$(shq "$timeout")"
+} >"$out/vm.env"
+echo "$kver" >"$out/kver"
+
+# --- initramfs and disks ----------------------------------------------------------
+
+initrd=$BUILD/vm/initramfs-$kver.cpio.gz
+"$VMDIR/mkinitramfs.sh" "$kver" "$initrd" || die "initramfs build failed"
+
+# Fresh sparse images each run, so every run starts from zeroed disks.
+disks=$BUILD/vm/disks
+mkdir -p "$disks" || die "cannot create $disks"
+mkdisk() {
+	rm -f "$disks/$1"
+	truncate -s "$2" "$disks/$1" || die "cannot create $disks/$1"
+}
+mkdisk nvme0-ns1.img 1G
+mkdisk nvme1-ns1.img 512M
+mkdisk nvme1-ns2.img 256M
+
+# --- QEMU command line -------------------------------------------------------------
+
+cmdline="console=ttyS0,115200 panic=1 log_buf_len=4M"
+[ "$iommu" -eq 1 ] && cmdline="$cmdline intel_iommu=on"
+[ "$shell" -eq 1 ] && cmdline="$cmdline mnv_shell=1"
+[ -n "$append" ] && cmdline="$cmdline $append"
+
+# shellcheck disable=SC2054 # commas are QEMU's, not array separators
+qemu=(
+	qemu-system-x86_64
+	-machine "$machine"
+	-accel tcg,thread=multi
+	-cpu max
+	-smp "$smp"
+	-m "$mem"
+	-nographic -nodefaults -no-user-config
+	-no-reboot	# a panic (panic=1) or reboot ends the VM
+	-kernel "$kernel"
+	-initrd "$initrd"
+	-append "$cmdline"
+	-nic none
+	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
+	-virtfs "local,path=$out,mount_tag=mnvout,security_model=none,multidevs=remap"
+	# Controller 0: one namespace, 16 I/O queue pairs.  Fixed slots keep
+	# the BDFs (and so MNV_BDFS order) stable: 00:10.0 then 00:11.0.
+	-drive "file=$disks/nvme0-ns1.img,if=none,id=nvd0,format=raw"
+	-device "nvme,id=nvme0,serial=MNV0001,max_ioqpairs=16,drive=nvd0,addr=0x10"
+	# Controller 1: two namespaces, 8 I/O queue pairs.
+	-drive "file=$disks/nvme1-ns1.img,if=none,id=nvd1,format=raw"
+	-drive "file=$disks/nvme1-ns2.img,if=none,id=nvd2,format=raw"
+	-device "nvme,id=nvme1,serial=MNV0002,max_ioqpairs=8,addr=0x11"
+	-device "nvme-ns,bus=nvme1,drive=nvd1,nsid=1"
+	-device "nvme-ns,bus=nvme1,drive=nvd2,nsid=2"
+)
+# shellcheck disable=SC2054
+[ "$iommu" -eq 1 ] && qemu+=(-device intel-iommu,intremap=off)
+
+if [ "$shell" -eq 1 ]; then
+	log "interactive VM on $kver (Ctrl-A X quits QEMU)"
+	exec "${qemu[@]}" -serial mon:stdio
+fi
+
+qemu+=(-serial "file:$out/console.log" -monitor none)
+printf '%q ' "${qemu[@]}" >"$out/qemu.cmd"
+echo >>"$out/qemu.cmd"
+
+log "booting $kver (machine $machine, ${mem} MiB, timeout ${timeout}s), ${#cases[@]} case(s), results in $out"
+start=$(date +%s)
+timeout --kill-after=15 "$timeout" "${qemu[@]}" </dev/null >"$out/qemu.log" 2>&1
+rc=$?
+elapsed=$(($(date +%s) - start))
+echo "$rc" >"$out/qemu.rc"
+echo "$elapsed" >"$out/vm.seconds"
+
+status=0
+if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+	log "VM killed after ${timeout}s timeout"
+	echo timeout >"$out/vm.status"
+	status=2
+elif [ "$rc" -ne 0 ]; then
+	log "QEMU exited with status $rc:"
+	sed 's/^/run-l1:   /' "$out/qemu.log" >&2
+	echo "qemu-exit-$rc" >"$out/vm.status"
+	status=2
+elif grep -q 'Kernel panic' "$out/console.log" 2>/dev/null; then
+	log "guest kernel panicked"
+	echo panic >"$out/vm.status"
+	status=2
+elif [ ! -e "$out/runner.done" ]; then
+	log "VM ended without the runner finishing"
+	echo incomplete >"$out/vm.status"
+	status=2
+else
+	echo ok >"$out/vm.status"
+fi
+log "VM ran ${elapsed}s, status $(cat "$out/vm.status")"
+exit "$status"

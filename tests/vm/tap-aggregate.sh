@@ -1,0 +1,246 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# tap-aggregate.sh OUTDIR
+#
+# Turn the results of one run-l1.sh run into a single TAP stream for prove:
+#   - "VM ran all cases" (fails with the console tail if it never did),
+#   - every test line of every case, renumbered, its name prefixed by the
+#     case name ("ok 7 - 10-lifecycle: create 2q instance"),
+#   - a "not ok" per case that timed out, did not run, printed no plan,
+#     ran a number of tests different from its plan, bailed out, or exited
+#     with a failure status while reporting no failed test,
+#   - "kernel log clean": no splat in dmesg.txt (console.log if missing)
+#     and no warning/oops taint.
+# The plan comes last.  Exit status: 0 when everything passed, 1 otherwise.
+set -u
+
+VMDIR=$(dirname "$(readlink -f "$0")")
+
+if [ $# -ne 1 ] || [ ! -d "$1" ]; then
+	echo "usage: $0 OUTDIR" >&2
+	exit 2
+fi
+OUT=$1
+
+N=0
+FAILED=0
+
+# emit STATUS DESCRIPTION [DIRECTIVE]
+emit() {
+	local st=$1 desc=${2//#/_} dir=${3:-}
+	N=$((N + 1))
+	if [ -n "$dir" ]; then
+		printf '%s %d - %s # %s\n' "$st" "$N" "$desc" "$dir"
+	else
+		printf '%s %d - %s\n' "$st" "$N" "$desc"
+	fi
+	if [ "$st" = "not ok" ] && [[ ! $dir =~ ^[Tt][Oo][Dd][Oo] ]]; then
+		FAILED=$((FAILED + 1))
+	fi
+}
+
+# diag_tail FILE LINES PREFIX: the end of a file as TAP diagnostics.
+diag_tail() {
+	[ -s "$1" ] || return 0
+	tail -n "$2" "$1" | tr -d '\r' | sed "s/^/# $3/"
+}
+
+trim() {
+	local s=$1
+	s=${s#"${s%%[![:space:]]*}"}
+	s=${s%"${s##*[![:space:]]}"}
+	printf '%s' "$s"
+}
+
+kver=$(cat "$OUT/kver" 2>/dev/null || echo unknown)
+vmstatus=$(cat "$OUT/vm.status" 2>/dev/null || echo unknown)
+vmsecs=$(cat "$OUT/vm.seconds" 2>/dev/null || echo '?')
+echo "# L1 VM on $kver: status $vmstatus, ${vmsecs}s, results in $OUT"
+
+# --- the VM itself -------------------------------------------------------------
+
+if [ -e "$OUT/runner.done" ]; then
+	emit "ok" "l1: VM booted and ran all cases ($kver)"
+else
+	emit "not ok" "l1: VM booted and ran all cases ($kver)"
+	echo "# VM status: $vmstatus; no runner.done in $OUT"
+	if [ -s "$OUT/qemu.log" ]; then
+		echo "# qemu.log:"
+		diag_tail "$OUT/qemu.log" 20 "  "
+	fi
+	if [ -s "$OUT/console.log" ]; then
+		echo "# last lines of console.log:"
+		diag_tail "$OUT/console.log" 40 "  "
+	else
+		echo "# console.log is empty or missing: the kernel never started?"
+	fi
+fi
+
+# --- the cases -------------------------------------------------------------------
+
+# run_case NAME: replay one case's TAP, renumbered and prefixed.
+run_case() {
+	local name=$1 tap=$OUT/$1.tap rc secs limit
+	local plan='' planrest='' count=0 fails=0 problems=0 bail='' line rest st desc dir
+
+	rc=$(cat "$OUT/$name.rc" 2>/dev/null)
+	secs=$(cat "$OUT/$name.seconds" 2>/dev/null)
+	limit=$(cat "$OUT/$name.limit" 2>/dev/null)
+	echo "# ---- $name (status ${rc:-none}${secs:+, ${secs}s})"
+
+	if [ -e "$tap" ]; then
+		while IFS= read -r line || [ -n "$line" ]; do
+			line=${line%$'\r'}
+			if [[ $line =~ ^(not\ )?ok($|[[:space:]]) ]]; then
+				st=ok
+				rest=${line#ok}
+				if [[ $line == not* ]]; then
+					st="not ok"
+					rest=${line#not ok}
+				fi
+				# Drop the case's own number and the "-" separator.
+				rest=$(trim "$rest")
+				[[ $rest =~ ^[0-9]+ ]] && rest=${rest#"${BASH_REMATCH[0]}"}
+				rest=$(trim "$rest")
+				rest=${rest#-}
+				desc=$(trim "${rest%%#*}")
+				dir=
+				[[ $rest == *#* ]] && dir=$(trim "${rest#*#}")
+				[ -n "$desc" ] || desc="test $((count + 1))"
+				count=$((count + 1))
+				[ "$st" = "not ok" ] && fails=$((fails + 1))
+				emit "$st" "$name: $desc" "$dir"
+			elif [[ $line =~ ^1\.\.([0-9]+)(.*)$ ]]; then
+				if [ -n "$plan" ]; then
+					echo "# $name: second plan line: $line"
+					problems=$((problems + 1))
+				else
+					plan=${BASH_REMATCH[1]}
+					planrest=$(trim "${BASH_REMATCH[2]}")
+				fi
+			elif [[ $line =~ ^Bail\ out!(.*)$ ]]; then
+				bail=$(trim "${BASH_REMATCH[1]}")
+				[ -n "$bail" ] || bail="(no reason given)"
+			elif [[ $line =~ ^TAP\ version ]] || [ -z "$line" ]; then
+				:
+			elif [[ $line == \#* ]]; then
+				printf '%s\n' "$line"
+			else
+				# Anything else (subtests, stray output) stays visible but
+				# cannot confuse the harness.
+				printf '#   %s\n' "$line"
+			fi
+		done <"$tap"
+	fi
+
+	if [ -z "$rc" ]; then
+		local why="the VM stopped first ($vmstatus)"
+		[ -e "$OUT/runner.done" ] && why="no exit status recorded"
+		emit "not ok" "$name: did not complete: $why"
+		problems=$((problems + 1))
+	elif [ "$rc" = notrun ]; then
+		emit "not ok" "$name: not run: VM time budget exhausted"
+		problems=$((problems + 1))
+	elif [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+		emit "not ok" "$name: timed out after ${limit:-?}s"
+		problems=$((problems + 1))
+	fi
+	if [ -n "$bail" ]; then
+		emit "not ok" "$name: bailed out: $bail"
+		problems=$((problems + 1))
+	fi
+	if [ -n "$rc" ] && [ "$rc" != notrun ]; then
+		if [ -z "$plan" ]; then
+			emit "not ok" "$name: no TAP plan printed"
+			problems=$((problems + 1))
+		elif [ "$plan" = 0 ] && [ "$count" -eq 0 ]; then
+			# "1..0 # SKIP reason": the whole case is skipped.
+			local reason=${planrest#\#}
+			reason=$(trim "$reason")
+			reason=${reason#[Ss][Kk][Ii][Pp]}
+			reason=$(trim "$reason")
+			emit "ok" "$name" "SKIP ${reason:-no reason given}"
+		elif [ "$plan" -ne "$count" ] && [ -z "$bail" ]; then
+			emit "not ok" "$name: planned $plan tests, ran $count"
+			problems=$((problems + 1))
+		fi
+	fi
+	if [ "$fails" -eq 0 ] && [ "$problems" -eq 0 ] && [[ $rc =~ ^[0-9]+$ ]] &&
+		[ "$rc" -ne 0 ] && [ "$rc" -ne 4 ]; then
+		emit "not ok" "$name: exited with status $rc"
+		problems=$((problems + 1))
+	fi
+	if [ $((fails + problems)) -gt 0 ] && [ -s "$OUT/$name.err" ]; then
+		echo "# $name stderr (last lines):"
+		diag_tail "$OUT/$name.err" 30 "  "
+	fi
+}
+
+if [ -r "$OUT/cases.list" ]; then
+	while read -r name _; do
+		[ -n "$name" ] && run_case "$name"
+	done <"$OUT/cases.list"
+else
+	emit "not ok" "case list present in $OUT"
+fi
+
+# --- the kernel log --------------------------------------------------------------
+
+# Taint flags that mean something went wrong (see
+# Documentation/admin-guide/tainted-kernels.rst): M machine check, B bad
+# page, D died (oops), W warning, L soft lockup.
+TAINT_BAD=$(((1 << 4) | (1 << 5) | (1 << 7) | (1 << 9) | (1 << 14)))
+TAINT_LETTERS=PFSRMBUDAWCIOELKXTN
+
+taint_letters() {
+	local t=$1 i s=
+	for ((i = 0; i < ${#TAINT_LETTERS}; i++)); do
+		((t & (1 << i))) && s+=${TAINT_LETTERS:i:1}
+	done
+	printf '%s' "$s"
+}
+
+klog=
+if [ -s "$OUT/dmesg.txt" ]; then
+	klog=$OUT/dmesg.txt
+elif [ -s "$OUT/console.log" ]; then
+	klog=$OUT/console.log
+fi
+
+if [ -z "$klog" ]; then
+	emit "not ok" "kernel log clean"
+	echo "# neither dmesg.txt nor console.log in $OUT"
+else
+	hits=$("$VMDIR/check-klog.sh" "$klog")
+	krc=$?
+	taint=$(cat "$OUT/tainted" 2>/dev/null)
+	[[ $taint =~ ^[0-9]+$ ]] || taint=0
+	if [ "$krc" -eq 0 ] && [ $((taint & TAINT_BAD)) -eq 0 ]; then
+		emit "ok" "kernel log clean"
+	else
+		emit "not ok" "kernel log clean"
+		echo "# scanned $(basename "$klog")"
+		if [ "$krc" -ne 0 ]; then
+			printf '%s\n' "$hits" | head -n 60 | sed 's/^/#   /'
+			n=$(printf '%s\n' "$hits" | wc -l)
+			[ "$n" -le 60 ] || echo "#   ... $((n - 60)) more lines"
+			# The first report in context usually tells the story.
+			first=$(printf '%s\n' "$hits" | head -n 1)
+			at=$(tr -d '\r' <"$klog" | grep -a -n -F -m 1 -- "$first" | cut -d: -f1)
+			if [ -n "$at" ]; then
+				echo "# first report in context ($(basename "$klog") line $at):"
+				tr -d '\r' <"$klog" | sed -n "$((at > 5 ? at - 5 : 1)),$((at + 25))p" |
+					sed 's/^/#   | /'
+			fi
+		fi
+		[ $((taint & TAINT_BAD)) -eq 0 ] ||
+			echo "# kernel tainted: $taint ($(taint_letters "$taint"))"
+	fi
+	# Harmless taints (O, E for the out-of-tree module) are worth a note.
+	[ "$taint" -eq 0 ] || [ $((taint & TAINT_BAD)) -ne 0 ] ||
+		echo "# taint flags at the end: $(taint_letters "$taint")"
+fi
+
+echo "1..$N"
+[ "$FAILED" -eq 0 ]
