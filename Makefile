@@ -26,7 +26,7 @@ CHECKPATCH ?= $(firstword $(wildcard /usr/src/linux-source-6.1/scripts/checkpatc
 MODULE_SRCS := Kbuild $(wildcard mdev_nvme/Kbuild mdev_nvme/*.[ch] \
 		mdev_nvme/core/*.[ch] mdev_nvme/core/Kbuild* include/*.h)
 
-.PHONY: all module tools modules-all clean check unit-tests vm-tests demo bench \
+.PHONY: all module tools modules-all clean check test-progs vm-tests demo bench \
 	deps need-deps lint checkpatch sparse help
 
 all: module tools
@@ -57,16 +57,15 @@ deps:
 need-deps:
 	@bash scripts/deps.sh
 
-unit-tests:
+test-progs:
 	$(MAKE) -C tests/unit
-	$(MAKE) -C tools
+	$(MAKE) -C tests/vfio
 
 check: need-deps
-	$(MAKE) modules-all tools
-	$(MAKE) -C tests/unit
+	$(MAKE) modules-all tools test-progs
 	prove -v tests/unit tests/cli tests/vm/l1-6.1.t tests/vm/l1-6.12.t
 
-vm-tests: modules-all tools
+vm-tests: modules-all tools test-progs
 	prove -v tests/vm/l1-6.1.t tests/vm/l1-6.12.t
 
 demo: need-deps modules-all tools
@@ -89,4 +88,5 @@ clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	-$(MAKE) -C tools clean
 	-$(MAKE) -C tests/unit clean
+	-$(MAKE) -C tests/vfio clean
 	rm -rf build

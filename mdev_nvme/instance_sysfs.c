@@ -40,7 +40,7 @@ static ssize_t mnv_slice_store(struct device *dev, const char *buf,
 	u64 val;
 	int ret;
 
-	ret = kstrtou64(buf, 0, &val);
+	ret = kstrtou64(buf, 10, &val);
 	if (ret)
 		return ret;
 	if (field == MNV_FIELD_NSID && (val == 0 || val > U32_MAX))
@@ -126,7 +126,7 @@ static ssize_t cpu_store(struct device *dev, struct device_attribute *attr,
 	struct mnv_instance *inst = dev_to_instance(dev);
 	int cpu, ret;
 
-	ret = kstrtoint(buf, 0, &cpu);
+	ret = kstrtoint(buf, 10, &cpu);
 	if (ret)
 		return ret;
 	if (cpu != MNV_CPU_ANY &&

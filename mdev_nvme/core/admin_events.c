@@ -52,7 +52,10 @@ u16 vnvme_adm_abort(struct vnvme_ctrl *c, struct vnvme_req *req)
 	return VNVME_SC_SUCCESS;
 }
 
-/* Queue an event; identical ones already waiting are merged. */
+/*
+ * Queue an event; identical ones already waiting are merged.  The caller
+ * runs vnvme_aen_flush() once it has posted its own completion, if any.
+ */
 void vnvme_aen_add(struct vnvme_ctrl *c, u8 type, u8 info, u8 lid)
 {
 	struct vnvme_event *ev;
@@ -69,7 +72,6 @@ void vnvme_aen_add(struct vnvme_ctrl *c, u8 type, u8 info, u8 lid)
 	ev->type = type;
 	ev->info = info;
 	ev->lid = lid;
-	vnvme_aen_flush(c);
 }
 
 /* Complete held AERs with queued events of types not masked. */

@@ -31,6 +31,8 @@ static void vnvme_features_default(const struct vnvme_ctrl *c,
 void vnvme_features_reset(struct vnvme_ctrl *c)
 {
 	vnvme_features_default(c, &c->feat);
+	/* The default thresholds never flag the fixed temperature. */
+	c->crit_warning &= ~VNVME_SMART_CRIT_TEMP;
 }
 
 static bool vnvme_feat_supported(const struct vnvme_ctrl *c, u8 fid)

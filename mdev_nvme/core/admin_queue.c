@@ -158,7 +158,10 @@ void vnvme_process_admin(struct vnvme_ctrl *c)
 		req.result = 0;
 		req.param_loc = VNVME_LOC_NONE;
 		vnvme_admin_complete(c, &req, vnvme_admin_exec(c, &req));
-		/* A new AER or a log read may let queued events out. */
+		/*
+		 * A new AER, a log read or an event the command raised may
+		 * let queued events out, after the command's own completion.
+		 */
 		vnvme_aen_flush(c);
 	}
 	vnvme_admin_irq_kick(c);

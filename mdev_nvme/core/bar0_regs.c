@@ -215,6 +215,7 @@ void vnvme_doorbell_error(struct vnvme_ctrl *c, u16 qid, bool is_cq, u8 info)
 	vnvme_error_record(c, is_cq ? 0xffff : qid, 0xffff, 0,
 			   VNVME_LOC_NONE, 0);
 	vnvme_aen_add(c, VNVME_AER_TYPE_ERROR, info, VNVME_LOG_ERROR);
+	vnvme_aen_flush(c);
 }
 
 static void vnvme_admin_sq_doorbell(struct vnvme_ctrl *c, u32 val)

@@ -150,6 +150,7 @@ void vnvme_set_nsze(struct vnvme_ctrl *c, u64 nsze)
 		vnvme_aen_add(c, VNVME_AER_TYPE_NOTICE,
 			      VNVME_AER_NOTICE_NS_CHANGED,
 			      VNVME_LOG_CHANGED_NS);
+	vnvme_aen_flush(c);
 	vnvme_admin_irq_kick(c);
 }
 

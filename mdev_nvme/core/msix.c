@@ -9,8 +9,10 @@
  * whether a vector may fire now or must wait in the PBA (PCI Local Bus 3.0
  * section 6.8.2): MSI-X enabled, function not masked, vector not masked,
  * and bus mastering enabled (a function without Bus Master Enable cannot
- * write the message).  With MSI-X disabled an interrupt is dropped: the
- * function has no INTx pin, and the guest polls or re-enables MSI-X.
+ * write the message).  The function has no INTx pin, so an interrupt
+ * raised while MSI-X is disabled is also kept pending: a driver that
+ * briefly disables MSI-X to reallocate vectors (Linux nvme does) must not
+ * lose an admin completion that arrived meanwhile.
  */
 #include "vnvme_priv.h"
 #include "pci_spec.h"
@@ -32,7 +34,8 @@ static bool vnvme_msix_can_fire(const struct vnvme_ctrl *c, u16 vector)
 {
 	u16 ctrl = vnvme_cfg_msix_ctrl(c);
 
-	if (ctrl & VNVME_MSIX_FLAGS_MASKALL || !vnvme_cfg_bus_master(c))
+	if (!(ctrl & VNVME_MSIX_FLAGS_ENABLE) ||
+	    ctrl & VNVME_MSIX_FLAGS_MASKALL || !vnvme_cfg_bus_master(c))
 		return false;
 	if (c->msix_external)
 		return true;
@@ -43,8 +46,6 @@ static bool vnvme_msix_can_fire(const struct vnvme_ctrl *c, u16 vector)
 void vnvme_irq_raise(struct vnvme_ctrl *c, u16 vector)
 {
 	if (vector >= c->nr_vectors)
-		return;
-	if (!(vnvme_cfg_msix_ctrl(c) & VNVME_MSIX_FLAGS_ENABLE))
 		return;
 	if (vnvme_msix_can_fire(c, vector))
 		c->ops->irq_raise(c->env, vector);
@@ -57,7 +58,8 @@ void vnvme_msix_deliver_pending(struct vnvme_ctrl *c)
 {
 	u16 v;
 
-	if (!(vnvme_cfg_msix_ctrl(c) & VNVME_MSIX_FLAGS_ENABLE))
+	if (!(vnvme_cfg_msix_ctrl(c) & VNVME_MSIX_FLAGS_ENABLE) ||
+	    !(c->msix_pba[0] | c->msix_pba[1]))
 		return;
 	for (v = 0; v < c->nr_vectors; v++) {
 		u64 bit = BIT_ULL(v % 64);

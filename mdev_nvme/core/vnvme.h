@@ -283,7 +283,7 @@ struct vnvme_ctrl {
 
 /**
  * vnvme_init() - set up a controller in its power-on state
- * @c:      caller-allocated controller (about 12 KiB; kzalloc is fine)
+ * @c:      caller-allocated controller (about 10 KiB; kzalloc is fine)
  * @p:      parameters; strings are copied, @p may be freed afterwards
  * @ops:    environment callbacks, must outlive @c
  * @env:    opaque pointer passed to every callback
@@ -323,8 +323,9 @@ void vnvme_flr(struct vnvme_ctrl *c);
 bool vnvme_ctrl_ready(const struct vnvme_ctrl *c);
 
 /*
- * Deliver MSI-X vector @vector subject to MSI-X enable, function mask,
- * vector mask (pending bit) and bus mastering.  Out-of-range is ignored.
+ * Signal MSI-X vector @vector now, or set its pending bit until MSI-X is
+ * enabled, the function and the vector are unmasked and bus mastering is
+ * on.  An out-of-range vector is ignored.
  */
 void vnvme_irq_raise(struct vnvme_ctrl *c, u16 vector);
 

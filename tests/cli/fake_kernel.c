@@ -12,7 +12,8 @@
  *   .../<type>/create       makes the instance directory and its link under
  *                           bus/mdev/devices, takes its queue pairs
  *   <instance>/nsid ...     checked as documented (EBUSY, EINVAL, ENXIO,
- *                           ERANGE, EEXIST), then stored
+ *                           ERANGE, EEXIST), then stored; lba_start past
+ *                           the namespace is ERANGE even with lba_count 0
  *   <instance>/remove       removes the instance, gives its queue pairs back
  *   any other attribute     its content is replaced, as a sysfs store does
  *
@@ -455,9 +456,11 @@ static int do_attr(const char *inst, const char *attr, const char *val)
 		count = v;
 	if (!ns_size(dev, nsid, &nsze))
 		return -ENXIO;
+	if (start >= nsze)
+		return -ERANGE;
 	if (!count)
 		return 0;
-	if (start + count < start || start + count > nsze)
+	if (count > nsze - start)
 		return -ERANGE;
 	return overlaps(dev, inst, nsid, start, count) ? -EEXIST : 0;
 }

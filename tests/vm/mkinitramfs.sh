@@ -174,17 +174,22 @@ mount -t 9p -o "$P9OPTS" mnvout "$R$OUT_MNT" ||
 
 CHROOT_ENV="PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TERM=${TERM:-linux} LANG=C.UTF-8"
 
-if grep -qw mnv_shell=1 /proc/cmdline; then
-	msg "interactive shell; exit it to power off"
-	# shellcheck disable=SC2086
-	setsid cttyhack chroot "$R" /usr/bin/env -i $CHROOT_ENV /bin/bash -l
-	poweroff_now
-fi
-
 [ -r "$R$OUT_MNT/vm.env" ] || die "$OUT_MNT/vm.env missing"
 MNV_RUNNER=
+# shellcheck source=/dev/null
 . "$R$OUT_MNT/vm.env"
 [ -n "$MNV_RUNNER" ] || die "MNV_RUNNER not set in vm.env"
+
+if grep -qw mnv_shell=1 /proc/cmdline; then
+	msg "interactive shell; exit it to power off"
+	msg "MNV_* variables are set; . \$MNV_LIB for the test helpers"
+	# shellcheck disable=SC2086
+	setsid cttyhack chroot "$R" /usr/bin/env -i $CHROOT_ENV \
+		MNV_REPO="$MNV_REPO" MNV_KO="$MNV_KO" MNV_CLI="$MNV_CLI" \
+		MNV_OUT="$OUT_MNT" MNV_LIB="$MNV_REPO/tests/vm/lib.sh" \
+		/bin/bash -l
+	poweroff_now
+fi
 
 msg "starting $MNV_RUNNER"
 # shellcheck disable=SC2086
