@@ -196,7 +196,5 @@ struct pci_driver mnv_pci_driver = {
 	.probe = mnv_pci_probe,
 	.remove = mnv_pci_remove,
 	.shutdown = mnv_pci_shutdown,
-	.driver = {
-		.dev_groups = mnv_host_groups,
-	},
+	.dev_groups = mnv_host_groups,
 };

@@ -4,7 +4,8 @@
  *
  *   vfio-open UUID info        print device, region and IRQ info, close
  *   vfio-open UUID hold FILE   open, create FILE, wait until FILE is
- *                              removed (or SIGTERM), close
+ *                              removed (or SIGTERM), check the device
+ *                              still answers a config read, close
  *
  * Exit status: 0 on success, 1 if the device cannot be opened (errno
  * printed), 2 on bad usage.
@@ -50,9 +51,11 @@ static int print_info(struct vfio_user *vu)
 	return 0;
 }
 
-static int hold(const char *file)
+static int hold(struct vfio_user *vu, const char *file)
 {
 	FILE *f = fopen(file, "w");
+	uint16_t vendor = 0;
+	long n;
 
 	if (!f) {
 		perror(file);
@@ -63,6 +66,15 @@ static int hold(const char *file)
 	signal(SIGINT, on_signal);
 	while (!stop && access(file, F_OK) == 0)
 		usleep(50000);
+
+	/* The device must stay usable until it is closed, even mid-removal. */
+	n = vfio_user_rw(vu, VFIO_PCI_CONFIG_REGION_INDEX, 0, &vendor,
+			 sizeof(vendor), 0);
+	if (n != sizeof(vendor) || vendor == 0 || vendor == 0xffff) {
+		fprintf(stderr, "vfio-open: config read after hold failed (%ld, 0x%x)\n",
+			n, vendor);
+		return 1;
+	}
 	return 0;
 }
 
@@ -85,7 +97,7 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[2], "info"))
 		ret = print_info(&vu);
 	else if (!strcmp(argv[2], "hold"))
-		ret = hold(argv[3]);
+		ret = hold(&vu, argv[3]);
 	else
 		ret = 2;
 	vfio_user_close(&vu);

@@ -8,6 +8,7 @@
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -159,4 +160,51 @@ int vfio_user_unmap(struct vfio_user *vu, uint64_t iova, size_t len)
 	unmap.iova = iova;
 	unmap.size = len;
 	return ioctl(vu->container, VFIO_IOMMU_UNMAP_DMA, &unmap) ? -errno : 0;
+}
+
+int vfio_user_set_irq_eventfds(struct vfio_user *vu, unsigned int index,
+			       unsigned int start, unsigned int count,
+			       const int32_t *fds)
+{
+	size_t size = sizeof(struct vfio_irq_set) + count * sizeof(int32_t);
+	struct vfio_irq_set *set;
+	int ret;
+
+	set = calloc(1, size);
+	if (!set)
+		return -ENOMEM;
+	set->argsz = size;
+	set->flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
+	set->index = index;
+	set->start = start;
+	set->count = count;
+	memcpy(set->data, fds, count * sizeof(int32_t));
+	ret = ioctl(vu->device, VFIO_DEVICE_SET_IRQS, set) ? -errno : 0;
+	free(set);
+	return ret;
+}
+
+int vfio_user_disable_irqs(struct vfio_user *vu, unsigned int index)
+{
+	struct vfio_irq_set set = {
+		.argsz = sizeof(set),
+		.flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER,
+		.index = index,
+	};
+
+	return ioctl(vu->device, VFIO_DEVICE_SET_IRQS, &set) ? -errno : 0;
+}
+
+int vfio_user_irq_info(struct vfio_user *vu, unsigned int index,
+		       struct vfio_irq_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->argsz = sizeof(*info);
+	info->index = index;
+	return ioctl(vu->device, VFIO_DEVICE_GET_IRQ_INFO, info) ? -errno : 0;
+}
+
+int vfio_user_reset(struct vfio_user *vu)
+{
+	return ioctl(vu->device, VFIO_DEVICE_RESET) ? -errno : 0;
 }

@@ -30,4 +30,19 @@ long vfio_user_rw(struct vfio_user *vu, unsigned int index, uint64_t off,
 void *vfio_user_map(struct vfio_user *vu, uint64_t iova, size_t len);
 int vfio_user_unmap(struct vfio_user *vu, uint64_t iova, size_t len);
 
+/*
+ * VFIO_DEVICE_SET_IRQS, action TRIGGER: connect @count eventfds @fds (-1
+ * disconnects one) to vectors @start.. of IRQ @index.  Returns 0 or -errno.
+ */
+int vfio_user_set_irq_eventfds(struct vfio_user *vu, unsigned int index,
+			       unsigned int start, unsigned int count,
+			       const int32_t *fds);
+/* DATA_NONE with count 0: disconnect every vector of IRQ @index. */
+int vfio_user_disable_irqs(struct vfio_user *vu, unsigned int index);
+/* VFIO_DEVICE_GET_IRQ_INFO for @index; 0 or -errno. */
+int vfio_user_irq_info(struct vfio_user *vu, unsigned int index,
+		       struct vfio_irq_info *info);
+/* VFIO_DEVICE_RESET; 0 or -errno. */
+int vfio_user_reset(struct vfio_user *vu);
+
 #endif /* MNV_TEST_VFIO_USER_H */
