@@ -83,12 +83,12 @@ struct mnv_host {
 	u32 nr_namespaces;
 	struct mnv_namespace namespaces[MNV_MAX_NAMESPACES];
 
-	struct mutex admin_lock;
+	struct mutex admin_lock;	/* see LOCKING above */
 	struct mnv_hwq adminq;
 	u16 admin_cid;
 	bool dead;		/* controller failed: no more commands */
 
-	struct mutex lock;
+	struct mutex lock;		/* see LOCKING above */
 	unsigned int nr_qpairs;		/* granted by Number of Queues */
 	unsigned int nr_free_qpairs;
 	DECLARE_BITMAP(qid_used, MNV_MAX_HW_QPAIRS + 1);

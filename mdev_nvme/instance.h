@@ -55,7 +55,7 @@ struct mnv_instance {
 	u16 qids[MNV_INSTANCE_MAX_QPAIRS];
 	struct mnv_hwq hwqs[MNV_INSTANCE_MAX_QPAIRS];
 
-	struct mutex lock;
+	struct mutex lock;		/* see LOCKING above */
 	struct vnvme_ctrl *ctrl;	/* while open */
 	struct eventfd_ctx *msix_trigger[MNV_INSTANCE_MAX_VECTORS];
 	struct eventfd_ctx *req_trigger;

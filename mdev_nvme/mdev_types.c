@@ -11,9 +11,11 @@
 #include "instance.h"
 
 static const unsigned int mnv_type_qpairs[MNV_NR_TYPES] = MNV_TYPE_QPAIRS;
+
 static const char * const mnv_type_sysfs_names[MNV_NR_TYPES] = {
 	"1q", "2q", "4q", "8q"
 };
+
 static const char * const mnv_type_pretty_names[MNV_NR_TYPES] = {
 	MNV_TYPE_PREFIX "1q", MNV_TYPE_PREFIX "2q",
 	MNV_TYPE_PREFIX "4q", MNV_TYPE_PREFIX "8q"
