@@ -246,6 +246,9 @@ void nvme_dev_close(struct nvme_dev *d)
 {
 	unsigned int i;
 
+	/* Never opened: nothing, not even the eventfd slots, was set up. */
+	if (!d->uuid)
+		return;
 	if (d->opened)
 		vfio_user_close(&d->vu);
 	d->opened = false;

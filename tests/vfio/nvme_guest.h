@@ -205,7 +205,7 @@ _Static_assert(sizeof(struct nvme_cqe) == 16, "CQE is 16 bytes");
 #define G_IOCQ2			0x210000
 #define G_IOSQ1			0x240000	/* up to 256 KiB each */
 #define G_IOSQ2			0x280000
-#define G_PAGE			4096
+#define G_PAGE			4096u
 
 /* Admin queue depth used by the tests (AQA ASQS = ACQS = depth - 1) */
 #define AQ_DEPTH		32
