@@ -13,6 +13,7 @@
 #include <linux/vfio.h>
 
 #include "host.h"
+#include "io.h"
 
 struct vnvme_ctrl;
 
@@ -36,10 +37,13 @@ struct mnv_slice {
  *  - @lock serialises everything a VMM does through the VFIO device
  *    (region accesses, ioctls, open and close) and protects the
  *    emulated controller @ctrl and the interrupt triggers @msix_trigger
- *    and @req_trigger.
- *    It nests outside host->lock.
- *  - @host, @type, @nr_qpairs, @qids and @hwqs are set in init and
- *    constant until release.
+ *    and @req_trigger, and the I/O path state @io (see struct mnv_io for
+ *    its own rules) together with the ring indices of @hwqs.
+ *    It nests outside host->lock and host->admin_lock.  The I/O polling
+ *    thread takes it for each pass; the VFIO .dma_unmap callback takes it
+ *    too, from the container's unmap path.
+ *  - @host, @type, @nr_qpairs, @qids and @hwqs (the queues themselves)
+ *    are set in init and constant until release.
  */
 struct mnv_instance {
 	struct vfio_device vdev;
@@ -59,6 +63,7 @@ struct mnv_instance {
 	struct vnvme_ctrl *ctrl;	/* while open */
 	struct eventfd_ctx *msix_trigger[MNV_INSTANCE_MAX_VECTORS];
 	struct eventfd_ctx *req_trigger;
+	struct mnv_io io;		/* while open */
 };
 
 static inline struct mnv_instance *vdev_to_instance(struct vfio_device *vdev)

@@ -172,6 +172,16 @@ static ssize_t open_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(open);
 
+static ssize_t pinned_pages_show(struct device *dev,
+				 struct device_attribute *attr, char *buf)
+{
+	struct mnv_instance *inst = dev_to_instance(dev);
+
+	return sysfs_emit(buf, "%ld\n",
+			  atomic_long_read(&inst->io.pinned_pages));
+}
+static DEVICE_ATTR_RO(pinned_pages);
+
 static struct attribute *mnv_instance_attrs[] = {
 	&dev_attr_nsid.attr,
 	&dev_attr_lba_start.attr,
@@ -180,6 +190,7 @@ static struct attribute *mnv_instance_attrs[] = {
 	&dev_attr_queue_pairs.attr,
 	&dev_attr_hw_qids.attr,
 	&dev_attr_open.attr,
+	&dev_attr_pinned_pages.attr,
 	NULL
 };
 

@@ -15,6 +15,7 @@
 
 #include "compat.h"
 #include "core/vnvme.h"
+#include "io.h"
 #include "vctrl.h"
 
 /* Largest transfer offered to guests: 2^8 pages of 4 KiB, 1 MiB. */
@@ -44,11 +45,56 @@ static void mnv_env_irq_raise(void *env, u16 vector)
 		mnv_eventfd_signal(inst->msix_trigger[vector]);
 }
 
+/* The I/O queue hooks: the I/O path (io_*.c) runs the guest's I/O queues. */
+static u16 mnv_env_io_cq_create(void *env, u16 qid, u64 iova, u16 qsize,
+				u16 vector, bool ien)
+{
+	return mnv_io_cq_create(env, qid, iova, qsize, vector, ien);
+}
+
+static u16 mnv_env_io_sq_create(void *env, u16 qid, u64 iova, u16 qsize,
+				u16 cqid)
+{
+	return mnv_io_sq_create(env, qid, iova, qsize, cqid);
+}
+
+static void mnv_env_io_sq_delete(void *env, u16 qid)
+{
+	mnv_io_sq_delete(env, qid);
+}
+
+static void mnv_env_io_cq_delete(void *env, u16 qid)
+{
+	mnv_io_cq_delete(env, qid);
+}
+
+static void mnv_env_io_doorbell(void *env, u16 qid, bool is_cq, u32 value)
+{
+	mnv_io_doorbell(env, qid, is_cq, value);
+}
+
+static void mnv_env_reset(void *env)
+{
+	mnv_io_reset(env);
+}
+
 static const struct vnvme_env_ops mnv_env_ops = {
 	.dma_read = mnv_env_dma_read,
 	.dma_write = mnv_env_dma_write,
 	.irq_raise = mnv_env_irq_raise,
+	.io_cq_create = mnv_env_io_cq_create,
+	.io_sq_create = mnv_env_io_sq_create,
+	.io_sq_delete = mnv_env_io_sq_delete,
+	.io_cq_delete = mnv_env_io_cq_delete,
+	.io_doorbell = mnv_env_io_doorbell,
+	.reset = mnv_env_reset,
 };
+
+/* Optional commands the I/O path passes on, if the controller has them. */
+static u16 mnv_guest_oncs(struct mnv_host *host)
+{
+	return host->oncs & (NVME_CTRL_ONCS_DSM | NVME_CTRL_ONCS_WRITE_ZEROES);
+}
 
 /* MDTS for the guest: the host's limit, capped by what the module offers. */
 static u8 mnv_guest_mdts(struct mnv_host *host)
@@ -89,11 +135,15 @@ int mnv_vctrl_open(struct mnv_instance *inst)
 	p.lba_shift = ns->lba_shift;
 	p.mdts = mnv_guest_mdts(host);
 	p.vwc = host->volatile_write_cache;
+	/* NVME_CTRL_ONCS_* and VNVME_ONCS_* are the Identify bits alike. */
+	p.oncs = mnv_guest_oncs(host);
 	memcpy(p.uuid, mdev->uuid.b, sizeof(p.uuid));
 	/* QEMU's vfio-pci keeps the MSI-X table and PBA itself. */
 	p.msix_table_external = true;
 
 	ret = vnvme_init(inst->ctrl, &p, &mnv_env_ops, inst);
+	if (!ret)
+		ret = mnv_io_open(inst, p.mdts, p.oncs);
 	if (ret) {
 		kfree(inst->ctrl);
 		inst->ctrl = NULL;
@@ -105,8 +155,11 @@ void mnv_vctrl_close(struct mnv_instance *inst)
 {
 	if (!inst->ctrl)
 		return;
+	/* Drops inst->lock while the polling thread exits. */
+	mnv_io_thread_stop(inst);
 	/* Quiesces the I/O path through the reset callback. */
 	vnvme_flr(inst->ctrl);
+	mnv_io_close(inst);
 	kfree(inst->ctrl);
 	inst->ctrl = NULL;
 }
@@ -162,7 +215,12 @@ unsigned int mnv_vctrl_nr_vectors(struct mnv_instance *inst)
 	return inst->nr_qpairs + 1;
 }
 
+/*
+ * The VMM unmaps guest memory: every page pinned in the range must be
+ * unpinned before returning.  Unlike the rest of this file, called
+ * without inst->lock (VFIO .dma_unmap); the I/O path takes it.
+ */
 void mnv_vctrl_dma_unmap(struct mnv_instance *inst, u64 iova, u64 length)
 {
-	/* Nothing is pinned yet: guest memory is reached by vfio_dma_rw(). */
+	mnv_io_dma_unmap(inst, iova, length);
 }

@@ -1762,7 +1762,7 @@ static void t_reopen(void)
 		CHECKF(!memcmp(gptr(D1, G_DATA), C.ns_desc, G_PAGE),
 		       "namespace descriptors changed across opens");
 	if (CHECK_SF(identify_ctrl(D1, G_DATA), SC_SUCCESS))
-		CHECKF(!memcmp(gptr(D1, G_DATA) + ID_CTRL_SN,
+		CHECKF(!memcmp(gptr(D1, G_DATA + ID_CTRL_SN),
 			       C.id_ctrl + ID_CTRL_SN, 20),
 		       "serial changed across opens");
 }

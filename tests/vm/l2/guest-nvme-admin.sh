@@ -9,12 +9,19 @@
 n=0
 fails=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
-fail() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
+# Details are cut to a few lines: usage texts would drown the log.
+fail() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "$l"; done | head -n 8 | sed 's/^/# /'; }
 check() { name=$1; shift; if out=$("$@" 2>&1); then ok "$name"; else fail "$name" "$* failed:" "$out"; fi; }
 
 i=0
 while [ ! -e /sys/class/nvme/nvme0 ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
-if [ -e /sys/class/nvme/nvme0 ]; then ok "stock nvme driver probed the controller"; else fail "stock nvme driver probed the controller" "$(dmesg | grep -i nvme)"; fi
+if [ -e /sys/class/nvme/nvme0 ]; then
+	ok "stock nvme driver probed the controller"
+else
+	fail "stock nvme driver probed the controller" "$(dmesg | grep -i nvme | tail -n 8)"
+	echo "Bail out! no controller"
+	exit 1
+fi
 i=0
 while [ ! -b /dev/nvme0n1 ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
 if [ -b /dev/nvme0n1 ]; then ok "namespace block device appeared"; else fail "namespace block device appeared"; fi
@@ -42,8 +49,8 @@ check "nvme id-ns descriptors" nvme ns-descs /dev/nvme0 -n 1
 
 echo 1 >/sys/class/nvme/nvme0/reset_controller
 i=0
-while [ "$(cat /sys/class/nvme/nvme0/state)" != live ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
-st=$(cat /sys/class/nvme/nvme0/state)
+while [ "$(cat /sys/class/nvme/nvme0/state 2>/dev/null)" != live ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+st=$(cat /sys/class/nvme/nvme0/state 2>/dev/null)
 [ "$st" = live ] && ok "controller reset from the guest" || fail "controller reset from the guest" "state=$st"
 check "id-ctrl after reset" nvme id-ctrl /dev/nvme0
 

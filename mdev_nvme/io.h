@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The I/O path of an instance: guest I/O queues served by the instance's
+ * hardware queue pairs (guest qid q runs on inst->hwqs[q - 1]).
+ *
+ * A polling thread fetches guest SQEs, checks and rewrites them (io_cmd.c),
+ * pins and maps the guest pages they address (io_pin.c), submits them to
+ * the hardware SQ and copies the hardware completions back to the guest
+ * CQs (io_queue.c).  See Documentation/io-path.rst.
+ */
+#ifndef MNV_IO_H
+#define MNV_IO_H
+
+#include <linux/atomic.h>
+#include <linux/dma-direction.h>
+#include <linux/types.h>
+
+struct mnv_instance;
+struct task_struct;
+struct vfio_device;
+
+/* Guest I/O queue pairs an instance can have (MNV_INSTANCE_MAX_QPAIRS). */
+#define MNV_IO_MAX_QUEUES	8
+
+/* Commands in flight on one hardware queue pair at most. */
+#define MNV_IO_MAX_SLOTS	128
+
+/*
+ * Largest transfer: 2^MNV_IO_MDTS_MAX pages of 4 KiB (1 MiB).  With an
+ * offset in PRP1 it spans one page more, and its PRP list (all pages but
+ * the first) still fits in the one 4 KiB list page each slot owns.
+ */
+#define MNV_IO_MDTS_MAX		8
+#define MNV_IO_MAX_PAGES	((1U << MNV_IO_MDTS_MAX) + 1)
+#define MNV_IO_PAGE_SIZE	4096U
+
+/* A guest page pinned and mapped for the physical function. */
+struct mnv_io_page {
+	u64 iova;
+	dma_addr_t dma;
+};
+
+/*
+ * One command in flight on a hardware queue; its index is the command id
+ * on the hardware.  @buf is a device-readable page holding the PRP list
+ * or the Dataset Management ranges rebuilt by the module.
+ */
+struct mnv_io_slot {
+	bool busy;
+	bool is_write;		/* for the statistics */
+	u16 sqid;		/* guest queue and command id */
+	u16 cqid;
+	u16 cid;
+	u16 nr_pages;
+	enum dma_data_direction dir;
+	u32 bytes;
+	struct mnv_io_page *pages;	/* MNV_IO_MAX_PAGES entries */
+	__le64 *buf;
+	dma_addr_t buf_dma;
+};
+
+/* The slots of one hardware queue pair. */
+struct mnv_io_hq {
+	unsigned int nr_slots;
+	unsigned int nr_free;
+	u16 *free;		/* stack of free slot indices */
+	struct mnv_io_slot *slots;
+	struct mnv_io_page *pages;
+};
+
+struct mnv_io_sq {
+	bool valid;
+	u64 iova;
+	u16 size;
+	u16 cqid;
+	u16 head;		/* next entry to fetch */
+	u16 db_tail;		/* last tail doorbell value */
+};
+
+struct mnv_io_cq {
+	bool valid;
+	bool ien;
+	bool irq_pending;	/* entries posted, vector not raised yet */
+	u8 phase;
+	u64 iova;
+	u16 size;
+	u16 vector;
+	u16 tail;		/* next entry to write */
+	u16 db_head;		/* last head doorbell value */
+};
+
+/*
+ * struct mnv_io - I/O state of an open instance (inst->io).
+ *
+ * LOCKING: everything here but @kick and @pinned_pages is protected by
+ * inst->lock, like the emulated controller; the hardware queue pairs'
+ * ring indices (inst->hwqs[]) are too.  @kick is set by doorbells and
+ * cleared by @thread.  @pinned_pages is only written under inst->lock
+ * but read locklessly by sysfs.
+ *
+ * Lock order: inst->lock, then host->admin_lock (to fail the controller),
+ * then the VFIO container's locks (vfio_pin_pages(), vfio_dma_rw()).  The
+ * VFIO .dma_unmap callback runs with the container's device list lock
+ * held and takes inst->lock; nothing taking inst->lock waits for that
+ * lock, so the order stays acyclic.
+ */
+struct mnv_io {
+	bool ready;		/* allocated: between open and close */
+	bool fatal;		/* guest queue unreachable: report CFS */
+	bool kick;
+	u64 lba_start;		/* slice, fixed while open */
+	u64 nsze;
+	u32 host_nsid;
+	u8 lba_shift;
+	u32 max_bytes;		/* guest MDTS in bytes */
+	u16 oncs;		/* optional commands offered to the guest */
+	unsigned int nr_inflight;
+	/* Completed commands not yet handed to vnvme_stats_add() */
+	u32 rd_cmds;
+	u32 wr_cmds;
+	u64 rd_bytes;
+	u64 wr_bytes;
+	struct task_struct *thread;
+	/* Pins in [unmap_start, unmap_end) are refused until unmap_until. */
+	u64 unmap_start;
+	u64 unmap_end;
+	unsigned long unmap_until;
+	atomic_long_t pinned_pages;
+	struct mnv_io_sq sq[MNV_IO_MAX_QUEUES + 1];	/* index 0 unused */
+	struct mnv_io_cq cq[MNV_IO_MAX_QUEUES + 1];
+	struct mnv_io_hq hq[MNV_IO_MAX_QUEUES];
+};
+
+/* io_queue.c: everything but mnv_io_dma_unmap() under inst->lock. */
+int mnv_io_open(struct mnv_instance *inst, u8 mdts, u16 oncs);
+void mnv_io_close(struct mnv_instance *inst);
+u16 mnv_io_cq_create(struct mnv_instance *inst, u16 qid, u64 iova,
+		     u16 qsize, u16 vector, bool ien);
+u16 mnv_io_sq_create(struct mnv_instance *inst, u16 qid, u64 iova,
+		     u16 qsize, u16 cqid);
+void mnv_io_sq_delete(struct mnv_instance *inst, u16 qid);
+void mnv_io_cq_delete(struct mnv_instance *inst, u16 qid);
+void mnv_io_doorbell(struct mnv_instance *inst, u16 qid, bool is_cq,
+		     u32 value);
+void mnv_io_reset(struct mnv_instance *inst);
+bool mnv_io_poll_locked(struct mnv_instance *inst);
+void mnv_io_dma_unmap(struct mnv_instance *inst, u64 iova, u64 length);
+
+/* io_cmd.c */
+u16 mnv_io_cmd_prepare(struct mnv_instance *inst, struct mnv_io_slot *slot,
+		       const void *gsqe, void *hsqe);
+
+/* io_pin.c */
+int mnv_io_pin_page(struct mnv_instance *inst, u64 iova,
+		    enum dma_data_direction dir, dma_addr_t *dma);
+void mnv_io_unpin_page(struct mnv_instance *inst, u64 iova, dma_addr_t dma,
+		       enum dma_data_direction dir);
+void mnv_io_unpin_slot(struct mnv_instance *inst, struct mnv_io_slot *slot);
+
+/* io_thread.c */
+int mnv_io_thread_start(struct mnv_instance *inst);
+void mnv_io_thread_stop(struct mnv_instance *inst);
+void mnv_io_thread_kick(struct mnv_instance *inst);
+
+#endif /* MNV_IO_H */

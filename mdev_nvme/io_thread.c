@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The polling thread of an instance.
+ *
+ * The hardware queues have no interrupt and the guest's doorbells only
+ * record values, so one thread per open instance does all the I/O work:
+ * it polls while there is work or commands in flight and sleeps when the
+ * instance has been idle for a moment, until a doorbell wakes it.
+ */
+#include <linux/cpumask.h>
+#include <linux/delay.h>
+#include <linux/kthread.h>
+#include <linux/ktime.h>
+#include <linux/mdev.h>
+#include <linux/sched.h>
+#include <linux/uuid.h>
+
+#include "instance.h"
+#include "io.h"
+
+/* Keep polling this long after the last piece of work before sleeping. */
+#define MNV_IO_BUSY_POLL_NS	(100 * NSEC_PER_USEC)
+
+static int mnv_io_thread_fn(void *data)
+{
+	struct mnv_instance *inst = data;
+	struct mnv_io *io = &inst->io;
+	u64 last_work = ktime_get_ns();
+	unsigned int inflight;
+	bool work;
+
+	while (!kthread_should_stop()) {
+		/*
+		 * Clear the kick before polling.  Doorbells are recorded under
+		 * inst->lock: one recorded before the pass below is seen by
+		 * it, one recorded after it sets the kick again (ordered after
+		 * this store by the lock) and the thread does not sleep.
+		 */
+		WRITE_ONCE(io->kick, false);
+
+		mutex_lock(&inst->lock);
+		work = mnv_io_poll_locked(inst);
+		inflight = io->nr_inflight;
+		mutex_unlock(&inst->lock);
+
+		if (work) {
+			last_work = ktime_get_ns();
+			cond_resched();
+			continue;
+		}
+		if (ktime_get_ns() - last_work < MNV_IO_BUSY_POLL_NS) {
+			cond_resched();
+			continue;
+		}
+		if (inflight) {
+			/* The hardware completes without an interrupt. */
+			usleep_range(10, 50);
+			continue;
+		}
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (!READ_ONCE(io->kick) && !kthread_should_stop())
+			schedule();
+		__set_current_state(TASK_RUNNING);
+	}
+	return 0;
+}
+
+/* Start the thread of an instance being opened; caller holds inst->lock. */
+int mnv_io_thread_start(struct mnv_instance *inst)
+{
+	struct mdev_device *mdev = to_mdev_device(inst->vdev.dev);
+	struct task_struct *t;
+	char id[UUID_STRING_LEN + 1];
+	int cpu = READ_ONCE(inst->cpu);
+
+	snprintf(id, sizeof(id), "%pUl", &mdev->uuid);
+	t = kthread_create(mnv_io_thread_fn, inst, "mnv/%.8s", id);
+	if (IS_ERR(t))
+		return PTR_ERR(t);
+	/* Not kthread_bind(): the thread must survive its CPU going away. */
+	if (cpu != MNV_CPU_ANY && cpu_online(cpu))
+		set_cpus_allowed_ptr(t, cpumask_of(cpu));
+	inst->io.thread = t;
+	wake_up_process(t);
+	return 0;
+}
+
+/*
+ * Stop the thread.  Caller holds inst->lock, which the thread takes in
+ * its loop: the lock is dropped while waiting for the thread to exit.
+ * Only the close path calls this, when no region access or ioctl can
+ * come in; a concurrent .dma_unmap finds the I/O state still intact.
+ */
+void mnv_io_thread_stop(struct mnv_instance *inst)
+{
+	struct task_struct *t = inst->io.thread;
+
+	lockdep_assert_held(&inst->lock);
+	if (!t)
+		return;
+	inst->io.thread = NULL;
+	mutex_unlock(&inst->lock);
+	kthread_stop(t);
+	mutex_lock(&inst->lock);
+}
+
+/* A doorbell was written: make sure the thread looks.  inst->lock held. */
+void mnv_io_thread_kick(struct mnv_instance *inst)
+{
+	WRITE_ONCE(inst->io.kick, true);
+	if (inst->io.thread)
+		wake_up_process(inst->io.thread);
+}
