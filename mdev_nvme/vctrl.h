@@ -2,8 +2,8 @@
 /*
  * Glue between an instance and its emulated controller (core/): the VFIO
  * regions are served by the core, which reaches guest memory and raises
- * interrupts through the callbacks in vctrl.c.  All functions are called
- * with inst->lock held.
+ * interrupts through the callbacks in vctrl.c.  All functions but
+ * mnv_vctrl_dma_unmap() are called with inst->lock held; that one takes it.
  */
 #ifndef MNV_VCTRL_H
 #define MNV_VCTRL_H

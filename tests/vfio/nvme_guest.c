@@ -363,18 +363,25 @@ uint16_t nvme_submit(struct nvme_dev *d, struct nvme_sqe *sqe)
 	return cid;
 }
 
+uint16_t nvme_cq_status(struct nvme_dev *d, unsigned int slot)
+{
+	struct nvme_cqe *cqe = (struct nvme_cqe *)gptr(d, G_ACQ) + slot;
+
+	/* The device writes the status word last, concurrently with us. */
+	return le16toh(__atomic_load_n(&cqe->status, __ATOMIC_ACQUIRE));
+}
+
 bool nvme_reap(struct nvme_dev *d, struct nvme_cqe *cqe, unsigned int ms)
 {
-	volatile struct nvme_cqe *slot =
-		(volatile struct nvme_cqe *)gptr(d, G_ACQ) + d->cq_head;
+	const struct nvme_cqe *slot =
+		(const struct nvme_cqe *)gptr(d, G_ACQ) + d->cq_head;
 	uint64_t end = now_ms() + ms;
 
-	while ((le16toh(slot->status) & 1) != d->phase) {
+	while ((nvme_cq_status(d, d->cq_head) & 1) != d->phase) {
 		if (now_ms() > end)
 			return false;
 		pause_us(100);
 	}
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	cqe->result = le32toh(slot->result);
 	cqe->dw1 = le32toh(slot->dw1);
 	cqe->sq_head = le16toh(slot->sq_head);
@@ -403,9 +410,9 @@ int nvme_admin(struct nvme_dev *d, struct nvme_sqe *sqe, struct nvme_cqe *cqe)
 		return -1;
 	}
 	if (cqe->cid != cid || cqe->sq_id != 0 || cqe->sq_head != d->sq_tail) {
-		printf("# completion mismatch for opcode 0x%02x: cid %u (want %u) sqid %u sqhd %u (want %u)\n",
-		       sqe->opcode, cqe->cid, cid, cqe->sq_id, cqe->sq_head,
-		       d->sq_tail);
+		printf("# completion mismatch for opcode 0x%02x: cid %u (want %u) sqid %u",
+		       sqe->opcode, cqe->cid, cid, cqe->sq_id);
+		printf(" sqhd %u (want %u)\n", cqe->sq_head, d->sq_tail);
 		return -1;
 	}
 	return cqe->status >> 1;

@@ -287,6 +287,8 @@ bool nvme_ready(struct nvme_dev *d);
 void nvme_sqe_init(struct nvme_sqe *sqe, uint8_t opcode);
 /* Place @sqe (its cid is assigned here) and ring the SQ tail doorbell */
 uint16_t nvme_submit(struct nvme_dev *d, struct nvme_sqe *sqe);
+/* Status word (with phase tag) of admin CQ entry @slot, as last written */
+uint16_t nvme_cq_status(struct nvme_dev *d, unsigned int slot);
 /* Wait up to @ms for the next CQE; consume it and ring the CQ doorbell */
 bool nvme_reap(struct nvme_dev *d, struct nvme_cqe *cqe, unsigned int ms);
 /*

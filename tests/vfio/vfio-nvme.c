@@ -375,6 +375,38 @@ static void t_open_state(void)
 		C.devctl0 = cfg_rd(D1, D1->cap_exp + PCI_EXP_DEVCTL, 2);
 }
 
+/*
+ * The request IRQ the way QEMU uses it (one eventfd, then -1), and
+ * VFIO_DEVICE_SET_IRQS ranges the device does not have.
+ */
+static void t_req_irq(void)
+{
+	int32_t fd, none = -1;
+	int ret;
+
+	fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (!CHECK(fd >= 0))
+		return;
+	ret = vfio_user_set_irq_eventfds(&D1->vu, VFIO_PCI_REQ_IRQ_INDEX, 0, 1,
+					 &fd);
+	CHECKF(!ret, "request IRQ eventfd: %s", strerror(-ret));
+	/* Nothing asks the user to release the device now */
+	CHECK_EQ(efd_count(fd), 0);
+	ret = vfio_user_set_irq_eventfds(&D1->vu, VFIO_PCI_REQ_IRQ_INDEX, 0, 1,
+					 &none);
+	CHECKF(!ret, "request IRQ disconnect: %s", strerror(-ret));
+	ret = vfio_user_set_irq_eventfds(&D1->vu, VFIO_PCI_REQ_IRQ_INDEX, 1, 1,
+					 &fd);
+	CHECK_EQ(ret, -EINVAL);
+	ret = vfio_user_set_irq_eventfds(&D1->vu, VFIO_PCI_MSIX_IRQ_INDEX,
+					 D1->qpairs + 1, 1, &fd);
+	CHECK_EQ(ret, -EINVAL);
+	ret = vfio_user_set_irq_eventfds(&D1->vu, VFIO_PCI_INTX_IRQ_INDEX, 0, 1,
+					 &fd);
+	CHECK_EQ(ret, -EINVAL);
+	close(fd);
+}
+
 /* --- PCI configuration space ------------------------------------------------ */
 
 static void t_cfg_ids(void)
@@ -1346,8 +1378,10 @@ static void t_log_smart(void)
 		return;
 	memcpy(full, s, sizeof(full));
 	temp = get16(s, 1);
-	diag("SMART: warning 0x%x temperature %u K spare %u%% (threshold %u%%) power cycles %llu errors %llu",
-	     s[0], temp, s[3], s[4], (unsigned long long)get64(s, 112),
+	diag("SMART: warning 0x%x temperature %u K spare %u%% (threshold %u%%)",
+	     s[0], temp, s[3], s[4]);
+	diag("SMART: power cycles %llu, error log entries %llu",
+	     (unsigned long long)get64(s, 112),
 	     (unsigned long long)get64(s, 176));
 	CHECK_EQ(s[0], 0);
 	CHECKF(temp > 273 && temp < 373, "temperature %u K", temp);
@@ -1626,7 +1660,6 @@ static void t_cc_reset(void)
 {
 	uint32_t arb_def = ~0u, arb = ~0u, csts, aqa;
 	uint64_t asq, acq;
-	volatile struct nvme_cqe *next;
 
 	if (!need_ready(D1) || !CHECK(C.have_id_ctrl))
 		return;
@@ -1646,8 +1679,7 @@ static void t_cc_reset(void)
 	csts = nvme_disable(D1);
 	CHECK_EQ(csts, 0);
 	/* Held AERs end without a completion */
-	next = (volatile struct nvme_cqe *)gptr(D1, G_ACQ) + D1->cq_head;
-	CHECK_EQ(le16toh(next->status) & 1, D1->phase ^ 1);
+	CHECK_EQ(nvme_cq_status(D1, D1->cq_head) & 1, D1->phase ^ 1);
 	/* The admin queue registers are kept (section 7.3.2) */
 	CHECK_EQ(bar_rd32(D1, NVME_REG_AQA), aqa);
 	CHECK_EQ(bar_rd64(D1, NVME_REG_ASQ), asq);
@@ -1780,6 +1812,7 @@ static void t_cfs_cq(void)
 	if (!CHECK_EQ(csts, NVME_CSTS_RDY))
 		return;
 	/* Completion queue unreachable: nothing to report to, fatal */
+	diag("this Identify must not complete:");
 	CHECK_EQ(nvme_identify(D1, NVME_CNS_CTRL, 0, giova(G_DATA), 0), -1);
 	csts = nvme_wait_csts(D1, NVME_CSTS_CFS, NVME_CSTS_CFS, 2000);
 	CHECK(csts & NVME_CSTS_CFS);
@@ -1791,7 +1824,6 @@ static void t_cfs_cq(void)
 
 static void t_cfs_sq(void)
 {
-	volatile struct nvme_cqe *cq = gptr(D1, G_ACQ);
 	uint32_t csts;
 
 	if (!CHECK(D1->opened))
@@ -1805,7 +1837,7 @@ static void t_cfs_sq(void)
 	csts = nvme_wait_csts(D1, NVME_CSTS_CFS, NVME_CSTS_CFS, 2000);
 	diag("CSTS 0x%x", csts);
 	CHECK(csts & NVME_CSTS_CFS);
-	CHECK_EQ(le16toh(cq->status), 0);
+	CHECK_EQ(nvme_cq_status(D1, 0), 0);
 	/* More doorbells on a failed controller are ignored */
 	bar_wr32(D1, NVME_REG_DB, 2);
 	bar_wr32(D1, NVME_REG_DB + 4, 0);
@@ -1915,69 +1947,134 @@ static const struct {
 	void (*fn)(void);
 	const char *name;
 } tests[] = {
-	{ t_device_info, "VFIO device info: PCI, resettable, config 4 KiB, BAR0 16 KiB, no other BARs" },
-	{ t_irq_info, "VFIO IRQ info: MSI-X vectors = queue pairs + 1, no INTx or MSI, one request IRQ" },
-	{ t_open_state, "open instance starts in power-on state" },
-	{ t_cfg_ids, "config: vendor, device and subsystem IDs" },
-	{ t_cfg_class, "config: class 010802, header type 0, capability list" },
-	{ t_cfg_bar0, "config: BAR0 64-bit memory, sizing with all-ones, restore" },
-	{ t_cfg_other_bars, "config: BARs 2-5 and expansion ROM unimplemented" },
-	{ t_cfg_command, "config: command register memory and bus master bits" },
-	{ t_cfg_caps, "config: capability list walk finds PM, MSI-X and PCIe" },
-	{ t_cfg_msix, "config: MSI-X table size = queue pairs + 1, table and PBA in BAR0" },
-	{ t_cfg_pcie, "config: PCIe endpoint with FLR in DevCap" },
-	{ t_cfg_readonly, "config: read-only fields unchanged when written" },
-	{ t_cfg_odd, "config: 1, 2, 3 and 4 byte accesses at odd offsets" },
-	{ t_cfg_beyond, "config: accesses at and beyond 4096 fail cleanly" },
-	{ t_bar_cap, "BAR0: CAP MQES, CQR, DSTRD 0, TO, CSS NVM, 4 KiB pages" },
-	{ t_bar_vs, "BAR0: VS 1.4" },
-	{ t_bar_enable, "BAR0: AQA/ASQ/ACQ, CC.EN=1 sets CSTS.RDY" },
-	{ t_msix_fire, "MSI-X: eventfds via VFIO_DEVICE_SET_IRQS, vector 0 fires on an admin completion" },
-	{ t_msix_pending, "MSI-X: vector 0 pending while bus master off, masked or disabled" },
-	{ t_id_ctrl, "Identify CNS 1: IDs, serial, model, MDTS, NN, SQES/CQES, subsystem NQN" },
-	{ t_id_ns, "Identify CNS 0: NSZE/NCAP/NUSE = lba_count, 512-byte LBA format" },
-	{ t_id_active, "Identify CNS 2: active namespace list is {1}" },
-	{ t_id_desc, "Identify CNS 3: UUID, NGUID and EUI-64 descriptors" },
-	{ t_id_bad_cns, "Identify with a bad CNS: Invalid Field" },
-	{ t_id_bad_nsid, "Identify with a bad NSID: Invalid Namespace or Format" },
-	{ t_id_prp2, "Identify through PRP1 with offset and PRP2" },
-	{ t_id_unmapped, "Identify into unmapped IOVA: Data Transfer Error, instance still works" },
-	{ t_bad_opcode, "unknown admin opcodes: Invalid Command Opcode" },
-	{ t_feat_nq, "Features: Number of Queues = queue pairs - 1 in both halves" },
-	{ t_feat_vwc, "Features: Volatile Write Cache" },
-	{ t_feat_aec, "Features: Asynchronous Event Configuration" },
-	{ t_feat_arb, "Features: Arbitration and its capabilities" },
-	{ t_feat_unknown, "Features: unknown FID: Invalid Field" },
-	{ t_feat_sv, "Features: SV=1: Feature Identifier Not Saveable" },
-	{ t_q_create, "Create I/O CQ and SQ of MQES + 1 entries" },
-	{ t_q_qid, "Create I/O CQ/SQ with QID 0, too large or in use: Invalid Queue Identifier" },
-	{ t_q_size, "Create I/O CQ/SQ above MQES or of one entry: Invalid Queue Size" },
-	{ t_q_vector, "Create I/O CQ with a bad vector: Invalid Interrupt Vector" },
-	{ t_q_cq_invalid, "Create I/O SQ on a missing CQ: Completion Queue Invalid" },
-	{ t_q_pc, "Create I/O CQ/SQ with PC=0: Invalid Field" },
-	{ t_q_del_busy, "Delete I/O CQ with an SQ on it: Invalid Queue Deletion" },
-	{ t_q_delete, "Delete I/O SQ and CQ; again: Invalid Queue Identifier" },
-	{ t_log_error, "Get Log Page Error Information: newest failure first" },
-	{ t_log_error_window, "Get Log Page Error Information with offset and length" },
-	{ t_log_smart, "Get Log Page SMART / Health Information" },
-	{ t_log_fw, "Get Log Page Firmware Slot Information" },
-	{ t_log_effects, "Get Log Page Commands Supported and Effects" },
-	{ t_log_limits, "Get Log Page beyond the log, misaligned, reserved LID" },
-	{ t_log_prp_list, "Get Log Page of MDTS size through a PRP list" },
-	{ t_aer_limit, "AER: AERL + 1 held, the next gets Asynchronous Event Request Limit Exceeded" },
-	{ t_aer_event, "AER: invalid doorbell write completes an AER with an error event" },
-	{ t_aer_abort, "Abort of a held AER" },
-	{ t_cc_reset, "CC.EN=0: CSTS.RDY clears, queues, features and AERs reset; re-enable works" },
-	{ t_shutdown, "CC.SHN normal: CSTS.SHST complete; reset and re-enable" },
-	{ t_flr, "Initiate FLR in PCIe Device Control: power-on state" },
-	{ t_vfio_reset, "VFIO_DEVICE_RESET: power-on state, controller comes back" },
-	{ t_reopen, "close and reopen: power-on state, same namespace descriptors and serial" },
-	{ t_cfs_cq, "admin CQ in unmapped IOVA: CSTS.CFS, cleared by reset" },
-	{ t_cfs_sq, "admin SQ in unmapped IOVA: CSTS.CFS" },
-	{ t_second_instance, "second instance on the same controller answers Identify" },
-	{ t_cfs_recover, "failed instance recovers through CC.EN 0 -> 1" },
-	{ t_irq_disable, "VFIO_DEVICE_SET_IRQS DATA_NONE disconnects the MSI-X eventfds" },
-	{ t_close, "close releases the instance (sysfs open = 0)" },
+	{ t_device_info,
+	  "VFIO device info: PCI, resettable, config 4 KiB, BAR0 16 KiB, no other BARs" },
+	{ t_irq_info,
+	  "VFIO IRQ info: MSI-X vectors = queue pairs + 1, no INTx or MSI, one request IRQ" },
+	{ t_open_state,
+	  "open instance starts in power-on state" },
+	{ t_req_irq,
+	  "VFIO_DEVICE_SET_IRQS: request IRQ eventfd, invalid ranges refused" },
+	{ t_cfg_ids,
+	  "config: vendor, device and subsystem IDs" },
+	{ t_cfg_class,
+	  "config: class 010802, header type 0, capability list" },
+	{ t_cfg_bar0,
+	  "config: BAR0 64-bit memory, sizing with all-ones, restore" },
+	{ t_cfg_other_bars,
+	  "config: BARs 2-5 and expansion ROM unimplemented" },
+	{ t_cfg_command,
+	  "config: command register memory and bus master bits" },
+	{ t_cfg_caps,
+	  "config: capability list walk finds PM, MSI-X and PCIe" },
+	{ t_cfg_msix,
+	  "config: MSI-X table size = queue pairs + 1, table and PBA in BAR0" },
+	{ t_cfg_pcie,
+	  "config: PCIe endpoint with FLR in DevCap" },
+	{ t_cfg_readonly,
+	  "config: read-only fields unchanged when written" },
+	{ t_cfg_odd,
+	  "config: 1, 2, 3 and 4 byte accesses at odd offsets" },
+	{ t_cfg_beyond,
+	  "config: accesses at and beyond 4096 fail cleanly" },
+	{ t_bar_cap,
+	  "BAR0: CAP MQES, CQR, DSTRD 0, TO, CSS NVM, 4 KiB pages" },
+	{ t_bar_vs,
+	  "BAR0: VS 1.4" },
+	{ t_bar_enable,
+	  "BAR0: AQA/ASQ/ACQ, CC.EN=1 sets CSTS.RDY" },
+	{ t_msix_fire,
+	  "MSI-X: eventfds via VFIO_DEVICE_SET_IRQS, vector 0 fires on an admin completion" },
+	{ t_msix_pending,
+	  "MSI-X: vector 0 pending while bus master off, masked or disabled" },
+	{ t_id_ctrl,
+	  "Identify CNS 1: IDs, serial, model, MDTS, NN, SQES/CQES, subsystem NQN" },
+	{ t_id_ns,
+	  "Identify CNS 0: NSZE/NCAP/NUSE = lba_count, 512-byte LBA format" },
+	{ t_id_active,
+	  "Identify CNS 2: active namespace list is {1}" },
+	{ t_id_desc,
+	  "Identify CNS 3: UUID, NGUID and EUI-64 descriptors" },
+	{ t_id_bad_cns,
+	  "Identify with a bad CNS: Invalid Field" },
+	{ t_id_bad_nsid,
+	  "Identify with a bad NSID: Invalid Namespace or Format" },
+	{ t_id_prp2,
+	  "Identify through PRP1 with offset and PRP2" },
+	{ t_id_unmapped,
+	  "Identify into unmapped IOVA: Data Transfer Error, instance still works" },
+	{ t_bad_opcode,
+	  "unknown admin opcodes: Invalid Command Opcode" },
+	{ t_feat_nq,
+	  "Features: Number of Queues = queue pairs - 1 in both halves" },
+	{ t_feat_vwc,
+	  "Features: Volatile Write Cache" },
+	{ t_feat_aec,
+	  "Features: Asynchronous Event Configuration" },
+	{ t_feat_arb,
+	  "Features: Arbitration and its capabilities" },
+	{ t_feat_unknown,
+	  "Features: unknown FID: Invalid Field" },
+	{ t_feat_sv,
+	  "Features: SV=1: Feature Identifier Not Saveable" },
+	{ t_q_create,
+	  "Create I/O CQ and SQ of MQES + 1 entries" },
+	{ t_q_qid,
+	  "Create I/O CQ/SQ with QID 0, too large or in use: Invalid Queue Identifier" },
+	{ t_q_size,
+	  "Create I/O CQ/SQ above MQES or of one entry: Invalid Queue Size" },
+	{ t_q_vector,
+	  "Create I/O CQ with a bad vector: Invalid Interrupt Vector" },
+	{ t_q_cq_invalid,
+	  "Create I/O SQ on a missing CQ: Completion Queue Invalid" },
+	{ t_q_pc,
+	  "Create I/O CQ/SQ with PC=0: Invalid Field" },
+	{ t_q_del_busy,
+	  "Delete I/O CQ with an SQ on it: Invalid Queue Deletion" },
+	{ t_q_delete,
+	  "Delete I/O SQ and CQ; again: Invalid Queue Identifier" },
+	{ t_log_error,
+	  "Get Log Page Error Information: newest failure first" },
+	{ t_log_error_window,
+	  "Get Log Page Error Information with offset and length" },
+	{ t_log_smart,
+	  "Get Log Page SMART / Health Information" },
+	{ t_log_fw,
+	  "Get Log Page Firmware Slot Information" },
+	{ t_log_effects,
+	  "Get Log Page Commands Supported and Effects" },
+	{ t_log_limits,
+	  "Get Log Page beyond the log, misaligned, reserved LID" },
+	{ t_log_prp_list,
+	  "Get Log Page of MDTS size through a PRP list" },
+	{ t_aer_limit,
+	  "AER: AERL + 1 held, the next gets Asynchronous Event Request Limit Exceeded" },
+	{ t_aer_event,
+	  "AER: invalid doorbell write completes an AER with an error event" },
+	{ t_aer_abort,
+	  "Abort of a held AER" },
+	{ t_cc_reset,
+	  "CC.EN=0: CSTS.RDY clears, queues, features and AERs reset; re-enable works" },
+	{ t_shutdown,
+	  "CC.SHN normal: CSTS.SHST complete; reset and re-enable" },
+	{ t_flr,
+	  "Initiate FLR in PCIe Device Control: power-on state" },
+	{ t_vfio_reset,
+	  "VFIO_DEVICE_RESET: power-on state, controller comes back" },
+	{ t_reopen,
+	  "close and reopen: power-on state, same namespace descriptors and serial" },
+	{ t_cfs_cq,
+	  "admin CQ in unmapped IOVA: CSTS.CFS, cleared by reset" },
+	{ t_cfs_sq,
+	  "admin SQ in unmapped IOVA: CSTS.CFS" },
+	{ t_second_instance,
+	  "second instance on the same controller answers Identify" },
+	{ t_cfs_recover,
+	  "failed instance recovers through CC.EN 0 -> 1" },
+	{ t_irq_disable,
+	  "VFIO_DEVICE_SET_IRQS DATA_NONE disconnects the MSI-X eventfds" },
+	{ t_close,
+	  "close releases the instance (sysfs open = 0)" },
 };
 
 int main(int argc, char **argv)

@@ -11,6 +11,7 @@ mnv_require_ko
 
 CLIENT=$MNV_REPO/tests/vfio/vfio-nvme
 [ -x "$CLIENT" ] || tap_skip_all "client not built: $CLIENT (make test-progs)"
+# shellcheck disable=SC2086 # one word per controller
 set -- $MNV_BDFS
 [ $# -ge 2 ] || tap_skip_all "needs two NVMe controllers"
 B=$2
@@ -28,12 +29,14 @@ tap_run "bind $B to mdev_nvme" mnv_pci_bind "$B" mdev_nvme ||
 
 U1=$(cat /proc/sys/kernel/random/uuid)
 U2=$(cat /proc/sys/kernel/random/uuid)
+# shellcheck disable=SC2317 # called through tap_run
 create_2q() {
 	echo "$U1" >"$TB/mdev_nvme-2q/create" &&
 		echo 1 >"$MDEV/$U1/nsid" &&
 		echo 0 >"$MDEV/$U1/lba_start" &&
 		echo 4096 >"$MDEV/$U1/lba_count"
 }
+# shellcheck disable=SC2317 # called through tap_run
 create_1q() {
 	echo "$U2" >"$TB/mdev_nvme-1q/create" &&
 		echo 2 >"$MDEV/$U2/nsid"
