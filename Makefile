@@ -30,6 +30,9 @@ MODULE_SRCS := Kbuild $(filter-out %.mod.c,$(wildcard mdev_nvme/Kbuild mdev_nvme
 # tests, attribute macros): they are checked without those two rules.
 SHIM_HDRS   := mdev_nvme/compat.h mdev_nvme/core/vnvme_types.h
 
+# One L1 VM per file: L1-only cases, then the cases that start L2 guests.
+VM_TESTS := tests/vm/l1-6.1.t tests/vm/l1-6.12.t tests/vm/l2-6.1.t tests/vm/l2-6.12.t
+
 .PHONY: all module tools modules-all clean check test-progs vm-tests demo bench \
 	deps need-deps lint checkpatch sparse help
 
@@ -67,10 +70,10 @@ test-progs:
 
 check: need-deps
 	$(MAKE) modules-all tools test-progs
-	prove -v tests/unit tests/cli tests/vm/l1-6.1.t tests/vm/l1-6.12.t
+	prove -v tests/unit tests/cli $(VM_TESTS)
 
 vm-tests: modules-all tools test-progs
-	prove -v tests/vm/l1-6.1.t tests/vm/l1-6.12.t
+	prove -v $(VM_TESTS)
 
 demo: need-deps modules-all tools
 	bash tests/demo/run-demo.sh

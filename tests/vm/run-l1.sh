@@ -23,6 +23,7 @@
 #   --ko PATH           module under test (default
 #                       build/KVER/mdev_nvme/mdev_nvme.ko in the repo)
 #   --append ARGS       extra kernel command line arguments
+#   --qemu-arg ARG      extra QEMU argument, e.g. "-d cpu_reset" (repeatable)
 #   --shell             interactive shell in the VM instead of the runner
 #                       (console on this terminal, no timeout)
 #
@@ -65,6 +66,7 @@ iommu=0
 machine=
 ko=
 append=
+qemu_extra=()
 shell=0
 cases=()
 
@@ -87,6 +89,7 @@ while [ $# -gt 0 ]; do
 	--machine) need_arg "$@"; machine=$2; shift 2 ;;
 	--ko) need_arg "$@"; ko=$2; shift 2 ;;
 	--append) need_arg "$@"; append=$2; shift 2 ;;
+	--qemu-arg) need_arg "$@"; qemu_extra+=("$2"); shift 2 ;;
 	--shell) shell=1; shift ;;
 	-h|--help) usage ;;
 	--) shift; cases+=("$@"); break ;;
@@ -264,7 +267,7 @@ if [ "$shell" -eq 1 ]; then
 	exec "${qemu[@]}" -serial mon:stdio
 fi
 
-qemu+=(-serial "file:$out/console.log" -monitor none)
+qemu+=(-serial "file:$out/console.log" -monitor none "${qemu_extra[@]}")
 printf '%q ' "${qemu[@]}" >"$out/qemu.cmd"
 echo >>"$out/qemu.cmd"
 
