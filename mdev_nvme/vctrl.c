@@ -138,6 +138,10 @@ int mnv_vctrl_open(struct mnv_instance *inst)
 	/* NVME_CTRL_ONCS_* and VNVME_ONCS_* are the Identify bits alike. */
 	p.oncs = mnv_guest_oncs(host);
 	memcpy(p.uuid, mdev->uuid.b, sizeof(p.uuid));
+	/*
+	 * p.dbbuf stays false: the I/O path reads only trapped doorbells, and
+	 * a guest offered shadow doorbells would stop ringing those.
+	 */
 	/* QEMU's vfio-pci keeps the MSI-X table and PBA itself. */
 	p.msix_table_external = true;
 

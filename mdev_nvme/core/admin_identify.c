@@ -58,7 +58,7 @@ static void vnvme_identify_ctrl(struct vnvme_ctrl *c,
 	id->oaes = cpu_to_le32(VNVME_CTRL_OAES_NS_ATTR);
 	id->cntrltype = VNVME_CTRL_CNTRLTYPE_IO;
 
-	id->oacs = cpu_to_le16(VNVME_CTRL_OACS_DBBUF);
+	id->oacs = cpu_to_le16(c->dbbuf ? VNVME_CTRL_OACS_DBBUF : 0);
 	id->acl = VNVME_ACL;
 	id->aerl = VNVME_AERL;
 	/* one firmware slot, read-only: no firmware download */

@@ -106,7 +106,7 @@ static u32 vnvme_log_effects(struct vnvme_ctrl *c, void *buf)
 		VNVME_ADM_GET_LOG_PAGE, VNVME_ADM_DELETE_CQ,
 		VNVME_ADM_CREATE_CQ, VNVME_ADM_IDENTIFY, VNVME_ADM_ABORT,
 		VNVME_ADM_SET_FEATURES, VNVME_ADM_GET_FEATURES,
-		VNVME_ADM_ASYNC_EVENT, VNVME_ADM_DBBUF_CONFIG,
+		VNVME_ADM_ASYNC_EVENT,
 	};
 	static const struct { u8 op; u16 oncs; u32 effects; } io_ops[] = {
 		{ VNVME_CMD_FLUSH, 0, 0 },
@@ -125,6 +125,9 @@ static u32 vnvme_log_effects(struct vnvme_ctrl *c, void *buf)
 
 	for (i = 0; i < ARRAY_SIZE(admin_ops); i++)
 		log->acs[admin_ops[i]] = cpu_to_le32(VNVME_EFFECTS_CSUPP);
+	if (c->dbbuf)
+		log->acs[VNVME_ADM_DBBUF_CONFIG] =
+			cpu_to_le32(VNVME_EFFECTS_CSUPP);
 	for (i = 0; i < ARRAY_SIZE(io_ops); i++) {
 		if (io_ops[i].oncs && !(c->oncs & io_ops[i].oncs))
 			continue;

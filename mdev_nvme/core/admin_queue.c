@@ -109,7 +109,9 @@ static u16 vnvme_admin_exec(struct vnvme_ctrl *c, struct vnvme_req *req)
 	case VNVME_ADM_ASYNC_EVENT:
 		return vnvme_adm_async_event(c, req);
 	case VNVME_ADM_DBBUF_CONFIG:
-		return vnvme_adm_dbbuf_config(c, req);
+		if (c->dbbuf)
+			return vnvme_adm_dbbuf_config(c, req);
+		fallthrough;
 	default:
 		return vnvme_err(req, VNVME_SC_INVALID_OPCODE,
 				 VNVME_SQE_OFF(opcode));

@@ -86,6 +86,7 @@ int vnvme_init(struct vnvme_ctrl *c, const struct vnvme_params *p,
 	c->lba_shift = p->lba_shift;
 	c->mdts = p->mdts;
 	c->vwc = p->vwc;
+	c->dbbuf = p->dbbuf;
 	c->msix_external = p->msix_table_external;
 	c->power_cycles = 1;
 

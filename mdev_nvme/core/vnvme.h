@@ -120,6 +120,10 @@ struct vnvme_env_ops {
  *		VNVME_DEF_* default; @vendor_id and @subsys_vendor_id also
  *		appear in Identify Controller (VID, SSVID)
  * @revision:	PCI revision ID
+ * @dbbuf:	the I/O path reads shadow doorbells: Doorbell Buffer Config
+ *		is offered (OACS bit 8).  A guest told so stops ringing the
+ *		MMIO doorbells of its I/O queues, so only set it when the
+ *		I/O path honours vnvme_dbbuf_get().
  * @msix_table_external: the VMM emulates the MSI-X table and PBA itself
  *		(QEMU's vfio-pci does) and never forwards table writes; the
  *		per-vector mask bits of the core's table are then ignored
@@ -141,6 +145,7 @@ struct vnvme_params {
 	u16 subsys_vendor_id;
 	u16 subsys_id;
 	u8 revision;
+	bool dbbuf;
 	bool msix_table_external;
 };
 
@@ -227,6 +232,7 @@ struct vnvme_ctrl {
 	u8 lba_shift;
 	u8 mdts;
 	bool vwc;
+	bool dbbuf;
 	bool msix_external;
 
 	/* PCI configuration space: contents, writable and W1C bits */

@@ -23,6 +23,7 @@ void guest_default_params(struct vnvme_params *p)
 	p->lba_shift = 9;
 	p->mdts = 5;
 	p->vwc = true;
+	p->dbbuf = true;
 	p->oncs = VNVME_ONCS_DSM | VNVME_ONCS_WRITE_ZEROES;
 	memcpy(p->uuid, uuid, sizeof(uuid));
 }

@@ -192,6 +192,32 @@ static void test_dbbuf(struct guest *g)
 	guest_enable(g);
 }
 
+/* Without shadow doorbells in the I/O path nothing may promise them. */
+static void test_dbbuf_not_offered(void)
+{
+	struct vnvme_params p;
+	struct vnvme_sqe sqe;
+	struct vnvme_id_ctrl *id;
+	struct guest g;
+	u64 db, ei;
+
+	guest_default_params(&p);
+	p.dbbuf = false;
+	guest_init(&g, &p);
+	guest_enable(&g);
+	is(guest_identify(&g, VNVME_CNS_CTRL, 0, G_DATA), 0, "Identify");
+	id = gmem(&g, G_DATA);
+	is(le16_to_cpu(id->oacs) & VNVME_CTRL_OACS_DBBUF, 0,
+	   "OACS does not offer Doorbell Buffer Config");
+	guest_sqe(&sqe, VNVME_ADM_DBBUF_CONFIG);
+	sqe.prp1 = cpu_to_le64(G_DATA + 0x4000);
+	sqe.prp2 = cpu_to_le64(G_DATA + 0x5000);
+	is(guest_admin(&g, &sqe, NULL), ERR(VNVME_SC_INVALID_OPCODE),
+	   "Doorbell Buffer Config: Invalid Command Opcode");
+	ok(!vnvme_dbbuf_get(g.c, &db, &ei), "no shadow doorbells");
+	guest_fini(&g);
+}
+
 static void test_no_hooks(void)
 {
 	struct vnvme_env_ops ops = fake_ops;
@@ -228,6 +254,7 @@ int main(void)
 	test_reset_drops_queues(&g);
 	test_dbbuf(&g);
 	guest_fini(&g);
+	test_dbbuf_not_offered();
 	test_no_hooks();
 	return tap_done();
 }

@@ -1,0 +1,149 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# The I/O path through VFIO: tests/vfio/vfio-io drives two instances with
+# adjacent slices of one namespace as a guest driver would (data at every
+# size and PRP form, refused commands with their exact status, bad
+# doorbells, reset).  Its TAP results become this case's tests.  Then the
+# controller goes back to nvme and the raw namespace must hold what
+# vfio-io wrote at slice start + guest LBA, with the guard patterns
+# written just outside the slices beforehand unchanged.
+. "$MNV_REPO/tests/vm/lib.sh"
+mnv_require_root
+mnv_require_ko
+
+CLIENT=$MNV_REPO/tests/vfio/vfio-io
+[ -x "$CLIENT" ] || tap_skip_all "client not built: $CLIENT (make test-progs)"
+# shellcheck disable=SC2086 # one word per controller
+set -- $MNV_BDFS
+[ $# -ge 2 ] || tap_skip_all "needs two NVMe controllers"
+B=$2
+TB=/sys/bus/pci/devices/$B/mdev_supported_types
+MDEV=/sys/bus/mdev/devices
+
+# Controller B namespace 1: 1048576 LBAs of 512 bytes.  Two adjacent
+# slices; vfio-io marks guest LBAs 0, MARK and the last 8 of each.
+S1=4096
+N1=8192
+S2=$((S1 + N1))
+N2=8192
+MARK=100
+TAG=io45
+GUARD_LO=$((S1 - 8))
+GUARD_HI=$((S2 + N2))
+
+# ns1_dev: the block device of B's namespace 1 under nvme.
+ns1_dev() {
+	mnv_nvme_namespaces "$B" | grep 'n1$'
+}
+
+# --- guards through nvme, before the module takes the controller ----------
+modprobe nvme
+tap_run "bind $B to nvme" mnv_pci_bind "$B" nvme || tap_bail "cannot bind $B to nvme"
+mnv_wait_namespaces "$B" 2 || tap_bail "namespaces of $B did not appear"
+DEV=$(ns1_dev)
+diag "namespace 1 of $B: $DEV"
+# shellcheck disable=SC2317 # called through tap_run
+write_guards() {
+	mnv_pattern_write "$DEV" "$GUARD_LO" 8 guard-lo &&
+		mnv_pattern_write "$DEV" "$GUARD_HI" 8 guard-hi
+}
+# shellcheck disable=SC2317 # called through tap_run
+verify_guards() {
+	mnv_pattern_verify "$DEV" "$GUARD_LO" 8 guard-lo &&
+		mnv_pattern_verify "$DEV" "$GUARD_HI" 8 guard-hi
+}
+tap_run "guard patterns written before slice 1 and after slice 2" \
+	write_guards
+tap_run "guards read back through nvme" verify_guards
+
+# --- the module, two instances with adjacent slices --------------------------
+tap_run "modprobe vfio_iommu_type1" modprobe vfio_iommu_type1 ||
+	tap_bail "no vfio_iommu_type1"
+tap_run "load mdev_nvme" mnv_insmod_ko || tap_bail "insmod failed"
+tap_run "bind $B to mdev_nvme" mnv_pci_bind "$B" mdev_nvme ||
+	tap_bail "cannot bind $B"
+
+U1=$(cat /proc/sys/kernel/random/uuid)
+U2=$(cat /proc/sys/kernel/random/uuid)
+# create UUID TYPE START COUNT
+# shellcheck disable=SC2317 # called through tap_run
+create() {
+	echo "$1" >"$TB/mdev_nvme-$2/create" &&
+		echo 1 >"$MDEV/$1/nsid" &&
+		echo "$3" >"$MDEV/$1/lba_start" &&
+		echo "$4" >"$MDEV/$1/lba_count"
+}
+tap_run "create 2q instance on [$S1, +$N1)" create "$U1" 2q "$S1" "$N1" ||
+	tap_bail "cannot create $U1"
+tap_run "create 1q instance on [$S2, +$N2)" create "$U2" 1q "$S2" "$N2" ||
+	tap_bail "cannot create $U2"
+diag "instances: $U1 (2q) $U2 (1q)"
+
+# --- the client ---------------------------------------------------------------
+out=$MNV_TMP/vfio-io.tap
+"$CLIENT" -m "$MARK" -t "$TAG" "$U1" "$U2" >"$out"
+rc=$?
+plan=
+ran=0
+failed=0
+bailed=
+while IFS= read -r line; do
+	if [[ $line =~ ^1\.\.([0-9]+) ]]; then
+		plan=${BASH_REMATCH[1]}
+	elif [[ $line =~ ^ok\ [0-9]+\ -\ (.*)\ \#\ SKIP\ ?(.*)$ ]]; then
+		ran=$((ran + 1))
+		tap_skip "vfio-io: ${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
+	elif [[ $line =~ ^ok\ [0-9]+\ -\ (.*)$ ]]; then
+		ran=$((ran + 1))
+		tap_ok "vfio-io: ${BASH_REMATCH[1]}"
+	elif [[ $line =~ ^not\ ok\ [0-9]+\ -\ (.*)$ ]]; then
+		ran=$((ran + 1))
+		failed=$((failed + 1))
+		tap_fail "vfio-io: ${BASH_REMATCH[1]}"
+	elif [[ $line =~ ^Bail\ out!\ ?(.*)$ ]]; then
+		bailed=${BASH_REMATCH[1]:-bailed out}
+		diag "vfio-io: $bailed"
+	elif [[ $line =~ ^# ]]; then
+		printf '%s\n' "$line"
+	fi
+done <"$out"
+# A crash or an early exit shows as missing results; the exit status must
+# agree with the results (0 iff nothing failed).
+if [ -z "$bailed" ] && [ -n "$plan" ] && [ "$ran" -eq "$plan" ] &&
+	{ { [ "$failed" -eq 0 ] && [ "$rc" -eq 0 ]; } ||
+	  { [ "$failed" -gt 0 ] && [ "$rc" -eq 1 ]; }; }; then
+	tap_ok "vfio-io ran its plan of $plan tests, exit status $rc"
+else
+	tap_fail "vfio-io ran its plan" "plan '${plan:-none}', results $ran," \
+		"failed $failed, exit status $rc${bailed:+, bail out: $bailed}"
+fi
+
+tap_eq "instances closed, nothing pinned" "0 0 0 0" \
+	"$(cat "$MDEV/$U1/open" "$MDEV/$U2/open" "$MDEV/$U1/pinned_pages" \
+		"$MDEV/$U2/pinned_pages" 2>&1 | tr '\n' ' ' | sed 's/ $//')"
+tap_run "remove the instances" sh -c \
+	"echo 1 > $MDEV/$U1/remove && echo 1 > $MDEV/$U2/remove"
+
+# --- placement on the raw namespace -------------------------------------------
+tap_run "give $B back to nvme" mnv_pci_bind "$B" nvme
+mnv_wait_namespaces "$B" 2 || diag "namespaces of $B did not come back"
+DEV=$(ns1_dev)
+for spec in "1 $S1 0" "1 $S1 $MARK" "1 $S1 $((N1 - 8))" \
+	"2 $S2 0" "2 $S2 $MARK" "2 $S2 $((N2 - 8))"; do
+	read -r i start lba <<<"$spec"
+	tap_run "instance $i guest LBA $lba is at host LBA $((start + lba))" \
+		mnv_pattern_verify "$DEV" $((start + lba)) 8 "$TAG-$i"
+done
+# The check above must be able to fail: instance 2's tag is not there.
+tap_run_fail "instance 1's mark does not carry instance 2's tag" \
+	mnv_pattern_verify "$DEV" $((S1 + MARK)) 8 "$TAG-2"
+tap_run "guard before slice 1 unchanged" \
+	mnv_pattern_verify "$DEV" "$GUARD_LO" 8 guard-lo
+tap_run "guard after slice 2 unchanged" \
+	mnv_pattern_verify "$DEV" "$GUARD_HI" 8 guard-hi
+
+# --- teardown -------------------------------------------------------------------
+tap_run "$B back on its default driver" mnv_pci_bind "$B" ""
+tap_run "rmmod mdev_nvme" rmmod mdev_nvme
+tap_done

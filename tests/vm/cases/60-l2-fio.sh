@@ -1,0 +1,146 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Data integrity under a real guest: an L2 guest (nested KVM, two vCPUs)
+# runs fio with crc32c verification on its vNVMe at block sizes up to the
+# transfer limit and queue depths 1 and 32, then writes a tagged pattern
+# at a guest LBA; L1 finds it at slice start + that LBA on the raw
+# namespace, with the guards around the slice unchanged.  A second guest
+# is killed with SIGKILL under load: the instance must be closed, hold no
+# pinned page and open again.
+#
+# Not covered: a filesystem in the guest (the L2 initramfs has no
+# mkfs.ext4, only busybox, nvme-cli and fio).
+. "$MNV_REPO/tests/vm/lib.sh"
+mnv_require_root
+mnv_require_ko
+mnv_require_cmd qemu-system-x86_64 fio
+
+# shellcheck disable=SC2086 # one word per controller
+set -- $MNV_BDFS
+[ $# -ge 2 ] || tap_skip_all "needs two NVMe controllers"
+B=$2
+MDEV=/sys/bus/mdev/devices
+L2=$MNV_REPO/tests/vm/l2
+
+# Slice of B's namespace 1 (1048576 LBAs of 512 bytes): 64 MiB.
+S=65536
+N=131072
+MARK=100000
+TAG=l2fio
+GUARD_LO=$((S - 8))
+GUARD_HI=$((S + N))
+# Two vCPUs so that the guest driver creates two I/O queues; run-l2.sh
+# passes -smp 1 first, and QEMU takes the last -smp.
+SMP2=(--qemu-arg -smp --qemu-arg 2)
+
+modprobe kvm_amd 2>/dev/null || modprobe kvm_intel 2>/dev/null
+[ -e /dev/kvm ] || tap_skip_all "no nested KVM in L1"
+
+ns1_dev() {
+	mnv_nvme_namespaces "$B" | grep 'n1$'
+}
+
+# --- guards through nvme ---------------------------------------------------------
+modprobe nvme
+tap_run "bind $B to nvme" mnv_pci_bind "$B" nvme || tap_bail "cannot bind $B to nvme"
+mnv_wait_namespaces "$B" 2 || tap_bail "namespaces of $B did not appear"
+DEV=$(ns1_dev)
+# shellcheck disable=SC2317 # called through tap_run
+write_guards() {
+	mnv_pattern_write "$DEV" "$GUARD_LO" 8 guard-lo &&
+		mnv_pattern_write "$DEV" "$GUARD_HI" 8 guard-hi
+}
+tap_run "guards written around the slice" write_guards
+
+tap_run "modprobe vfio_iommu_type1" modprobe vfio_iommu_type1 ||
+	tap_bail "no vfio_iommu_type1"
+tap_run "load mdev_nvme" mnv_insmod_ko || tap_bail "insmod failed"
+tap_run "bind $B to mdev_nvme" mnv_pci_bind "$B" mdev_nvme ||
+	tap_bail "cannot bind $B"
+U=$(cat /proc/sys/kernel/random/uuid)
+# shellcheck disable=SC2317 # called through tap_run
+create() {
+	echo "$U" >"/sys/bus/pci/devices/$B/mdev_supported_types/mdev_nvme-2q/create" &&
+		echo 1 >"$MDEV/$U/nsid" &&
+		echo "$S" >"$MDEV/$U/lba_start" &&
+		echo "$N" >"$MDEV/$U/lba_count"
+}
+tap_run "create 2q instance on [$S, +$N)" create || tap_bail "cannot create $U"
+
+# --- guest 1: fio with verification ------------------------------------------------
+env=$MNV_TMP/guest-env
+printf 'MARK_LBA=%s\nMARK_HOST_LBA=%s\nMARK_TAG=%s\nSLICE_LBAS=%s\n' \
+	"$MARK" $((S + MARK)) "$TAG" "$N" >"$env"
+res=$MNV_OUT/60-l2-fio.guest
+start=$(date +%s)
+"$L2/run-l2.sh" --sysfsdev "$MDEV/$U" --env "$env" --results "$res" \
+	--console "$MNV_OUT/60-l2-fio.guest-console" --timeout 360 \
+	"${SMP2[@]}" "$L2/guest-fio-verify.sh"
+tap_eq "L2 guest ran fio to its end" 0 $?
+diag "guest 1 took $(($(date +%s) - start)) s"
+while IFS= read -r line; do
+	case "$line" in
+	"ok "*" - "*" # SKIP "*)
+		l=${line#* - }
+		tap_skip "guest: ${l%% \# SKIP *}" "${l#* \# SKIP }" ;;
+	"ok "*" - "*) tap_ok "guest: ${line#* - }" ;;
+	"not ok "*" - "*) tap_fail "guest: ${line#* - }" ;;
+	"# "*) diag "${line#\# }" ;;
+	esac
+done <"$res"
+tap_cond "guest reported its results" grep -q '^1\.\.' "$res"
+tap_eq "after guest 1: closed, nothing pinned" "0 0" \
+	"$(cat "$MDEV/$U/open") $(cat "$MDEV/$U/pinned_pages")"
+
+# --- guest 2: SIGKILL under load ----------------------------------------------------
+res2=$MNV_OUT/60-l2-fio.kill-guest
+"$L2/run-l2.sh" --sysfsdev "$MDEV/$U" --results "$res2" \
+	--console "$MNV_OUT/60-l2-fio.kill-guest-console" --timeout 300 \
+	"${SMP2[@]}" "$L2/guest-fio-kill.sh" 2>"$MNV_TMP/run-l2.err" &
+runner=$!
+t=0
+until grep -q '^# fio running' "$res2" 2>/dev/null || [ $t -ge 240 ]; do
+	sleep 1
+	t=$((t + 1))
+done
+tap_cond "guest 2 started its load" grep -q '^# fio running' "$res2"
+sleep 20
+# run-l2.sh runs qemu under timeout(1): find that qemu by parentage.
+qemu=
+for tpid in $(pgrep -P "$runner" -x timeout); do
+	qemu=$(pgrep -P "$tpid" -x qemu-system-x86 || pgrep -P "$tpid")
+done
+tap_cond "guest 2 is open on the instance under load" \
+	test "$(cat "$MDEV/$U/open")" = 1 -a -n "$qemu"
+[ -z "$qemu" ] || kill -KILL "$qemu"
+wait "$runner"
+tap_eq "run-l2 reports the guest died (exit 2)" 2 $?
+# The VFIO file descriptors go with the process; the release may lag.
+t=0
+while [ "$(cat "$MDEV/$U/open")" != 0 ] && [ $t -lt 100 ]; do
+	sleep 0.1
+	t=$((t + 1))
+done
+tap_eq "after SIGKILL: closed, nothing pinned" "0 0" \
+	"$(cat "$MDEV/$U/open") $(cat "$MDEV/$U/pinned_pages")"
+tap_run "instance opens again (vfio-open info)" \
+	"$MNV_REPO/tests/vfio/vfio-open" "$U" info
+tap_run "remove instance" sh -c "echo 1 > $MDEV/$U/remove"
+
+# --- placement on the raw namespace ---------------------------------------------------
+tap_run "give $B back to nvme" mnv_pci_bind "$B" nvme
+mnv_wait_namespaces "$B" 2 || diag "namespaces of $B did not come back"
+DEV=$(ns1_dev)
+tap_run "guest LBA $MARK is at host LBA $((S + MARK))" \
+	mnv_pattern_verify "$DEV" $((S + MARK)) 8 "$TAG"
+tap_run_fail "and not at host LBA $MARK (no rebasing would put it there)" \
+	mnv_pattern_verify "$DEV" "$MARK" 8 "$TAG"
+tap_run "guard before the slice unchanged" \
+	mnv_pattern_verify "$DEV" "$GUARD_LO" 8 guard-lo
+tap_run "guard after the slice unchanged" \
+	mnv_pattern_verify "$DEV" "$GUARD_HI" 8 guard-hi
+
+tap_run "$B back on its default driver" mnv_pci_bind "$B" ""
+tap_run "rmmod mdev_nvme" rmmod mdev_nvme
+tap_done
