@@ -114,19 +114,26 @@ int mnv_vctrl_open(struct mnv_instance *inst)
 	const struct mnv_namespace *ns;
 	struct vnvme_params p = { };
 	char serial[21];
+	uuid_t uuid;
 	int ret;
 
 	ns = mnv_host_namespace(host, inst->slice.nsid);
 	if (WARN_ON(!ns))
 		return -ENXIO;
+	/* The mdev core names the device by its UUID. */
+	if (WARN_ON(uuid_parse(dev_name(&mdev->dev), &uuid)))
+		return -EINVAL;
 
 	inst->ctrl = kzalloc(sizeof(*inst->ctrl), GFP_KERNEL);
 	if (!inst->ctrl)
 		return -ENOMEM;
 
-	/* Stable per instance: the serial is derived from its UUID. */
+	/*
+	 * Stable per instance: serial and identifiers come from the UUID as
+	 * written (mdev->uuid is a guid_t, its first fields byte-swapped).
+	 */
 	memcpy(serial, "MNV", 3);
-	*(char *)bin2hex(serial + 3, mdev->uuid.b, 8) = '\0';
+	*(char *)bin2hex(serial + 3, uuid.b, 8) = '\0';
 	p.serial = serial;
 	p.model = "mdev_nvme virtual controller";
 	p.firmware = "1.0";
@@ -137,7 +144,7 @@ int mnv_vctrl_open(struct mnv_instance *inst)
 	p.vwc = host->volatile_write_cache;
 	/* NVME_CTRL_ONCS_* and VNVME_ONCS_* are the Identify bits alike. */
 	p.oncs = mnv_guest_oncs(host);
-	memcpy(p.uuid, mdev->uuid.b, sizeof(p.uuid));
+	memcpy(p.uuid, uuid.b, sizeof(p.uuid));
 	/*
 	 * p.dbbuf stays false: the I/O path reads only trapped doorbells, and
 	 * a guest offered shadow doorbells would stop ringing those.
@@ -180,21 +187,26 @@ int mnv_vctrl_access(struct mnv_instance *inst, unsigned int index, u64 off,
 	case VFIO_PCI_CONFIG_REGION_INDEX:
 		if (off >= VNVME_CFG_SIZE)
 			return -EINVAL;
-		return write ? vnvme_cfg_write(c, off, buf, size) :
-			       vnvme_cfg_read(c, off, buf, size);
+		if (!write)
+			return vnvme_cfg_read(c, off, buf, size);
+		ret = vnvme_cfg_write(c, off, buf, size);
+		break;
 	case VFIO_PCI_BAR0_REGION_INDEX:
 		if (!write)
 			return vnvme_bar0_read(c, off, buf, size);
 		ret = vnvme_bar0_write(c, off, buf, size);
-		/*
-		 * Admin commands are rare and may sleep on guest memory:
-		 * run them here, in the context of the doorbell write.
-		 */
-		if (!ret && vnvme_admin_pending(c))
-			vnvme_process_admin(c);
-		return ret;
+		break;
+	default:
+		return -EINVAL;
 	}
-	return -EINVAL;
+	/*
+	 * Admin commands are rare and may sleep on guest memory: run them
+	 * here, in the context of the doorbell write (or of the config write
+	 * that turned bus mastering back on).
+	 */
+	if (!ret && vnvme_admin_pending(c))
+		vnvme_process_admin(c);
+	return ret;
 }
 
 void mnv_vctrl_reset(struct mnv_instance *inst)

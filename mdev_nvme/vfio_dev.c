@@ -223,9 +223,13 @@ static int mnv_set_trigger(struct eventfd_ctx **slot, s32 fd)
 	return 0;
 }
 
-static int mnv_set_irqs_triggers(struct mnv_instance *inst,
-				 struct vfio_irq_set *hdr, const u8 *data,
-				 struct eventfd_ctx **slots)
+/*
+ * Apply SET_IRQS to the @nr_slots triggers of one index.  The header was
+ * validated against @nr_slots by vfio_set_irqs_validate_and_prepare().
+ */
+static int mnv_set_irqs_triggers(struct vfio_irq_set *hdr, const u8 *data,
+				 struct eventfd_ctx **slots,
+				 unsigned int nr_slots)
 {
 	u32 i, flags = hdr->flags & VFIO_IRQ_SET_DATA_TYPE_MASK;
 	int ret;
@@ -236,7 +240,7 @@ static int mnv_set_irqs_triggers(struct mnv_instance *inst,
 
 	/* DATA_NONE with count 0 disables every vector of the index. */
 	if (flags == VFIO_IRQ_SET_DATA_NONE && !hdr->count) {
-		for (i = 0; i < mnv_vctrl_nr_vectors(inst); i++)
+		for (i = 0; i < nr_slots; i++)
 			mnv_set_trigger(&slots[i], -1);
 		return 0;
 	}
@@ -289,11 +293,11 @@ static long mnv_ioctl_set_irqs(struct mnv_instance *inst, void __user *arg)
 
 	mutex_lock(&inst->lock);
 	if (hdr.index == VFIO_PCI_MSIX_IRQ_INDEX)
-		ret = mnv_set_irqs_triggers(inst, &hdr, data,
-					    inst->msix_trigger);
+		ret = mnv_set_irqs_triggers(&hdr, data, inst->msix_trigger,
+					    nr_irqs);
 	else
-		ret = mnv_set_irqs_triggers(inst, &hdr, data,
-					    &inst->req_trigger);
+		ret = mnv_set_irqs_triggers(&hdr, data, &inst->req_trigger,
+					    nr_irqs);
 	mutex_unlock(&inst->lock);
 	kfree(data);
 	return ret;

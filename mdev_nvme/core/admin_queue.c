@@ -24,9 +24,14 @@ bool vnvme_admin_cq_full(const struct vnvme_ctrl *c)
 	return (c->aq.cq_tail + 1) % c->aq.cq_size == c->aq.cq_head;
 }
 
+/*
+ * A function without Bus Master Enable may not touch host memory: its
+ * commands wait until the guest sets the bit again.
+ */
 bool vnvme_admin_pending(const struct vnvme_ctrl *c)
 {
-	return vnvme_admin_active(c) && c->aq.sq_head != c->aq.sq_tail;
+	return vnvme_admin_active(c) && vnvme_cfg_bus_master(c) &&
+	       c->aq.sq_head != c->aq.sq_tail;
 }
 
 /*

@@ -314,8 +314,9 @@ int vnvme_bar0_write(struct vnvme_ctrl *c, u64 off, const void *buf, u32 len);
 /*
  * Consume admin commands up to the admin SQ tail doorbell, post their
  * completions and raise vector 0.  BAR0 writes never execute commands
- * themselves: call this after every vnvme_bar0_write() (directly or from a
- * work item); vnvme_admin_pending() tells whether there is work.
+ * themselves: call this after every vnvme_bar0_write() and
+ * vnvme_cfg_write() (directly or from a work item); vnvme_admin_pending()
+ * tells whether there is work, which needs Bus Master Enable.
  */
 void vnvme_process_admin(struct vnvme_ctrl *c);
 bool vnvme_admin_pending(const struct vnvme_ctrl *c);

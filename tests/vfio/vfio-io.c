@@ -857,6 +857,37 @@ static void bad_doorbell(struct inst *in, bool cq)
 			     "a bad SQ tail doorbell");
 }
 
+/*
+ * A CQ head doorbell that moves over entries the controller never posted
+ * is an invalid doorbell write value as well (the admin CQ is checked so
+ * by the core): expect the same event, then put the real head back.
+ */
+static void cq_head_beyond_tail(struct inst *in)
+{
+	struct nvme_dev *d = &in->dev;
+	struct nvme_cqe cqe = { 0 };
+	struct nvme_sqe aer;
+	uint16_t cid;
+	bool got;
+
+	nvme_sqe_init(&aer, NVME_ADM_AER);
+	cid = nvme_submit(d, &aer);
+	/* Nothing is outstanding on CQ 1: any other head is beyond its tail. */
+	bar_wr32(d, nvme_cq_db(d, 1), (in->cq[1].head + 5) % QD);
+	got = nvme_reap(d, &cqe, 2000);
+	if (!check(got && cqe.cid == cid && !(cqe.status >> 1) &&
+		   cqe.result == 0x010100,
+		   "CQ 1 head doorbell beyond the posted entries: async event Invalid Doorbell Write Value"))
+		diag("completion %s: cid %u (AER %u) status 0x%x result 0x%x",
+		     got ? "seen" : "missing", cqe.cid, cid, cqe.status >> 1,
+		     cqe.result);
+	if (got)
+		nvme_get_log(d, LOG_ERROR, 0, 0, LOG_ERROR_ENTRY, false,
+			     giova(G_DATA2), 0);
+	bar_wr32(d, nvme_cq_db(d, 1), in->cq[1].head);
+	still_works(in, "a CQ head doorbell beyond the tail");
+}
+
 static void test_reset(struct inst *in, const char *tag, uint64_t mark)
 {
 	struct nvme_dev *d = &in->dev;
@@ -954,6 +985,7 @@ int main(int argc, char **argv)
 	test_dsm(&in1);
 	bad_doorbell(&in1, false);
 	bad_doorbell(&in1, true);
+	cq_head_beyond_tail(&in1);
 	check(sysfs_long(in1.uuid, "pinned_pages") == 0,
 	      "instance 1: no page pinned while idle (%ld)",
 	      sysfs_long(in1.uuid, "pinned_pages"));

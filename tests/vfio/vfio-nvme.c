@@ -404,6 +404,15 @@ static void t_req_irq(void)
 	ret = vfio_user_set_irq_eventfds(&D1->vu, VFIO_PCI_INTX_IRQ_INDEX, 0, 1,
 					 &fd);
 	CHECK_EQ(ret, -EINVAL);
+	/*
+	 * "Disable all" on the one-slot request index must touch that slot
+	 * only (it once ran over the MSI-X count and oopsed the host).
+	 */
+	ret = vfio_user_set_irq_eventfds(&D1->vu, VFIO_PCI_REQ_IRQ_INDEX, 0, 1,
+					 &fd);
+	CHECKF(!ret, "request IRQ eventfd: %s", strerror(-ret));
+	ret = vfio_user_disable_irqs(&D1->vu, VFIO_PCI_REQ_IRQ_INDEX);
+	CHECKF(!ret, "request IRQ disable-all: %s", strerror(-ret));
 	close(fd);
 }
 
