@@ -8,6 +8,7 @@ set -- $MNV_BDFS
 B=$2
 modprobe kvm_amd 2>/dev/null || modprobe kvm_intel 2>/dev/null
 modprobe vfio_iommu_type1
+modprobe nvme
 mnv_insmod_ko || tap_bail "insmod failed"
 tap_run "mdev-nvme bind $B" "$MNV_CLI" bind "$B"
 out=$("$MNV_CLI" create "$B" --type nvme-2q --nsid 1 --lba-start 0 --lba-count 262144)

@@ -8,5 +8,5 @@ echo "== guest: $(cat /sys/class/nvme/nvme0/model) serial $(cat /sys/class/nvme/
 echo "== guest: /dev/nvme0n1 is $(($(cat /sys/block/nvme0n1/size) / 2048)) MiB"
 fio --name=demo --filename=/dev/nvme0n1 --direct=1 --ioengine=libaio \
 	--rw=randrw --bs=4k --iodepth=16 --size=16m --runtime=20 --time_based \
-	--verify=crc32c --verify_fatal=1 --group_reporting
+	--verify=crc32c --verify_fatal=1 --group_reporting --eta=never
 echo "== guest: fio exit $?"
