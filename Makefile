@@ -33,7 +33,7 @@ SHIM_HDRS   := mdev_nvme/compat.h mdev_nvme/core/vnvme_types.h
 # One L1 VM per file: L1-only cases, then the cases that start L2 guests.
 VM_TESTS := tests/vm/l1-6.1.t tests/vm/l1-6.12.t tests/vm/l2-6.1.t tests/vm/l2-6.12.t
 
-.PHONY: all module tools modules-all clean check test-progs vm-tests demo bench \
+.PHONY: all module tools modules-all clean check test-progs vm-tests demo \
 	deps need-deps lint checkpatch sparse help
 
 all: module tools
@@ -77,9 +77,6 @@ vm-tests: modules-all tools test-progs
 
 demo: need-deps modules-all tools
 	bash tests/demo/run-demo.sh
-
-bench: need-deps modules-all tools
-	bash bench/run-bench.sh
 
 lint: checkpatch sparse
 
