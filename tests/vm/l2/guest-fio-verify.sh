@@ -103,7 +103,7 @@ dd if=$DEV of=/tmp/back bs=4096 skip=$((MARK_LBA / 8)) count=1 \
 cmp -s /tmp/mark /tmp/back && ok "pattern reads back in the guest" ||
 	fail "pattern reads back in the guest" "$(head -c 40 /tmp/back)"
 
-bad=$(dmesg | grep -iE 'nvme.*(timeout|error|fail|abort|reset)' | grep -v 'command line')
+bad=$(dmesg | grep -iE 'nvme.*(timeout|error|fail|abort|reset)' | grep -iv 'command line')
 [ -z "$bad" ] && ok "guest kernel log has no nvme errors" ||
 	fail "guest kernel log has no nvme errors" "$bad"
 echo "1..$n"
