@@ -140,7 +140,7 @@ u16 mnv_io_sq_create(struct mnv_instance *inst, u16 qid, u64 iova,
 		     u16 qsize, u16 cqid);
 void mnv_io_sq_delete(struct mnv_instance *inst, u16 qid);
 void mnv_io_cq_delete(struct mnv_instance *inst, u16 qid);
-void mnv_io_doorbell(struct mnv_instance *inst, u16 qid, bool is_cq,
+bool mnv_io_doorbell(struct mnv_instance *inst, u16 qid, bool is_cq,
 		     u32 value);
 void mnv_io_reset(struct mnv_instance *inst);
 bool mnv_io_poll_locked(struct mnv_instance *inst);

@@ -532,23 +532,37 @@ void mnv_io_cq_delete(struct mnv_instance *inst, u16 qid)
 	memset(&inst->io.cq[qid], 0, sizeof(inst->io.cq[qid]));
 }
 
-void mnv_io_doorbell(struct mnv_instance *inst, u16 qid, bool is_cq,
+/*
+ * Record a doorbell write the core has range-checked.  Returns false for
+ * a CQ head that would pass entries not posted yet (Invalid Doorbell Write
+ * Value): taking it would let the CQ look emptier than it is and entries
+ * the guest has not read be overwritten.
+ */
+bool mnv_io_doorbell(struct mnv_instance *inst, u16 qid, bool is_cq,
 		     u32 value)
 {
 	struct mnv_io *io = &inst->io;
+	struct mnv_io_cq *cq;
+	u32 posted, consumed;
 
 	if (!io->ready || !qid || qid > inst->nr_qpairs)
-		return;
+		return true;
 	if (is_cq) {
-		if (!io->cq[qid].valid || value >= io->cq[qid].size)
-			return;
-		io->cq[qid].db_head = value;
+		cq = &io->cq[qid];
+		if (!cq->valid || value >= cq->size)
+			return true;
+		posted = (cq->tail + cq->size - cq->db_head) % cq->size;
+		consumed = (value + cq->size - cq->db_head) % cq->size;
+		if (consumed > posted)
+			return false;
+		cq->db_head = value;
 	} else {
 		if (!io->sq[qid].valid || value >= io->sq[qid].size)
-			return;
+			return true;
 		io->sq[qid].db_tail = value;
 	}
 	mnv_io_thread_kick(inst);
+	return true;
 }
 
 /* Controller reset: commands in flight finish on the hardware, unseen. */

@@ -68,9 +68,9 @@ static void mnv_env_io_cq_delete(void *env, u16 qid)
 	mnv_io_cq_delete(env, qid);
 }
 
-static void mnv_env_io_doorbell(void *env, u16 qid, bool is_cq, u32 value)
+static bool mnv_env_io_doorbell(void *env, u16 qid, bool is_cq, u32 value)
 {
-	mnv_io_doorbell(env, qid, is_cq, value);
+	return mnv_io_doorbell(env, qid, is_cq, value);
 }
 
 static void mnv_env_reset(void *env)

@@ -266,8 +266,9 @@ static void vnvme_io_doorbell(struct vnvme_ctrl *c, u16 qid, bool is_cq,
 				     VNVME_AER_ERR_INVALID_DB_VALUE);
 		return;
 	}
-	if (c->ops->io_doorbell)
-		c->ops->io_doorbell(c->env, qid, is_cq, val);
+	if (c->ops->io_doorbell && !c->ops->io_doorbell(c->env, qid, is_cq, val))
+		vnvme_doorbell_error(c, qid, is_cq,
+				     VNVME_AER_ERR_INVALID_DB_VALUE);
 }
 
 static void vnvme_doorbell_write32(struct vnvme_ctrl *c, u32 off, u32 val,

@@ -82,7 +82,10 @@
  * @io_cq_delete: delete CQ @qid; no SQ uses it any more.
  * @io_doorbell:  the guest wrote @value to the SQ tail (@is_cq false) or
  *                CQ head (@is_cq true) doorbell of existing I/O queue
- *                @qid; @value is below the queue size.
+ *                @qid; @value is below the queue size.  Returns false if
+ *                the value is invalid for what only the I/O path knows (a
+ *                CQ head beyond the entries it posted): the core then
+ *                reports an Invalid Doorbell Write Value event.
  * @reset:        controller reset, disable, shutdown or FLR.  The I/O path
  *                must quiesce, flush a volatile write cache it owns, and
  *                forget every I/O queue: no io_*_delete calls follow.
@@ -96,7 +99,7 @@ struct vnvme_env_ops {
 	u16 (*io_sq_create)(void *env, u16 qid, u64 iova, u16 qsize, u16 cqid);
 	void (*io_sq_delete)(void *env, u16 qid);
 	void (*io_cq_delete)(void *env, u16 qid);
-	void (*io_doorbell)(void *env, u16 qid, bool is_cq, u32 value);
+	bool (*io_doorbell)(void *env, u16 qid, bool is_cq, u32 value);
 	void (*reset)(void *env);
 };
 

@@ -152,7 +152,7 @@ static void fake_io_cq_delete(void *env, u16 qid)
 	e->cq[qid].valid = false;
 }
 
-static void fake_io_doorbell(void *env, u16 qid, bool is_cq, u32 value)
+static bool fake_io_doorbell(void *env, u16 qid, bool is_cq, u32 value)
 {
 	struct fake_env *e = env;
 	struct fake_call *call = fake_record(e, FAKE_DOORBELL, qid);
@@ -162,11 +162,12 @@ static void fake_io_doorbell(void *env, u16 qid, bool is_cq, u32 value)
 	call->value = value;
 	if (!qid || qid > VNVME_MAX_IOQ) {
 		fake_violation(e, "doorbell for a bad queue ID");
-		return;
+		return true;
 	}
 	q = is_cq ? &e->cq[qid] : &e->sq[qid];
 	if (!q->valid || value >= q->size)
 		fake_violation(e, "doorbell for a missing queue or too big");
+	return e->doorbell_verdict;
 }
 
 static void fake_reset(void *env)
@@ -194,6 +195,7 @@ const struct vnvme_env_ops fake_ops = {
 int fake_env_init(struct fake_env *e, u64 size, u16 nr_vectors)
 {
 	memset(e, 0, sizeof(*e));
+	e->doorbell_verdict = true;
 	e->mem = calloc(1, size);
 	if (!e->mem)
 		return -ENOMEM;

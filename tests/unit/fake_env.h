@@ -59,6 +59,9 @@ struct fake_env {
 	int nr_calls;
 	u32 resets;
 
+	/* the I/O path's verdict on doorbell values (false = invalid) */
+	bool doorbell_verdict;
+
 	/* status returned by the create hooks, 0 = success */
 	u16 cq_create_status;
 	u16 sq_create_status;

@@ -219,6 +219,28 @@ static void test_fatal(void)
 	guest_fini(&g);
 }
 
+/* A CQ head only the I/O path can judge (beyond what it posted). */
+static void test_io_path_refuses_doorbell(void)
+{
+	struct guest g;
+	u32 res = 0;
+
+	guest_init(&g, NULL);
+	guest_enable(&g);
+	is(guest_create_cq(&g, 1, 16, 1, true), 0, "I/O CQ 1");
+	submit_aer(&g);
+	g.env.doorbell_verdict = true;
+	bar_wr32(&g, VNVME_BAR0_DB_OFF + 3 * 4, 0);
+	is(reap(&g, NULL, NULL), NO_CQE, "accepted CQ head: no event");
+	g.env.doorbell_verdict = false;
+	bar_wr32(&g, VNVME_BAR0_DB_OFF + 3 * 4, 5);
+	is(reap(&g, NULL, &res), 0, "refused CQ head completes the AER");
+	is(res, VNVME_AER_TYPE_ERROR | VNVME_AER_ERR_INVALID_DB_VALUE << 8 |
+	   VNVME_LOG_ERROR << 16, "Error / Invalid Doorbell Write Value");
+	ok(vnvme_ctrl_ready(g.c), "controller still running");
+	guest_fini(&g);
+}
+
 int main(void)
 {
 	struct guest g;
@@ -232,5 +254,6 @@ int main(void)
 	test_cq_full(&g);
 	guest_fini(&g);
 	test_fatal();
+	test_io_path_refuses_doorbell();
 	return tap_done();
 }
