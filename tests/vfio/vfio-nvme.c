@@ -813,6 +813,37 @@ static void held_irq(const char *what, uint32_t off, uint32_t hold_val,
 	}
 }
 
+/*
+ * Without Bus Master Enable the function may not touch host memory: a
+ * command waits unseen (no completion, no pending interrupt) and runs once
+ * the guest turns bus mastering back on.
+ */
+static void held_by_bus_master(uint32_t cmd)
+{
+	struct timespec ts = { .tv_sec = 0, .tv_nsec = 20 * 1000 * 1000 };
+	struct nvme_sqe sqe;
+	struct nvme_cqe cqe;
+	uint16_t cid;
+
+	drain_eventfds(D1);
+	cfg_wr(D1, PCI_COMMAND, cmd & ~PCI_COMMAND_MASTER, 2);
+	nvme_sqe_init(&sqe, NVME_ADM_GET_FEAT);
+	sqe.cdw10 = htole32(FEAT_ARBITRATION);
+	cid = nvme_submit(D1, &sqe);
+	nanosleep(&ts, NULL);
+	CHECKF(!nvme_reap(D1, &cqe, 50), "bus master off: command completed");
+	CHECKF(efd_count(D1->efd[0]) == 0, "bus master off: vector 0 fired");
+	CHECKF(!(bar_rd32(D1, C.msix_pba) & 1),
+	       "bus master off: PBA bit 0 set without a completion");
+	cfg_wr(D1, PCI_COMMAND, cmd, 2);
+	if (CHECKF(nvme_reap(D1, &cqe, 2000),
+		   "bus master on: no completion")) {
+		CHECK_EQ(cqe.cid, cid);
+		CHECK_SF(cqe.status >> 1, SC_SUCCESS);
+	}
+	CHECKF(efd_count(D1->efd[0]) == 1, "bus master on: vector 0 not delivered");
+}
+
 static void t_msix_pending(void)
 {
 	uint32_t cmd, ctrl;
@@ -821,8 +852,7 @@ static void t_msix_pending(void)
 		return;
 	cmd = cfg_rd(D1, PCI_COMMAND, 2);
 	ctrl = cfg_rd(D1, D1->cap_msix + PCI_MSIX_FLAGS, 2);
-	held_irq("bus master off", PCI_COMMAND, cmd & ~PCI_COMMAND_MASTER,
-		 cmd);
+	held_by_bus_master(cmd);
 	held_irq("function masked", D1->cap_msix + PCI_MSIX_FLAGS,
 		 ctrl | PCI_MSIX_FLAGS_MASKALL, ctrl);
 	/* Linux' nvme driver briefly turns MSI-X off while it sets up */
@@ -835,7 +865,7 @@ static void t_msix_pending(void)
 static void t_id_ctrl(void)
 {
 	const uint8_t *id = gptr(D1, G_DATA);
-	char sn[20], nqn[64];
+	char sn[20], nqn[sizeof(EXP_NQN_PREFIX) + 36];
 	unsigned int i;
 
 	if (!need_ready(D1) ||
@@ -873,7 +903,7 @@ static void t_id_ctrl(void)
 		if (nqn[i] >= 'A' && nqn[i] <= 'F')
 			nqn[i] += 'a' - 'A';
 	CHECKF(!memcmp(id + ID_CTRL_SUBNQN, nqn, strlen(nqn) + 1),
-	       "SUBNQN '%.64s' is not '%s'",
+	       "SUBNQN '%.100s' is not '%s'",
 	       (const char *)id + ID_CTRL_SUBNQN, nqn);
 }
 
@@ -1995,7 +2025,7 @@ static const struct {
 	{ t_msix_fire,
 	  "MSI-X: eventfds via VFIO_DEVICE_SET_IRQS, vector 0 fires on an admin completion" },
 	{ t_msix_pending,
-	  "MSI-X: vector 0 pending while bus master off, masked or disabled" },
+	  "MSI-X and bus mastering: commands wait while bus master is off; vector 0 pending while masked or disabled" },
 	{ t_id_ctrl,
 	  "Identify CNS 1: IDs, serial, model, MDTS, NN, SQES/CQES, subsystem NQN" },
 	{ t_id_ns,
