@@ -274,21 +274,24 @@ mnv_nvme_ctrl() {
 	return 0
 }
 
-# mnv_nvme_namespaces BDF: block devices (/dev/nvmeXnY) of BDF's namespaces.
-# With NVMe multipath (Debian enables it) the controller holds hidden path
-# devices nvmeXcZnY while the usable disk is the head nvmeXnY.
+# mnv_nvme_namespaces BDF: block devices (/dev/nvmeXnY) of BDF's namespaces,
+# in NSID order.  With NVMe multipath (Debian enables it) the controller
+# holds hidden path devices nvmeXcZnY while the usable disk is the head
+# nvmeXnY.  The Y in a name is an instance number, not the NSID: namespaces
+# scanned in parallel may get them in any order, hence the sort by NSID.
 mnv_nvme_namespaces() {
-	local ctrl ns name
+	local ctrl ns name nsid
 	ctrl=$(mnv_nvme_ctrl "$1")
 	[ -n "$ctrl" ] || return 0
 	for ns in /sys/class/nvme/"$ctrl"/nvme*n*; do
 		[ -e "$ns" ] || continue
+		nsid=$(cat "$ns/nsid" 2>/dev/null || echo 0)
 		name=$(basename "$ns")
 		if [[ $name =~ ^nvme([0-9]+)c[0-9]+n([0-9]+)$ ]]; then
 			name=nvme${BASH_REMATCH[1]}n${BASH_REMATCH[2]}
 		fi
-		echo "/dev/$name"
-	done | sort -V
+		echo "$nsid /dev/$name"
+	done | sort -n | cut -d' ' -f2
 }
 
 # mnv_wait_file PATH [SECONDS]: wait until PATH exists.
