@@ -188,6 +188,42 @@ tap_cond() {
 	return 1
 }
 
+# tap_reemit PREFIX FILE RC: re-emit the TAP of a sub-test (a client
+# program, a guest) as tests of this case, then one more test: the sub-test
+# ran its whole plan, did not bail out, and its exit status RC agrees with
+# its results (0 iff nothing failed).
+tap_reemit() {
+	local prefix=$1 file=$2 rc=$3 line plan= ran=0 failed=0 bailed=
+	while IFS= read -r line; do
+		if [[ $line =~ ^1\.\.([0-9]+) ]]; then
+			plan=${BASH_REMATCH[1]}
+		elif [[ $line =~ ^ok\ [0-9]+\ -\ (.*)\ \#\ SKIP\ ?(.*)$ ]]; then
+			ran=$((ran + 1))
+			tap_skip "$prefix: ${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
+		elif [[ $line =~ ^ok\ [0-9]+\ -\ (.*)$ ]]; then
+			ran=$((ran + 1))
+			tap_ok "$prefix: ${BASH_REMATCH[1]}"
+		elif [[ $line =~ ^not\ ok\ [0-9]+\ -\ (.*)$ ]]; then
+			ran=$((ran + 1))
+			failed=$((failed + 1))
+			tap_fail "$prefix: ${BASH_REMATCH[1]}"
+		elif [[ $line =~ ^Bail\ out!\ ?(.*)$ ]]; then
+			bailed=${BASH_REMATCH[1]:-bailed out}
+			diag "$prefix: $bailed"
+		elif [[ $line =~ ^# ]]; then
+			printf '%s\n' "$line"
+		fi
+	done <"$file"
+	if [ -z "$bailed" ] && [ -n "$plan" ] && [ "$ran" -eq "$plan" ] &&
+		{ { [ "$failed" -eq 0 ] && [ "$rc" -eq 0 ]; } ||
+		  { [ "$failed" -gt 0 ] && [ "$rc" -eq 1 ]; }; }; then
+		tap_ok "$prefix ran its plan of $plan tests, exit status $rc"
+	else
+		tap_fail "$prefix ran its plan" "plan '${plan:-none}', results $ran," \
+			"failed $failed, exit status $rc${bailed:+, bail out: $bailed}"
+	fi
+}
+
 # --- environment checks -----------------------------------------------------
 
 mnv_require_root() {

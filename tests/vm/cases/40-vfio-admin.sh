@@ -53,40 +53,7 @@ diag "instances: $U1 (2q) $U2 (1q)"
 out=$MNV_TMP/vfio-nvme.tap
 "$CLIENT" "$U1" "$U2" >"$out"
 rc=$?
-plan=
-ran=0
-failed=0
-bailed=
-while IFS= read -r line; do
-	if [[ $line =~ ^1\.\.([0-9]+) ]]; then
-		plan=${BASH_REMATCH[1]}
-	elif [[ $line =~ ^ok\ [0-9]+\ -\ (.*)\ \#\ SKIP\ ?(.*)$ ]]; then
-		ran=$((ran + 1))
-		tap_skip "vfio-nvme: ${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
-	elif [[ $line =~ ^ok\ [0-9]+\ -\ (.*)$ ]]; then
-		ran=$((ran + 1))
-		tap_ok "vfio-nvme: ${BASH_REMATCH[1]}"
-	elif [[ $line =~ ^not\ ok\ [0-9]+\ -\ (.*)$ ]]; then
-		ran=$((ran + 1))
-		failed=$((failed + 1))
-		tap_fail "vfio-nvme: ${BASH_REMATCH[1]}"
-	elif [[ $line =~ ^Bail\ out!\ ?(.*)$ ]]; then
-		bailed=${BASH_REMATCH[1]:-bailed out}
-		diag "vfio-nvme: $bailed"
-	elif [[ $line =~ ^# ]]; then
-		printf '%s\n' "$line"
-	fi
-done <"$out"
-# A crash or an early exit shows as missing results; the exit status must
-# agree with the results (0 iff nothing failed).
-if [ -z "$bailed" ] && [ -n "$plan" ] && [ "$ran" -eq "$plan" ] &&
-	{ { [ "$failed" -eq 0 ] && [ "$rc" -eq 0 ]; } ||
-	  { [ "$failed" -gt 0 ] && [ "$rc" -eq 1 ]; }; }; then
-	tap_ok "vfio-nvme ran its plan of $plan tests, exit status $rc"
-else
-	tap_fail "vfio-nvme ran its plan" "plan '${plan:-none}', results $ran," \
-		"failed $failed, exit status $rc${bailed:+, bail out: $bailed}"
-fi
+tap_reemit vfio-nvme "$out" "$rc"
 
 # --- teardown -----------------------------------------------------------------
 tap_eq "instances closed" "0 0" \

@@ -84,40 +84,7 @@ diag "instances: $U1 (2q) $U2 (1q)"
 out=$MNV_TMP/vfio-io.tap
 "$CLIENT" -m "$MARK" -t "$TAG" "$U1" "$U2" >"$out"
 rc=$?
-plan=
-ran=0
-failed=0
-bailed=
-while IFS= read -r line; do
-	if [[ $line =~ ^1\.\.([0-9]+) ]]; then
-		plan=${BASH_REMATCH[1]}
-	elif [[ $line =~ ^ok\ [0-9]+\ -\ (.*)\ \#\ SKIP\ ?(.*)$ ]]; then
-		ran=$((ran + 1))
-		tap_skip "vfio-io: ${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
-	elif [[ $line =~ ^ok\ [0-9]+\ -\ (.*)$ ]]; then
-		ran=$((ran + 1))
-		tap_ok "vfio-io: ${BASH_REMATCH[1]}"
-	elif [[ $line =~ ^not\ ok\ [0-9]+\ -\ (.*)$ ]]; then
-		ran=$((ran + 1))
-		failed=$((failed + 1))
-		tap_fail "vfio-io: ${BASH_REMATCH[1]}"
-	elif [[ $line =~ ^Bail\ out!\ ?(.*)$ ]]; then
-		bailed=${BASH_REMATCH[1]:-bailed out}
-		diag "vfio-io: $bailed"
-	elif [[ $line =~ ^# ]]; then
-		printf '%s\n' "$line"
-	fi
-done <"$out"
-# A crash or an early exit shows as missing results; the exit status must
-# agree with the results (0 iff nothing failed).
-if [ -z "$bailed" ] && [ -n "$plan" ] && [ "$ran" -eq "$plan" ] &&
-	{ { [ "$failed" -eq 0 ] && [ "$rc" -eq 0 ]; } ||
-	  { [ "$failed" -gt 0 ] && [ "$rc" -eq 1 ]; }; }; then
-	tap_ok "vfio-io ran its plan of $plan tests, exit status $rc"
-else
-	tap_fail "vfio-io ran its plan" "plan '${plan:-none}', results $ran," \
-		"failed $failed, exit status $rc${bailed:+, bail out: $bailed}"
-fi
+tap_reemit vfio-io "$out" "$rc"
 
 tap_eq "instances closed, nothing pinned" "0 0 0 0" \
 	"$(cat "$MDEV/$U1/open" "$MDEV/$U2/open" "$MDEV/$U1/pinned_pages" \
