@@ -32,9 +32,10 @@ TAG=io45
 GUARD_LO=$((S1 - 8))
 GUARD_HI=$((S2 + N2))
 
-# ns1_dev: the block device of B's namespace 1 under nvme.
+# ns1_dev: the block device of B's namespace 1 under nvme (listed first:
+# mnv_nvme_namespaces sorts by NSID; device names do not follow NSIDs).
 ns1_dev() {
-	mnv_nvme_namespaces "$B" | grep 'n1$'
+	mnv_nvme_namespaces "$B" | head -n 1
 }
 
 # --- guards through nvme, before the module takes the controller ----------

@@ -38,7 +38,7 @@ modprobe kvm_amd 2>/dev/null || modprobe kvm_intel 2>/dev/null
 [ -e /dev/kvm ] || tap_skip_all "no nested KVM in L1"
 
 ns1_dev() {
-	mnv_nvme_namespaces "$B" | grep 'n1$'
+	mnv_nvme_namespaces "$B" | head -n 1
 }
 
 # --- guards through nvme ---------------------------------------------------------
