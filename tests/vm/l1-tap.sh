@@ -55,6 +55,14 @@ if [ ${#cases[@]} -eq 0 ]; then
 	exit 0
 fi
 
+# Every case but the bench's own needs the module: a missing build is a
+# failure here, not a quiet SKIP in each case.
+if [ ! -f "$REPO/build/$kver/mdev_nvme/mdev_nvme.ko" ]; then
+	echo "not ok 1 - module built for $kver (run: make modules-all)"
+	echo "1..1"
+	exit 1
+fi
+
 extra=()
 [ -z "${MNV_L1_ARGS:-}" ] || read -r -a extra <<<"$MNV_L1_ARGS"
 
