@@ -8,10 +8,14 @@
 # print one TAP stream for prove.  Results: build/vm-results/KVER/ (with
 # -CASEDIR appended for other case directories).
 #
-# Nested virtualisation under TCG occasionally resets the L1 VM with no
-# kernel message at all (seen when an L2 guest exits).  Such a run, and only
-# such a run (no result for some case, no kernel splat on the console), is
-# retried once, and the retry is reported as a TAP comment.
+# Two failures of the emulation itself, not of the code under test, get
+# one retry, reported as a TAP comment:
+#  - nested virtualisation under TCG occasionally resets the L1 VM with no
+#    kernel message at all (seen when an L2 guest exits): a run with no
+#    result for some case and no kernel splat on the console;
+#  - multi-threaded TCG has been seen to oops the guest kernel while it
+#    patches its own text early in boot: a run that died before the first
+#    case started, i.e. before the module was ever loaded.
 #
 # Environment:
 #   MNV_L1_ARGS   extra run-l1.sh options, e.g. "--iommu --timeout 3000"
@@ -77,11 +81,25 @@ run_vm() {
 	return "${PIPESTATUS[0]}"
 }
 
+# emulation_failure: the run failed in one of the two ways described above.
+emulation_failure() {
+	local status
+	status=$(cat "$out/vm.status" 2>/dev/null)
+	if [ "$status" = incomplete ] &&
+	   "$VMDIR/check-klog.sh" "$out/console.log" >/dev/null 2>&1; then
+		echo "# the L1 VM stopped without a kernel message before the last case; retrying once"
+		return 0
+	fi
+	if [ "$status" != ok ] && ! grep -qs 'case .*: start' "$out/runner.log"; then
+		echo "# the L1 VM died while booting, before any case ran ($status); retrying once"
+		return 0
+	fi
+	return 1
+}
+
 run_vm
 rc=$?
-if [ "$rc" -eq 2 ] && [ "$(cat "$out/vm.status" 2>/dev/null)" = incomplete ] &&
-   "$VMDIR/check-klog.sh" "$out/console.log" >/dev/null 2>&1; then
-	echo "# the L1 VM stopped without a kernel message before the last case; retrying once"
+if [ "$rc" -eq 2 ] && emulation_failure; then
 	run_vm
 	rc=$?
 fi
