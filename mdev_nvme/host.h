@@ -25,6 +25,7 @@ struct mnv_namespace {
 	u32 nsid;
 	u64 lba_count;
 	u8 lba_shift;		/* log2 of the LBA data size */
+	u8 dlfeat;		/* Deallocate Logical Block Features */
 };
 
 /*

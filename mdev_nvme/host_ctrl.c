@@ -152,6 +152,7 @@ static int mnv_add_namespace(struct mnv_host *host, u32 nsid, void *buf,
 	ns->nsid = nsid;
 	ns->lba_count = le64_to_cpu(id->nsze);
 	ns->lba_shift = lbaf->ds;
+	ns->dlfeat = id->dlfeat;
 	return 0;
 }
 

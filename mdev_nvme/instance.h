@@ -37,8 +37,9 @@ struct mnv_slice {
  *  - @lock serialises everything a VMM does through the VFIO device
  *    (region accesses, ioctls, open and close) and protects the
  *    emulated controller @ctrl and the interrupt triggers @msix_trigger
- *    and @req_trigger, and the I/O path state @io (see struct mnv_io for
- *    its own rules) together with the ring indices of @hwqs.
+ *    and @req_trigger, the I/O path state @io (see struct mnv_io for
+ *    its own rules) together with the ring indices of @hwqs, and the
+ *    counters @stats.
  *    It nests outside host->lock and host->admin_lock.  The I/O polling
  *    thread takes it for each pass; the VFIO .dma_unmap callback takes it
  *    too, from the container's unmap path.
@@ -64,6 +65,7 @@ struct mnv_instance {
 	struct eventfd_ctx *msix_trigger[MNV_INSTANCE_MAX_VECTORS];
 	struct eventfd_ctx *req_trigger;
 	struct mnv_io io;		/* while open */
+	struct mnv_io_stats stats;
 };
 
 static inline struct mnv_instance *vdev_to_instance(struct vfio_device *vdev)

@@ -198,7 +198,69 @@ static const struct attribute_group mnv_instance_group = {
 	.attrs = mnv_instance_attrs,
 };
 
+/* stats/: one counter of struct mnv_io_stats per file. */
+struct mnv_stat_attr {
+	struct device_attribute attr;
+	size_t offset;
+};
+
+static ssize_t mnv_stat_show(struct device *dev, struct device_attribute *attr,
+			     char *buf)
+{
+	struct mnv_stat_attr *sa = container_of(attr, struct mnv_stat_attr,
+						attr);
+	struct mnv_instance *inst = dev_to_instance(dev);
+	u64 val;
+
+	/* Under the lock: 64-bit counters are not read torn anywhere. */
+	mutex_lock(&inst->lock);
+	val = *(u64 *)((char *)&inst->stats + sa->offset);
+	mutex_unlock(&inst->lock);
+	return sysfs_emit(buf, "%llu\n", val);
+}
+
+#define MNV_STAT_ATTR(_name)						\
+	static struct mnv_stat_attr mnv_stat_##_name = {		\
+		.attr = __ATTR(_name, 0444, mnv_stat_show, NULL),	\
+		.offset = offsetof(struct mnv_io_stats, _name),		\
+	}
+
+MNV_STAT_ATTR(read_cmds);
+MNV_STAT_ATTR(write_cmds);
+MNV_STAT_ATTR(other_cmds);
+MNV_STAT_ATTR(read_bytes);
+MNV_STAT_ATTR(write_bytes);
+MNV_STAT_ATTR(refused_cmds);
+MNV_STAT_ATTR(pin_hits);
+MNV_STAT_ATTR(pin_misses);
+MNV_STAT_ATTR(polls);
+MNV_STAT_ATTR(idle_sleeps);
+MNV_STAT_ATTR(guest_irqs);
+MNV_STAT_ATTR(host_doorbells);
+
+static struct attribute *mnv_stat_attrs[] = {
+	&mnv_stat_read_cmds.attr.attr,
+	&mnv_stat_write_cmds.attr.attr,
+	&mnv_stat_other_cmds.attr.attr,
+	&mnv_stat_read_bytes.attr.attr,
+	&mnv_stat_write_bytes.attr.attr,
+	&mnv_stat_refused_cmds.attr.attr,
+	&mnv_stat_pin_hits.attr.attr,
+	&mnv_stat_pin_misses.attr.attr,
+	&mnv_stat_polls.attr.attr,
+	&mnv_stat_idle_sleeps.attr.attr,
+	&mnv_stat_guest_irqs.attr.attr,
+	&mnv_stat_host_doorbells.attr.attr,
+	NULL
+};
+
+static const struct attribute_group mnv_stat_group = {
+	.name = "stats",
+	.attrs = mnv_stat_attrs,
+};
+
 const struct attribute_group *mnv_instance_groups[] = {
 	&mnv_instance_group,
+	&mnv_stat_group,
 	NULL
 };

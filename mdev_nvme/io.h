@@ -13,9 +13,12 @@
 
 #include <linux/atomic.h>
 #include <linux/dma-direction.h>
+#include <linux/list.h>
 #include <linux/types.h>
+#include <linux/xarray.h>
 
 struct mnv_instance;
+struct mnv_pin;
 struct task_struct;
 struct vfio_device;
 
@@ -34,10 +37,11 @@ struct vfio_device;
 #define MNV_IO_MAX_PAGES	((1U << MNV_IO_MDTS_MAX) + 1)
 #define MNV_IO_PAGE_SIZE	4096U
 
-/* A guest page pinned and mapped for the physical function. */
+/* A guest page of a command, pinned and mapped for the physical function. */
 struct mnv_io_page {
 	u64 iova;
 	dma_addr_t dma;
+	struct mnv_pin *pin;	/* its entry in the pin cache (io_pin.c) */
 };
 
 /*
@@ -82,11 +86,33 @@ struct mnv_io_cq {
 	bool ien;
 	bool irq_pending;	/* entries posted, vector not raised yet */
 	u8 phase;
+	u16 nr_held;		/* entries posted since the last interrupt */
+	u64 held_since;		/* ktime (ns) the first of them was seen */
 	u64 iova;
 	u16 size;
 	u16 vector;
 	u16 tail;		/* next entry to write */
 	u16 db_head;		/* last head doorbell value */
+};
+
+/*
+ * struct mnv_io_stats - what an instance did since it was created
+ * (inst->stats; sysfs stats/).  Written by the I/O path and read by sysfs,
+ * both under inst->lock.
+ */
+struct mnv_io_stats {
+	u64 read_cmds;		/* Reads completed successfully */
+	u64 write_cmds;		/* Writes completed successfully */
+	u64 other_cmds;		/* Flush, Write Zeroes, DSM submitted */
+	u64 read_bytes;
+	u64 write_bytes;
+	u64 refused_cmds;	/* completed by the module with an error */
+	u64 pin_hits;		/* pages found in the pin cache */
+	u64 pin_misses;		/* pages pinned and mapped */
+	u64 polls;		/* passes of the polling thread */
+	u64 idle_sleeps;	/* times the polling thread went to sleep */
+	u64 guest_irqs;		/* interrupts raised to the guest */
+	u64 host_doorbells;	/* hardware SQ tail doorbell writes */
 };
 
 /*
@@ -125,6 +151,10 @@ struct mnv_io {
 	u64 unmap_start;
 	u64 unmap_end;
 	unsigned long unmap_until;
+	/* Pin cache (io_pin.c): struct mnv_pin by guest page frame number */
+	struct xarray pins;
+	struct list_head pin_lru;	/* unused pins, oldest first */
+	unsigned long pin_limit;	/* unused pins kept at most */
 	atomic_long_t pinned_pages;
 	struct mnv_io_sq sq[MNV_IO_MAX_QUEUES + 1];	/* index 0 unused */
 	struct mnv_io_cq cq[MNV_IO_MAX_QUEUES + 1];
@@ -150,12 +180,13 @@ void mnv_io_dma_unmap(struct mnv_instance *inst, u64 iova, u64 length);
 u16 mnv_io_cmd_prepare(struct mnv_instance *inst, struct mnv_io_slot *slot,
 		       const void *gsqe, void *hsqe);
 
-/* io_pin.c */
-int mnv_io_pin_page(struct mnv_instance *inst, u64 iova,
-		    enum dma_data_direction dir, dma_addr_t *dma);
-void mnv_io_unpin_page(struct mnv_instance *inst, u64 iova, dma_addr_t dma,
-		       enum dma_data_direction dir);
+/* io_pin.c: all under inst->lock */
+void mnv_io_pins_init(struct mnv_io *io);
+int mnv_io_pin_page(struct mnv_instance *inst, struct mnv_io_page *pg,
+		    enum dma_data_direction dir);
 void mnv_io_unpin_slot(struct mnv_instance *inst, struct mnv_io_slot *slot);
+unsigned long mnv_io_pins_drop(struct mnv_instance *inst, u64 start, u64 end);
+void mnv_io_pins_destroy(struct mnv_instance *inst);
 
 /* io_thread.c */
 int mnv_io_thread_start(struct mnv_instance *inst);

@@ -127,8 +127,7 @@ static u16 mnv_io_map_data(struct mnv_instance *inst,
 		return status;
 
 	for (i = 0; i < n; i++) {
-		if (mnv_io_pin_page(inst, slot->pages[i].iova, slot->dir,
-				    &slot->pages[i].dma)) {
+		if (mnv_io_pin_page(inst, &slot->pages[i], slot->dir)) {
 			slot->nr_pages = i;
 			mnv_io_unpin_slot(inst, slot);
 			return NVME_SC_DATA_XFER_ERROR;

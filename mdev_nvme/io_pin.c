@@ -1,15 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Guest pages for the hardware: pinned through the VFIO container (the
- * mdev has no IOMMU of its own) and mapped for the physical function.
+ * mdev has no IOMMU of its own), mapped for the physical function, and
+ * kept in a per-instance cache so that steady-state I/O, which reuses the
+ * same buffers, pins and maps nothing new.
  *
- * This first version pins per command and unpins at completion, so at
- * any time exactly the pages of the commands in flight are pinned; that
- * keeps the .dma_unmap contract simple (see mnv_io_dma_unmap()).
+ * A cached page is used by the commands in flight that address it
+ * (@users); unused pages sit on an LRU list and are released when the
+ * cache is over its limit, when the VMM unmaps their range
+ * (mnv_io_dma_unmap()) and when the device is closed.
  */
 #include <linux/dma-mapping.h>
 #include <linux/iommu.h>
 #include <linux/jiffies.h>
+#include <linux/module.h>
+#include <linux/slab.h>
 #include <linux/vfio.h>
 
 #include "instance.h"
@@ -18,6 +23,33 @@
 /* Guest and host pages are the NVMe page size: one pin per PRP entry. */
 static_assert(PAGE_SIZE == MNV_IO_PAGE_SIZE);
 
+static unsigned int pin_cache_pages = 16384;
+module_param(pin_cache_pages, uint, 0644);
+MODULE_PARM_DESC(pin_cache_pages,
+		 "Guest pages an instance keeps pinned once their I/O is done (0: unpin at completion; read at open)");
+
+/**
+ * struct mnv_pin - a guest page pinned and mapped for the controller
+ * @iova: page aligned guest address; the cache index is @iova >> PAGE_SHIFT
+ * @dma: bus address for the physical function
+ * @dir: how it is mapped: DMA_BIDIRECTIONAL, or DMA_TO_DEVICE for a page
+ *	the guest mapped read-only
+ * @need_sync: the mapping needs dma_sync_*() around each use (bounce
+ *	buffers, non-coherent DMA)
+ * @users: commands in flight addressing the page
+ * @lru: on mnv_io.pin_lru while @users is 0
+ *
+ * Protected by inst->lock, like the rest of struct mnv_io.
+ */
+struct mnv_pin {
+	u64 iova;
+	dma_addr_t dma;
+	enum dma_data_direction dir;
+	bool need_sync;
+	unsigned int users;
+	struct list_head lru;
+};
+
 /* A page of a range the VMM is unmapping right now must not be pinned. */
 static bool mnv_io_unmapping(struct mnv_io *io, u64 iova)
 {
@@ -25,54 +57,184 @@ static bool mnv_io_unmapping(struct mnv_io *io, u64 iova)
 	       iova >= io->unmap_start && iova < io->unmap_end;
 }
 
-/**
- * mnv_io_pin_page - pin guest page @iova and map it for the controller
- * @inst: instance; caller holds inst->lock
- * @iova: page aligned guest address
- * @dir: DMA_FROM_DEVICE if the controller writes the page (a Read)
- * @dma: receives the bus address
- *
- * Return: 0, or a negative errno if the guest has no memory there (or
- * maps it without the access needed) or the mapping failed.
+void mnv_io_pins_init(struct mnv_io *io)
+{
+	xa_init(&io->pins);
+	INIT_LIST_HEAD(&io->pin_lru);
+	io->pin_limit = READ_ONCE(pin_cache_pages);
+	atomic_long_set(&io->pinned_pages, 0);
+}
+
+/* Unmap, unpin and forget @pin, which no command uses. */
+static void mnv_io_pin_release(struct mnv_instance *inst, struct mnv_pin *pin)
+{
+	struct mnv_io *io = &inst->io;
+
+	list_del(&pin->lru);
+	xa_erase(&io->pins, pin->iova >> PAGE_SHIFT);
+	dma_unmap_page(mnv_host_dev(inst->host), pin->dma, PAGE_SIZE, pin->dir);
+	vfio_unpin_pages(&inst->vdev, pin->iova, 1);
+	atomic_long_dec(&io->pinned_pages);
+	kfree(pin);
+}
+
+/* Release unused pages, oldest first, until at most @keep are pinned. */
+static void mnv_io_pins_trim(struct mnv_instance *inst, unsigned long keep)
+{
+	struct mnv_io *io = &inst->io;
+	struct mnv_pin *pin;
+
+	while (atomic_long_read(&io->pinned_pages) > keep &&
+	       !list_empty(&io->pin_lru)) {
+		pin = list_first_entry(&io->pin_lru, struct mnv_pin, lru);
+		mnv_io_pin_release(inst, pin);
+	}
+}
+
+/*
+ * Pin and map guest page @iova.  Read-write if the guest mapped it so
+ * (a Read writes it, a Write only reads it, and the same buffer may well
+ * serve both), else read-only.
  */
-int mnv_io_pin_page(struct mnv_instance *inst, u64 iova,
-		    enum dma_data_direction dir, dma_addr_t *dma)
+static struct mnv_pin *mnv_io_pin_new(struct mnv_instance *inst, u64 iova)
 {
 	struct device *dev = mnv_host_dev(inst->host);
-	int prot = dir == DMA_FROM_DEVICE ? IOMMU_WRITE : IOMMU_READ;
+	struct mnv_io *io = &inst->io;
+	struct mnv_pin *pin;
 	struct page *page;
 	int ret;
 
-	lockdep_assert_held(&inst->lock);
-	if (mnv_io_unmapping(&inst->io, iova))
-		return -EFAULT;
-	ret = vfio_pin_pages(&inst->vdev, iova, 1, prot, &page);
-	if (ret != 1)
-		return ret < 0 ? ret : -EFAULT;
-	*dma = dma_map_page(dev, page, 0, PAGE_SIZE, dir);
-	if (dma_mapping_error(dev, *dma)) {
-		vfio_unpin_pages(&inst->vdev, iova, 1);
-		return -ENOMEM;
+	pin = kzalloc(sizeof(*pin), GFP_KERNEL);
+	if (!pin)
+		return ERR_PTR(-ENOMEM);
+	pin->iova = iova;
+	pin->dir = DMA_BIDIRECTIONAL;
+	INIT_LIST_HEAD(&pin->lru);
+
+	ret = vfio_pin_pages(&inst->vdev, iova, 1, IOMMU_READ | IOMMU_WRITE,
+			     &page);
+	if (ret == -EPERM) {
+		pin->dir = DMA_TO_DEVICE;
+		ret = vfio_pin_pages(&inst->vdev, iova, 1, IOMMU_READ, &page);
 	}
-	atomic_long_inc(&inst->io.pinned_pages);
+	if (ret != 1) {
+		ret = ret < 0 ? ret : -EFAULT;
+		goto err_free;
+	}
+	pin->dma = dma_map_page(dev, page, 0, PAGE_SIZE, pin->dir);
+	if (dma_mapping_error(dev, pin->dma)) {
+		ret = -ENOMEM;
+		goto err_unpin;
+	}
+	pin->need_sync = dma_need_sync(dev, pin->dma);
+	ret = xa_err(xa_store(&io->pins, iova >> PAGE_SHIFT, pin, GFP_KERNEL));
+	if (ret)
+		goto err_unmap;
+	atomic_long_inc(&io->pinned_pages);
+	return pin;
+
+err_unmap:
+	dma_unmap_page(dev, pin->dma, PAGE_SIZE, pin->dir);
+err_unpin:
+	vfio_unpin_pages(&inst->vdev, iova, 1);
+err_free:
+	kfree(pin);
+	return ERR_PTR(ret);
+}
+
+/**
+ * mnv_io_pin_page - get guest page @pg->iova ready for a command
+ * @inst: instance; caller holds inst->lock
+ * @pg: page of the command; receives the pin and the bus address
+ * @dir: DMA_FROM_DEVICE if the controller writes the page (a Read)
+ *
+ * Return: 0, or a negative errno if the guest has no memory there (or
+ * maps it without the access needed) or the mapping failed.  On success
+ * the page stays pinned at least until mnv_io_unpin_slot().
+ */
+int mnv_io_pin_page(struct mnv_instance *inst, struct mnv_io_page *pg,
+		    enum dma_data_direction dir)
+{
+	struct mnv_io *io = &inst->io;
+	struct mnv_pin *pin;
+
+	lockdep_assert_held(&inst->lock);
+	pin = xa_load(&io->pins, pg->iova >> PAGE_SHIFT);
+	if (pin) {
+		inst->stats.pin_hits++;
+	} else {
+		if (mnv_io_unmapping(io, pg->iova))
+			return -EFAULT;
+		/* Make room first: a full cache holds only unused pages. */
+		if (io->pin_limit)
+			mnv_io_pins_trim(inst, io->pin_limit - 1);
+		pin = mnv_io_pin_new(inst, pg->iova);
+		if (IS_ERR(pin))
+			return PTR_ERR(pin);
+		inst->stats.pin_misses++;
+	}
+	if (dir == DMA_FROM_DEVICE && pin->dir != DMA_BIDIRECTIONAL) {
+		/* The controller would write a page the guest mapped read-only. */
+		if (!pin->users)
+			list_move_tail(&pin->lru, &io->pin_lru);
+		return -EFAULT;
+	}
+	if (!pin->users++)
+		list_del_init(&pin->lru);
+	if (pin->need_sync)
+		dma_sync_single_for_device(mnv_host_dev(inst->host), pin->dma,
+					   PAGE_SIZE, dir);
+	pg->pin = pin;
+	pg->dma = pin->dma;
 	return 0;
 }
 
-void mnv_io_unpin_page(struct mnv_instance *inst, u64 iova, dma_addr_t dma,
-		       enum dma_data_direction dir)
-{
-	dma_unmap_page(mnv_host_dev(inst->host), dma, PAGE_SIZE, dir);
-	vfio_unpin_pages(&inst->vdev, iova, 1);
-	atomic_long_dec(&inst->io.pinned_pages);
-}
-
-/* Release every page of @slot; the controller is done with them. */
+/* The controller is done with the pages of @slot. */
 void mnv_io_unpin_slot(struct mnv_instance *inst, struct mnv_io_slot *slot)
 {
+	struct mnv_io *io = &inst->io;
 	unsigned int i;
 
-	for (i = 0; i < slot->nr_pages; i++)
-		mnv_io_unpin_page(inst, slot->pages[i].iova,
-				  slot->pages[i].dma, slot->dir);
+	for (i = 0; i < slot->nr_pages; i++) {
+		struct mnv_pin *pin = slot->pages[i].pin;
+
+		if (pin->need_sync)
+			dma_sync_single_for_cpu(mnv_host_dev(inst->host),
+						pin->dma, PAGE_SIZE, slot->dir);
+		if (--pin->users)
+			continue;
+		/* Most recently used last: trimming takes the oldest. */
+		list_add_tail(&pin->lru, &io->pin_lru);
+	}
 	slot->nr_pages = 0;
+	mnv_io_pins_trim(inst, io->pin_limit);
+}
+
+/*
+ * Release the unused pages in [@start, @end) (page aligned, @end
+ * exclusive; 0 means up to the top of the address space).  Return: pages
+ * still in use there.
+ */
+unsigned long mnv_io_pins_drop(struct mnv_instance *inst, u64 start, u64 end)
+{
+	struct mnv_io *io = &inst->io;
+	unsigned long last = end ? (end - 1) >> PAGE_SHIFT : ULONG_MAX;
+	unsigned long idx, busy = 0;
+	struct mnv_pin *pin;
+
+	lockdep_assert_held(&inst->lock);
+	xa_for_each_range(&io->pins, idx, pin, start >> PAGE_SHIFT, last) {
+		if (pin->users)
+			busy++;
+		else
+			mnv_io_pin_release(inst, pin);
+	}
+	return busy;
+}
+
+/* Closing: nothing is in flight; every page goes. */
+void mnv_io_pins_destroy(struct mnv_instance *inst)
+{
+	WARN_ON(mnv_io_pins_drop(inst, 0, 0));
+	xa_destroy(&inst->io.pins);
 }

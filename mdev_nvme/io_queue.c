@@ -16,6 +16,7 @@
 #include <linux/dma-mapping.h>
 #include <linux/io.h>
 #include <linux/jiffies.h>
+#include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/nvme.h>
 #include <linux/slab.h>
@@ -86,6 +87,8 @@ static int mnv_io_post(struct mnv_instance *inst, u16 cqid, u16 sqid,
 
 	if (!cq)
 		return -ENOENT;
+	if (!vnvme_cfg_bus_master(inst->ctrl))
+		return -EPERM;
 	if (mnv_io_cq_full(io, cq))
 		return -EBUSY;
 
@@ -109,9 +112,32 @@ static int mnv_io_post(struct mnv_instance *inst, u16 cqid, u16 sqid,
 		cq->tail = 0;
 		cq->phase ^= 1;
 	}
-	if (cq->ien)
+	if (cq->ien) {
 		cq->irq_pending = true;
+		cq->nr_held++;
+	}
 	return 0;
+}
+
+/*
+ * Is the interrupt of @cq due, given the guest's Interrupt Coalescing
+ * setting?  Holding it only pays off while more completions may come:
+ * with nothing in flight it goes at once.  @now caches the time.
+ */
+static bool mnv_io_irq_due(struct mnv_instance *inst, struct mnv_io_cq *cq,
+			   u64 *now)
+{
+	u32 threshold, time_us;
+
+	if (!inst->io.nr_inflight ||
+	    !vnvme_irq_coalescing(inst->ctrl, cq->vector, &threshold, &time_us) ||
+	    cq->nr_held >= threshold)
+		return true;
+	if (!*now)
+		*now = ktime_get_ns();
+	if (!cq->held_since)
+		cq->held_since = *now;
+	return *now - cq->held_since >= (u64)time_us * NSEC_PER_USEC;
 }
 
 /* Hand what the env ops could not tell the core to it.  Not an env op. */
@@ -120,6 +146,7 @@ static void mnv_io_flush_core(struct mnv_instance *inst)
 	struct mnv_io *io = &inst->io;
 	struct vnvme_ctrl *c = inst->ctrl;
 	unsigned int q;
+	u64 now = 0;
 
 	if (!c)
 		return;
@@ -141,9 +168,13 @@ static void mnv_io_flush_core(struct mnv_instance *inst)
 	for (q = 1; q <= MNV_IO_MAX_QUEUES; q++) {
 		struct mnv_io_cq *cq = &io->cq[q];
 
-		if (cq->valid && cq->irq_pending) {
+		if (cq->valid && cq->irq_pending &&
+		    mnv_io_irq_due(inst, cq, &now)) {
 			cq->irq_pending = false;
+			cq->nr_held = 0;
+			cq->held_since = 0;
 			vnvme_irq_raise(c, cq->vector);
+			inst->stats.guest_irqs++;
 		}
 	}
 }
@@ -159,16 +190,24 @@ static void mnv_io_slot_release(struct mnv_instance *inst,
 	inst->io.nr_inflight--;
 }
 
-static void mnv_io_account(struct mnv_io *io, struct mnv_io_slot *slot)
+/* A command completed successfully: count it for SMART and sysfs. */
+static void mnv_io_account(struct mnv_instance *inst, struct mnv_io_slot *slot)
 {
+	struct mnv_io_stats *st = &inst->stats;
+	struct mnv_io *io = &inst->io;
+
 	if (!slot->bytes)
 		return;
 	if (slot->is_write) {
 		io->wr_cmds++;
 		io->wr_bytes += slot->bytes;
+		st->write_cmds++;
+		st->write_bytes += slot->bytes;
 	} else {
 		io->rd_cmds++;
 		io->rd_bytes += slot->bytes;
+		st->read_cmds++;
+		st->read_bytes += slot->bytes;
 	}
 }
 
@@ -205,7 +244,7 @@ static unsigned int mnv_io_reap(struct mnv_instance *inst, unsigned int h,
 					 slot->cid, status,
 					 le32_to_cpu(cqe->result.u32)) &&
 			    !status)
-				mnv_io_account(io, slot);
+				mnv_io_account(inst, slot);
 			mnv_io_slot_release(inst, hq, idx);
 		} else {
 			dev_warn_ratelimited(mnv_instance_dev(inst), "hardware queue %u: completion for unknown command %u\n",
@@ -259,6 +298,7 @@ static unsigned int mnv_io_submit(struct mnv_instance *inst, u16 qid)
 		slot = &hq->slots[idx];
 		status = mnv_io_cmd_prepare(inst, slot, &g, &h);
 		if (status) {
+			inst->stats.refused_cmds++;
 			hq->free[hq->nr_free++] = idx;
 			mnv_io_post(inst, sq->cqid, qid, le16_to_cpu(g.cid),
 				    status | VNVME_SC_DNR, 0);
@@ -274,11 +314,14 @@ static unsigned int mnv_io_submit(struct mnv_instance *inst, u16 qid)
 			hwq->sq_tail = 0;
 		io->nr_inflight++;
 		submitted++;
+		if (!slot->bytes)
+			inst->stats.other_cmds++;
 	}
 	if (submitted) {
 		/* The SQEs must be visible to the device before the doorbell. */
 		wmb();
 		writel(hwq->sq_tail, hwq->sq_doorbell);
+		inst->stats.host_doorbells++;
 	}
 	return n;
 }
@@ -295,13 +338,18 @@ bool mnv_io_poll_locked(struct mnv_instance *inst)
 	unsigned int i, work = 0;
 
 	lockdep_assert_held(&inst->lock);
-	if (!io->ready)
+	/*
+	 * Without bus mastering the guest's queues are out of reach: the
+	 * hardware completions wait in the hardware CQs until it is back
+	 * (or a reset drops them).
+	 */
+	if (!io->ready || !inst->ctrl || !vnvme_cfg_bus_master(inst->ctrl))
 		return false;
 	for (i = 0; i < inst->nr_qpairs; i++)
 		if (io->hq[i].nr_free < io->hq[i].nr_slots)
 			work += mnv_io_reap(inst, i, MNV_REAP_POST);
 
-	if (inst->ctrl && vnvme_ctrl_ready(inst->ctrl) && !io->fatal &&
+	if (vnvme_ctrl_ready(inst->ctrl) && !io->fatal &&
 	    !READ_ONCE(inst->host->dead)) {
 		for (i = 1; i <= inst->nr_qpairs; i++)
 			if (io->sq[i].valid)
@@ -431,7 +479,7 @@ int mnv_io_open(struct mnv_instance *inst, u8 mdts, u16 oncs)
 		return -ENXIO;
 
 	memset(io, 0, sizeof(*io));
-	atomic_long_set(&io->pinned_pages, 0);
+	mnv_io_pins_init(io);
 	io->lba_start = inst->slice.lba_start;
 	io->nsze = inst->slice.lba_count;
 	io->host_nsid = inst->slice.nsid;
@@ -456,12 +504,14 @@ err_free:
 	io->ready = false;
 	for (i = 0; i < inst->nr_qpairs; i++)
 		mnv_io_hq_free(inst, &io->hq[i]);
+	mnv_io_pins_destroy(inst);
 	return ret;
 }
 
 /*
  * Tear down after the polling thread has stopped and the core's reset
- * has quiesced the queues; nothing is in flight or pinned any more.
+ * has quiesced the queues; nothing is in flight any more, and the pages
+ * the pin cache still holds are released.
  */
 void mnv_io_close(struct mnv_instance *inst)
 {
@@ -475,6 +525,7 @@ void mnv_io_close(struct mnv_instance *inst)
 	io->ready = false;
 	for (i = 0; i < inst->nr_qpairs; i++)
 		mnv_io_hq_free(inst, &io->hq[i]);
+	mnv_io_pins_destroy(inst);
 }
 
 u16 mnv_io_cq_create(struct mnv_instance *inst, u16 qid, u64 iova,
@@ -584,26 +635,33 @@ void mnv_io_reset(struct mnv_instance *inst)
  * @iova: start of the range
  * @length: bytes
  *
- * Only commands in flight hold pins, so waiting for all of them releases
- * every pin in the range.  For a short while pins in the range are then
- * refused, so that the VFIO container finds the range unpinned when it
- * checks again; a guest using memory being unmapped gets Data Transfer
- * Error.
+ * The commands in flight are waited for (they may use the range), then
+ * the pin cache lets go of every page in the range.  For a short while
+ * new pins in the range are refused, so that the VFIO container finds
+ * the range unpinned when it checks again; a guest using memory being
+ * unmapped gets Data Transfer Error.
  */
 void mnv_io_dma_unmap(struct mnv_instance *inst, u64 iova, u64 length)
 {
 	struct mnv_io *io = &inst->io;
+	u64 start = iova & PAGE_MASK;
+	u64 end = iova + length;
+
+	/* Page aligned, exclusive; 0 stands for the top of the space. */
+	end = end < iova ? 0 : ALIGN(end, PAGE_SIZE);
 
 	mutex_lock(&inst->lock);
 	if (!io->ready)
 		goto out;
-	io->unmap_start = iova;
-	io->unmap_end = iova + length < iova ? U64_MAX : iova + length;
+	io->unmap_start = start;
+	io->unmap_end = end ? end : U64_MAX;
 	io->unmap_until = jiffies + msecs_to_jiffies(MNV_IO_UNMAP_HOLDOFF_MS);
 	if (io->nr_inflight) {
 		mnv_io_quiesce(inst, -1, MNV_REAP_DRAIN);
 		mnv_io_flush_core(inst);
 	}
+	/* Quiesced: nothing uses a cached page any more. */
+	WARN_ON(mnv_io_pins_drop(inst, start, end));
 out:
 	mutex_unlock(&inst->lock);
 }

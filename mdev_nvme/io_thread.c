@@ -27,7 +27,7 @@ static int mnv_io_thread_fn(void *data)
 	struct mnv_io *io = &inst->io;
 	u64 last_work = ktime_get_ns();
 	unsigned int inflight;
-	bool work;
+	bool work, slept = false;
 
 	while (!kthread_should_stop()) {
 		/*
@@ -41,7 +41,10 @@ static int mnv_io_thread_fn(void *data)
 		mutex_lock(&inst->lock);
 		work = mnv_io_poll_locked(inst);
 		inflight = io->nr_inflight;
+		inst->stats.polls++;
+		inst->stats.idle_sleeps += slept;
 		mutex_unlock(&inst->lock);
+		slept = false;
 
 		if (work) {
 			last_work = ktime_get_ns();
@@ -58,8 +61,10 @@ static int mnv_io_thread_fn(void *data)
 			continue;
 		}
 		set_current_state(TASK_INTERRUPTIBLE);
-		if (!READ_ONCE(io->kick) && !kthread_should_stop())
+		if (!READ_ONCE(io->kick) && !kthread_should_stop()) {
 			schedule();
+			slept = true;
+		}
 		__set_current_state(TASK_RUNNING);
 	}
 	return 0;

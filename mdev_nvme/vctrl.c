@@ -140,6 +140,7 @@ int mnv_vctrl_open(struct mnv_instance *inst)
 	p.nr_ioq = inst->nr_qpairs;
 	p.nsze = inst->slice.lba_count;
 	p.lba_shift = ns->lba_shift;
+	p.dlfeat = ns->dlfeat;
 	p.mdts = mnv_guest_mdts(host);
 	p.vwc = host->volatile_write_cache;
 	/* NVME_CTRL_ONCS_* and VNVME_ONCS_* are the Identify bits alike. */
@@ -190,6 +191,12 @@ int mnv_vctrl_access(struct mnv_instance *inst, unsigned int index, u64 off,
 		if (!write)
 			return vnvme_cfg_read(c, off, buf, size);
 		ret = vnvme_cfg_write(c, off, buf, size);
+		/*
+		 * Bus mastering may be back: I/O the polling thread left
+		 * alone without it is due now.
+		 */
+		if (!ret)
+			mnv_io_thread_kick(inst);
 		break;
 	case VFIO_PCI_BAR0_REGION_INDEX:
 		if (!write)

@@ -92,6 +92,7 @@ static void vnvme_identify_ns(struct vnvme_ctrl *c, struct vnvme_id_ns *id)
 	id->nlbaf = 0;		/* one format, 0's based */
 	id->flbas = 0;
 	id->lbaf[0].lbads = c->lba_shift;
+	id->dlfeat = c->dlfeat;
 	memcpy(id->nguid, c->uuid, sizeof(id->nguid));
 	vnvme_eui64(c, id->eui64);
 }

@@ -84,6 +84,7 @@ int vnvme_init(struct vnvme_ctrl *c, const struct vnvme_params *p,
 	c->ssid = p->subsys_id ?: VNVME_DEF_SUBSYS_ID;
 	c->rev = p->revision;
 	c->lba_shift = p->lba_shift;
+	c->dlfeat = p->dlfeat & VNVME_DLFEAT_MASK;
 	c->mdts = p->mdts;
 	c->vwc = p->vwc;
 	c->dbbuf = p->dbbuf;
@@ -139,6 +140,23 @@ bool vnvme_dbbuf_get(const struct vnvme_ctrl *c, u64 *db_iova, u64 *ei_iova)
 bool vnvme_vwc_enabled(const struct vnvme_ctrl *c)
 {
 	return c->vwc && c->feat.vwc_enabled;
+}
+
+bool vnvme_irq_coalescing(const struct vnvme_ctrl *c, u16 vector,
+			  u32 *threshold, u32 *time_us)
+{
+	u32 v = c->feat.irq_coalesce;
+
+	/*
+	 * THR is 0's based and TIME counts 100 us; a TIME of 0 means no
+	 * delay, so nothing is held.  The admin queue is never coalesced.
+	 */
+	*threshold = (v & 0xff) + 1;
+	*time_us = ((v >> 8) & 0xff) * 100;
+	if (!vector || vector >= c->nr_vectors ||
+	    (c->feat.irq_cd[vector / 64] & BIT_ULL(vector % 64)))
+		return false;
+	return *threshold > 1 && *time_us;
 }
 
 void vnvme_set_nsze(struct vnvme_ctrl *c, u64 nsze)

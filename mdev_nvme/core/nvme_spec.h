@@ -283,6 +283,9 @@ static_assert(sizeof(struct vnvme_id_ctrl) == 4096);
 #define VNVME_CTRL_FRMW_NR_SLOTS_SHIFT	1
 #define VNVME_CTRL_VWC_PRESENT		BIT(0)
 
+/* Identify Namespace DLFEAT: read behaviour (2:0) and Write Zeroes DEAC (3) */
+#define VNVME_DLFEAT_MASK		0x0f
+
 #define VNVME_ONCS_COMPARE		BIT(0)
 #define VNVME_ONCS_WRITE_UNCOR		BIT(1)
 #define VNVME_ONCS_DSM			BIT(2)

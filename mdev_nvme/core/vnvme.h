@@ -111,6 +111,9 @@ struct vnvme_env_ops {
  * @nr_ioq:	I/O queue pairs, 1..VNVME_MAX_IOQ; MSI-X vectors = nr_ioq + 1
  * @nsze:	size of namespace 1 in logical blocks (the host slice)
  * @lba_shift:	log2 of the logical block size, 9..16
+ * @dlfeat:	Deallocate Logical Block Features of the backing namespace
+ *		(bits 2:0 what a deallocated block reads as, bit 3 Write
+ *		Zeroes may deallocate); other bits are dropped
  * @mdts:	Maximum Data Transfer Size as 2^mdts 4 KiB pages, 0 = no limit
  * @vwc:	a volatile write cache is present (Feature 06h supported)
  * @oncs:	optional NVM commands the I/O path implements, VNVME_ONCS_*
@@ -138,6 +141,7 @@ struct vnvme_params {
 	u16 nr_ioq;
 	u64 nsze;
 	u8 lba_shift;
+	u8 dlfeat;
 	u8 mdts;
 	bool vwc;
 	u16 oncs;
@@ -233,6 +237,7 @@ struct vnvme_ctrl {
 	u16 ssid;
 	u8 rev;
 	u8 lba_shift;
+	u8 dlfeat;
 	u8 mdts;
 	bool vwc;
 	bool dbbuf;
@@ -332,6 +337,9 @@ void vnvme_flr(struct vnvme_ctrl *c);
 /* CC.EN = 1 and CSTS.RDY = 1, not failed, not shut down */
 bool vnvme_ctrl_ready(const struct vnvme_ctrl *c);
 
+/* Bus Master Enable: without it the function touches no guest memory. */
+bool vnvme_cfg_bus_master(const struct vnvme_ctrl *c);
+
 /*
  * Signal MSI-X vector @vector now, or set its pending bit until MSI-X is
  * enabled, the function and the vector are unmasked and bus mastering is
@@ -349,6 +357,17 @@ void vnvme_stats_add(struct vnvme_ctrl *c, bool is_write, u32 nr_cmds,
  * Return: false if the guest has not configured them.
  */
 bool vnvme_dbbuf_get(const struct vnvme_ctrl *c, u64 *db_iova, u64 *ei_iova);
+
+/*
+ * Interrupt Coalescing (Feature 08h) as it applies to MSI-X @vector: an
+ * interrupt is due once @threshold completions are pending, or @time_us
+ * after the first of them.  Return: false if the vector is not coalesced
+ * (the admin vector, Coalescing Disable set in Feature 09h, a threshold
+ * of one entry or an aggregation time of 0), in which case every
+ * completion interrupts.
+ */
+bool vnvme_irq_coalescing(const struct vnvme_ctrl *c, u16 vector,
+			  u32 *threshold, u32 *time_us);
 
 /* Volatile Write Cache Enable (Feature 06h); false if no cache present */
 bool vnvme_vwc_enabled(const struct vnvme_ctrl *c);

@@ -61,7 +61,6 @@ static inline bool vnvme_access_ok(u64 off, u32 len, u64 size)
 
 /* pci_cfg.c */
 void vnvme_cfg_reset(struct vnvme_ctrl *c);
-bool vnvme_cfg_bus_master(const struct vnvme_ctrl *c);
 u16 vnvme_cfg_msix_ctrl(const struct vnvme_ctrl *c);
 
 /* msix.c */

@@ -21,6 +21,7 @@ void guest_default_params(struct vnvme_params *p)
 	p->nr_ioq = 4;
 	p->nsze = 1ULL << 21;
 	p->lba_shift = 9;
+	p->dlfeat = 0x19;	/* reads zeroes, DEAC, guard CRC (dropped) */
 	p->mdts = 5;
 	p->vwc = true;
 	p->dbbuf = true;

@@ -86,13 +86,37 @@ static void test_power_temp(struct guest *g)
 
 static void test_vectors(struct guest *g)
 {
-	u32 r;
+	u32 r, thr, us;
+
+	is(guest_set_feature(g, VNVME_FEAT_IRQ_COALESCE, 0, NULL), 0,
+	   "coalescing values back to their defaults");
+	ok(!vnvme_irq_coalescing(g->c, 1, &thr, &us),
+	   "defaults: every completion interrupts");
+	is(guest_set_feature(g, VNVME_FEAT_IRQ_COALESCE, 0x0307, NULL), 0,
+	   "coalescing: 8 entries or 300 us");
+	ok(vnvme_irq_coalescing(g->c, 3, &thr, &us), "vector 3 coalesced");
+	is(thr, 8, "threshold is 0's based");
+	is(us, 300, "time counts 100 us");
+	ok(!vnvme_irq_coalescing(g->c, 0, &thr, &us),
+	   "admin vector never coalesced");
+	ok(!vnvme_irq_coalescing(g->c, 9, &thr, &us),
+	   "vector out of range not coalesced");
+	guest_set_feature(g, VNVME_FEAT_IRQ_COALESCE, 0x0007, NULL);
+	ok(!vnvme_irq_coalescing(g->c, 3, &thr, &us),
+	   "aggregation time 0: no delay, nothing held");
+	guest_set_feature(g, VNVME_FEAT_IRQ_COALESCE, 0x0300, NULL);
+	ok(!vnvme_irq_coalescing(g->c, 3, &thr, &us),
+	   "threshold of one entry: nothing held");
+	guest_set_feature(g, VNVME_FEAT_IRQ_COALESCE, 0x0307, NULL);
 
 	is(guest_set_feature(g, VNVME_FEAT_IRQ_CONFIG, 1 << 16 | 3, NULL), 0,
 	   "IV config: CD on vector 3");
 	is(guest_get_feature(g, VNVME_FEAT_IRQ_CONFIG, VNVME_SEL_CURRENT, 3,
 			     &r), 0, "get IV config 3");
 	is(r, 1 << 16 | 3, "CD set on vector 3");
+	ok(!vnvme_irq_coalescing(g->c, 3, &thr, &us),
+	   "CD turns coalescing off for vector 3");
+	ok(vnvme_irq_coalescing(g->c, 2, &thr, &us), "but not for vector 2");
 	guest_get_feature(g, VNVME_FEAT_IRQ_CONFIG, VNVME_SEL_CURRENT, 2, &r);
 	is(r, 2, "CD clear on vector 2");
 	is(guest_set_feature(g, VNVME_FEAT_IRQ_CONFIG, 5, NULL),

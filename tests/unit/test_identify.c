@@ -62,6 +62,7 @@ static void test_ns(struct guest *g)
 	is(ns->flbas, 0, "format 0 in use");
 	is(ns->lbaf[0].lbads, 9, "LBADS = host LBA size");
 	is(ns->lbaf[1].lbads, 0, "no second format");
+	is(ns->dlfeat, 0x09, "DLFEAT: the host's read behaviour and DEAC");
 	ok(!memcmp(ns->nguid, g->p.uuid, 16), "NGUID from the UUID");
 	ok((ns->eui64[0] & 3) == 2, "EUI-64 local unicast");
 	is(ns->vs[0], 0, "vendor area zeroed");

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
@@ -513,4 +514,42 @@ int nvme_delete_q(struct nvme_dev *d, uint8_t opcode, uint16_t qid)
 	nvme_sqe_init(&sqe, opcode);
 	sqe.cdw10 = htole32(qid);
 	return nvme_admin(d, &sqe, NULL);
+}
+
+int nvme_efd_count(int fd)
+{
+	uint64_t v;
+
+	if (fd < 0)
+		return -1;
+	if (read(fd, &v, sizeof(v)) != sizeof(v))
+		return errno == EAGAIN ? 0 : -1;
+	return (int)v;
+}
+
+int nvme_connect_eventfds(struct nvme_dev *d)
+{
+	int32_t fds[MAX_VECTORS];
+	unsigned int i, n = d->qpairs + 1;
+
+	if (n > MAX_VECTORS)
+		return -E2BIG;
+	for (i = 0; i < n; i++) {
+		if (d->efd[i] < 0)
+			d->efd[i] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (d->efd[i] < 0)
+			return -errno;
+		fds[i] = d->efd[i];
+	}
+	d->nr_vectors = n;
+	return vfio_user_set_irq_eventfds(&d->vu, VFIO_PCI_MSIX_IRQ_INDEX, 0,
+					  n, fds);
+}
+
+void nvme_drain_eventfds(struct nvme_dev *d)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->nr_vectors; i++)
+		nvme_efd_count(d->efd[i]);
 }

@@ -315,6 +315,16 @@ int nvme_create_sq(struct nvme_dev *d, uint16_t qid, uint32_t entries,
 		   uint64_t iova, uint16_t cqid, bool pc);
 int nvme_delete_q(struct nvme_dev *d, uint8_t opcode, uint16_t qid);
 
+/* Signals counted on eventfd @fd since the last call; -1 on error */
+int nvme_efd_count(int fd);
+/*
+ * One eventfd per MSI-X vector (admin + queue pairs), connected with
+ * VFIO_DEVICE_SET_IRQS; 0 or -errno.
+ */
+int nvme_connect_eventfds(struct nvme_dev *d);
+/* Forget the signals counted so far on every vector */
+void nvme_drain_eventfds(struct nvme_dev *d);
+
 /* Little-endian field readers for Identify and log page data */
 static inline uint16_t get16(const void *p, size_t off)
 {

@@ -35,39 +35,11 @@
 
 #include "nvme_guest.h"
 #include "nvme_io.h"
+#include "io_test.h"
 
-#define LBA_SIZE	512u
-#define MIN_SLICE1	8192u
-#define MIN_SLICE2	64u
-#define MARK_NLB	8u
+int tests, failures;
 
-/* I/O queue depth: small enough that a batch fills the whole queue. */
-#define QD		32u
-
-/*
- * Guest LBAs of instance 1 used by the data tests, all away from the
- * placement marks: [SCRATCH_LBA, +8) for the check after each refused
- * command, [DATA_LBA, +1024) for the transfers, [BATCH_LBA, +8 * QD) for
- * batches, [ZERO_LBA, +16) for Write Zeroes and Dataset Management.
- */
-#define SCRATCH_LBA	1000u
-#define DATA_LBA	2048u
-#define BATCH_LBA	4096u
-#define ZERO_LBA	6000u
-
-/*
- * Data pages: the 256 pages at G_BIG, used in a scattered order so that a
- * path assuming contiguous guest memory cannot pass.  PRP lists live in
- * the 16 pages at G_LIST.
- */
-#define BIG_PAGES	256u
-#define LIST_PAGES	16u
-#define FILL_WRITE	0xeeu
-#define FILL_READ	0x11u
-
-static int tests, failures;
-
-static void diag(const char *fmt, ...)
+void diag(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -78,7 +50,7 @@ static void diag(const char *fmt, ...)
 	printf("\n");
 }
 
-static bool check(bool cond, const char *fmt, ...)
+bool check(bool cond, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -95,12 +67,12 @@ static bool check(bool cond, const char *fmt, ...)
 }
 
 /* A refused command completes with exactly its status and DNR set. */
-static bool refused(int sf, unsigned int want)
+bool refused(int sf, unsigned int want)
 {
 	return sf >= 0 && (unsigned int)sf == (want | NVME_SF_DNR);
 }
 
-static long sysfs_long(const char *uuid, const char *attr)
+long sysfs_long(const char *uuid, const char *attr)
 {
 	char path[256];
 	long v = -1;
@@ -120,7 +92,7 @@ static long sysfs_long(const char *uuid, const char *attr)
 /* xorshift: reproducible data that differs between transfers */
 static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
 
-static void fill_random(uint8_t *p, size_t len)
+void fill_random(uint8_t *p, size_t len)
 {
 	size_t i;
 
@@ -131,20 +103,6 @@ static void fill_random(uint8_t *p, size_t len)
 		p[i] = (uint8_t)rng_state;
 	}
 }
-
-/* --- one instance as the tests see it ---------------------------------- */
-
-struct inst {
-	struct nvme_dev dev;
-	const char *uuid;
-	unsigned int idx;	/* 1 or 2, for names and tags */
-	uint64_t nsze;
-	uint64_t lba_start;
-	uint32_t max_bytes;	/* MDTS in bytes */
-	uint16_t oncs;
-	struct nvme_io_cq cq[3];
-	struct nvme_io_sq sq[3];
-};
 
 /* --- PRP-described buffers ---------------------------------------------- */
 
@@ -247,7 +205,7 @@ static bool xfer_margins_hold(struct inst *in, const struct xfer *x,
 	return true;
 }
 
-static int io_rw(struct inst *in, unsigned int q, uint8_t opcode,
+int io_rw(struct inst *in, unsigned int q, uint8_t opcode,
 		 uint64_t slba, uint32_t nlb, uint64_t prp1, uint64_t prp2)
 {
 	struct nvme_sqe sqe;
@@ -413,7 +371,7 @@ static int inst_setup(struct inst *in, const char *uuid, unsigned int idx,
 
 /* --- after a refused command: the instance still does I/O ---------------- */
 
-static void still_works(struct inst *in, const char *after)
+void still_works(struct inst *in, const char *after)
 {
 	uint8_t *w = gptr(&in->dev, G_DATA), *r = gptr(&in->dev, G_DATA2);
 	int ws, rs;
@@ -986,9 +944,11 @@ int main(int argc, char **argv)
 	bad_doorbell(&in1, false);
 	bad_doorbell(&in1, true);
 	cq_head_beyond_tail(&in1);
-	check(sysfs_long(in1.uuid, "pinned_pages") == 0,
-	      "instance 1: no page pinned while idle (%ld)",
-	      sysfs_long(in1.uuid, "pinned_pages"));
+	test_pin_cache(&in1);
+	test_remap(&in1);
+	test_readonly_map(&in1);
+	test_coalescing(&in1);
+	test_bus_master(&in1);
 	test_reset(&in1, tag1, mark);
 
 	if (two) {

@@ -181,45 +181,6 @@ static bool id_string_is(const uint8_t *field, size_t len, const char *exp)
 	       all_bytes(field + n, ' ', len - n);
 }
 
-static int efd_count(int fd)
-{
-	uint64_t v;
-
-	if (fd < 0)
-		return -1;
-	if (read(fd, &v, sizeof(v)) != sizeof(v))
-		return errno == EAGAIN ? 0 : -1;
-	return (int)v;
-}
-
-/* One eventfd per MSI-X vector, connected with VFIO_DEVICE_SET_IRQS */
-static int connect_eventfds(struct nvme_dev *d)
-{
-	int32_t fds[MAX_VECTORS];
-	unsigned int i, n = d->qpairs + 1;
-
-	if (n > MAX_VECTORS)
-		return -E2BIG;
-	for (i = 0; i < n; i++) {
-		if (d->efd[i] < 0)
-			d->efd[i] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-		if (d->efd[i] < 0)
-			return -errno;
-		fds[i] = d->efd[i];
-	}
-	d->nr_vectors = n;
-	return vfio_user_set_irq_eventfds(&d->vu, VFIO_PCI_MSIX_IRQ_INDEX, 0,
-					  n, fds);
-}
-
-static void drain_eventfds(struct nvme_dev *d)
-{
-	unsigned int i;
-
-	for (i = 0; i < d->nr_vectors; i++)
-		efd_count(d->efd[i]);
-}
-
 /*
  * The controller must be running for admin tests; if an earlier test left
  * it otherwise, bring it back so that one failure does not hide the rest.
@@ -391,7 +352,7 @@ static void t_req_irq(void)
 					 &fd);
 	CHECKF(!ret, "request IRQ eventfd: %s", strerror(-ret));
 	/* Nothing asks the user to release the device now */
-	CHECK_EQ(efd_count(fd), 0);
+	CHECK_EQ(nvme_efd_count(fd), 0);
 	ret = vfio_user_set_irq_eventfds(&D1->vu, VFIO_PCI_REQ_IRQ_INDEX, 0, 1,
 					 &none);
 	CHECKF(!ret, "request IRQ disconnect: %s", strerror(-ret));
@@ -767,20 +728,20 @@ static void t_msix_fire(void)
 	unsigned int i;
 	int ret;
 
-	ret = connect_eventfds(D1);
+	ret = nvme_connect_eventfds(D1);
 	if (!CHECKF(!ret, "VFIO_DEVICE_SET_IRQS: %s", strerror(-ret)))
 		return;
 	if (!need_ready(D1))
 		return;
 	CHECK(cfg_rd(D1, D1->cap_msix + PCI_MSIX_FLAGS, 2) &
 	      PCI_MSIX_FLAGS_ENABLE);
-	drain_eventfds(D1);
+	nvme_drain_eventfds(D1);
 	CHECK_SF(identify_ctrl(D1, G_DATA), SC_SUCCESS);
-	CHECK_EQ(efd_count(D1->efd[0]), 1);
+	CHECK_EQ(nvme_efd_count(D1->efd[0]), 1);
 	for (i = 1; i < D1->nr_vectors; i++)
-		CHECKF(efd_count(D1->efd[i]) == 0, "vector %u fired", i);
+		CHECKF(nvme_efd_count(D1->efd[i]) == 0, "vector %u fired", i);
 	/* Nothing more without a completion */
-	CHECK_EQ(efd_count(D1->efd[0]), 0);
+	CHECK_EQ(nvme_efd_count(D1->efd[0]), 0);
 }
 
 /*
@@ -795,16 +756,16 @@ static void held_irq(const char *what, uint32_t off, uint32_t hold_val,
 	struct timespec ts = { .tv_sec = 0, .tv_nsec = 20 * 1000 * 1000 };
 	uint16_t cid;
 
-	drain_eventfds(D1);
+	nvme_drain_eventfds(D1);
 	cfg_wr(D1, off, hold_val, 2);
 	nvme_sqe_init(&sqe, NVME_ADM_GET_FEAT);
 	sqe.cdw10 = htole32(FEAT_ARBITRATION);
 	cid = nvme_submit(D1, &sqe);
 	nanosleep(&ts, NULL);
-	CHECKF(efd_count(D1->efd[0]) == 0, "%s: vector 0 fired", what);
+	CHECKF(nvme_efd_count(D1->efd[0]) == 0, "%s: vector 0 fired", what);
 	CHECKF(bar_rd32(D1, C.msix_pba) & 1, "%s: PBA bit 0 not set", what);
 	cfg_wr(D1, off, release_val, 2);
-	CHECKF(efd_count(D1->efd[0]) == 1, "%s: vector 0 not delivered", what);
+	CHECKF(nvme_efd_count(D1->efd[0]) == 1, "%s: vector 0 not delivered", what);
 	CHECKF(!(bar_rd32(D1, C.msix_pba) & 1), "%s: PBA bit 0 still set",
 	       what);
 	if (CHECKF(nvme_reap(D1, &cqe, 2000), "%s: no completion", what)) {
@@ -825,14 +786,14 @@ static void held_by_bus_master(uint32_t cmd)
 	struct nvme_cqe cqe;
 	uint16_t cid;
 
-	drain_eventfds(D1);
+	nvme_drain_eventfds(D1);
 	cfg_wr(D1, PCI_COMMAND, cmd & ~PCI_COMMAND_MASTER, 2);
 	nvme_sqe_init(&sqe, NVME_ADM_GET_FEAT);
 	sqe.cdw10 = htole32(FEAT_ARBITRATION);
 	cid = nvme_submit(D1, &sqe);
 	nanosleep(&ts, NULL);
 	CHECKF(!nvme_reap(D1, &cqe, 50), "bus master off: command completed");
-	CHECKF(efd_count(D1->efd[0]) == 0, "bus master off: vector 0 fired");
+	CHECKF(nvme_efd_count(D1->efd[0]) == 0, "bus master off: vector 0 fired");
 	CHECKF(!(bar_rd32(D1, C.msix_pba) & 1),
 	       "bus master off: PBA bit 0 set without a completion");
 	cfg_wr(D1, PCI_COMMAND, cmd, 2);
@@ -841,7 +802,7 @@ static void held_by_bus_master(uint32_t cmd)
 		CHECK_EQ(cqe.cid, cid);
 		CHECK_SF(cqe.status >> 1, SC_SUCCESS);
 	}
-	CHECKF(efd_count(D1->efd[0]) == 1, "bus master on: vector 0 not delivered");
+	CHECKF(nvme_efd_count(D1->efd[0]) == 1, "bus master on: vector 0 not delivered");
 }
 
 static void t_msix_pending(void)
@@ -1806,7 +1767,7 @@ static void t_vfio_reset(void)
 	if (CHECK_SF(nvme_get_feat(D1, FEAT_ARBITRATION, FEAT_SEL_CURRENT, 0,
 				   &arb), SC_SUCCESS))
 		CHECK_EQ(arb, arb_def);
-	drain_eventfds(D1);
+	nvme_drain_eventfds(D1);
 	if (CHECK_SF(identify_ctrl(D1, G_DATA), SC_SUCCESS))
 		CHECK(!memcmp(gptr(D1, G_DATA), C.id_ctrl, G_PAGE));
 	C.nr_held_aer = 0;
@@ -1950,16 +1911,16 @@ static void t_irq_disable(void)
 
 	if (!need_ready(D1))
 		return;
-	ret = connect_eventfds(D1);
+	ret = nvme_connect_eventfds(D1);
 	if (!CHECKF(!ret, "VFIO_DEVICE_SET_IRQS: %s", strerror(-ret)))
 		return;
-	drain_eventfds(D1);
+	nvme_drain_eventfds(D1);
 	CHECK_SF(identify_ctrl(D1, G_DATA), SC_SUCCESS);
-	CHECK_EQ(efd_count(D1->efd[0]), 1);
+	CHECK_EQ(nvme_efd_count(D1->efd[0]), 1);
 	ret = vfio_user_disable_irqs(&D1->vu, VFIO_PCI_MSIX_IRQ_INDEX);
 	CHECKF(!ret, "SET_IRQS DATA_NONE: %s", strerror(-ret));
 	CHECK_SF(identify_ctrl(D1, G_DATA), SC_SUCCESS);
-	CHECK_EQ(efd_count(D1->efd[0]), 0);
+	CHECK_EQ(nvme_efd_count(D1->efd[0]), 0);
 }
 
 static void t_close(void)

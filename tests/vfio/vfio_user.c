@@ -134,6 +134,12 @@ long vfio_user_rw(struct vfio_user *vu, unsigned int index, uint64_t off,
 
 void *vfio_user_map(struct vfio_user *vu, uint64_t iova, size_t len)
 {
+	return vfio_user_map_prot(vu, iova, len, true);
+}
+
+void *vfio_user_map_prot(struct vfio_user *vu, uint64_t iova, size_t len,
+			 bool device_writes)
+{
 	struct vfio_iommu_type1_dma_map map = { .argsz = sizeof(map) };
 	void *mem;
 
@@ -144,7 +150,9 @@ void *vfio_user_map(struct vfio_user *vu, uint64_t iova, size_t len)
 	map.vaddr = (uintptr_t)mem;
 	map.iova = iova;
 	map.size = len;
-	map.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE;
+	map.flags = VFIO_DMA_MAP_FLAG_READ;
+	if (device_writes)
+		map.flags |= VFIO_DMA_MAP_FLAG_WRITE;
 	if (ioctl(vu->container, VFIO_IOMMU_MAP_DMA, &map)) {
 		vfio_fail("VFIO_IOMMU_MAP_DMA");
 		munmap(mem, len);

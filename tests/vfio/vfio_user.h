@@ -6,6 +6,7 @@
 #ifndef MNV_TEST_VFIO_USER_H
 #define MNV_TEST_VFIO_USER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/vfio.h>
@@ -28,6 +29,9 @@ long vfio_user_rw(struct vfio_user *vu, unsigned int index, uint64_t off,
 
 /* Map @len bytes of anonymous memory at @iova for device DMA. */
 void *vfio_user_map(struct vfio_user *vu, uint64_t iova, size_t len);
+/* The same, the device may write it only if @device_writes. */
+void *vfio_user_map_prot(struct vfio_user *vu, uint64_t iova, size_t len,
+			 bool device_writes);
 int vfio_user_unmap(struct vfio_user *vu, uint64_t iova, size_t len);
 
 /*

@@ -19,6 +19,7 @@
 #
 # Environment:
 #   MNV_L1_ARGS   extra run-l1.sh options, e.g. "--iommu --timeout 3000"
+#                 (after those of CASEDIR/run-l1.args, if it exists)
 #   MNV_CASES     case scripts to run instead of tests/vm/cases/*.sh
 set -u
 
@@ -67,8 +68,15 @@ if [ ! -f "$REPO/build/$kver/mdev_nvme/mdev_nvme.ko" ]; then
 	exit 1
 fi
 
+# Options a case directory needs (CASEDIR/run-l1.args, '#' comments),
+# then the caller's.
 extra=()
-[ -z "${MNV_L1_ARGS:-}" ] || read -r -a extra <<<"$MNV_L1_ARGS"
+more=()
+if [ -r "$VMDIR/$casedir/run-l1.args" ]; then
+	read -r -a extra < <(sed 's/#.*//' "$VMDIR/$casedir/run-l1.args" | tr '\n' ' ')
+fi
+[ -z "${MNV_L1_ARGS:-}" ] || read -r -a more <<<"$MNV_L1_ARGS"
+extra+=("${more[@]}")
 
 out=$REPO/build/vm-results/$kver
 [ "$casedir" = cases ] || out=$out-$casedir

@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vfio-io, part two: what the I/O path keeps between commands and what
+ * the guest's PCI and interrupt settings change.
+ *
+ *  - the pin cache: repeated I/O on the same buffers pins nothing new,
+ *    and a range the VMM unmaps is let go of at once; memory mapped
+ *    again at the same address is the memory used from then on;
+ *  - guest memory the VMM mapped read-only is never written;
+ *  - Interrupt Coalescing holds interrupts back but never loses one;
+ *  - without Bus Master Enable the function touches no guest memory.
+ */
+#include <endian.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/mman.h>
+#include <linux/pci_regs.h>
+
+#include "io_test.h"
+
+/* Guest LBAs [PIN_LBA, +64) of instance 1 belong to these tests. */
+#define PIN_LBA		7000u
+/* Extra mappings, outside the main guest memory */
+#define X_IOVA		0x11000000ULL	/* unmapped and mapped again */
+#define Y_IOVA		0x12000000ULL	/* read-only for the device */
+#define XY_PAGES	4u
+
+#define FEAT_IRQ_COALESCE	0x08
+
+static long stat_of(struct inst *in, const char *name)
+{
+	char attr[64];
+
+	snprintf(attr, sizeof(attr), "stats/%s", name);
+	return sysfs_long(in->uuid, attr);
+}
+
+static long pin_cache_limit(void)
+{
+	FILE *f = fopen("/sys/module/mdev_nvme/parameters/pin_cache_pages",
+			"r");
+	long v = -1;
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+static void free_mapping(void *p, size_t len)
+{
+	munmap(p, len);
+}
+
+static void sleep_ms(unsigned int ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000,
+			       .tv_nsec = (long)(ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * One round: write the 16 pages at G_DATA to 16 places, read them back
+ * into the 16 pages at G_DATA2.  Return: pages that came back different,
+ * or -1 if a command failed.
+ */
+static int pin_round(struct inst *in)
+{
+	struct nvme_dev *d = &in->dev;
+	unsigned int i;
+	int bad = 0;
+
+	fill_random(gptr(d, G_DATA), 16 * G_PAGE);
+	memset(gptr(d, G_DATA2), 0, 16 * G_PAGE);
+	for (i = 0; i < 16; i++)
+		if (io_rw(in, 1, NVME_CMD_WRITE, PIN_LBA + 8 * i, 8,
+			  giova(G_DATA + i * G_PAGE), 0))
+			return -1;
+	for (i = 0; i < 16; i++)
+		if (io_rw(in, 1, NVME_CMD_READ, PIN_LBA + 8 * i, 8,
+			  giova(G_DATA2 + i * G_PAGE), 0))
+			return -1;
+	for (i = 0; i < 16; i++)
+		bad += !!memcmp(gptr(d, G_DATA + i * G_PAGE),
+				gptr(d, G_DATA2 + i * G_PAGE), G_PAGE);
+	return bad;
+}
+
+void test_pin_cache(struct inst *in)
+{
+	long miss0, hit0, miss1, hit1, pinned, limit = pin_cache_limit();
+	int first, again = 0, r;
+	unsigned int round;
+
+	miss0 = stat_of(in, "pin_misses");
+	hit0 = stat_of(in, "pin_hits");
+	first = pin_round(in);
+	miss1 = stat_of(in, "pin_misses");
+	for (round = 0; round < 4; round++) {
+		r = pin_round(in);
+		again = r < 0 || again < 0 ? -1 : again + r;
+	}
+	hit1 = stat_of(in, "pin_hits");
+	check(first == 0 && again == 0,
+	      "pin cache: 5 rounds of 32 single-page commands read back what they wrote (%d, %d)",
+	      first, again);
+	check(miss0 >= 0 && miss1 - miss0 <= 32,
+	      "first round pins at most its 32 pages (%ld)", miss1 - miss0);
+	if (limit >= 32) {
+		check(stat_of(in, "pin_misses") == miss1,
+		      "steady state: 4 more rounds pin nothing new (%ld)",
+		      stat_of(in, "pin_misses") - miss1);
+		check(hit1 - hit0 >= 4 * 32,
+		      "and find their 128 pages in the cache (%ld)",
+		      hit1 - hit0);
+	}
+	pinned = sysfs_long(in->uuid, "pinned_pages");
+	check(limit >= 0 && pinned <= (limit > 32 ? limit : 32) &&
+	      (limit == 0 ? pinned == 0 : pinned >= 32),
+	      "idle: %ld pages stay pinned, pin_cache_pages is %ld", pinned,
+	      limit);
+}
+
+/*
+ * The VMM unmaps memory the cache holds, then maps other memory at the
+ * same address: the unmap must not wait on the cache, and later I/O must
+ * reach the new memory, never the old pages.
+ */
+void test_remap(struct inst *in)
+{
+	struct nvme_dev *d = &in->dev;
+	uint8_t *a, *b, ref[G_PAGE];
+	long before, after;
+	int ws, rs, st;
+
+	a = vfio_user_map(&d->vu, X_IOVA, XY_PAGES * G_PAGE);
+	if (!check(a != NULL, "map %u pages at 0x%llx", XY_PAGES,
+		   (unsigned long long)X_IOVA))
+		return;
+	fill_random(a, G_PAGE);
+	memcpy(ref, a, G_PAGE);
+	memset(a + G_PAGE, 0, G_PAGE);
+	ws = io_rw(in, 1, NVME_CMD_WRITE, PIN_LBA, 8, X_IOVA, 0);
+	rs = io_rw(in, 1, NVME_CMD_READ, PIN_LBA, 8, X_IOVA + G_PAGE, 0);
+	check(ws == 0 && rs == 0 && !memcmp(ref, a + G_PAGE, G_PAGE),
+	      "I/O through the extra mapping (w 0x%x r 0x%x)", ws, rs);
+
+	before = sysfs_long(in->uuid, "pinned_pages");
+	st = vfio_user_unmap(&d->vu, X_IOVA, XY_PAGES * G_PAGE);
+	after = sysfs_long(in->uuid, "pinned_pages");
+	check(st == 0 && after <= before - 2,
+	      "unmap while its pages are cached: done, their pins released (%ld -> %ld)",
+	      before, after);
+	st = io_rw(in, 1, NVME_CMD_READ, PIN_LBA, 8, X_IOVA, 0);
+	check(refused(st, SC_DATA_XFER_ERROR),
+	      "read into the unmapped range: Data Transfer Error (0x%x)", st);
+
+	/* Past the module's hold-off on the range: plain new memory. */
+	sleep_ms(200);
+	b = vfio_user_map(&d->vu, X_IOVA, XY_PAGES * G_PAGE);
+	if (!check(b != NULL, "map new memory at 0x%llx",
+		   (unsigned long long)X_IOVA))
+		goto out;
+	memset(a, 0x5a, 2 * G_PAGE);
+	memset(b, 0, 2 * G_PAGE);
+	rs = io_rw(in, 1, NVME_CMD_READ, PIN_LBA, 8, X_IOVA, 0);
+	check(rs == 0 && !memcmp(b, ref, G_PAGE),
+	      "a read lands in the new memory (0x%x)", rs);
+	check(a[0] == 0x5a && a[G_PAGE - 1] == 0x5a,
+	      "and not in the pages unmapped before");
+	fill_random(b + G_PAGE, G_PAGE);
+	memcpy(ref, b + G_PAGE, G_PAGE);
+	ws = io_rw(in, 1, NVME_CMD_WRITE, PIN_LBA + 8, 8, X_IOVA + G_PAGE, 0);
+	memset(gptr(d, G_DATA2), 0, G_PAGE);
+	rs = io_rw(in, 1, NVME_CMD_READ, PIN_LBA + 8, 8, giova(G_DATA2), 0);
+	check(ws == 0 && rs == 0 && !memcmp(gptr(d, G_DATA2), ref, G_PAGE),
+	      "a write takes its data from the new memory (w 0x%x r 0x%x)",
+	      ws, rs);
+	vfio_user_unmap(&d->vu, X_IOVA, XY_PAGES * G_PAGE);
+	free_mapping(b, XY_PAGES * G_PAGE);
+out:
+	free_mapping(a, XY_PAGES * G_PAGE);
+}
+
+/* Memory the VMM maps without write access: the device only reads it. */
+void test_readonly_map(struct inst *in)
+{
+	struct nvme_dev *d = &in->dev;
+	uint8_t *y, ref[G_PAGE];
+	int st;
+
+	y = vfio_user_map_prot(&d->vu, Y_IOVA, XY_PAGES * G_PAGE, false);
+	if (!check(y != NULL, "map %u pages read-only at 0x%llx", XY_PAGES,
+		   (unsigned long long)Y_IOVA))
+		return;
+	memset(y, 0x77, G_PAGE);
+	st = io_rw(in, 1, NVME_CMD_READ, PIN_LBA, 8, Y_IOVA, 0);
+	check(refused(st, SC_DATA_XFER_ERROR) && y[0] == 0x77 &&
+	      y[G_PAGE - 1] == 0x77,
+	      "read into read-only memory: Data Transfer Error, page untouched (0x%x)",
+	      st);
+	fill_random(y, G_PAGE);
+	memcpy(ref, y, G_PAGE);
+	st = io_rw(in, 1, NVME_CMD_WRITE, PIN_LBA, 8, Y_IOVA, 0);
+	memset(gptr(d, G_DATA2), 0, G_PAGE);
+	check(st == 0 &&
+	      !io_rw(in, 1, NVME_CMD_READ, PIN_LBA, 8, giova(G_DATA2), 0) &&
+	      !memcmp(gptr(d, G_DATA2), ref, G_PAGE),
+	      "write from read-only memory works (0x%x)", st);
+	st = io_rw(in, 1, NVME_CMD_READ, PIN_LBA, 8, Y_IOVA, 0);
+	check(refused(st, SC_DATA_XFER_ERROR) && !memcmp(y, ref, G_PAGE),
+	      "again, with the page now cached: refused, untouched (0x%x)",
+	      st);
+	vfio_user_unmap(&d->vu, Y_IOVA, XY_PAGES * G_PAGE);
+	free_mapping(y, XY_PAGES * G_PAGE);
+	still_works(in, "read-only guest memory");
+}
+
+/* Queue pair 2 again, its CQ interrupting on vector @vector (or not). */
+static int qpair2_irq(struct inst *in, int vector)
+{
+	struct nvme_dev *d = &in->dev;
+	struct nvme_io_cq *cq = &in->cq[2];
+	int st;
+
+	st = nvme_delete_q(d, NVME_ADM_DELETE_SQ, 2);
+	st = st ? st : nvme_delete_q(d, NVME_ADM_DELETE_CQ, 2);
+	if (st)
+		return st;
+	if (vector < 0) {
+		st = nvme_io_cq_create(d, cq, 2, QD, G_IOCQ2);
+	} else {
+		memset(cq, 0, sizeof(*cq));
+		cq->qid = 2;
+		cq->size = QD;
+		cq->phase = 1;
+		cq->off = G_IOCQ2;
+		memset(gptr(d, G_IOCQ2), 0, QD * sizeof(struct nvme_cqe));
+		st = nvme_create_cq(d, 2, QD, giova(G_IOCQ2), (uint16_t)vector,
+				    true, true);
+	}
+	return st ? st : nvme_io_sq_create(d, &in->sq[2], 2, QD, G_IOSQ2, cq);
+}
+
+/* @n writes of one page each with one doorbell; completions seen */
+static unsigned int batch_on_q2(struct inst *in, unsigned int n)
+{
+	struct nvme_dev *d = &in->dev;
+	struct nvme_sqe sqe;
+	struct nvme_cqe cqe;
+	unsigned int i, good = 0;
+
+	for (i = 0; i < n; i++) {
+		nvme_rw_init(&sqe, NVME_CMD_WRITE, PIN_LBA + 8 * (i % 8), 8,
+			     giova(G_DATA + (i % 16) * G_PAGE), 0);
+		nvme_io_push(d, &in->sq[2], &sqe);
+	}
+	nvme_io_ring(d, &in->sq[2]);
+	for (i = 0; i < n; i++) {
+		if (!nvme_io_reap(d, &in->cq[2], &cqe, 10000))
+			break;
+		good += cqe.sq_id == 2 && !(cqe.status >> 1);
+	}
+	return good;
+}
+
+/* Signals on eventfd @fd within @ms (counting once something came) */
+static int irqs_within(int fd, unsigned int ms)
+{
+	int n = 0, got;
+	unsigned int waited;
+
+	for (waited = 0; waited <= ms; waited += 5) {
+		got = nvme_efd_count(fd);
+		if (got < 0)
+			return -1;
+		n += got;
+		if (n && !got)
+			break;
+		sleep_ms(5);
+	}
+	return n;
+}
+
+void test_coalescing(struct inst *in)
+{
+	struct nvme_dev *d = &in->dev;
+	unsigned int good;
+	long irq0, irq1;
+	int st, n1, n2;
+
+	st = nvme_connect_eventfds(d);
+	st = st ? st : qpair2_irq(in, 2);
+	if (!check(st == 0, "CQ 2 on MSI-X vector 2 with interrupts (%d)", st))
+		return;
+	nvme_drain_eventfds(d);
+
+	/* Up to 8 completions or 25.5 ms per interrupt. */
+	st = nvme_set_feat(d, FEAT_IRQ_COALESCE, 0xff07, NULL);
+	check(st == 0, "Interrupt Coalescing: threshold 8, time 25.5 ms (0x%x)",
+	      st);
+	irq0 = stat_of(in, "guest_irqs");
+	good = batch_on_q2(in, 24);
+	n1 = irqs_within(d->efd[2], 2000);
+	irq1 = stat_of(in, "guest_irqs");
+	check(good == 24 && n1 >= 1 && n1 <= 12,
+	      "24 completions with coalescing: %d interrupts, at least one, at most half",
+	      n1);
+	check(irq1 - irq0 == n1,
+	      "every interrupt raised reached the eventfd (%ld raised, %d seen)",
+	      irq1 - irq0, n1);
+
+	/* Alone in flight, a completion is not held for the timer. */
+	good = batch_on_q2(in, 1);
+	n2 = irqs_within(d->efd[2], 2000);
+	check(good == 1 && n2 == 1,
+	      "one command alone in flight: its interrupt comes at once (%d)",
+	      n2);
+
+	st = nvme_set_feat(d, FEAT_IRQ_COALESCE, 0, NULL);
+	st = st ? st : qpair2_irq(in, -1);
+	check(st == 0, "coalescing off, CQ 2 back without interrupts (0x%x)",
+	      st);
+}
+
+/*
+ * Bus Master Enable cleared: a command the guest rings for is neither
+ * fetched nor completed until it is set again.
+ */
+void test_bus_master(struct inst *in)
+{
+	struct nvme_dev *d = &in->dev;
+	uint32_t cmd = cfg_rd(d, PCI_COMMAND, 2);
+	uint8_t *w = gptr(d, G_DATA), *r = gptr(d, G_DATA2);
+	struct nvme_sqe sqe;
+	struct nvme_cqe cqe;
+	bool early, late;
+	int rs;
+
+	fill_random(w, G_PAGE);
+	cfg_wr(d, PCI_COMMAND, cmd & ~PCI_COMMAND_MASTER, 2);
+	nvme_rw_init(&sqe, NVME_CMD_WRITE, PIN_LBA, 8, giova(G_DATA), 0);
+	nvme_io_push(d, &in->sq[1], &sqe);
+	nvme_io_ring(d, &in->sq[1]);
+	early = nvme_io_reap(d, &in->cq[1], &cqe, 200);
+	cfg_wr(d, PCI_COMMAND, cmd | PCI_COMMAND_MASTER, 2);
+	late = !early && nvme_io_reap(d, &in->cq[1], &cqe, 10000);
+	check(!early && late && !(cqe.status >> 1),
+	      "without bus mastering a write waits, and completes once it is back (%s)",
+	      early ? "completed early" : late ? "ok" : "never completed");
+	memset(r, 0, G_PAGE);
+	rs = io_rw(in, 1, NVME_CMD_READ, PIN_LBA, 8, giova(G_DATA2), 0);
+	check(rs == 0 && !memcmp(w, r, G_PAGE),
+	      "and its data reads back (0x%x)", rs);
+}

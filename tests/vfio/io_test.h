@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * What the parts of vfio-io share: the instance as the tests see it, the
+ * guest LBAs and pages each test group uses, and the TAP helpers.
+ */
+#ifndef MNV_TEST_IO_TEST_H
+#define MNV_TEST_IO_TEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nvme_guest.h"
+#include "nvme_io.h"
+
+#define LBA_SIZE	512u
+#define MIN_SLICE1	8192u
+#define MIN_SLICE2	64u
+#define MARK_NLB	8u
+
+/* I/O queue depth: small enough that a batch fills the whole queue. */
+#define QD		32u
+
+/*
+ * Guest LBAs of instance 1 used by the data tests, all away from the
+ * placement marks: [SCRATCH_LBA, +8) for the check after each refused
+ * command, [DATA_LBA, +1024) for the transfers, [BATCH_LBA, +8 * QD) for
+ * batches, [ZERO_LBA, +16) for Write Zeroes and Dataset Management.
+ */
+#define SCRATCH_LBA	1000u
+#define DATA_LBA	2048u
+#define BATCH_LBA	4096u
+#define ZERO_LBA	6000u
+
+/*
+ * Data pages: the 256 pages at G_BIG, used in a scattered order so that a
+ * path assuming contiguous guest memory cannot pass.  PRP lists live in
+ * the 16 pages at G_LIST.
+ */
+#define BIG_PAGES	256u
+#define LIST_PAGES	16u
+#define FILL_WRITE	0xeeu
+#define FILL_READ	0x11u
+
+/* One instance as the tests see it */
+struct inst {
+	struct nvme_dev dev;
+	const char *uuid;
+	unsigned int idx;	/* 1 or 2, for names and tags */
+	uint64_t nsze;
+	uint64_t lba_start;
+	uint32_t max_bytes;	/* MDTS in bytes */
+	uint16_t oncs;
+	struct nvme_io_cq cq[3];
+	struct nvme_io_sq sq[3];
+};
+
+extern int tests, failures;
+
+void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* One TAP test line; returns @cond. */
+bool check(bool cond, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* A refused command completes with exactly its status and DNR set. */
+bool refused(int sf, unsigned int want);
+/* Attribute @attr of mdev @uuid as a number (under stats/ too); -1 if none */
+long sysfs_long(const char *uuid, const char *attr);
+void fill_random(uint8_t *p, size_t len);
+/* One Read or Write on SQ @q; the Status Field or -1 */
+int io_rw(struct inst *in, unsigned int q, uint8_t opcode, uint64_t slba,
+	  uint32_t nlb, uint64_t prp1, uint64_t prp2);
+/* A write and read back at SCRATCH_LBA, as one TAP test */
+void still_works(struct inst *in, const char *after);
+
+/* io_pins_irqs.c */
+void test_pin_cache(struct inst *in);
+void test_remap(struct inst *in);
+void test_readonly_map(struct inst *in);
+void test_coalescing(struct inst *in);
+void test_bus_master(struct inst *in);
+
+#endif /* MNV_TEST_IO_TEST_H */
