@@ -219,24 +219,34 @@ static ssize_t mnv_stat_show(struct device *dev, struct device_attribute *attr,
 	return sysfs_emit(buf, "%llu\n", val);
 }
 
-#define MNV_STAT_ATTR(_name)						\
-	static struct mnv_stat_attr mnv_stat_##_name = {		\
-		.attr = __ATTR(_name, 0444, mnv_stat_show, NULL),	\
-		.offset = offsetof(struct mnv_io_stats, _name),		\
-	}
+#define MNV_STAT_ATTR(_name, _offset)					\
+	{ __ATTR(_name, 0444, mnv_stat_show, NULL), (_offset) }
+#define MNV_STAT(field)	offsetof(struct mnv_io_stats, field)
 
-MNV_STAT_ATTR(read_cmds);
-MNV_STAT_ATTR(write_cmds);
-MNV_STAT_ATTR(other_cmds);
-MNV_STAT_ATTR(read_bytes);
-MNV_STAT_ATTR(write_bytes);
-MNV_STAT_ATTR(refused_cmds);
-MNV_STAT_ATTR(pin_hits);
-MNV_STAT_ATTR(pin_misses);
-MNV_STAT_ATTR(polls);
-MNV_STAT_ATTR(idle_sleeps);
-MNV_STAT_ATTR(guest_irqs);
-MNV_STAT_ATTR(host_doorbells);
+static struct mnv_stat_attr mnv_stat_read_cmds =
+	MNV_STAT_ATTR(read_cmds, MNV_STAT(read_cmds));
+static struct mnv_stat_attr mnv_stat_write_cmds =
+	MNV_STAT_ATTR(write_cmds, MNV_STAT(write_cmds));
+static struct mnv_stat_attr mnv_stat_other_cmds =
+	MNV_STAT_ATTR(other_cmds, MNV_STAT(other_cmds));
+static struct mnv_stat_attr mnv_stat_read_bytes =
+	MNV_STAT_ATTR(read_bytes, MNV_STAT(read_bytes));
+static struct mnv_stat_attr mnv_stat_write_bytes =
+	MNV_STAT_ATTR(write_bytes, MNV_STAT(write_bytes));
+static struct mnv_stat_attr mnv_stat_refused_cmds =
+	MNV_STAT_ATTR(refused_cmds, MNV_STAT(refused_cmds));
+static struct mnv_stat_attr mnv_stat_pin_hits =
+	MNV_STAT_ATTR(pin_hits, MNV_STAT(pin_hits));
+static struct mnv_stat_attr mnv_stat_pin_misses =
+	MNV_STAT_ATTR(pin_misses, MNV_STAT(pin_misses));
+static struct mnv_stat_attr mnv_stat_polls =
+	MNV_STAT_ATTR(polls, MNV_STAT(polls));
+static struct mnv_stat_attr mnv_stat_idle_sleeps =
+	MNV_STAT_ATTR(idle_sleeps, MNV_STAT(idle_sleeps));
+static struct mnv_stat_attr mnv_stat_guest_irqs =
+	MNV_STAT_ATTR(guest_irqs, MNV_STAT(guest_irqs));
+static struct mnv_stat_attr mnv_stat_host_doorbells =
+	MNV_STAT_ATTR(host_doorbells, MNV_STAT(host_doorbells));
 
 static struct attribute *mnv_stat_attrs[] = {
 	&mnv_stat_read_cmds.attr.attr,

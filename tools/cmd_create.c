@@ -453,20 +453,9 @@ int mnv_cmd_destroy(int argc, char **argv)
 		return mnv_usage_err(cmd, "'%s' is not a UUID (8-4-4-4-12 hex digits)",
 				     argv[optind]);
 
-	if (!mnv_exists("/sys/bus/mdev/devices/%s", uuid)) {
-		mnv_err("no mdev device %s (see: %s list)", uuid, MNV_PROG);
-		return MNV_EXIT_FAIL;
-	}
-	ret = mnv_inst_type(uuid, bdf, sizeof(bdf), type, sizeof(type));
-	if (ret) {
-		mnv_err("cannot resolve the mdev type of %s: %s", uuid, strerror(-ret));
-		return MNV_EXIT_FAIL;
-	}
-	if (strncmp(type, MNV_TYPE_DIR_PREFIX, strlen(MNV_TYPE_DIR_PREFIX))) {
-		mnv_err("%s is not an %s instance (its type is %s); leaving it alone",
-			uuid, MNV_DRIVER_NAME, type);
-		return MNV_EXIT_FAIL;
-	}
+	ret = mnv_check_inst(uuid, bdf, sizeof(bdf), type, sizeof(type));
+	if (ret)
+		return ret;
 	/* Removing an open instance blocks until the VMM lets go of it. */
 	if (!mnv_read_u64(&open, "/sys/bus/mdev/devices/%s/open", uuid) && open) {
 		if (!force) {

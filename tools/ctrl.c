@@ -340,6 +340,32 @@ int mnv_inst_type(const char *uuid, char *bdf, size_t blen, char *type, size_t t
 	return 0;
 }
 
+/*
+ * @uuid must name an instance of the module; say why not if it does not.
+ * Return: 0, or MNV_EXIT_FAIL.
+ */
+int mnv_check_inst(const char *uuid, char *bdf, size_t blen, char *type,
+		   size_t tlen)
+{
+	int ret;
+
+	if (!mnv_exists("/sys/bus/mdev/devices/%s", uuid)) {
+		mnv_err("no mdev device %s (see: %s list)", uuid, MNV_PROG);
+		return MNV_EXIT_FAIL;
+	}
+	ret = mnv_inst_type(uuid, bdf, blen, type, tlen);
+	if (ret) {
+		mnv_err("cannot resolve the mdev type of %s: %s", uuid, strerror(-ret));
+		return MNV_EXIT_FAIL;
+	}
+	if (strncmp(type, MNV_TYPE_DIR_PREFIX, strlen(MNV_TYPE_DIR_PREFIX))) {
+		mnv_err("%s is not an %s instance (its type is %s); leaving it alone",
+			uuid, MNV_DRIVER_NAME, type);
+		return MNV_EXIT_FAIL;
+	}
+	return 0;
+}
+
 static void read_inst(struct mnv_inst *in)
 {
 	static const char dir[] = "/sys/bus/mdev/devices/%s/%s";

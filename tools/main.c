@@ -22,6 +22,7 @@ static const char main_help[] =
 "  list [--json]   show controllers, mdev types and instances\n"
 "  create BDF ...  create an instance on a controller\n"
 "  destroy UUID    remove an instance\n"
+"  stats UUID      show the I/O counters of an instance\n"
 "\n"
 "'" MNV_PROG " COMMAND --help' describes a command and its options.\n"
 "BDF is a PCI address: DDDD:BB:DD.F, or BB:DD.F for domain 0000.\n"
@@ -42,6 +43,7 @@ static const struct {
 	{ "list", mnv_cmd_list },
 	{ "create", mnv_cmd_create },
 	{ "destroy", mnv_cmd_destroy },
+	{ "stats", mnv_cmd_stats },
 };
 
 int main(int argc, char **argv)

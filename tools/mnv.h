@@ -117,6 +117,8 @@ const struct mnv_type *mnv_find_type(const struct mnv_ctrl *c, const char *spec)
 void mnv_type_name(const char *dir, char *out, size_t len);
 int mnv_bound_ctrls(struct mnv_bdf **bdfs, size_t *nr);
 int mnv_inst_type(const char *uuid, char *bdf, size_t blen, char *type, size_t tlen);
+int mnv_check_inst(const char *uuid, char *bdf, size_t blen, char *type,
+		   size_t tlen);
 int mnv_load_insts(struct mnv_inst **insts, size_t *nr);
 size_t mnv_count_insts(const struct mnv_inst *insts, size_t nr, const char *bdf);
 
@@ -146,5 +148,6 @@ int mnv_cmd_unbind(int argc, char **argv);
 int mnv_cmd_list(int argc, char **argv);
 int mnv_cmd_create(int argc, char **argv);
 int mnv_cmd_destroy(int argc, char **argv);
+int mnv_cmd_stats(int argc, char **argv);
 
 #endif /* MNV_TOOL_H */

@@ -99,6 +99,13 @@ mk_inst() {
 	echo "$7" >"$d/queue_pairs"
 	echo "1 2" >"$d/hw_qids"
 	echo "${8:-0}" >"$d/open"
+	echo 0 >"$d/pinned_pages"
+	mkdir -p "$d/stats"
+	for s in read_cmds write_cmds other_cmds read_bytes write_bytes \
+		refused_cmds pin_hits pin_misses polls idle_sleeps guest_irqs \
+		host_doorbells; do
+		echo 0 >"$d/stats/$s"
+	done
 	: >"$d/remove"
 	ln -s "../mdev_supported_types/$3" "$d/mdev_type"
 	ln -s "../../../devices/pci0000:00/$1/$2" "$TPL/sys/bus/mdev/devices/$2"
@@ -289,14 +296,14 @@ $1" "$T/out" 2>"$T/py" || no "python check failed: $(tail -n 1 "$T/py")"
 # ---------------------------------------------------------------------------
 # Cases
 
-c_help() { run --help && rc_is 0 && out_has "Usage: mdev-nvme COMMAND" bind unbind list create destroy && err_empty; }
+c_help() { run --help && rc_is 0 && out_has "Usage: mdev-nvme COMMAND" bind unbind list create destroy stats && err_empty; }
 c_help_bind() { run bind --help && rc_is 0 && out_has "Usage: mdev-nvme bind" && err_empty; }
 c_help_unbind() { run unbind --help && rc_is 0 && out_has "Usage: mdev-nvme unbind" && err_empty; }
 c_help_list() { run list --help && rc_is 0 && out_has "Usage: mdev-nvme list" && err_empty; }
 c_help_create() { run create --help && rc_is 0 && out_has "Usage: mdev-nvme create" "--lba-count" && err_empty; }
 c_help_destroy() { run destroy --help && rc_is 0 && out_has "Usage: mdev-nvme destroy" && err_empty; }
 c_no_command() { run && refused 2 "no command"; }
-c_unknown_command() { run stats "$UA" && refused 2 "unknown command 'stats'"; }
+c_unknown_command() { run status "$UA" && refused 2 "unknown command 'status'"; }
 c_unknown_global_option() { run --verbose && refused 2 "unknown option '--verbose'"; }
 
 # bind
@@ -620,6 +627,31 @@ c_destroy_force_open() {
 c_destroy_kernel_busy() {
 	FAIL=remove=EBUSY
 	run destroy "$UA" && rc_is 1 && err_line "refused to remove $UA" "EBUSY" && tree_same
+}
+
+# stats
+c_stats_missing() { run stats && refused 2 "missing UUID"; }
+c_stats_unknown() { run stats "$UN" && refused 1 "no mdev device $UN"; }
+c_stats_foreign() { run stats "$UG" && refused 1 "$UG is not an mdev_nvme instance"; }
+c_stats_text() {
+	echo 4096 >"$DEV/0000:05:00.0/$UA/stats/read_bytes"
+	echo 17 >"$DEV/0000:05:00.0/$UA/stats/pin_misses"
+	echo 3 >"$DEV/0000:05:00.0/$UA/pinned_pages"
+	run stats "$UA" && rc_is 0 && err_empty &&
+		out_has "$UA (on 0000:05:00.0)" && grep -qE '^  bytes read +4096$' "$T/out" &&
+		grep -qE '^  pages pinned +17$' "$T/out" &&
+		grep -qE '^  pages pinned now +3$' "$T/out" || no "counters not shown"
+}
+c_stats_json() {
+	echo 9 >"$DEV/0000:05:00.0/$UA/stats/guest_irqs"
+	run stats --json "$UA" && rc_is 0 && err_empty &&
+		python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(not (d["guest_irqs"] == 9 and d["uuid"] == sys.argv[2] and d["host_doorbells"] == 0))' \
+			"$T/out" "$UA" || no "JSON wrong: $(cat "$T/out")"
+}
+c_stats_unreadable() {
+	rm "$DEV/0000:05:00.0/$UA/stats/polls"
+	run stats "$UA" && rc_is 1 && err_line "cannot read stats/polls of $UA" &&
+		{ [ ! -s "$T/out" ] || no "half a report printed"; }
 }
 
 # ---------------------------------------------------------------------------

@@ -443,6 +443,9 @@ static void test_transfers(struct inst *in)
 	if (max / G_PAGE + 1 <= BIG_PAGES)
 		rw_case(in, "max transfer at offset 512: one page more, chained list",
 			DATA_LBA, max, 512, 27, mid, 4092, 29, 8);
+	else
+		rw_case(in, "max transfer less a page at offset 512: chained list",
+			DATA_LBA, max - G_PAGE, 512, 27, mid, 4092, 29, 8);
 
 	/*
 	 * A 4 KiB read inside the last transfer finds the bytes the

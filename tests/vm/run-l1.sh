@@ -215,6 +215,9 @@ initrd=$BUILD/vm/initramfs-$kver.cpio.gz
 "$VMDIR/mkinitramfs.sh" "$kver" "$initrd" || die "initramfs build failed"
 
 # Fresh sparse images each run, so every run starts from zeroed disks.
+# The drives take discards (discard=unmap): a deallocated range becomes a
+# hole in the image and reads back as zeroes, as the namespaces' DLFEAT
+# announces.
 disks=$BUILD/vm/disks
 mkdir -p "$disks" || die "cannot create $disks"
 mkdisk() {
@@ -252,12 +255,13 @@ qemu=(
 	-virtfs "local,path=$out,mount_tag=mnvout,security_model=none,multidevs=remap"
 	# Controller 0: one namespace, 16 I/O queue pairs.  Fixed slots keep
 	# the BDFs (and so MNV_BDFS order) stable: 00:10.0 then 00:11.0.
-	-drive "file=$disks/nvme0-ns1.img,if=none,id=nvd0,format=raw"
+	-drive "file=$disks/nvme0-ns1.img,if=none,id=nvd0,format=raw,discard=unmap"
 	-device "nvme,id=nvme0,serial=MNV0001,max_ioqpairs=16,drive=nvd0,addr=0x10"
-	# Controller 1: two namespaces, 8 I/O queue pairs.
-	-drive "file=$disks/nvme1-ns1.img,if=none,id=nvd1,format=raw"
-	-drive "file=$disks/nvme1-ns2.img,if=none,id=nvd2,format=raw"
-	-device "nvme,id=nvme1,serial=MNV0002,max_ioqpairs=8,addr=0x11"
+	# Controller 1: two namespaces, 8 I/O queue pairs, and transfers up
+	# to 1 MiB (MDTS 2^8 pages; QEMU's default is 512 KiB).
+	-drive "file=$disks/nvme1-ns1.img,if=none,id=nvd1,format=raw,discard=unmap"
+	-drive "file=$disks/nvme1-ns2.img,if=none,id=nvd2,format=raw,discard=unmap"
+	-device "nvme,id=nvme1,serial=MNV0002,max_ioqpairs=8,mdts=8,addr=0x11"
 	-device "nvme-ns,bus=nvme1,drive=nvd1,nsid=1"
 	-device "nvme-ns,bus=nvme1,drive=nvd2,nsid=2"
 )

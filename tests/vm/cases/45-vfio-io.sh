@@ -90,6 +90,24 @@ tap_reemit vfio-io "$out" "$rc"
 tap_eq "instances closed, nothing pinned" "0 0 0 0" \
 	"$(cat "$MDEV/$U1/open" "$MDEV/$U2/open" "$MDEV/$U1/pinned_pages" \
 		"$MDEV/$U2/pinned_pages" 2>&1 | tr '\n' ' ' | sed 's/ $//')"
+# The counters after the client: its reads and writes, its refused
+# commands, and a pin cache that was hit far more often than missed.
+"$MNV_CLI" stats --json "$U1" >"$MNV_TMP/stats.json" 2>"$MNV_TMP/stats.err"
+tap_eq "mdev-nvme stats $U1" 0 $?
+# shellcheck disable=SC2317 # called through tap_run
+stats_plausible() {
+	python3 - "$MNV_TMP/stats.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+bad = [k for k in ("read_cmds", "write_cmds", "read_bytes", "write_bytes",
+                   "refused_cmds", "pin_hits", "pin_misses", "polls",
+                   "guest_irqs", "host_doorbells") if s[k] <= 0]
+if bad or s["pin_hits"] <= s["pin_misses"] or s["read_bytes"] < 512 * s["read_cmds"]:
+    sys.exit("implausible: %s %s" % (bad, s))
+PY
+}
+tap_run "stats count reads, writes, refusals, doorbells; pin hits > misses" \
+	stats_plausible
 tap_run "remove the instances" sh -c \
 	"echo 1 > $MDEV/$U1/remove && echo 1 > $MDEV/$U2/remove"
 

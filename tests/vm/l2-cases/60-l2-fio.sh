@@ -7,10 +7,9 @@
 # at a guest LBA; L1 finds it at slice start + that LBA on the raw
 # namespace, with the guards around the slice unchanged.  A second guest
 # is killed with SIGKILL under load: the instance must be closed, hold no
-# pinned page and open again.
-#
-# Not covered: a filesystem in the guest (the L2 initramfs has no
-# mkfs.ext4, only busybox, nvme-cli and fio).
+# pinned page and open again.  In between, guest 1 also puts an ext4
+# filesystem on its disk (fsck must find it clean) and checks that a
+# discarded range reads back as DLFEAT says.
 . "$MNV_REPO/tests/vm/lib.sh"
 mnv_require_root
 mnv_require_ko

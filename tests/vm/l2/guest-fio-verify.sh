@@ -6,8 +6,10 @@
 # block sizes from 512 bytes to the controller's transfer limit, queue
 # depths 1 and 32, two jobs (two vCPUs: two I/O queues), with buffers
 # 512 bytes past a page boundary so that every PRP1 has an offset.
-# Then it writes a tagged pattern at MARK_LBA for the L1 side to find on
-# the raw namespace.  Expects /guest-env with MARK_LBA, MARK_HOST_LBA,
+# Then an ext4 filesystem on the first 32 MiB: files written, synced,
+# fsck clean, read back after a remount; and a discarded range that must
+# read back as the namespace's DLFEAT says.  Last, a tagged pattern at
+# MARK_LBA for the L1 side to find on the raw namespace.  Expects /guest-env with MARK_LBA, MARK_HOST_LBA,
 # MARK_TAG (the pattern of tests/vm/lib.sh, numbered by host LBA) and
 # SLICE_LBAS.  Prints TAP.
 . /guest-env
@@ -81,6 +83,59 @@ case $max_kb in
 4 | 16 | 128 | 1024) ;;
 *) run_fio "${max_kb}k" 8m 32 ;;
 esac
+
+# --- ext4 on the first 32 MiB ------------------------------------------------
+fs_test() {
+	mkfs.ext4 -F -q -b 4096 $DEV 8192 || return 1
+	mkdir -p /mnt && mount -t ext4 $DEV /mnt || return 1
+	for s in 1 7 300 2048; do
+		dd if=/dev/urandom of=/mnt/f$s bs=1k count=$s 2>/dev/null ||
+			return 1
+	done
+	cp /mnt/f2048 /mnt/copy && mkdir /mnt/d && mv /mnt/f7 /mnt/d/ &&
+		(cd /mnt && md5sum f1 d/f7 f300 f2048 copy) >/tmp/sums &&
+		sync && umount /mnt || return 1
+	e2fsck -fn $DEV >/tmp/fsck.out 2>&1 || return 1
+	mount -t ext4 $DEV /mnt && (cd /mnt && md5sum -c /tmp/sums) &&
+		umount /mnt
+}
+if command -v mkfs.ext4 >/dev/null && command -v e2fsck >/dev/null; then
+	if out=$(fs_test 2>&1); then
+		ok "ext4: mkfs, files written and synced, fsck clean, read back after remount"
+	else
+		fail "ext4: mkfs, files written and synced, fsck clean, read back after remount" \
+			"$out" "$(cat /tmp/fsck.out 2>/dev/null)"
+	fi
+else
+	skip "ext4 in the guest" "no mkfs.ext4/e2fsck in the initramfs"
+fi
+
+# --- discard: [36 MiB, 40 MiB) written, discarded, read as DLFEAT says ------
+dlfeat=$(nvme id-ns $DEV 2>/dev/null | awk -F: '$1 ~ /^dlfeat/ { print $2 + 0 }')
+echo "# dlfeat ${dlfeat:-?}"
+if ! command -v blkdiscard >/dev/null; then
+	skip "blkdiscard" "no blkdiscard in the initramfs"
+elif ! dd if=/dev/urandom of=$DEV bs=1M seek=36 count=4 oflag=direct 2>/dev/null; then
+	fail "data written before the discard"
+elif ! blkdiscard -o $((36 << 20)) -l $((4 << 20)) $DEV 2>/tmp/discard.err; then
+	fail "blkdiscard of 4 MiB" "$(cat /tmp/discard.err)"
+elif ! dd if=$DEV of=/tmp/discarded bs=1M skip=36 count=4 iflag=direct 2>/dev/null; then
+	fail "discarded range reads back" "read failed"
+else
+	case $((${dlfeat:-0} & 7)) in
+	1) want=zeroes; dd if=/dev/zero of=/tmp/want bs=1M count=4 2>/dev/null ;;
+	2) want=ones; dd if=/dev/zero bs=1M count=4 2>/dev/null | tr '\000' '\377' >/tmp/want ;;
+	*) want= ;;
+	esac
+	if [ -z "$want" ]; then
+		ok "discarded range reads back (DLFEAT $dlfeat promises no value)"
+	elif cmp -s /tmp/discarded /tmp/want; then
+		ok "discarded range reads back as $want, as DLFEAT $dlfeat says"
+	else
+		fail "discarded range reads back as $want, as DLFEAT $dlfeat says" \
+			"$(od -A d -t x1 /tmp/discarded | head -n 4)"
+	fi
+fi
 
 # A tagged pattern (as tests/vm/lib.sh makes it) at MARK_LBA, numbered by
 # host LBA, for the L1 side to find at slice start + MARK_LBA.

@@ -6,7 +6,8 @@
 # Run inside the L1 VM: boot an L2 guest on nested KVM with a vNVMe (or any
 # VFIO device) and run GUEST_SCRIPT in it as PID 1's child.  The guest is
 # Debian's cloud kernel (nvme built in) with a small initramfs: static
-# busybox, nvme-cli and fio with their libraries, and the script.
+# busybox, nvme-cli, fio, mkfs.ext4, e2fsck and blkdiscard with their
+# libraries, and the script.
 #
 # The script's standard output goes to the guest's second serial port, so
 # that it reaches RESULTS unmixed with kernel messages; the guest console
@@ -92,6 +93,12 @@ copy_prog() {
 cp /bin/busybox "$root/bin/busybox" || die "busybox-static missing"
 copy_prog "$(command -v nvme)" || die "nvme-cli missing"
 copy_prog "$(command -v fio)" || die "fio missing"
+# A filesystem and discards in the guest (e2fsprogs and util-linux).
+for prog in mkfs.ext4 e2fsck blkdiscard; do
+	copy_prog "$(PATH=$PATH:/sbin:/usr/sbin command -v $prog)" ||
+		die "$prog missing"
+done
+cp /etc/mke2fs.conf "$root/etc/" 2>/dev/null || true
 cp "$script" "$root/guest-script"
 if [ -n "$envfile" ]; then
 	cp "$envfile" "$root/guest-env" || die "cannot read $envfile"

@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * mdev-nvme stats: the I/O counters of one instance (sysfs stats/).
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "mnv.h"
+
+static const char stats_help[] =
+"Usage: " MNV_PROG " stats [--json] UUID\n"
+"\n"
+"Show what the instance did since it was created: commands and bytes,\n"
+"commands the module refused, the pin cache, the polling thread, guest\n"
+"interrupts and hardware doorbell writes; and the guest pages pinned now.\n"
+"\n"
+"Options:\n"
+"  --json      machine-readable output\n"
+"  -h, --help  show this help\n";
+
+static const struct {
+	const char *file;	/* under /sys/bus/mdev/devices/UUID/ */
+	const char *key;	/* JSON key */
+	const char *label;
+} counters[] = {
+	{ "stats/read_cmds", "read_cmds", "reads completed" },
+	{ "stats/write_cmds", "write_cmds", "writes completed" },
+	{ "stats/other_cmds", "other_cmds", "flush/zeroes/DSM submitted" },
+	{ "stats/read_bytes", "read_bytes", "bytes read" },
+	{ "stats/write_bytes", "write_bytes", "bytes written" },
+	{ "stats/refused_cmds", "refused_cmds", "commands refused" },
+	{ "stats/pin_hits", "pin_hits", "pin cache hits" },
+	{ "stats/pin_misses", "pin_misses", "pages pinned" },
+	{ "stats/polls", "polls", "polling passes" },
+	{ "stats/idle_sleeps", "idle_sleeps", "idle sleeps" },
+	{ "stats/guest_irqs", "guest_irqs", "guest interrupts" },
+	{ "stats/host_doorbells", "host_doorbells", "hardware doorbells" },
+	{ "pinned_pages", "pinned_pages", "pages pinned now" },
+};
+
+int mnv_cmd_stats(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char uuid[MNV_UUID_LEN + 1], bdf[MNV_BDF_LEN], type[MNV_NAME_LEN];
+	uint64_t val[ARRAY_SIZE(counters)];
+	const char *cmd = argv[0];
+	bool json = false;
+	struct mnv_json j;
+	int c, ret;
+	size_t i;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			fputs(stats_help, stdout);
+			return MNV_EXIT_OK;
+		default:
+			return mnv_opt_err(cmd, c, argv);
+		}
+	}
+	if (optind >= argc)
+		return mnv_usage_err(cmd, "missing UUID");
+	if (optind + 1 < argc)
+		return mnv_usage_err(cmd, "unexpected argument '%s'", argv[optind + 1]);
+	if (mnv_parse_uuid(argv[optind], uuid, sizeof(uuid)))
+		return mnv_usage_err(cmd, "'%s' is not a UUID (8-4-4-4-12 hex digits)",
+				     argv[optind]);
+	ret = mnv_check_inst(uuid, bdf, sizeof(bdf), type, sizeof(type));
+	if (ret)
+		return ret;
+
+	/* Read everything first: no half-printed report on an error. */
+	for (i = 0; i < ARRAY_SIZE(counters); i++) {
+		ret = mnv_read_u64(&val[i], "/sys/bus/mdev/devices/%s/%s", uuid,
+				   counters[i].file);
+		if (ret) {
+			mnv_err("cannot read %s of %s: %s (is the module older than this tool?)",
+				counters[i].file, uuid, strerror(-ret));
+			return MNV_EXIT_FAIL;
+		}
+	}
+
+	if (json) {
+		mnv_json_init(&j, stdout);
+		mnv_json_obj_begin(&j, NULL);
+		mnv_json_str(&j, "uuid", uuid);
+		for (i = 0; i < ARRAY_SIZE(counters); i++)
+			mnv_json_u64(&j, counters[i].key, val[i]);
+		mnv_json_obj_end(&j);
+		fputc('\n', stdout);
+		return MNV_EXIT_OK;
+	}
+	printf("%s (on %s)\n", uuid, bdf[0] ? bdf : "?");
+	for (i = 0; i < ARRAY_SIZE(counters); i++)
+		printf("  %-28s %" PRIu64 "\n", counters[i].label, val[i]);
+	return MNV_EXIT_OK;
+}
