@@ -31,4 +31,16 @@
 /* Value of the instance "cpu" attribute meaning: any CPU. */
 #define MNV_CPU_ANY		(-1)
 
+/*
+ * Values of the instance "mode" attribute: how its polling thread waits.
+ *  poll:      never sleeps while the device is open;
+ *  adaptive:  polls while busy, sleeps after "idle_us" without work;
+ *  interrupt: sleeps as soon as a pass finds nothing to do.
+ */
+#define MNV_MODE_NAMES		{ "adaptive", "poll", "interrupt" }
+
+/* Default and largest "idle_us" (adaptive mode's polling after work). */
+#define MNV_IDLE_US_DEFAULT	100
+#define MNV_IDLE_US_MAX		1000000
+
 #endif /* MDEV_NVME_H */

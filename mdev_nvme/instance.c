@@ -95,6 +95,8 @@ int mnv_instance_init(struct vfio_device *vdev)
 	inst->type = type;
 	inst->nr_qpairs = type->qpairs;
 	inst->cpu = MNV_CPU_ANY;
+	inst->mode = MNV_IO_ADAPTIVE;
+	inst->idle_us = MNV_IDLE_US_DEFAULT;
 	inst->slice.nsid = host->nr_namespaces ? host->namespaces[0].nsid : 1;
 	mutex_init(&inst->lock);
 

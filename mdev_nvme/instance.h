@@ -32,8 +32,9 @@ struct mnv_slice {
  * struct mnv_instance - a vNVMe.
  *
  * LOCKING:
- *  - @slice, @cpu and @open are protected by host->lock: slice overlap
- *    checks look at every instance of the controller at once.
+ *  - @slice, @cpu, @mode, @idle_us and @open are protected by
+ *    host->lock: slice overlap checks look at every instance of the
+ *    controller at once.
  *  - @lock serialises everything a VMM does through the VFIO device
  *    (region accesses, ioctls, open and close) and protects the
  *    emulated controller @ctrl and the interrupt triggers @msix_trigger
@@ -54,6 +55,8 @@ struct mnv_instance {
 
 	struct mnv_slice slice;
 	int cpu;
+	enum mnv_io_mode mode;
+	u32 idle_us;
 	bool open;
 
 	unsigned int nr_qpairs;

@@ -6,6 +6,7 @@
 #include <linux/cpumask.h>
 #include <linux/kernel.h>
 #include <linux/mdev.h>
+#include <linux/string.h>
 #include <linux/sysfs.h>
 
 #include "instance.h"
@@ -143,6 +144,65 @@ static ssize_t cpu_store(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RW(cpu);
 
+static const char * const mnv_mode_names[] = MNV_MODE_NAMES;
+static_assert(ARRAY_SIZE(mnv_mode_names) == MNV_IO_NR_MODES);
+
+static ssize_t mode_show(struct device *dev, struct device_attribute *attr,
+			 char *buf)
+{
+	return sysfs_emit(buf, "%s\n",
+			  mnv_mode_names[READ_ONCE(dev_to_instance(dev)->mode)]);
+}
+
+static ssize_t mode_store(struct device *dev, struct device_attribute *attr,
+			  const char *buf, size_t count)
+{
+	struct mnv_instance *inst = dev_to_instance(dev);
+	int mode, ret = 0;
+
+	mode = sysfs_match_string(mnv_mode_names, buf);
+	if (mode < 0)
+		return mode;
+
+	mutex_lock(&inst->host->lock);
+	if (inst->open)
+		ret = -EBUSY;
+	else
+		inst->mode = mode;
+	mutex_unlock(&inst->host->lock);
+	return ret ? ret : count;
+}
+static DEVICE_ATTR_RW(mode);
+
+static ssize_t idle_us_show(struct device *dev, struct device_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(dev_to_instance(dev)->idle_us));
+}
+
+static ssize_t idle_us_store(struct device *dev, struct device_attribute *attr,
+			     const char *buf, size_t count)
+{
+	struct mnv_instance *inst = dev_to_instance(dev);
+	u32 val;
+	int ret;
+
+	ret = kstrtou32(buf, 10, &val);
+	if (ret)
+		return ret;
+	if (val > MNV_IDLE_US_MAX)
+		return -ERANGE;
+
+	mutex_lock(&inst->host->lock);
+	if (inst->open)
+		ret = -EBUSY;
+	else
+		inst->idle_us = val;
+	mutex_unlock(&inst->host->lock);
+	return ret ? ret : count;
+}
+static DEVICE_ATTR_RW(idle_us);
+
 static ssize_t queue_pairs_show(struct device *dev,
 				struct device_attribute *attr, char *buf)
 {
@@ -187,6 +247,8 @@ static struct attribute *mnv_instance_attrs[] = {
 	&dev_attr_lba_start.attr,
 	&dev_attr_lba_count.attr,
 	&dev_attr_cpu.attr,
+	&dev_attr_mode.attr,
+	&dev_attr_idle_us.attr,
 	&dev_attr_queue_pairs.attr,
 	&dev_attr_hw_qids.attr,
 	&dev_attr_open.attr,

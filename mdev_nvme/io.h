@@ -19,8 +19,17 @@
 
 struct mnv_instance;
 struct mnv_pin;
+struct page;
 struct task_struct;
 struct vfio_device;
+
+/* How the polling thread waits; in the order of MNV_MODE_NAMES. */
+enum mnv_io_mode {
+	MNV_IO_ADAPTIVE,
+	MNV_IO_POLL,
+	MNV_IO_INTERRUPT,
+	MNV_IO_NR_MODES,
+};
 
 /* Guest I/O queue pairs an instance can have (MNV_INSTANCE_MAX_QPAIRS). */
 #define MNV_IO_MAX_QUEUES	8
@@ -74,6 +83,7 @@ struct mnv_io_hq {
 
 struct mnv_io_sq {
 	bool valid;
+	u16 qid;
 	u64 iova;
 	u16 size;
 	u16 cqid;
@@ -83,6 +93,7 @@ struct mnv_io_sq {
 
 struct mnv_io_cq {
 	bool valid;
+	u16 qid;
 	bool ien;
 	bool irq_pending;	/* entries posted, vector not raised yet */
 	u8 phase;
@@ -132,6 +143,8 @@ struct mnv_io_stats {
  */
 struct mnv_io {
 	bool ready;		/* allocated: between open and close */
+	enum mnv_io_mode mode;	/* inst->mode at open */
+	u64 idle_ns;		/* adaptive: polling time after work */
 	bool fatal;		/* guest queue unreachable: report CFS */
 	bool kick;
 	u64 lba_start;		/* slice, fixed while open */
@@ -156,6 +169,18 @@ struct mnv_io {
 	struct list_head pin_lru;	/* unused pins, oldest first */
 	unsigned long pin_limit;	/* unused pins kept at most */
 	atomic_long_t pinned_pages;
+	/*
+	 * Doorbell Buffer Config (io_doorbell.c): the guest's shadow doorbell
+	 * and EventIdx pages, pinned and mapped while @dbbuf_on, unless the
+	 * guest gave pages we could not use (then NULL until its reset).
+	 */
+	bool dbbuf_on;
+	u64 dbbuf_db_iova;
+	u64 dbbuf_ei_iova;
+	struct page *dbbuf_db_page;
+	struct page *dbbuf_ei_page;
+	__le32 *shadow_db;
+	__le32 *event_idx;
 	struct mnv_io_sq sq[MNV_IO_MAX_QUEUES + 1];	/* index 0 unused */
 	struct mnv_io_cq cq[MNV_IO_MAX_QUEUES + 1];
 	struct mnv_io_hq hq[MNV_IO_MAX_QUEUES];
@@ -170,11 +195,20 @@ u16 mnv_io_sq_create(struct mnv_instance *inst, u16 qid, u64 iova,
 		     u16 qsize, u16 cqid);
 void mnv_io_sq_delete(struct mnv_instance *inst, u16 qid);
 void mnv_io_cq_delete(struct mnv_instance *inst, u16 qid);
-bool mnv_io_doorbell(struct mnv_instance *inst, u16 qid, bool is_cq,
-		     u32 value);
 void mnv_io_reset(struct mnv_instance *inst);
 bool mnv_io_poll_locked(struct mnv_instance *inst);
 void mnv_io_dma_unmap(struct mnv_instance *inst, u64 iova, u64 length);
+
+/* io_doorbell.c: all under inst->lock */
+u16 mnv_io_sq_tail(struct mnv_io *io, struct mnv_io_sq *sq);
+u16 mnv_io_cq_head(struct mnv_io *io, struct mnv_io_cq *cq);
+bool mnv_io_doorbell(struct mnv_instance *inst, u16 qid, bool is_cq,
+		     u32 value);
+void mnv_io_dbbuf_sync(struct mnv_instance *inst);
+void mnv_io_dbbuf_lost(struct mnv_instance *inst);
+void mnv_io_dbbuf_release(struct mnv_instance *inst);
+bool mnv_io_dbbuf_in(struct mnv_io *io, u64 start, u64 end);
+bool mnv_io_doorbells_arm(struct mnv_instance *inst);
 
 /* io_cmd.c */
 u16 mnv_io_cmd_prepare(struct mnv_instance *inst, struct mnv_io_slot *slot,

@@ -43,20 +43,6 @@ enum mnv_reap_mode {
 	MNV_REAP_DROP,		/* post nothing: the guest queues are gone */
 };
 
-/*
- * Where the guest's doorbell values come from.  Only MMIO doorbells for
- * now; shadow doorbell buffers will be read here.
- */
-static u16 mnv_io_sq_tail(struct mnv_io *io, struct mnv_io_sq *sq)
-{
-	return sq->db_tail;
-}
-
-static u16 mnv_io_cq_head(struct mnv_io *io, struct mnv_io_cq *cq)
-{
-	return cq->db_head;
-}
-
 static bool mnv_io_cq_full(struct mnv_io *io, struct mnv_io_cq *cq)
 {
 	u16 next = cq->tail + 1 == cq->size ? 0 : cq->tail + 1;
@@ -345,6 +331,7 @@ bool mnv_io_poll_locked(struct mnv_instance *inst)
 	 */
 	if (!io->ready || !inst->ctrl || !vnvme_cfg_bus_master(inst->ctrl))
 		return false;
+	mnv_io_dbbuf_sync(inst);
 	for (i = 0; i < inst->nr_qpairs; i++)
 		if (io->hq[i].nr_free < io->hq[i].nr_slots)
 			work += mnv_io_reap(inst, i, MNV_REAP_POST);
@@ -488,6 +475,8 @@ int mnv_io_open(struct mnv_instance *inst, u8 mdts, u16 oncs)
 		mdts = MNV_IO_MDTS_MAX;
 	io->max_bytes = MNV_IO_PAGE_SIZE << mdts;
 	io->oncs = oncs;
+	io->mode = READ_ONCE(inst->mode);
+	io->idle_ns = (u64)READ_ONCE(inst->idle_us) * NSEC_PER_USEC;
 
 	for (i = 0; i < inst->nr_qpairs; i++) {
 		ret = mnv_io_hq_alloc(inst, &io->hq[i], &inst->hwqs[i]);
@@ -522,6 +511,7 @@ void mnv_io_close(struct mnv_instance *inst)
 	if (!io->ready)
 		return;
 	mnv_io_quiesce(inst, -1, MNV_REAP_DROP);
+	mnv_io_dbbuf_release(inst);
 	io->ready = false;
 	for (i = 0; i < inst->nr_qpairs; i++)
 		mnv_io_hq_free(inst, &io->hq[i]);
@@ -542,6 +532,7 @@ u16 mnv_io_cq_create(struct mnv_instance *inst, u16 qid, u64 iova,
 	cq->vector = vector;
 	cq->ien = ien;
 	cq->phase = 1;
+	cq->qid = qid;
 	cq->valid = true;
 	return NVME_SC_SUCCESS;
 }
@@ -559,6 +550,7 @@ u16 mnv_io_sq_create(struct mnv_instance *inst, u16 qid, u64 iova,
 	sq->iova = iova;
 	sq->size = qsize;
 	sq->cqid = cqid;
+	sq->qid = qid;
 	sq->valid = true;
 	return NVME_SC_SUCCESS;
 }
@@ -583,39 +575,6 @@ void mnv_io_cq_delete(struct mnv_instance *inst, u16 qid)
 	memset(&inst->io.cq[qid], 0, sizeof(inst->io.cq[qid]));
 }
 
-/*
- * Record a doorbell write the core has range-checked.  Returns false for
- * a CQ head that would pass entries not posted yet (Invalid Doorbell Write
- * Value): taking it would let the CQ look emptier than it is and entries
- * the guest has not read be overwritten.
- */
-bool mnv_io_doorbell(struct mnv_instance *inst, u16 qid, bool is_cq,
-		     u32 value)
-{
-	struct mnv_io *io = &inst->io;
-	struct mnv_io_cq *cq;
-	u32 posted, consumed;
-
-	if (!io->ready || !qid || qid > inst->nr_qpairs)
-		return true;
-	if (is_cq) {
-		cq = &io->cq[qid];
-		if (!cq->valid || value >= cq->size)
-			return true;
-		posted = (cq->tail + cq->size - cq->db_head) % cq->size;
-		consumed = (value + cq->size - cq->db_head) % cq->size;
-		if (consumed > posted)
-			return false;
-		cq->db_head = value;
-	} else {
-		if (!io->sq[qid].valid || value >= io->sq[qid].size)
-			return true;
-		io->sq[qid].db_tail = value;
-	}
-	mnv_io_thread_kick(inst);
-	return true;
-}
-
 /* Controller reset: commands in flight finish on the hardware, unseen. */
 void mnv_io_reset(struct mnv_instance *inst)
 {
@@ -624,6 +583,7 @@ void mnv_io_reset(struct mnv_instance *inst)
 	if (!io->ready)
 		return;
 	mnv_io_quiesce(inst, -1, MNV_REAP_DROP);
+	mnv_io_dbbuf_release(inst);
 	memset(io->sq, 0, sizeof(io->sq));
 	memset(io->cq, 0, sizeof(io->cq));
 	io->fatal = false;
@@ -662,6 +622,11 @@ void mnv_io_dma_unmap(struct mnv_instance *inst, u64 iova, u64 length)
 	}
 	/* Quiesced: nothing uses a cached page any more. */
 	WARN_ON(mnv_io_pins_drop(inst, start, end));
+	/* Shadow doorbells in memory going away: the guest is broken. */
+	if (mnv_io_dbbuf_in(io, start, end)) {
+		mnv_io_dbbuf_lost(inst);
+		mnv_io_flush_core(inst);
+	}
 out:
 	mutex_unlock(&inst->lock);
 }

@@ -3,9 +3,18 @@
  * The polling thread of an instance.
  *
  * The hardware queues have no interrupt and the guest's doorbells only
- * record values, so one thread per open instance does all the I/O work:
- * it polls while there is work or commands in flight and sleeps when the
- * instance has been idle for a moment, until a doorbell wakes it.
+ * record values, so one thread per open instance does all the I/O work.
+ * How it waits is the instance's mode, fixed while the device is open:
+ *
+ *  - poll: it never sleeps, and with shadow doorbells the guest never
+ *    needs to ring an MMIO doorbell: lowest latency, one CPU busy;
+ *  - adaptive: it polls while work comes in and for idle_us after the
+ *    last piece of work, then sleeps until a doorbell wakes it;
+ *  - interrupt: it sleeps as soon as a pass finds nothing to do.
+ *
+ * With commands in flight and nothing else to do, the adaptive and
+ * interrupt modes check the hardware every 10-50 us (its queues have no
+ * interrupt) instead of spinning.
  */
 #include <linux/cpumask.h>
 #include <linux/delay.h>
@@ -17,9 +26,6 @@
 
 #include "instance.h"
 #include "io.h"
-
-/* Keep polling this long after the last piece of work before sleeping. */
-#define MNV_IO_BUSY_POLL_NS	(100 * NSEC_PER_USEC)
 
 static int mnv_io_thread_fn(void *data)
 {
@@ -51,7 +57,9 @@ static int mnv_io_thread_fn(void *data)
 			cond_resched();
 			continue;
 		}
-		if (ktime_get_ns() - last_work < MNV_IO_BUSY_POLL_NS) {
+		if (io->mode == MNV_IO_POLL ||
+		    (io->mode == MNV_IO_ADAPTIVE &&
+		     ktime_get_ns() - last_work < io->idle_ns)) {
 			cond_resched();
 			continue;
 		}
@@ -60,6 +68,12 @@ static int mnv_io_thread_fn(void *data)
 			usleep_range(10, 50);
 			continue;
 		}
+		/* Shadow doorbells: have the next submission ring. */
+		mutex_lock(&inst->lock);
+		work = mnv_io_doorbells_arm(inst);
+		mutex_unlock(&inst->lock);
+		if (work)
+			continue;
 		set_current_state(TASK_INTERRUPTIBLE);
 		if (!READ_ONCE(io->kick) && !kthread_should_stop()) {
 			schedule();

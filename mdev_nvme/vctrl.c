@@ -9,6 +9,7 @@
  */
 #include <linux/kernel.h>
 #include <linux/log2.h>
+#include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/uuid.h>
 #include <linux/vfio.h>
@@ -97,6 +98,11 @@ static u16 mnv_guest_oncs(struct mnv_host *host)
 }
 
 /* MDTS for the guest: the host's limit, capped by what the module offers. */
+static bool shadow_doorbells = true;
+module_param(shadow_doorbells, bool, 0644);
+MODULE_PARM_DESC(shadow_doorbells,
+		 "Offer guests Doorbell Buffer Config, so that a busy guest rings no MMIO doorbell (read at open)");
+
 static u8 mnv_guest_mdts(struct mnv_host *host)
 {
 	u32 pages;
@@ -146,10 +152,8 @@ int mnv_vctrl_open(struct mnv_instance *inst)
 	/* NVME_CTRL_ONCS_* and VNVME_ONCS_* are the Identify bits alike. */
 	p.oncs = mnv_guest_oncs(host);
 	memcpy(p.uuid, uuid.b, sizeof(p.uuid));
-	/*
-	 * p.dbbuf stays false: the I/O path reads only trapped doorbells, and
-	 * a guest offered shadow doorbells would stop ringing those.
-	 */
+	/* Shadow doorbells: see io_doorbell.c. */
+	p.dbbuf = READ_ONCE(shadow_doorbells);
 	/* QEMU's vfio-pci keeps the MSI-X table and PBA itself. */
 	p.msix_table_external = true;
 
@@ -211,8 +215,14 @@ int mnv_vctrl_access(struct mnv_instance *inst, unsigned int index, u64 off,
 	 * here, in the context of the doorbell write (or of the config write
 	 * that turned bus mastering back on).
 	 */
-	if (!ret && vnvme_admin_pending(c))
+	if (!ret && vnvme_admin_pending(c)) {
 		vnvme_process_admin(c);
+		/*
+		 * A command may have changed what the polling thread works
+		 * from (queues, Doorbell Buffer Config): one pass picks it up.
+		 */
+		mnv_io_thread_kick(inst);
+	}
 	return ret;
 }
 

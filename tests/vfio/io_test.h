@@ -79,4 +79,7 @@ void test_readonly_map(struct inst *in);
 void test_coalescing(struct inst *in);
 void test_bus_master(struct inst *in);
 
+/* io_shadow_db.c */
+void test_shadow_doorbells(struct inst *in);
+
 #endif /* MNV_TEST_IO_TEST_H */

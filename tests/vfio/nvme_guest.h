@@ -64,6 +64,7 @@
 #define NVME_ADM_SET_FEAT	0x09
 #define NVME_ADM_GET_FEAT	0x0a
 #define NVME_ADM_AER		0x0c
+#define NVME_ADM_DBBUF		0x7c
 
 /* NVM command set opcodes, for the Commands Supported and Effects log */
 #define NVME_CMD_FLUSH		0x00
@@ -111,6 +112,8 @@
 #define ID_CTRL_MDTS		77
 #define ID_CTRL_CNTLID		78
 #define ID_CTRL_VER		80
+#define ID_CTRL_OACS		256
+#define OACS_DBBUF		(1u << 8)	/* Doorbell Buffer Config */
 #define ID_CTRL_ACL		258
 #define ID_CTRL_AERL		259
 #define ID_CTRL_FRMW		260
@@ -234,6 +237,16 @@ struct nvme_dev {
 	uint16_t cq_head;
 	uint8_t phase;
 	uint16_t next_cid;
+
+	/*
+	 * Shadow doorbells (Doorbell Buffer Config) of the I/O queues: when
+	 * set, nvme_io.c writes doorbells there and rings the MMIO doorbell
+	 * only when the event index asks for it, as Linux does.
+	 */
+	volatile uint32_t *shadow_db;
+	volatile uint32_t *event_idx;
+	unsigned long db_rung;		/* I/O doorbells written to MMIO */
+	unsigned long db_skipped;	/* and left to the shadow page alone */
 
 	/* MSI-X eventfds, one per vector, -1 if none */
 	int efd[MAX_VECTORS];

@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Where the guest's I/O doorbell values come from.
+ *
+ * Trapped MMIO doorbell writes are recorded by mnv_io_doorbell().  Once
+ * the guest has set up Doorbell Buffer Config (admin opcode 7Ch), its
+ * shadow doorbell page is authoritative for the I/O queues: the guest
+ * writes each new SQ tail and CQ head there first, and rings the MMIO
+ * doorbell only when the EventIdx page asks for it (NVMe 1.4, 5.8).
+ *
+ * The polling thread reads the shadow page on every pass and leaves the
+ * SQ event indices behind while it polls, so a busy guest rings no MMIO
+ * doorbell at all.  Before sleeping it moves each SQ's event index to the
+ * tail it has seen, so that the next submission rings (and wakes it).
+ *
+ * Both pages stay pinned and mapped into the kernel while configured.
+ */
+#include <linux/highmem.h>
+#include <linux/iommu.h>
+#include <linux/vfio.h>
+
+#include "core/vnvme.h"
+#include "instance.h"
+#include "io.h"
+
+/* Is @value a CQ head the guest may write: not past what was posted? */
+static bool mnv_io_cq_head_ok(struct mnv_io_cq *cq, u32 value)
+{
+	u32 posted, consumed;
+
+	if (value >= cq->size)
+		return false;
+	posted = (cq->tail + cq->size - cq->db_head) % cq->size;
+	consumed = (value + cq->size - cq->db_head) % cq->size;
+	return consumed <= posted;
+}
+
+/* The guest's current tail of SQ @sq.  A bad shadow value is ignored. */
+u16 mnv_io_sq_tail(struct mnv_io *io, struct mnv_io_sq *sq)
+{
+	u32 v;
+
+	if (!io->shadow_db)
+		return sq->db_tail;
+	v = le32_to_cpu(READ_ONCE(io->shadow_db[2 * sq->qid]));
+	if (v < sq->size)
+		sq->db_tail = v;
+	/* The guest wrote the entries before the tail: read them after. */
+	smp_rmb();
+	return sq->db_tail;
+}
+
+/* The guest's current head of CQ @cq. */
+u16 mnv_io_cq_head(struct mnv_io *io, struct mnv_io_cq *cq)
+{
+	u32 v;
+
+	if (!io->shadow_db)
+		return cq->db_head;
+	v = le32_to_cpu(READ_ONCE(io->shadow_db[2 * cq->qid + 1]));
+	if (mnv_io_cq_head_ok(cq, v))
+		cq->db_head = v;
+	return cq->db_head;
+}
+
+/**
+ * mnv_io_doorbell - record a trapped doorbell write the core range-checked
+ * @inst: instance; caller holds inst->lock
+ * @qid: I/O queue id
+ * @is_cq: CQ head (else SQ tail) doorbell
+ * @value: the value written
+ *
+ * Return: false for a CQ head that would pass entries not posted yet
+ * (Invalid Doorbell Write Value): taking it would let the CQ look emptier
+ * than it is, and entries the guest has not read be overwritten.
+ */
+bool mnv_io_doorbell(struct mnv_instance *inst, u16 qid, bool is_cq,
+		     u32 value)
+{
+	struct mnv_io *io = &inst->io;
+
+	if (!io->ready || !qid || qid > inst->nr_qpairs)
+		return true;
+	if (is_cq) {
+		if (!io->cq[qid].valid || value >= io->cq[qid].size)
+			return true;
+		if (!mnv_io_cq_head_ok(&io->cq[qid], value))
+			return false;
+		io->cq[qid].db_head = value;
+	} else {
+		if (!io->sq[qid].valid || value >= io->sq[qid].size)
+			return true;
+		io->sq[qid].db_tail = value;
+	}
+	mnv_io_thread_kick(inst);
+	return true;
+}
+
+static void mnv_io_dbbuf_put(struct mnv_instance *inst, struct page **page,
+			     __le32 **va, u64 iova)
+{
+	if (!*page)
+		return;
+	kunmap(*page);
+	vfio_unpin_pages(&inst->vdev, iova, 1);
+	atomic_long_dec(&inst->io.pinned_pages);
+	*page = NULL;
+	*va = NULL;
+}
+
+static int mnv_io_dbbuf_get(struct mnv_instance *inst, u64 iova,
+			    struct page **page, __le32 **va)
+{
+	int ret;
+
+	ret = vfio_pin_pages(&inst->vdev, iova, 1, IOMMU_READ | IOMMU_WRITE,
+			     page);
+	if (ret != 1) {
+		*page = NULL;
+		return ret < 0 ? ret : -EFAULT;
+	}
+	*va = kmap(*page);
+	atomic_long_inc(&inst->io.pinned_pages);
+	return 0;
+}
+
+/*
+ * The shadow pages cannot be used (not mapped, or being unmapped): let go
+ * of them but keep the configuration, so that nothing is retried before
+ * the guest resets the controller, which this failure makes it do.
+ */
+void mnv_io_dbbuf_lost(struct mnv_instance *inst)
+{
+	struct mnv_io *io = &inst->io;
+
+	mnv_io_dbbuf_put(inst, &io->dbbuf_db_page, &io->shadow_db,
+			 io->dbbuf_db_iova);
+	mnv_io_dbbuf_put(inst, &io->dbbuf_ei_page, &io->event_idx,
+			 io->dbbuf_ei_iova);
+	io->fatal = true;
+}
+
+/* Let go of the shadow pages; the configuration is forgotten too. */
+void mnv_io_dbbuf_release(struct mnv_instance *inst)
+{
+	struct mnv_io *io = &inst->io;
+
+	mnv_io_dbbuf_put(inst, &io->dbbuf_db_page, &io->shadow_db,
+			 io->dbbuf_db_iova);
+	mnv_io_dbbuf_put(inst, &io->dbbuf_ei_page, &io->event_idx,
+			 io->dbbuf_ei_iova);
+	io->dbbuf_on = false;
+	io->dbbuf_db_iova = 0;
+	io->dbbuf_ei_iova = 0;
+}
+
+/*
+ * Follow the guest's Doorbell Buffer Config: map the pages it named, or
+ * drop them after a reset.  Pages the guest cannot give us fail its
+ * controller (CSTS.CFS): it would otherwise wait for doorbells we never
+ * see.  Caller holds inst->lock; called on every pass of the thread.
+ */
+void mnv_io_dbbuf_sync(struct mnv_instance *inst)
+{
+	struct mnv_io *io = &inst->io;
+	u64 db, ei;
+	bool on;
+
+	on = vnvme_dbbuf_get(inst->ctrl, &db, &ei);
+	if (on == io->dbbuf_on &&
+	    (!on || (db == io->dbbuf_db_iova && ei == io->dbbuf_ei_iova)))
+		return;
+	mnv_io_dbbuf_release(inst);
+	if (!on)
+		return;
+	io->dbbuf_on = true;
+	io->dbbuf_db_iova = db;
+	io->dbbuf_ei_iova = ei;
+	if (mnv_io_dbbuf_get(inst, db, &io->dbbuf_db_page, &io->shadow_db) ||
+	    mnv_io_dbbuf_get(inst, ei, &io->dbbuf_ei_page, &io->event_idx))
+		mnv_io_dbbuf_lost(inst);
+}
+
+/* Does [@start, @end) (@end 0: to the top) hold a shadow page? */
+bool mnv_io_dbbuf_in(struct mnv_io *io, u64 start, u64 end)
+{
+	u64 last = end ? end - 1 : U64_MAX;
+
+	return (io->dbbuf_db_page &&
+		io->dbbuf_db_iova >= start && io->dbbuf_db_iova <= last) ||
+	       (io->dbbuf_ei_page &&
+		io->dbbuf_ei_iova >= start && io->dbbuf_ei_iova <= last);
+}
+
+/**
+ * mnv_io_doorbells_arm - the thread is about to sleep
+ * @inst: instance; caller holds inst->lock
+ *
+ * Ask the guest to ring the MMIO doorbell on its next submission to each
+ * SQ: event index = the tail seen.  Then look again, after a full barrier
+ * (the guest writes its tail, then reads the event index, with one in
+ * between too): a tail that moved meanwhile is found here, any later one
+ * rings the doorbell.
+ *
+ * Return: true if an SQ has entries to fetch (do not sleep).
+ */
+bool mnv_io_doorbells_arm(struct mnv_instance *inst)
+{
+	struct mnv_io *io = &inst->io;
+	unsigned int q;
+
+	if (!io->event_idx)
+		return false;
+	for (q = 1; q <= inst->nr_qpairs; q++)
+		if (io->sq[q].valid)
+			WRITE_ONCE(io->event_idx[2 * q],
+				   cpu_to_le32(mnv_io_sq_tail(io, &io->sq[q])));
+	smp_mb();
+	for (q = 1; q <= inst->nr_qpairs; q++)
+		if (io->sq[q].valid &&
+		    mnv_io_sq_tail(io, &io->sq[q]) != io->sq[q].head)
+			return true;
+	return false;
+}
