@@ -14,10 +14,13 @@
  * tail it has seen, so that the next submission rings (and wakes it).
  *
  * Both pages stay pinned and mapped into the kernel while configured.
+ * The device keeps the CQ event indices where the guest put them: a CQ
+ * head only matters to it while completions wait for room, and then it
+ * is polling anyway.
  */
-#include <linux/highmem.h>
 #include <linux/iommu.h>
 #include <linux/vfio.h>
+#include <linux/vmalloc.h>
 
 #include "core/vnvme.h"
 #include "instance.h"
@@ -101,7 +104,7 @@ static void mnv_io_dbbuf_put(struct mnv_instance *inst, struct page **page,
 {
 	if (!*page)
 		return;
-	kunmap(*page);
+	vunmap(*va);
 	vfio_unpin_pages(&inst->vdev, iova, 1);
 	atomic_long_dec(&inst->io.pinned_pages);
 	*page = NULL;
@@ -119,7 +122,13 @@ static int mnv_io_dbbuf_get(struct mnv_instance *inst, u64 iova,
 		*page = NULL;
 		return ret < 0 ? ret : -EFAULT;
 	}
-	*va = kmap(*page);
+	/* Mapped for as long as the configuration lasts: vmap, not kmap. */
+	*va = vmap(page, 1, VM_MAP, PAGE_KERNEL);
+	if (!*va) {
+		vfio_unpin_pages(&inst->vdev, iova, 1);
+		*page = NULL;
+		return -ENOMEM;
+	}
 	atomic_long_inc(&inst->io.pinned_pages);
 	return 0;
 }
@@ -215,6 +224,7 @@ bool mnv_io_doorbells_arm(struct mnv_instance *inst)
 		if (io->sq[q].valid)
 			WRITE_ONCE(io->event_idx[2 * q],
 				   cpu_to_le32(mnv_io_sq_tail(io, &io->sq[q])));
+	/* Pairs with the guest's barrier between tail write and index read. */
 	smp_mb();
 	for (q = 1; q <= inst->nr_qpairs; q++)
 		if (io->sq[q].valid &&

@@ -16,7 +16,8 @@
 
 static const char create_help[] =
 "Usage: " MNV_PROG " create BDF [--type T] [--nsid N] [--lba-start S]\n"
-"                        [--lba-count C] [--cpu N] [--uuid U]\n"
+"                        [--lba-count C] [--cpu N] [--mode M] [--idle-us U]\n"
+"                        [--uuid U]\n"
 "\n"
 "Create a vNVMe instance on the controller at BDF (bound to " MNV_DRIVER_NAME ").\n"
 "The guest sees LBAs [S, S+C) of host namespace N as its namespace 1.\n"
@@ -29,6 +30,11 @@ static const char create_help[] =
 "  --lba-start S  first LBA of the slice (default 0)\n"
 "  --lba-count C  LBAs in the slice (default: the rest of the namespace)\n"
 "  --cpu N        CPU of the polling thread, or -1/any (default any)\n"
+"  --mode M       how the polling thread waits: adaptive (default: polls\n"
+"                 while busy, sleeps when idle), poll (never sleeps) or\n"
+"                 interrupt (sleeps whenever there is nothing to do)\n"
+"  --idle-us U    adaptive mode: polling time after the last I/O before\n"
+"                 sleeping, 0 to 1000000 us (default 100)\n"
 "  --uuid U       UUID of the instance (default: a random one)\n"
 "  -h, --help     show this help\n"
 "\n"
@@ -137,6 +143,8 @@ struct create_req {
 	uint64_t count;
 	bool have_count;
 	int64_t cpu;
+	const char *mode;
+	uint64_t idle_us;
 };
 
 static int parse_create_args(int argc, char **argv, struct create_req *r)
@@ -147,6 +155,8 @@ static int parse_create_args(int argc, char **argv, struct create_req *r)
 		{ "lba-start", required_argument, NULL, 's' },
 		{ "lba-count", required_argument, NULL, 'c' },
 		{ "cpu", required_argument, NULL, 'C' },
+		{ "mode", required_argument, NULL, 'M' },
+		{ "idle-us", required_argument, NULL, 'I' },
 		{ "uuid", required_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -184,6 +194,19 @@ static int parse_create_args(int argc, char **argv, struct create_req *r)
 			else
 				return mnv_usage_err(cmd, "--cpu '%s' is not a CPU number, -1 or any",
 						     optarg);
+			break;
+		case 'M':
+			if (strcmp(optarg, "adaptive") && strcmp(optarg, "poll") &&
+			    strcmp(optarg, "interrupt"))
+				return mnv_usage_err(cmd, "--mode '%s' is not adaptive, poll or interrupt",
+						     optarg);
+			r->mode = optarg;
+			break;
+		case 'I':
+			if (mnv_parse_u64(optarg, &r->idle_us) ||
+			    r->idle_us > MNV_IDLE_US_MAX)
+				return mnv_usage_err(cmd, "--idle-us '%s' is not a number of 0 to %u",
+						     optarg, MNV_IDLE_US_MAX);
 			break;
 		case 'u':
 			if (mnv_parse_uuid(optarg, r->uuid, sizeof(r->uuid)))
@@ -350,9 +373,10 @@ static int do_create(const struct create_req *r)
 	struct {
 		const char *attr;
 		char val[32];
-	} set[4] = {
+	} set[6] = {
 		{ .attr = "nsid" }, { .attr = "lba_start" },
 		{ .attr = "lba_count" }, { .attr = "cpu" },
+		{ .attr = "mode" }, { .attr = "idle_us" },
 	};
 	char line[MNV_UUID_LEN + 2];
 	size_t i;
@@ -380,7 +404,9 @@ static int do_create(const struct create_req *r)
 	snprintf(set[1].val, sizeof(set[1].val), "%" PRIu64, r->start);
 	snprintf(set[2].val, sizeof(set[2].val), "%" PRIu64, r->count);
 	snprintf(set[3].val, sizeof(set[3].val), "%" PRId64, r->cpu);
-	for (i = 0; i < 4; i++) {
+	snprintf(set[4].val, sizeof(set[4].val), "%s", r->mode);
+	snprintf(set[5].val, sizeof(set[5].val), "%" PRIu64, r->idle_us);
+	for (i = 0; i < ARRAY_SIZE(set); i++) {
 		snprintf(line, sizeof(line), "%s\n", set[i].val);
 		ret = mnv_write(line, "/sys/bus/mdev/devices/%s/%s", r->uuid, set[i].attr);
 		if (ret)
@@ -388,15 +414,18 @@ static int do_create(const struct create_req *r)
 	}
 
 	printf("created %s instance on %s: namespace %" PRIu64 ", LBAs [%" PRIu64 ", %"
-	       PRIu64 "), cpu %s\n", r->type->name, r->bdf, r->nsid, r->start,
-	       r->start + r->count, r->cpu < 0 ? "any" : set[3].val);
+	       PRIu64 "), cpu %s, mode %s\n", r->type->name, r->bdf, r->nsid,
+	       r->start, r->start + r->count, r->cpu < 0 ? "any" : set[3].val,
+	       r->mode);
 	printf("%s\n", r->uuid);
 	return MNV_EXIT_OK;
 }
 
 int mnv_cmd_create(int argc, char **argv)
 {
-	struct create_req r = { .nsid = 1, .cpu = MNV_CPU_ANY };
+	struct create_req r = { .nsid = 1, .cpu = MNV_CPU_ANY,
+				.mode = "adaptive",
+				.idle_us = MNV_IDLE_US_DEFAULT };
 	struct mnv_ctrl c;
 	int ret;
 
@@ -445,13 +474,9 @@ int mnv_cmd_destroy(int argc, char **argv)
 			return mnv_opt_err(cmd, c, argv);
 		}
 	}
-	if (optind >= argc)
-		return mnv_usage_err(cmd, "missing UUID");
-	if (optind + 1 < argc)
-		return mnv_usage_err(cmd, "unexpected argument '%s'", argv[optind + 1]);
-	if (mnv_parse_uuid(argv[optind], uuid, sizeof(uuid)))
-		return mnv_usage_err(cmd, "'%s' is not a UUID (8-4-4-4-12 hex digits)",
-				     argv[optind]);
+	ret = mnv_uuid_operand(cmd, argc, argv, uuid, sizeof(uuid));
+	if (ret >= 0)
+		return ret;
 
 	ret = mnv_check_inst(uuid, bdf, sizeof(bdf), type, sizeof(type));
 	if (ret)

@@ -67,13 +67,9 @@ int mnv_cmd_stats(int argc, char **argv)
 			return mnv_opt_err(cmd, c, argv);
 		}
 	}
-	if (optind >= argc)
-		return mnv_usage_err(cmd, "missing UUID");
-	if (optind + 1 < argc)
-		return mnv_usage_err(cmd, "unexpected argument '%s'", argv[optind + 1]);
-	if (mnv_parse_uuid(argv[optind], uuid, sizeof(uuid)))
-		return mnv_usage_err(cmd, "'%s' is not a UUID (8-4-4-4-12 hex digits)",
-				     argv[optind]);
+	ret = mnv_uuid_operand(cmd, argc, argv, uuid, sizeof(uuid));
+	if (ret >= 0)
+		return ret;
 	ret = mnv_check_inst(uuid, bdf, sizeof(bdf), type, sizeof(type));
 	if (ret)
 		return ret;

@@ -42,6 +42,8 @@ int mnv_opt_err(const char *cmd, int c, char **argv);
 int mnv_parse_bdf(const char *in, char *out, size_t len);
 int mnv_parse_uuid(const char *in, char *out, size_t len);
 int mnv_parse_u64(const char *s, uint64_t *val);
+int mnv_uuid_operand(const char *cmd, int argc, char **argv, char *uuid,
+		     size_t len);
 const char *mnv_errname(int err);
 
 /* sysfs.c: every path is relative to $MNV_SYSFS_ROOT. */

@@ -140,6 +140,23 @@ int mnv_parse_uuid(const char *in, char *out, size_t len)
 }
 
 /* Decimal only: strtoull() alone would take "-1", " 5" and "0x10". */
+/*
+ * The operands after the options must be exactly one UUID: normalised
+ * into @uuid.  Return: -1 if so, else the exit status of a usage error.
+ */
+int mnv_uuid_operand(const char *cmd, int argc, char **argv, char *uuid,
+		     size_t len)
+{
+	if (optind >= argc)
+		return mnv_usage_err(cmd, "missing UUID");
+	if (optind + 1 < argc)
+		return mnv_usage_err(cmd, "unexpected argument '%s'", argv[optind + 1]);
+	if (mnv_parse_uuid(argv[optind], uuid, len))
+		return mnv_usage_err(cmd, "'%s' is not a UUID (8-4-4-4-12 hex digits)",
+				     argv[optind]);
+	return -1;
+}
+
 int mnv_parse_u64(const char *s, uint64_t *val)
 {
 	unsigned long long v;

@@ -293,6 +293,8 @@ static int do_create(char *type_dir, const char *uuid)
 	ATTR("lba_start", "0\n");
 	ATTR("lba_count", "0\n");
 	ATTR("cpu", "-1\n");
+	ATTR("mode", "adaptive\n");
+	ATTR("idle_us", "100\n");
 	fmt(v, sizeof(v), "%u\n", n);
 	ATTR("queue_pairs", v);
 	ATTR("hw_qids", "1\n");
@@ -430,6 +432,15 @@ static int do_attr(const char *inst, const char *attr, const char *val)
 	fmt(p, sizeof(p), "%s/open", inst);
 	if (get_u64(p, &open_) && open_)
 		return -EBUSY;
+	if (!strcmp(attr, "mode"))
+		return strcmp(val, "adaptive") && strcmp(val, "poll") &&
+		       strcmp(val, "interrupt") ? -EINVAL : 0;
+	if (!strcmp(attr, "idle_us")) {
+		v = strtoull(val, &end, 10);
+		if (!*val || *val == '-' || *end)
+			return -EINVAL;
+		return v > 1000000 ? -ERANGE : 0;
+	}
 	if (!strcmp(attr, "cpu")) {
 		int64_t cpu = strtoll(val, &end, 10);
 
@@ -495,7 +506,8 @@ static int act(char *path, const char *rel, const char *val, bool *stored)
 	*stored = false;
 	if (is_inst(dir)) {
 		if (!strcmp(name, "nsid") || !strcmp(name, "lba_start") ||
-		    !strcmp(name, "lba_count") || !strcmp(name, "cpu"))
+		    !strcmp(name, "lba_count") || !strcmp(name, "cpu") ||
+		    !strcmp(name, "mode") || !strcmp(name, "idle_us"))
 			return do_attr(dir, name, val);
 		return -EACCES;
 	}

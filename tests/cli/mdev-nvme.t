@@ -538,6 +538,8 @@ c_create_cpu_malformed() { run create 09:00.0 --cpu x && refused 2 "--cpu 'x'"; 
 c_create_cpu_negative() { run create 09:00.0 --cpu -2 && refused 2 "--cpu '-2'"; }
 c_create_unknown_option() { run create 09:00.0 --size 10 && refused 2 "unknown option '--size'"; }
 c_create_extra() { run create 09:00.0 05:00.0 && refused 2 "unexpected argument"; }
+c_create_bad_mode() { run create 09:00.0 --mode turbo && refused 2 "--mode 'turbo' is not adaptive, poll or interrupt"; }
+c_create_bad_idle() { run create 09:00.0 --idle-us 1000001 && refused 2 "--idle-us '1000001' is not a number of 0 to 1000000"; }
 
 # create: success, with the fake kernel making the instance
 c_create_defaults() {
@@ -545,7 +547,8 @@ c_create_defaults() {
 
 	run create 09:00.0 && rc_is 0 && err_empty && last_line_is "$UR" &&
 		log_is "/sys/devices/pci0000:00/0000:09:00.0/mdev_supported_types/mdev_nvme-1q/create '$UR\n'" \
-			"$i/nsid '1\n'" "$i/lba_start '0\n'" "$i/lba_count '2048\n'" "$i/cpu '-1\n'" &&
+			"$i/nsid '1\n'" "$i/lba_start '0\n'" "$i/lba_count '2048\n'" "$i/cpu '-1\n'" \
+			"$i/mode 'adaptive\n'" "$i/idle_us '100\n'" &&
 		file_is "$R$i/lba_count" 2048 &&
 		file_is "$DEV/0000:09:00.0/mdev_nvme/queue_pairs_free" 3
 }
@@ -553,10 +556,11 @@ c_create_explicit() {
 	local i=/sys/devices/pci0000:00/0000:05:00.0/$UN
 
 	run create 0000:05:00.0 --type nvme-2q --nsid 1 --lba-start 1000 --lba-count 24 \
-		--cpu 3 --uuid "${UN^^}" &&
-		rc_is 0 && err_empty && last_line_is "$UN" && out_has "LBAs [1000, 1024)" &&
+		--cpu 3 --mode poll --idle-us 250 --uuid "${UN^^}" &&
+		rc_is 0 && err_empty && last_line_is "$UN" && out_has "LBAs [1000, 1024)" "mode poll" &&
 		log_is "/sys/devices/pci0000:00/0000:05:00.0/mdev_supported_types/mdev_nvme-2q/create '$UN\n'" \
-			"$i/nsid '1\n'" "$i/lba_start '1000\n'" "$i/lba_count '24\n'" "$i/cpu '3\n'" &&
+			"$i/nsid '1\n'" "$i/lba_start '1000\n'" "$i/lba_count '24\n'" "$i/cpu '3\n'" \
+			"$i/mode 'poll\n'" "$i/idle_us '250\n'" &&
 		run list --json && py '
 i = [x for x in d["controllers"][0]["instances"] if x["uuid"] == "'"$UN"'"][0]
 assert (i["type"], i["nsid"], i["lba_start"], i["lba_count"], i["cpu"]) == ("nvme-2q", 1, 1000, 24, 3), i

@@ -29,39 +29,14 @@
 
 #define FEAT_IRQ_COALESCE	0x08
 
-static long stat_of(struct inst *in, const char *name)
-{
-	char attr[64];
-
-	snprintf(attr, sizeof(attr), "stats/%s", name);
-	return sysfs_long(in->uuid, attr);
-}
-
 static long pin_cache_limit(void)
 {
-	FILE *f = fopen("/sys/module/mdev_nvme/parameters/pin_cache_pages",
-			"r");
-	long v = -1;
-
-	if (!f)
-		return -1;
-	if (fscanf(f, "%ld", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
+	return file_long("/sys/module/mdev_nvme/parameters/pin_cache_pages");
 }
 
 static void free_mapping(void *p, size_t len)
 {
 	munmap(p, len);
-}
-
-static void sleep_ms(unsigned int ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000,
-			       .tv_nsec = (long)(ms % 1000) * 1000000 };
-
-	nanosleep(&ts, NULL);
 }
 
 /*

@@ -63,8 +63,13 @@ bool check(bool cond, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* A refused command completes with exactly its status and DNR set. */
 bool refused(int sf, unsigned int want);
-/* Attribute @attr of mdev @uuid as a number (under stats/ too); -1 if none */
+/* The number in file @path; -1 if none */
+long file_long(const char *path);
+/* Attribute @attr of mdev @uuid as a number; -1 if none */
 long sysfs_long(const char *uuid, const char *attr);
+/* Counter @name of the instance's stats/ directory; -1 if none */
+long stat_of(struct inst *in, const char *name);
+void sleep_ms(unsigned int ms);
 void fill_random(uint8_t *p, size_t len);
 /* One Read or Write on SQ @q; the Status Field or -1 */
 int io_rw(struct inst *in, unsigned int q, uint8_t opcode, uint64_t slba,
@@ -78,6 +83,9 @@ void test_remap(struct inst *in);
 void test_readonly_map(struct inst *in);
 void test_coalescing(struct inst *in);
 void test_bus_master(struct inst *in);
+
+/* io_modes.c */
+void test_thread_mode(struct inst *in, long sleeps0);
 
 /* io_shadow_db.c */
 void test_shadow_doorbells(struct inst *in);

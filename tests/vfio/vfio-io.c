@@ -4,6 +4,7 @@
  * nvme driver would drive it.
  *
  *   vfio-io [-m LBA] [-t TAG] UUID1 [UUID2]
+ *   vfio-io -q UUID1
  *
  * UUID1 needs two queue pairs and a slice of at least 8192 LBAs of
  * 512 bytes; UUID2, another instance on the same controller, at least
@@ -20,6 +21,9 @@
  * pattern of tests/vm/lib.sh mnv_pattern_write with tag TAG-1 or TAG-2
  * (-t, default "vfio-io") numbered by host LBA (lba_start + guest LBA),
  * so that mnv_pattern_verify on the raw namespace finds them in place.
+ *
+ * With -q only the polling thread's mode is checked on UUID1 (see
+ * io_modes.c): run it once per mode, set while the device is closed.
  *
  * Output is TAP (kselftest style); exit status 0 iff every test passed.
  */
@@ -72,21 +76,42 @@ bool refused(int sf, unsigned int want)
 	return sf >= 0 && (unsigned int)sf == (want | NVME_SF_DNR);
 }
 
-long sysfs_long(const char *uuid, const char *attr)
+long file_long(const char *path)
 {
-	char path[256];
+	FILE *f = fopen(path, "r");
 	long v = -1;
-	FILE *f;
 
-	snprintf(path, sizeof(path), "/sys/bus/mdev/devices/%s/%s", uuid,
-		 attr);
-	f = fopen(path, "r");
 	if (!f)
 		return -1;
 	if (fscanf(f, "%ld", &v) != 1)
 		v = -1;
 	fclose(f);
 	return v;
+}
+
+long sysfs_long(const char *uuid, const char *attr)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "/sys/bus/mdev/devices/%s/%s", uuid,
+		 attr);
+	return file_long(path);
+}
+
+long stat_of(struct inst *in, const char *name)
+{
+	char attr[64];
+
+	snprintf(attr, sizeof(attr), "stats/%s", name);
+	return sysfs_long(in->uuid, attr);
+}
+
+void sleep_ms(unsigned int ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000,
+			       .tv_nsec = (long)(ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
 }
 
 /* xorshift: reproducible data that differs between transfers */
@@ -869,7 +894,8 @@ static void test_reset(struct inst *in, const char *tag, uint64_t mark)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: vfio-io [-m LBA] [-t TAG] UUID1 [UUID2]\n");
+	fprintf(stderr, "usage: vfio-io [-m LBA] [-t TAG] UUID1 [UUID2]\n"
+		"       vfio-io -q UUID1\n");
 	exit(2);
 }
 
@@ -879,11 +905,15 @@ int main(int argc, char **argv)
 	const char *tag = "vfio-io";
 	char tag1[64], tag2[64];
 	uint64_t mark = 100;
-	bool two;
+	bool two, modes_only = false;
+	long sleeps0;
 	int opt, st;
 
-	while ((opt = getopt(argc, argv, "m:t:")) != -1) {
+	while ((opt = getopt(argc, argv, "m:qt:")) != -1) {
 		switch (opt) {
+		case 'q':
+			modes_only = true;
+			break;
 		case 'm':
 			mark = strtoull(optarg, NULL, 0);
 			break;
@@ -900,6 +930,22 @@ int main(int argc, char **argv)
 	snprintf(tag1, sizeof(tag1), "%s-1", tag);
 	snprintf(tag2, sizeof(tag2), "%s-2", tag);
 	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	sleeps0 = sysfs_long(argv[optind], "stats/idle_sleeps");
+	if (modes_only) {
+		if (two)
+			usage();
+		if (!check(inst_setup(&in1, argv[optind], 1, 2) == 0,
+			   "instance: open, enable, two I/O queue pairs")) {
+			printf("Bail out! instance unusable\n");
+			return 1;
+		}
+		test_thread_mode(&in1, sleeps0);
+		nvme_disable(&in1.dev);
+		nvme_dev_close(&in1.dev);
+		printf("1..%d\n", tests);
+		return failures ? 1 : 0;
+	}
 
 	if (!check(inst_setup(&in1, argv[optind], 1, 2) == 0,
 		   "instance 1: open, enable, two I/O queue pairs") ||
@@ -938,6 +984,7 @@ int main(int argc, char **argv)
 		check(st == 0, "instance 2: marks written (0x%x)", st);
 	}
 
+	test_thread_mode(&in1, sleeps0);
 	test_transfers(&in1);
 	test_batches(&in1);
 	test_second_queue(&in1);

@@ -108,6 +108,16 @@ PY
 }
 tap_run "stats count reads, writes, refusals, doorbells; pin hits > misses" \
 	stats_plausible
+# The polling thread's other modes, on instance 1 (adaptive above).
+tap_run_fail "mode 'turbo' refused" sh -c "echo turbo > $MDEV/$U1/mode"
+tap_run_fail "idle_us above 1 s refused" sh -c "echo 1000001 > $MDEV/$U1/idle_us"
+for mode in poll interrupt; do
+	tap_run "mode $mode set while closed" sh -c "echo $mode > $MDEV/$U1/mode"
+	"$CLIENT" -q "$U1" >"$MNV_TMP/vfio-io-$mode.tap"
+	tap_reemit "vfio-io $mode" "$MNV_TMP/vfio-io-$mode.tap" $?
+done
+tap_eq "instance 1 back to adaptive" adaptive \
+	"$(echo adaptive >"$MDEV/$U1/mode" && cat "$MDEV/$U1/mode")"
 tap_run "remove the instances" sh -c \
 	"echo 1 > $MDEV/$U1/remove && echo 1 > $MDEV/$U2/remove"
 
