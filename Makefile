@@ -8,6 +8,7 @@
 #                        each in build/<version>/ (what the VM tests load)
 #   make check           everything: builds, unit tests, VM tests on 6.1 and 6.12
 #   make demo            boot the L1/L2 stack, create a vNVMe, run fio in the guest
+#   make bench           fio in every configuration side by side (bench/results/)
 #   make deps            install what the build and the tests need (apt)
 #   make lint            checkpatch --strict and sparse on the module
 
@@ -33,7 +34,7 @@ SHIM_HDRS   := mdev_nvme/compat.h mdev_nvme/core/vnvme_types.h
 # One L1 VM per file: L1-only cases, then the cases that start L2 guests.
 VM_TESTS := tests/vm/l1-6.1.t tests/vm/l1-6.12.t tests/vm/l2-6.1.t tests/vm/l2-6.12.t
 
-.PHONY: all module tools modules-all clean check test-progs vm-tests demo \
+.PHONY: all module tools modules-all clean check test-progs vm-tests demo bench \
 	deps need-deps lint checkpatch sparse help
 
 all: module tools
@@ -77,6 +78,9 @@ vm-tests: modules-all tools test-progs
 
 demo: need-deps modules-all tools
 	bash tests/demo/run-demo.sh
+
+bench: need-deps modules-all tools
+	bash bench/run-bench.sh
 
 lint: checkpatch sparse
 

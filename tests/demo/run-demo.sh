@@ -10,7 +10,8 @@ kver=$(ls -d /lib/modules/6.1.0-*-amd64/build 2>/dev/null | sort -V | tail -n 1 
 out=$repo/build/demo
 mkdir -p "$out"
 echo "demo: booting L1 ($kver) with two emulated NVMe controllers; this takes a few minutes under TCG"
-"$repo/tests/vm/run-l1.sh" --kver "$kver" --out "$out" "$repo/tests/demo/demo-case.sh" || exit 1
+# One L1 CPU, as for the L2 tests (tests/vm/l2-cases/run-l1.args).
+"$repo/tests/vm/run-l1.sh" --kver "$kver" --smp 1 --out "$out" "$repo/tests/demo/demo-case.sh" || exit 1
 echo
 echo "== L1 steps"
 cat "$out/demo-case.tap"

@@ -1,0 +1,40 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# shellcheck shell=sh
+#
+# The benchmark's guest side (busybox sh; also run directly in L1 for the
+# native configuration).  /guest-env (or the environment) gives:
+#   DEV       block device under test
+#   RUNTIME   seconds per fio run
+#   IDLE_S    seconds to stay idle first (host CPU use of an idle guest)
+# For each of randread and randwrite, numjobs 1 and 4, iodepth 1, 4, 16
+# and 64: one fio run of 4 KiB direct I/O (libaio), its JSON report
+# between "BEGIN <label>" and "END <label>" lines, which the host side
+# uses to measure its own CPU time per run.
+[ -r /guest-env ] && . /guest-env
+: "${RUNTIME:=5}" "${IDLE_S:=10}"
+
+i=0
+while [ ! -b "$DEV" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+[ -b "$DEV" ] || { echo "ERROR no block device $DEV"; exit 1; }
+
+echo "BEGIN idle"
+sleep "$IDLE_S"
+echo "END idle"
+
+for rw in randread randwrite; do
+	for jobs in 1 4; do
+		for qd in 1 4 16 64; do
+			label="$rw-j$jobs-qd$qd"
+			echo "BEGIN $label"
+			fio --name=bench --filename="$DEV" --direct=1 \
+				--ioengine=libaio --rw="$rw" --bs=4k \
+				--iodepth="$qd" --numjobs="$jobs" --size=64m \
+				--offset_increment=64m --time_based \
+				--runtime="$RUNTIME" --ramp_time=1 \
+				--group_reporting --randrepeat=0 \
+				--output-format=json 2>&1
+			echo "END $label"
+		done
+	done
+done
+echo "DONE"

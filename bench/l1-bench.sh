@@ -1,0 +1,59 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# The benchmark inside the L1 VM (no IOMMU): one emulated controller's
+# namespace 1 (controller B, 512 MiB) measured
+#   native         by L1's nvme driver;
+#   virtio-blk     in an L2 guest, backed by L1's block device (cache=none,
+#                  aio=native, an iothread);
+#   emulated-nvme  in an L2 guest, QEMU's nvme device on the same backing;
+#   mdev-MODE      in an L2 guest, through a vNVMe over the whole namespace
+#                  in each polling mode.
+# Whole-controller passthrough needs an IOMMU: bench/l1-passthrough.sh.
+. "$MNV_REPO/tests/vm/lib.sh"
+. "$MNV_REPO/bench/lib-bench.sh"
+mnv_require_root
+mnv_require_ko
+
+# shellcheck disable=SC2086 # one word per controller
+set -- $MNV_BDFS
+B=$2
+MDEV=/sys/bus/mdev/devices
+modprobe kvm_amd 2>/dev/null || modprobe kvm_intel 2>/dev/null
+[ -e /dev/kvm ] || tap_bail "no nested KVM in L1"
+modprobe vfio_iommu_type1
+modprobe nvme
+
+tap_run "bind $B to nvme" mnv_pci_bind "$B" nvme || tap_bail "cannot bind $B"
+mnv_wait_namespaces "$B" 2 || tap_bail "namespaces of $B did not appear"
+DEV=$(mnv_nvme_namespaces "$B" | head -n 1)
+diag "namespace 1 of $B: $DEV"
+# Written once, so that reads find allocated blocks in every configuration.
+tap_run "fill the 256 MiB the jobs use" fio --name=fill --filename="$DEV" \
+	--direct=1 --ioengine=libaio --rw=write --bs=1m --iodepth=8 \
+	--size=256m --output=/dev/null
+
+native_config native "$DEV"
+guest_config virtio-blk /dev/vda \
+	--qemu-arg -object --qemu-arg iothread,id=io0 \
+	--qemu-arg -drive \
+	--qemu-arg "file=$DEV,if=none,id=d0,format=raw,cache=none,aio=native" \
+	--qemu-arg -device --qemu-arg virtio-blk-pci,drive=d0,iothread=io0
+guest_config emulated-nvme /dev/nvme0n1 \
+	--qemu-arg -drive \
+	--qemu-arg "file=$DEV,if=none,id=d0,format=raw,cache=none,aio=native" \
+	--qemu-arg -device --qemu-arg nvme,drive=d0,serial=EMU0001
+
+tap_run "load mdev_nvme" mnv_insmod_ko || tap_bail "insmod failed"
+tap_run "bind $B to mdev_nvme" "$MNV_CLI" bind "$B" || tap_bail "cannot bind $B"
+for mode in poll adaptive interrupt; do
+	out=$("$MNV_CLI" create "$B" --type nvme-2q --nsid 1 --mode "$mode")
+	tap_eq "create a $mode instance over namespace 1" 0 $?
+	u=$(printf '%s\n' "$out" | tail -n 1)
+	guest_config "mdev-$mode" /dev/nvme0n1 --sysfsdev "$MDEV/$u"
+	"$MNV_CLI" stats --json "$u" >"$MNV_OUT/mdev-$mode.stats.json"
+	tap_run "destroy the $mode instance" "$MNV_CLI" destroy "$u"
+done
+tap_run "unbind $B" "$MNV_CLI" unbind "$B"
+tap_run "rmmod mdev_nvme" rmmod mdev_nvme
+tap_done

@@ -1,0 +1,87 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# shellcheck shell=bash
+#
+# Helpers of the benchmark's L1 side, sourced after tests/vm/lib.sh.
+#
+# Every configuration runs bench/guest-fio-matrix.sh (in an L2 guest, or
+# directly in L1 for "native") and leaves in $MNV_OUT:
+#   NAME.out  the script's output: fio JSON reports between BEGIN/END lines
+#   NAME.cpu  "BEGIN|END LABEL BUSY TOTAL": L1's busy and total CPU time
+#             (USER_HZ ticks, all CPUs) sampled when each line appeared
+# bench/report.py turns them into the tables.
+
+BENCH_DIR=$MNV_REPO/bench
+BENCH_RUNTIME=5
+BENCH_IDLE_S=10
+# run-bench.sh passes its settings on the L1 kernel command line.
+for arg in $(cat /proc/cmdline); do
+	case $arg in
+	mnv_bench_runtime=*) BENCH_RUNTIME=${arg#*=} ;;
+	mnv_bench_idle=*) BENCH_IDLE_S=${arg#*=} ;;
+	esac
+done
+
+# cpu_ticks: busy and total ticks of all CPUs (busy = not idle or iowait)
+cpu_ticks() {
+	awk '$1 == "cpu" {
+		t = 0
+		for (i = 2; i <= NF; i++) t += $i
+		print t - $5 - $6, t
+		exit
+	}' /proc/stat
+}
+
+# watch_markers OUT CPULOG: sample cpu_ticks as BEGIN/END lines appear in
+# OUT, until DONE (or the guest's exit line) does.  Runs in the background.
+watch_markers() {
+	local out=$1 log=$2 seen=0 n ticks
+	: >"$log"
+	while :; do
+		n=$(grep -cE '^(BEGIN|END) ' "$out" 2>/dev/null)
+		n=${n:-0}
+		if [ "$n" -gt "$seen" ]; then
+			ticks=$(cpu_ticks)
+			grep -E '^(BEGIN|END) ' "$out" | sed -n "$((seen + 1)),${n}p" |
+				while read -r mark label; do
+					echo "$mark $label $ticks"
+				done >>"$log"
+			seen=$n
+		fi
+		grep -qE '^(DONE|mnv-l2: script exit)' "$out" 2>/dev/null && break
+		sleep 0.1
+	done
+}
+
+# native_config NAME DEV: the matrix in L1 itself, on block device DEV.
+native_config() {
+	local name=$1 dev=$2 out=$MNV_OUT/$1.out
+	: >"$out"
+	watch_markers "$out" "$MNV_OUT/$name.cpu" &
+	local watcher=$!
+	DEV=$dev RUNTIME=$BENCH_RUNTIME IDLE_S=$BENCH_IDLE_S \
+		sh "$BENCH_DIR/guest-fio-matrix.sh" >>"$out" 2>&1
+	local rc=$?
+	wait "$watcher"
+	tap_eq "$name: fio matrix ran" 0 "$rc"
+}
+
+# guest_config NAME GUEST_DEV [run-l2.sh options...]: the matrix in an L2
+# guest that sees the device under test as GUEST_DEV.
+guest_config() {
+	local name=$1 gdev=$2 out=$MNV_OUT/$1.out env=$MNV_TMP/$1.env
+	shift 2
+	printf 'DEV=%s\nRUNTIME=%s\nIDLE_S=%s\n' "$gdev" "$BENCH_RUNTIME" \
+		"$BENCH_IDLE_S" >"$env"
+	: >"$out"
+	watch_markers "$out" "$MNV_OUT/$name.cpu" &
+	local watcher=$!
+	"$MNV_REPO/tests/vm/l2/run-l2.sh" --results "$out" \
+		--console "$MNV_OUT/$name.console" --env "$env" --mem 1024 \
+		--timeout 1800 "$@" "$BENCH_DIR/guest-fio-matrix.sh"
+	local rc=$?
+	# A guest that died never prints DONE: stop the watcher ourselves.
+	kill "$watcher" 2>/dev/null
+	wait "$watcher" 2>/dev/null
+	tap_eq "$name: L2 guest ran the fio matrix" 0 "$rc"
+	tap_cond "$name: every run reported" grep -q '^DONE' "$out"
+}

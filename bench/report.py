@@ -1,0 +1,183 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""Turn the benchmark's raw results into a table, JSON and a chart.
+
+    report.py OUTDIR RESULTS_DIR...
+
+Each RESULTS_DIR holds, per configuration NAME, NAME.out (fio JSON
+reports between "BEGIN label" / "END label" lines) and NAME.cpu (L1 CPU
+ticks sampled at those lines), as bench/lib-bench.sh leaves them.
+Writes OUTDIR/results.json, OUTDIR/results.md and, if gnuplot is
+installed, OUTDIR/iops-randread.png and OUTDIR/iops-randwrite.png.
+"""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+USER_HZ = 100
+ORDER = ["native", "passthrough", "virtio-blk", "emulated-nvme",
+         "mdev-poll", "mdev-adaptive", "mdev-interrupt"]
+
+
+def parse_out(path):
+    """label -> fio JSON report."""
+    runs, label, buf = {}, None, []
+    with open(path, errors="replace") as f:
+        for line in f:
+            m = re.match(r"^(BEGIN|END) (\S+)", line)
+            if m and m.group(1) == "BEGIN":
+                label, buf = m.group(2), []
+            elif m and label:
+                text = "".join(buf)
+                start = text.find("{")
+                if start >= 0:
+                    try:
+                        runs[label] = json.loads(text[start:])
+                    except ValueError:
+                        pass
+                label = None
+            elif label:
+                buf.append(line)
+    return runs
+
+
+def parse_cpu(path):
+    """label -> (busy ticks, total ticks) between its BEGIN and END."""
+    begin, spans = {}, {}
+    if not os.path.exists(path):
+        return spans
+    with open(path) as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) != 4:
+                continue
+            mark, label, busy, total = parts[0], parts[1], int(parts[2]), int(parts[3])
+            if mark == "BEGIN":
+                begin[label] = (busy, total)
+            elif label in begin:
+                b0, t0 = begin.pop(label)
+                spans[label] = (busy - b0, total - t0)
+    return spans
+
+
+def row_of(config, label, report, cpu):
+    m = re.match(r"(randread|randwrite)-j(\d+)-qd(\d+)", label)
+    if not m:
+        return None
+    rw, jobs, qd = m.group(1), int(m.group(2)), int(m.group(3))
+    job = report["jobs"][0]
+    side = job["read"] if rw == "randread" else job["write"]
+    clat = side.get("clat_ns", {})
+    pct = clat.get("percentile", {})
+    ios = side.get("total_ios", 0)
+    busy = cpu.get(label, (None, None))[0]
+    return {
+        "config": config, "rw": rw, "numjobs": jobs, "iodepth": qd,
+        "iops": round(side.get("iops", 0.0), 1),
+        "lat_mean_us": round(clat.get("mean", 0.0) / 1000, 1),
+        "lat_p50_us": round(pct.get("50.000000", 0) / 1000, 1),
+        "lat_p99_us": round(pct.get("99.000000", 0) / 1000, 1),
+        "host_cpu_us_per_io": (round(busy * 1e6 / USER_HZ / ios, 1)
+                               if busy is not None and ios else None),
+    }
+
+
+def ratio(a, b):
+    return round(a / b, 2) if a and b else None
+
+
+def main():
+    if len(sys.argv) < 3:
+        sys.exit(__doc__)
+    outdir, dirs = sys.argv[1], sys.argv[2:]
+    rows, idle = [], {}
+    for d in dirs:
+        for name in sorted(os.listdir(d)):
+            if not name.endswith(".out"):
+                continue
+            config = name[:-4]
+            runs = parse_out(os.path.join(d, name))
+            cpu = parse_cpu(os.path.join(d, config + ".cpu"))
+            if "idle" in cpu and cpu["idle"][1]:
+                idle[config] = round(100.0 * cpu["idle"][0] / cpu["idle"][1], 1)
+            for label, report in runs.items():
+                r = row_of(config, label, report, cpu)
+                if r:
+                    rows.append(r)
+    if not rows:
+        sys.exit("report: no fio results found in " + " ".join(dirs))
+
+    key = {(r["config"], r["rw"], r["numjobs"], r["iodepth"]): r for r in rows}
+    for r in rows:
+        k = (r["rw"], r["numjobs"], r["iodepth"])
+        for peer in ("native", "passthrough"):
+            p = key.get((peer,) + k)
+            r["iops_vs_" + peer] = ratio(r["iops"], p["iops"] if p else None)
+    rank = {c: i for i, c in enumerate(ORDER)}
+    rows.sort(key=lambda r: (r["rw"], r["numjobs"], r["iodepth"],
+                             rank.get(r["config"], 99), r["config"]))
+
+    os.makedirs(outdir, exist_ok=True)
+    with open(os.path.join(outdir, "results.json"), "w") as f:
+        json.dump({"rows": rows, "idle_host_cpu_percent": idle}, f, indent=1)
+
+    lines = ["| rw | jobs | QD | configuration | IOPS | vs native | vs passthrough"
+             " | mean us | p50 us | p99 us | host CPU us/IO |",
+             "| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for r in rows:
+        cells = [r["rw"], r["numjobs"], r["iodepth"], r["config"], r["iops"],
+                 r["iops_vs_native"], r["iops_vs_passthrough"], r["lat_mean_us"],
+                 r["lat_p50_us"], r["lat_p99_us"], r["host_cpu_us_per_io"]]
+        lines.append("| " + " | ".join("-" if c is None else str(c)
+                                         for c in cells) + " |")
+    lines += ["", "Host (L1) CPU busy while the guest sat idle for the first"
+              " seconds of each configuration:", "",
+              "| configuration | idle host CPU % |", "| --- | ---: |"]
+    for c in sorted(idle, key=lambda c: rank.get(c, 99)):
+        lines.append("| %s | %s |" % (c, idle[c]))
+    with open(os.path.join(outdir, "results.md"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+    if shutil.which("gnuplot"):
+        for rw in ("randread", "randwrite"):
+            plot(outdir, rw, rows, rank)
+
+
+def plot(outdir, rw, rows, rank):
+    configs = sorted({r["config"] for r in rows if r["rw"] == rw},
+                     key=lambda c: rank.get(c, 99))
+    data = os.path.join(outdir, "iops-%s.dat" % rw)
+    with open(data, "w") as f:
+        for c in configs:
+            f.write('"%s"\n' % c)
+            for r in rows:
+                if r["config"] == c and r["rw"] == rw and r["numjobs"] == 1:
+                    f.write("%d %s\n" % (r["iodepth"], r["iops"]))
+            f.write("\n\n")
+    script = "\n".join([
+        "set terminal pngcairo size 900,560" if "cairo" in gp_terms() else
+        "set terminal png size 900,560",
+        'set output "%s"' % os.path.join(outdir, "iops-%s.png" % rw),
+        'set title "4 KiB %s, numjobs 1 (nested TCG: compare ratios only)"' % rw,
+        'set xlabel "iodepth"', 'set ylabel "IOPS"', "set logscale x 2",
+        "set key outside right", "set grid",
+        'plot for [i=0:%d] "%s" index i using 1:2 with linespoints title columnhead(1)'
+        % (len(configs) - 1, data),
+    ])
+    subprocess.run(["gnuplot"], input=script, text=True, check=False)
+
+
+def gp_terms():
+    try:
+        return subprocess.run(["gnuplot", "-e", "set terminal"], text=True,
+                              capture_output=True, check=False).stderr
+    except OSError:
+        return ""
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,59 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# make bench: the same emulated controller and the same L2 guest image in
+# every configuration, in one run: native, passthrough, virtio-blk,
+# emulated nvme and mdev_nvme in each polling mode (see bench/l1-*.sh).
+# Results: bench/results/<UTC time>/ (results.md, results.json, PNG
+# charts) and bench/results/latest.md.
+#
+# Everything runs under QEMU TCG with nested KVM on top: absolute numbers
+# mean nothing, compare the ratios.  BENCH_RUNTIME (seconds per fio run,
+# default 5) and BENCH_IDLE_S (default 10) tune the length.
+set -uo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+kver=$(ls -d /lib/modules/6.1.0-*-amd64/build 2>/dev/null | sort -V | tail -n 1 | cut -d/ -f4)
+[ -n "$kver" ] || { echo "bench: error: no Debian 6.1 kernel installed (run: make deps)" >&2; exit 1; }
+stamp=$(date -u +%Y%m%d-%H%M%S)
+raw=$repo/build/bench
+results=$repo/bench/results/$stamp
+mkdir -p "$raw" "$results" || exit 1
+
+# The L1 side reads these from its kernel command line (lib-bench.sh).
+append="mnv_bench_runtime=${BENCH_RUNTIME:-5} mnv_bench_idle=${BENCH_IDLE_S:-10}"
+
+if ! command -v gnuplot >/dev/null; then
+	echo "bench: installing gnuplot-nox for the charts"
+	apt-get install -y -q gnuplot-nox >/dev/null ||
+		echo "bench: warning: no gnuplot, no charts" >&2
+fi
+
+run() {
+	local what=$1
+	shift
+	echo "bench: $what"
+	"$repo/tests/vm/run-l1.sh" --kver "$kver" --smp 1 --timeout 7200 \
+		--case-timeout 7000 "$@"
+	local rc=$?
+	[ "$rc" -eq 0 ] || echo "bench: warning: the $what VM ended badly (exit $rc)" >&2
+	return 0
+}
+
+run "native, virtio-blk, emulated nvme, mdev_nvme (L1 without IOMMU)" \
+	--out "$raw/main" --append "$append" "$repo/bench/l1-bench.sh"
+run "passthrough (L1 with an emulated IOMMU)" --iommu \
+	--append "$append vfio_iommu_type1.allow_unsafe_interrupts=1" \
+	--out "$raw/passthrough" "$repo/bench/l1-passthrough.sh"
+
+for d in main passthrough; do
+	echo "== $d: steps"
+	cat "$raw/$d"/*.tap 2>/dev/null
+done
+python3 "$repo/bench/report.py" "$results" "$raw/main" "$raw/passthrough" ||
+	exit 1
+{
+	echo "Benchmark of $stamp (kernel $kver in L1, QEMU TCG, nested KVM)."
+	echo
+	cat "$results/results.md"
+} >"$repo/bench/results/latest.md"
+echo "bench: results in $results (and bench/results/latest.md)"
