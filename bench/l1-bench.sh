@@ -34,7 +34,7 @@ tap_run "fill the 256 MiB the jobs use" fio --name=fill --filename="$DEV" \
 	--size=256m --output=/dev/null
 
 native_config native "$DEV"
-guest_config virtio-blk /dev/vda \
+guest_config virtio-blk /dev/vda --modules "virtio_pci virtio_blk" \
 	--qemu-arg -object --qemu-arg iothread,id=io0 \
 	--qemu-arg -drive \
 	--qemu-arg "file=$DEV,if=none,id=d0,format=raw,cache=none,aio=native" \
@@ -47,7 +47,8 @@ guest_config emulated-nvme /dev/nvme0n1 \
 tap_run "load mdev_nvme" mnv_insmod_ko || tap_bail "insmod failed"
 tap_run "bind $B to mdev_nvme" "$MNV_CLI" bind "$B" || tap_bail "cannot bind $B"
 for mode in poll adaptive interrupt; do
-	out=$("$MNV_CLI" create "$B" --type nvme-2q --nsid 1 --mode "$mode")
+	out=$("$MNV_CLI" create "$B" --type nvme-2q --nsid 1 --mode "$mode" \
+		--cpu 1)
 	tap_eq "create a $mode instance over namespace 1" 0 $?
 	u=$(printf '%s\n' "$out" | tail -n 1)
 	guest_config "mdev-$mode" /dev/nvme0n1 --sysfsdev "$MDEV/$u"

@@ -23,6 +23,9 @@
 #   --env FILE        shell variable assignments the script sources as
 #                     /guest-env
 #   --qemu-arg ARG    extra QEMU argument (repeatable)
+#   --modules LIST    guest kernel modules to load first, with their
+#                     dependencies (e.g. "virtio_pci virtio_blk": the cloud
+#                     kernel builds virtio-blk as a module)
 #
 # Exit status: 0 if the guest ran the script to its end, 1 on setup errors,
 # 2 if the guest timed out or died first.
@@ -48,6 +51,7 @@ mem=512
 kernel=
 envfile=
 qemu_args=()
+modules=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--sysfsdev) sysfsdev=$2; shift 2 ;;
@@ -58,6 +62,7 @@ while [ $# -gt 0 ]; do
 	--kernel) kernel=$2; shift 2 ;;
 	--env) envfile=$2; shift 2 ;;
 	--qemu-arg) qemu_args+=("$2"); shift 2 ;;
+	--modules) modules=$2; shift 2 ;;
 	-*) die "unknown option $1" ;;
 	*) break ;;
 	esac
@@ -99,6 +104,21 @@ for prog in mkfs.ext4 e2fsck blkdiscard; do
 		die "$prog missing"
 done
 cp /etc/mke2fs.conf "$root/etc/" 2>/dev/null || true
+# Modules in load order, dependencies first, each once.
+: >"$root/modules.list"
+if [ -n "$modules" ]; then
+	gkver=${kernel##*/vmlinuz-}
+	mkdir -p "$root/lib/modules"
+	for m in $modules; do
+		modprobe -S "$gkver" --show-depends "$m" ||
+			die "no module $m for $gkver"
+	done | awk '$1 == "insmod" && !seen[$2]++ { print $2 }' >"$work/modules"
+	[ -s "$work/modules" ] || die "cannot resolve the modules: $modules"
+	while read -r ko; do
+		cp "$ko" "$root/lib/modules/" || die "cannot copy $ko"
+		basename "$ko" >>"$root/modules.list"
+	done <"$work/modules"
+fi
 cp "$script" "$root/guest-script"
 if [ -n "$envfile" ]; then
 	cp "$envfile" "$root/guest-env" || die "cannot read $envfile"
@@ -115,6 +135,7 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mount -t tmpfs tmpfs /tmp
+while read -r ko; do insmod "/lib/modules/$ko"; done </modules.list
 # The script's results go to the second serial port, kernel noise to the first.
 sh /guest-script >/dev/ttyS1 2>&1
 echo "mnv-l2: script exit $?" >/dev/ttyS1
