@@ -32,7 +32,8 @@ MODULE_SRCS := Kbuild $(filter-out %.mod.c,$(wildcard mdev_nvme/Kbuild mdev_nvme
 SHIM_HDRS   := mdev_nvme/compat.h mdev_nvme/core/vnvme_types.h
 
 # One L1 VM per file: L1-only cases, then the cases that start L2 guests.
-VM_TESTS := tests/vm/l1-6.1.t tests/vm/l1-6.12.t tests/vm/l2-6.1.t tests/vm/l2-6.12.t
+VM_TESTS := tests/vm/l1-6.1.t tests/vm/l1-6.12.t tests/vm/l1-iommu-6.1.t \
+	tests/vm/l2-6.1.t tests/vm/l2-6.12.t
 
 .PHONY: all module tools modules-all clean check test-progs vm-tests demo bench \
 	deps need-deps lint checkpatch sparse help
