@@ -6,12 +6,13 @@
 #   DEV       block device under test
 #   RUNTIME   seconds per fio run
 #   IDLE_S    seconds to stay idle first (host CPU use of an idle guest)
-# For each of randread and randwrite, numjobs 1 and 4, iodepth 1, 4, 16
-# and 64: one fio run of 4 KiB direct I/O (libaio), its JSON report
+#   JOBS, QDS numjobs and iodepth values (default "1 4" and "1 4 16 64")
+# For each of randread and randwrite and each numjobs and iodepth: one
+# fio run of 4 KiB direct I/O (libaio), its JSON report
 # between "BEGIN <label>" and "END <label>" lines, which the host side
 # uses to measure its own CPU time per run.
 [ -r /guest-env ] && . /guest-env
-: "${RUNTIME:=5}" "${IDLE_S:=10}"
+: "${RUNTIME:=5}" "${IDLE_S:=10}" "${JOBS:=1 4}" "${QDS:=1 4 16 64}"
 
 i=0
 while [ ! -b "$DEV" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
@@ -22,8 +23,8 @@ sleep "$IDLE_S"
 echo "END idle"
 
 for rw in randread randwrite; do
-	for jobs in 1 4; do
-		for qd in 1 4 16 64; do
+	for jobs in $JOBS; do
+		for qd in $QDS; do
 			label="$rw-j$jobs-qd$qd"
 			echo "BEGIN $label"
 			fio --name=bench --filename="$DEV" --direct=1 \

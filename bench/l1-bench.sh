@@ -47,8 +47,7 @@ guest_config emulated-nvme /dev/nvme0n1 \
 tap_run "load mdev_nvme" mnv_insmod_ko || tap_bail "insmod failed"
 tap_run "bind $B to mdev_nvme" "$MNV_CLI" bind "$B" || tap_bail "cannot bind $B"
 for mode in poll adaptive interrupt; do
-	out=$("$MNV_CLI" create "$B" --type nvme-2q --nsid 1 --mode "$mode" \
-		--cpu 1)
+	out=$("$MNV_CLI" create "$B" --type nvme-2q --nsid 1 --mode "$mode")
 	tap_eq "create a $mode instance over namespace 1" 0 $?
 	u=$(printf '%s\n' "$out" | tail -n 1)
 	guest_config "mdev-$mode" /dev/nvme0n1 --sysfsdev "$MDEV/$u"

@@ -13,11 +13,15 @@
 BENCH_DIR=$MNV_REPO/bench
 BENCH_RUNTIME=5
 BENCH_IDLE_S=10
+BENCH_JOBS="1 4"
+BENCH_QDS="1 4 16 64"
 # run-bench.sh passes its settings on the L1 kernel command line.
 for arg in $(cat /proc/cmdline); do
 	case $arg in
 	mnv_bench_runtime=*) BENCH_RUNTIME=${arg#*=} ;;
 	mnv_bench_idle=*) BENCH_IDLE_S=${arg#*=} ;;
+	mnv_bench_jobs=*) BENCH_JOBS=$(echo "${arg#*=}" | tr , ' ') ;;
+	mnv_bench_qds=*) BENCH_QDS=$(echo "${arg#*=}" | tr , ' ') ;;
 	esac
 done
 
@@ -52,8 +56,8 @@ native_config() {
 	: >"$out"
 	watch_markers "$out" "$MNV_OUT/$name.cpu" &
 	local watcher=$!
-	DEV=$dev RUNTIME=$BENCH_RUNTIME IDLE_S=$BENCH_IDLE_S \
-		sh "$BENCH_DIR/guest-fio-matrix.sh" >>"$out" 2>&1
+	DEV=$dev RUNTIME=$BENCH_RUNTIME IDLE_S=$BENCH_IDLE_S JOBS=$BENCH_JOBS \
+		QDS=$BENCH_QDS sh "$BENCH_DIR/guest-fio-matrix.sh" >>"$out" 2>&1
 	local rc=$?
 	wait "$watcher"
 	tap_eq "$name: fio matrix ran" 0 "$rc"
@@ -64,13 +68,12 @@ native_config() {
 guest_config() {
 	local name=$1 gdev=$2 out=$MNV_OUT/$1.out env=$MNV_TMP/$1.env
 	shift 2
-	printf 'DEV=%s\nRUNTIME=%s\nIDLE_S=%s\n' "$gdev" "$BENCH_RUNTIME" \
-		"$BENCH_IDLE_S" >"$env"
+	printf 'DEV=%s\nRUNTIME=%s\nIDLE_S=%s\nJOBS="%s"\nQDS="%s"\n' "$gdev" \
+		"$BENCH_RUNTIME" "$BENCH_IDLE_S" "$BENCH_JOBS" "$BENCH_QDS" >"$env"
 	: >"$out"
 	watch_markers "$out" "$MNV_OUT/$name.cpu" &
 	local watcher=$!
-	# The guest on CPU 0; CPU 1 is left to the instance's polling thread.
-	taskset -c 0 "$MNV_REPO/tests/vm/l2/run-l2.sh" --results "$out" \
+	"$MNV_REPO/tests/vm/l2/run-l2.sh" --results "$out" \
 		--console "$MNV_OUT/$name.console" --env "$env" --mem 1024 \
 		--timeout 1800 "$@" "$BENCH_DIR/guest-fio-matrix.sh"
 	local rc=$?
