@@ -6,13 +6,14 @@
 #   DEV       block device under test
 #   RUNTIME   seconds per fio run
 #   IDLE_S    seconds to stay idle first (host CPU use of an idle guest)
-#   JOBS, QDS numjobs and iodepth values (default "1 4" and "1 4 16 64")
-# For each of randread and randwrite and each numjobs and iodepth: one
-# fio run of 4 KiB direct I/O (libaio), its JSON report
+#   RWS, JOBS, QDS  workloads, numjobs and iodepth values (default
+#             "randread randwrite", "1 4" and "1 4 16 64")
+# For each workload, numjobs and iodepth: one fio run of 4 KiB direct I/O (libaio), its JSON report
 # between "BEGIN <label>" and "END <label>" lines, which the host side
 # uses to measure its own CPU time per run.
 [ -r /guest-env ] && . /guest-env
-: "${RUNTIME:=5}" "${IDLE_S:=10}" "${JOBS:=1 4}" "${QDS:=1 4 16 64}"
+: "${RUNTIME:=5}" "${IDLE_S:=10}" "${RWS:=randread randwrite}"
+: "${JOBS:=1 4}" "${QDS:=1 4 16 64}"
 
 i=0
 while [ ! -b "$DEV" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
@@ -22,7 +23,7 @@ echo "BEGIN idle"
 sleep "$IDLE_S"
 echo "END idle"
 
-for rw in randread randwrite; do
+for rw in $RWS; do
 	for jobs in $JOBS; do
 		for qd in $QDS; do
 			label="$rw-j$jobs-qd$qd"

@@ -13,6 +13,7 @@
 BENCH_DIR=$MNV_REPO/bench
 BENCH_RUNTIME=5
 BENCH_IDLE_S=10
+BENCH_RWS="randread randwrite"
 BENCH_JOBS="1 4"
 BENCH_QDS="1 4 16 64"
 # run-bench.sh passes its settings on the L1 kernel command line.
@@ -20,6 +21,7 @@ for arg in $(cat /proc/cmdline); do
 	case $arg in
 	mnv_bench_runtime=*) BENCH_RUNTIME=${arg#*=} ;;
 	mnv_bench_idle=*) BENCH_IDLE_S=${arg#*=} ;;
+	mnv_bench_rws=*) BENCH_RWS=$(echo "${arg#*=}" | tr , ' ') ;;
 	mnv_bench_jobs=*) BENCH_JOBS=$(echo "${arg#*=}" | tr , ' ') ;;
 	mnv_bench_qds=*) BENCH_QDS=$(echo "${arg#*=}" | tr , ' ') ;;
 	esac
@@ -56,8 +58,8 @@ native_config() {
 	: >"$out"
 	watch_markers "$out" "$MNV_OUT/$name.cpu" &
 	local watcher=$!
-	DEV=$dev RUNTIME=$BENCH_RUNTIME IDLE_S=$BENCH_IDLE_S JOBS=$BENCH_JOBS \
-		QDS=$BENCH_QDS sh "$BENCH_DIR/guest-fio-matrix.sh" >>"$out" 2>&1
+	DEV=$dev RUNTIME=$BENCH_RUNTIME IDLE_S=$BENCH_IDLE_S RWS=$BENCH_RWS \
+		JOBS=$BENCH_JOBS QDS=$BENCH_QDS sh "$BENCH_DIR/guest-fio-matrix.sh" >>"$out" 2>&1
 	local rc=$?
 	wait "$watcher"
 	tap_eq "$name: fio matrix ran" 0 "$rc"
@@ -68,8 +70,9 @@ native_config() {
 guest_config() {
 	local name=$1 gdev=$2 out=$MNV_OUT/$1.out env=$MNV_TMP/$1.env
 	shift 2
-	printf 'DEV=%s\nRUNTIME=%s\nIDLE_S=%s\nJOBS="%s"\nQDS="%s"\n' "$gdev" \
-		"$BENCH_RUNTIME" "$BENCH_IDLE_S" "$BENCH_JOBS" "$BENCH_QDS" >"$env"
+	printf 'DEV=%s\nRUNTIME=%s\nIDLE_S=%s\nRWS="%s"\nJOBS="%s"\nQDS="%s"\n' \
+		"$gdev" "$BENCH_RUNTIME" "$BENCH_IDLE_S" "$BENCH_RWS" "$BENCH_JOBS" \
+		"$BENCH_QDS" >"$env"
 	: >"$out"
 	watch_markers "$out" "$MNV_OUT/$name.cpu" &
 	local watcher=$!

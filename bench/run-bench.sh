@@ -10,7 +10,8 @@
 # Everything runs under QEMU TCG with nested KVM on top: absolute numbers
 # mean nothing, compare the ratios.  BENCH_RUNTIME (seconds per fio run,
 # default 5), BENCH_IDLE_S (default 10), BENCH_JOBS (numjobs values,
-# default 1,4) and BENCH_QDS (iodepths, default 1,4,16,64) tune it.
+# default 1,4), BENCH_QDS (iodepths, default 1,4,16,64) and BENCH_RWS
+# (default randread,randwrite) tune it.
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 kver=$(ls -d /lib/modules/6.1.0-*-amd64/build 2>/dev/null | sort -V | tail -n 1 | cut -d/ -f4)
@@ -22,6 +23,7 @@ mkdir -p "$raw" "$results" || exit 1
 
 # The L1 side reads these from its kernel command line (lib-bench.sh).
 append="mnv_bench_runtime=${BENCH_RUNTIME:-5} mnv_bench_idle=${BENCH_IDLE_S:-10}"
+append="$append mnv_bench_rws=${BENCH_RWS:-randread,randwrite}"
 append="$append mnv_bench_jobs=${BENCH_JOBS:-1,4} mnv_bench_qds=${BENCH_QDS:-1,4,16,64}"
 
 if ! command -v gnuplot >/dev/null; then
