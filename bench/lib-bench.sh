@@ -44,6 +44,7 @@ watch_markers() {
 	local out=$1 log=$2 mark label rest
 	: >"$log"
 	while read -r mark label rest; do
+		label=${label%$'\r'}	# the guest's serial port ends lines in CR LF
 		case $mark in
 		BEGIN | END) echo "$mark $label $(cpu_ticks)" >>"$log" ;;
 		DONE | mnv-l2:) break ;;

@@ -25,7 +25,7 @@ ORDER = ["native", "passthrough", "virtio-blk", "emulated-nvme",
 def parse_out(path):
     """label -> fio JSON report."""
     runs, label, buf = {}, None, []
-    with open(path, errors="replace") as f:
+    with open(path, errors="replace", newline="\n") as f:
         for line in f:
             m = re.match(r"^(BEGIN|END) (\S+)", line)
             if m and m.group(1) == "BEGIN":
@@ -49,7 +49,8 @@ def parse_cpu(path):
     begin, spans = {}, {}
     if not os.path.exists(path):
         return spans
-    with open(path) as f:
+    # Guest lines may end in CR LF (serial port): CR is not a line break.
+    with open(path, newline="\n") as f:
         for line in f:
             parts = line.split()
             if len(parts) != 4:
@@ -148,8 +149,11 @@ def main():
 
 
 def plot(outdir, rw, rows, rank):
-    configs = sorted({r["config"] for r in rows if r["rw"] == rw},
+    configs = sorted({r["config"] for r in rows
+                      if r["rw"] == rw and r["numjobs"] == 1},
                      key=lambda c: rank.get(c, 99))
+    if not configs:
+        return
     data = os.path.join(outdir, "iops-%s.dat" % rw)
     with open(data, "w") as f:
         for c in configs:
