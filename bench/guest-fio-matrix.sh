@@ -11,6 +11,7 @@
 # For each workload, numjobs and iodepth: one fio run of 4 KiB direct I/O (libaio), its JSON report
 # between "BEGIN <label>" and "END <label>" lines, which the host side
 # uses to measure its own CPU time per run.
+# shellcheck source=/dev/null
 [ -r /guest-env ] && . /guest-env
 : "${RUNTIME:=5}" "${IDLE_S:=10}" "${RWS:=randread randwrite}"
 : "${JOBS:=1 4}" "${QDS:=1 4 16 64}"

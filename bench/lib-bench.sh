@@ -17,7 +17,8 @@ BENCH_RWS="randread randwrite"
 BENCH_JOBS="1 4"
 BENCH_QDS="1 4 16 64"
 # run-bench.sh passes its settings on the L1 kernel command line.
-for arg in $(cat /proc/cmdline); do
+read -r -a cmdline </proc/cmdline
+for arg in "${cmdline[@]}"; do
 	case $arg in
 	mnv_bench_runtime=*) BENCH_RUNTIME=${arg#*=} ;;
 	mnv_bench_idle=*) BENCH_IDLE_S=${arg#*=} ;;
@@ -31,8 +32,8 @@ done
 # iowait).  Bash builtins only: under TCG every fork costs L1 real CPU
 # time, which would show up in the measurement.
 cpu_ticks() {
-	local cpu user nice sys idle iowait irq softirq steal rest
-	read -r cpu user nice sys idle iowait irq softirq steal rest </proc/stat
+	local user nice sys idle iowait irq softirq steal rest
+	read -r _ user nice sys idle iowait irq softirq steal rest </proc/stat
 	local busy=$((user + nice + sys + irq + softirq + steal))
 	echo "$busy $((busy + idle + iowait))"
 }
