@@ -115,6 +115,19 @@ static ssize_t lba_count_store(struct device *dev,
 }
 static DEVICE_ATTR_RW(lba_count);
 
+/*
+ * Settings of the polling thread may change only while the device is
+ * closed.  Return: 0 with host->lock held, or -EBUSY.
+ */
+static int mnv_lock_closed(struct mnv_instance *inst)
+{
+	mutex_lock(&inst->host->lock);
+	if (!inst->open)
+		return 0;
+	mutex_unlock(&inst->host->lock);
+	return -EBUSY;
+}
+
 static ssize_t cpu_show(struct device *dev, struct device_attribute *attr,
 			char *buf)
 {
@@ -134,13 +147,12 @@ static ssize_t cpu_store(struct device *dev, struct device_attribute *attr,
 	    (cpu < 0 || cpu >= nr_cpu_ids || !cpu_online(cpu)))
 		return -ENXIO;
 
-	mutex_lock(&inst->host->lock);
-	if (inst->open)
-		ret = -EBUSY;
-	else
-		inst->cpu = cpu;
+	ret = mnv_lock_closed(inst);
+	if (ret)
+		return ret;
+	inst->cpu = cpu;
 	mutex_unlock(&inst->host->lock);
-	return ret ? ret : count;
+	return count;
 }
 static DEVICE_ATTR_RW(cpu);
 
@@ -158,19 +170,18 @@ static ssize_t mode_store(struct device *dev, struct device_attribute *attr,
 			  const char *buf, size_t count)
 {
 	struct mnv_instance *inst = dev_to_instance(dev);
-	int mode, ret = 0;
+	int mode, ret;
 
 	mode = sysfs_match_string(mnv_mode_names, buf);
 	if (mode < 0)
 		return mode;
 
-	mutex_lock(&inst->host->lock);
-	if (inst->open)
-		ret = -EBUSY;
-	else
-		inst->mode = mode;
+	ret = mnv_lock_closed(inst);
+	if (ret)
+		return ret;
+	inst->mode = mode;
 	mutex_unlock(&inst->host->lock);
-	return ret ? ret : count;
+	return count;
 }
 static DEVICE_ATTR_RW(mode);
 
@@ -193,13 +204,12 @@ static ssize_t idle_us_store(struct device *dev, struct device_attribute *attr,
 	if (val > MNV_IDLE_US_MAX)
 		return -ERANGE;
 
-	mutex_lock(&inst->host->lock);
-	if (inst->open)
-		ret = -EBUSY;
-	else
-		inst->idle_us = val;
+	ret = mnv_lock_closed(inst);
+	if (ret)
+		return ret;
+	inst->idle_us = val;
 	mutex_unlock(&inst->host->lock);
-	return ret ? ret : count;
+	return count;
 }
 static DEVICE_ATTR_RW(idle_us);
 

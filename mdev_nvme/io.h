@@ -49,7 +49,6 @@ enum mnv_io_mode {
 /* A guest page of a command, pinned and mapped for the physical function. */
 struct mnv_io_page {
 	u64 iova;
-	dma_addr_t dma;
 	struct mnv_pin *pin;	/* its entry in the pin cache (io_pin.c) */
 };
 
@@ -218,6 +217,7 @@ u16 mnv_io_cmd_prepare(struct mnv_instance *inst, struct mnv_io_slot *slot,
 void mnv_io_pins_init(struct mnv_io *io);
 int mnv_io_pin_page(struct mnv_instance *inst, struct mnv_io_page *pg,
 		    enum dma_data_direction dir);
+dma_addr_t mnv_io_page_dma(const struct mnv_io_page *pg);
 void mnv_io_unpin_slot(struct mnv_instance *inst, struct mnv_io_slot *slot);
 unsigned long mnv_io_pins_drop(struct mnv_instance *inst, u64 start, u64 end);
 void mnv_io_pins_destroy(struct mnv_instance *inst);

@@ -135,13 +135,14 @@ static u16 mnv_io_map_data(struct mnv_instance *inst,
 	}
 	slot->nr_pages = n;
 
-	h->prp1 = cpu_to_le64(slot->pages[0].dma +
+	h->prp1 = cpu_to_le64(mnv_io_page_dma(&slot->pages[0]) +
 			      (prp1 & MNV_IO_PAGE_MASK));
 	if (n == 2) {
-		h->prp2 = cpu_to_le64(slot->pages[1].dma);
+		h->prp2 = cpu_to_le64(mnv_io_page_dma(&slot->pages[1]));
 	} else if (n > 2) {
 		for (i = 1; i < n; i++)
-			slot->buf[i - 1] = cpu_to_le64(slot->pages[i].dma);
+			slot->buf[i - 1] =
+				cpu_to_le64(mnv_io_page_dma(&slot->pages[i]));
 		h->prp2 = cpu_to_le64(slot->buf_dma);
 	}
 	return NVME_SC_SUCCESS;

@@ -133,6 +133,16 @@ static int mnv_io_dbbuf_get(struct mnv_instance *inst, u64 iova,
 	return 0;
 }
 
+static void mnv_io_dbbuf_unmap(struct mnv_instance *inst)
+{
+	struct mnv_io *io = &inst->io;
+
+	mnv_io_dbbuf_put(inst, &io->dbbuf_db_page, &io->shadow_db,
+			 io->dbbuf_db_iova);
+	mnv_io_dbbuf_put(inst, &io->dbbuf_ei_page, &io->event_idx,
+			 io->dbbuf_ei_iova);
+}
+
 /*
  * The shadow pages cannot be used (not mapped, or being unmapped): let go
  * of them but keep the configuration, so that nothing is retried before
@@ -140,13 +150,8 @@ static int mnv_io_dbbuf_get(struct mnv_instance *inst, u64 iova,
  */
 void mnv_io_dbbuf_lost(struct mnv_instance *inst)
 {
-	struct mnv_io *io = &inst->io;
-
-	mnv_io_dbbuf_put(inst, &io->dbbuf_db_page, &io->shadow_db,
-			 io->dbbuf_db_iova);
-	mnv_io_dbbuf_put(inst, &io->dbbuf_ei_page, &io->event_idx,
-			 io->dbbuf_ei_iova);
-	io->fatal = true;
+	mnv_io_dbbuf_unmap(inst);
+	inst->io.fatal = true;
 }
 
 /* Let go of the shadow pages; the configuration is forgotten too. */
@@ -154,10 +159,7 @@ void mnv_io_dbbuf_release(struct mnv_instance *inst)
 {
 	struct mnv_io *io = &inst->io;
 
-	mnv_io_dbbuf_put(inst, &io->dbbuf_db_page, &io->shadow_db,
-			 io->dbbuf_db_iova);
-	mnv_io_dbbuf_put(inst, &io->dbbuf_ei_page, &io->event_idx,
-			 io->dbbuf_ei_iova);
+	mnv_io_dbbuf_unmap(inst);
 	io->dbbuf_on = false;
 	io->dbbuf_db_iova = 0;
 	io->dbbuf_ei_iova = 0;

@@ -145,7 +145,7 @@ err_free:
 /**
  * mnv_io_pin_page - get guest page @pg->iova ready for a command
  * @inst: instance; caller holds inst->lock
- * @pg: page of the command; receives the pin and the bus address
+ * @pg: page of the command; receives its pin (mnv_io_page_dma())
  * @dir: DMA_FROM_DEVICE if the controller writes the page (a Read)
  *
  * Return: 0, or a negative errno if the guest has no memory there (or
@@ -185,8 +185,13 @@ int mnv_io_pin_page(struct mnv_instance *inst, struct mnv_io_page *pg,
 		dma_sync_single_for_device(mnv_host_dev(inst->host), pin->dma,
 					   PAGE_SIZE, dir);
 	pg->pin = pin;
-	pg->dma = pin->dma;
 	return 0;
+}
+
+/* Bus address of a page mnv_io_pin_page() got ready. */
+dma_addr_t mnv_io_page_dma(const struct mnv_io_page *pg)
+{
+	return pg->pin->dma;
 }
 
 /* The controller is done with the pages of @slot. */

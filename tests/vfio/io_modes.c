@@ -15,11 +15,9 @@
 /* @sleeps0: the instance's idle_sleeps before the device was opened. */
 void test_thread_mode(struct inst *in, long sleeps0)
 {
-	struct nvme_dev *d = &in->dev;
 	char path[256], mode[32] = "";
 	long p1, p2, s2;
-	unsigned int i;
-	int bad = 0, st = 0;
+	int bad;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/sys/bus/mdev/devices/%s/mode",
@@ -30,18 +28,8 @@ void test_thread_mode(struct inst *in, long sleeps0)
 	if (f)
 		fclose(f);
 
-	for (i = 0; i < 16 && !st; i++) {
-		uint64_t w = G_DATA + i * G_PAGE, r = G_DATA2 + i * G_PAGE;
-
-		fill_random(gptr(d, w), G_PAGE);
-		memset(gptr(d, r), 0, G_PAGE);
-		st = io_rw(in, 1, NVME_CMD_WRITE, SCRATCH_LBA, 8, giova(w), 0);
-		st = st ? st : io_rw(in, 1, NVME_CMD_READ, SCRATCH_LBA, 8,
-				     giova(r), 0);
-		bad += !!memcmp(gptr(d, w), gptr(d, r), G_PAGE);
-	}
-	check(st == 0 && bad == 0, "mode %s: 16 writes read back (0x%x, %d)",
-	      mode, st, bad);
+	bad = write_read_back(in, 16, SCRATCH_LBA, 1);
+	check(bad == 0, "mode %s: 16 writes read back (%d)", mode, bad);
 
 	sleep_ms(300);
 	p1 = stat_of(in, "polls");

@@ -39,33 +39,6 @@ static void free_mapping(void *p, size_t len)
 	munmap(p, len);
 }
 
-/*
- * One round: write the 16 pages at G_DATA to 16 places, read them back
- * into the 16 pages at G_DATA2.  Return: pages that came back different,
- * or -1 if a command failed.
- */
-static int pin_round(struct inst *in)
-{
-	struct nvme_dev *d = &in->dev;
-	unsigned int i;
-	int bad = 0;
-
-	fill_random(gptr(d, G_DATA), 16 * G_PAGE);
-	memset(gptr(d, G_DATA2), 0, 16 * G_PAGE);
-	for (i = 0; i < 16; i++)
-		if (io_rw(in, 1, NVME_CMD_WRITE, PIN_LBA + 8 * i, 8,
-			  giova(G_DATA + i * G_PAGE), 0))
-			return -1;
-	for (i = 0; i < 16; i++)
-		if (io_rw(in, 1, NVME_CMD_READ, PIN_LBA + 8 * i, 8,
-			  giova(G_DATA2 + i * G_PAGE), 0))
-			return -1;
-	for (i = 0; i < 16; i++)
-		bad += !!memcmp(gptr(d, G_DATA + i * G_PAGE),
-				gptr(d, G_DATA2 + i * G_PAGE), G_PAGE);
-	return bad;
-}
-
 void test_pin_cache(struct inst *in)
 {
 	long miss0, hit0, miss1, hit1, pinned, limit = pin_cache_limit();
@@ -74,10 +47,10 @@ void test_pin_cache(struct inst *in)
 
 	miss0 = stat_of(in, "pin_misses");
 	hit0 = stat_of(in, "pin_hits");
-	first = pin_round(in);
+	first = write_read_back(in, 16, PIN_LBA, 16);
 	miss1 = stat_of(in, "pin_misses");
 	for (round = 0; round < 4; round++) {
-		r = pin_round(in);
+		r = write_read_back(in, 16, PIN_LBA, 16);
 		again = r < 0 || again < 0 ? -1 : again + r;
 	}
 	hit1 = stat_of(in, "pin_hits");
@@ -207,18 +180,7 @@ static int qpair2_irq(struct inst *in, int vector)
 	st = st ? st : nvme_delete_q(d, NVME_ADM_DELETE_CQ, 2);
 	if (st)
 		return st;
-	if (vector < 0) {
-		st = nvme_io_cq_create(d, cq, 2, QD, G_IOCQ2);
-	} else {
-		memset(cq, 0, sizeof(*cq));
-		cq->qid = 2;
-		cq->size = QD;
-		cq->phase = 1;
-		cq->off = G_IOCQ2;
-		memset(gptr(d, G_IOCQ2), 0, QD * sizeof(struct nvme_cqe));
-		st = nvme_create_cq(d, 2, QD, giova(G_IOCQ2), (uint16_t)vector,
-				    true, true);
-	}
+	st = nvme_io_cq_create_irq(d, cq, 2, QD, G_IOCQ2, vector);
 	return st ? st : nvme_io_sq_create(d, &in->sq[2], 2, QD, G_IOSQ2, cq);
 }
 

@@ -31,29 +31,6 @@ static int dbbuf_config(struct nvme_dev *d, uint64_t db, uint64_t ei)
 	return nvme_admin(d, &sqe, NULL);
 }
 
-/* Write, then read back, @n single-page commands one after the other. */
-static int sequential_io(struct inst *in, unsigned int n)
-{
-	struct nvme_dev *d = &in->dev;
-	unsigned int i;
-	int bad = 0;
-
-	for (i = 0; i < n; i++) {
-		uint64_t w = G_DATA + (i % 16) * G_PAGE;
-		uint64_t r = G_DATA2 + (i % 16) * G_PAGE;
-
-		fill_random(gptr(d, w), G_PAGE);
-		memset(gptr(d, r), 0, G_PAGE);
-		if (io_rw(in, 1, NVME_CMD_WRITE, ZERO_LBA + 8 * (i % 2), 8,
-			  giova(w), 0) ||
-		    io_rw(in, 1, NVME_CMD_READ, ZERO_LBA + 8 * (i % 2), 8,
-			  giova(r), 0))
-			return -1;
-		bad += !!memcmp(gptr(d, w), gptr(d, r), G_PAGE);
-	}
-	return bad;
-}
-
 void test_shadow_doorbells(struct inst *in)
 {
 	struct nvme_dev *d = &in->dev;
@@ -84,7 +61,7 @@ void test_shadow_doorbells(struct inst *in)
 	d->shadow_db = pages;
 	d->event_idx = pages + G_PAGE / 4;
 
-	st = sequential_io(in, 4);
+	st = write_read_back(in, 4, ZERO_LBA, 2);
 	check(st == 0, "I/O through shadow doorbells (%d)", st);
 	/* Idle now: the thread goes to sleep and arms the event index. */
 	sleep_ms(100);
@@ -94,7 +71,7 @@ void test_shadow_doorbells(struct inst *in)
 
 	skipped = d->db_skipped;
 	rung = d->db_rung;
-	bad = sequential_io(in, 40);
+	bad = write_read_back(in, 40, ZERO_LBA, 2);
 	check(bad == 0,
 	      "80 commands, CQ 1 wrapping with heads in the shadow page only: all complete, data verified (%d)",
 	      bad);

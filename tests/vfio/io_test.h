@@ -74,6 +74,13 @@ void fill_random(uint8_t *p, size_t len);
 /* One Read or Write on SQ @q; the Status Field or -1 */
 int io_rw(struct inst *in, unsigned int q, uint8_t opcode, uint64_t slba,
 	  uint32_t nlb, uint64_t prp1, uint64_t prp2);
+/*
+ * @n single-page writes, each read back at once: data pages G_DATA and
+ * G_DATA2 (16 each, in turn), 8 LBAs each from @lba over @span places.
+ * Return: pages that came back different, or -1 if a command failed.
+ */
+int write_read_back(struct inst *in, unsigned int n, uint64_t lba,
+		    unsigned int span);
 /* A write and read back at SCRATCH_LBA, as one TAP test */
 void still_works(struct inst *in, const char *after);
 

@@ -42,6 +42,12 @@ uint32_t nvme_cq_db(struct nvme_dev *d, uint16_t qid)
 int nvme_io_cq_create(struct nvme_dev *d, struct nvme_io_cq *cq, uint16_t qid,
 		      uint16_t size, uint64_t off)
 {
+	return nvme_io_cq_create_irq(d, cq, qid, size, off, -1);
+}
+
+int nvme_io_cq_create_irq(struct nvme_dev *d, struct nvme_io_cq *cq,
+			  uint16_t qid, uint16_t size, uint64_t off, int vector)
+{
 	memset(cq, 0, sizeof(*cq));
 	cq->qid = qid;
 	cq->size = size;
@@ -49,7 +55,8 @@ int nvme_io_cq_create(struct nvme_dev *d, struct nvme_io_cq *cq, uint16_t qid,
 	cq->off = off;
 	/* Stale entries with a matching phase would read as completions. */
 	memset(gptr(d, off), 0, (size_t)size * sizeof(struct nvme_cqe));
-	return nvme_create_cq(d, qid, size, giova(off), 0, false, true);
+	return nvme_create_cq(d, qid, size, giova(off),
+			      vector < 0 ? 0 : (uint16_t)vector, vector >= 0, true);
 }
 
 int nvme_io_sq_create(struct nvme_dev *d, struct nvme_io_sq *sq, uint16_t qid,

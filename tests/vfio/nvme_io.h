@@ -71,6 +71,9 @@ uint32_t nvme_cq_db(struct nvme_dev *d, uint16_t qid);
  */
 int nvme_io_cq_create(struct nvme_dev *d, struct nvme_io_cq *cq, uint16_t qid,
 		      uint16_t size, uint64_t off);
+/* The same, interrupting on MSI-X @vector (none if negative) */
+int nvme_io_cq_create_irq(struct nvme_dev *d, struct nvme_io_cq *cq,
+			  uint16_t qid, uint16_t size, uint64_t off, int vector);
 int nvme_io_sq_create(struct nvme_dev *d, struct nvme_io_sq *sq, uint16_t qid,
 		      uint16_t size, uint64_t off, struct nvme_io_cq *cq);
 

@@ -396,6 +396,28 @@ static int inst_setup(struct inst *in, const char *uuid, unsigned int idx,
 
 /* --- after a refused command: the instance still does I/O ---------------- */
 
+int write_read_back(struct inst *in, unsigned int n, uint64_t lba,
+		    unsigned int span)
+{
+	struct nvme_dev *d = &in->dev;
+	unsigned int i;
+	int bad = 0;
+
+	for (i = 0; i < n; i++) {
+		uint64_t w = G_DATA + (i % 16) * G_PAGE;
+		uint64_t r = G_DATA2 + (i % 16) * G_PAGE;
+		uint64_t at = lba + 8 * (i % span);
+
+		fill_random(gptr(d, w), G_PAGE);
+		memset(gptr(d, r), 0, G_PAGE);
+		if (io_rw(in, 1, NVME_CMD_WRITE, at, 8, giova(w), 0) ||
+		    io_rw(in, 1, NVME_CMD_READ, at, 8, giova(r), 0))
+			return -1;
+		bad += !!memcmp(gptr(d, w), gptr(d, r), G_PAGE);
+	}
+	return bad;
+}
+
 void still_works(struct inst *in, const char *after)
 {
 	uint8_t *w = gptr(&in->dev, G_DATA), *r = gptr(&in->dev, G_DATA2);
