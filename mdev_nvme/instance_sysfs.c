@@ -319,6 +319,8 @@ static struct mnv_stat_attr mnv_stat_guest_irqs =
 	MNV_STAT_ATTR(guest_irqs, MNV_STAT(guest_irqs));
 static struct mnv_stat_attr mnv_stat_host_doorbells =
 	MNV_STAT_ATTR(host_doorbells, MNV_STAT(host_doorbells));
+static struct mnv_stat_attr mnv_stat_mmio_doorbells =
+	MNV_STAT_ATTR(mmio_doorbells, MNV_STAT(mmio_doorbells));
 
 static struct attribute *mnv_stat_attrs[] = {
 	&mnv_stat_read_cmds.attr.attr,
@@ -333,6 +335,7 @@ static struct attribute *mnv_stat_attrs[] = {
 	&mnv_stat_idle_sleeps.attr.attr,
 	&mnv_stat_guest_irqs.attr.attr,
 	&mnv_stat_host_doorbells.attr.attr,
+	&mnv_stat_mmio_doorbells.attr.attr,
 	NULL
 };
 

@@ -22,6 +22,7 @@ struct mnv_pin;
 struct page;
 struct task_struct;
 struct vfio_device;
+struct vm_area_struct;
 
 /* How the polling thread waits; in the order of MNV_MODE_NAMES. */
 enum mnv_io_mode {
@@ -123,6 +124,7 @@ struct mnv_io_stats {
 	u64 idle_sleeps;	/* times the polling thread went to sleep */
 	u64 guest_irqs;		/* interrupts raised to the guest */
 	u64 host_doorbells;	/* hardware SQ tail doorbell writes */
+	u64 mmio_doorbells;	/* guest doorbell writes that trapped */
 };
 
 /*
@@ -180,6 +182,16 @@ struct mnv_io {
 	struct page *dbbuf_ei_page;
 	__le32 *shadow_db;
 	__le32 *event_idx;
+	/*
+	 * Zero-exit doorbells (io_dbpage.c): the doorbell page the VMM may
+	 * map, its @db_slots watched dwords, and their values as last seen
+	 * by the polling thread.  @db_page and @db_vals are set at open and
+	 * cleared at close only, so the mmap path reads them unlocked.
+	 */
+	struct page *db_page;
+	__le32 *db_vals;
+	unsigned int db_slots;
+	u32 db_seen[2 * (MNV_IO_MAX_QUEUES + 1)];
 	struct mnv_io_sq sq[MNV_IO_MAX_QUEUES + 1];	/* index 0 unused */
 	struct mnv_io_cq cq[MNV_IO_MAX_QUEUES + 1];
 	struct mnv_io_hq hq[MNV_IO_MAX_QUEUES];
@@ -208,6 +220,17 @@ void mnv_io_dbbuf_lost(struct mnv_instance *inst);
 void mnv_io_dbbuf_release(struct mnv_instance *inst);
 bool mnv_io_dbbuf_in(struct mnv_io *io, u64 start, u64 end);
 bool mnv_io_doorbells_arm(struct mnv_instance *inst);
+
+/* io_dbpage.c: under inst->lock but for the last two */
+int mnv_io_dbpage_open(struct mnv_instance *inst);
+void mnv_io_dbpage_close(struct mnv_instance *inst);
+void mnv_io_dbpage_reset(struct mnv_instance *inst);
+bool mnv_io_dbpage_write(struct mnv_instance *inst, u64 off, const void *buf,
+			 size_t size);
+bool mnv_io_dbpage_poll(struct mnv_instance *inst);
+bool mnv_io_dbpage_offered(struct mnv_instance *inst);
+int mnv_io_dbpage_mmap(struct mnv_instance *inst, u64 region_off,
+		       struct vm_area_struct *vma);
 
 /* io_cmd.c */
 u16 mnv_io_cmd_prepare(struct mnv_instance *inst, struct mnv_io_slot *slot,

@@ -483,6 +483,9 @@ int mnv_io_open(struct mnv_instance *inst, u8 mdts, u16 oncs)
 		if (ret)
 			goto err_free;
 	}
+	ret = mnv_io_dbpage_open(inst);
+	if (ret)
+		goto err_free;
 	io->ready = true;
 	ret = mnv_io_thread_start(inst);
 	if (ret)
@@ -491,6 +494,7 @@ int mnv_io_open(struct mnv_instance *inst, u8 mdts, u16 oncs)
 
 err_free:
 	io->ready = false;
+	mnv_io_dbpage_close(inst);
 	for (i = 0; i < inst->nr_qpairs; i++)
 		mnv_io_hq_free(inst, &io->hq[i]);
 	mnv_io_pins_destroy(inst);
@@ -513,6 +517,7 @@ void mnv_io_close(struct mnv_instance *inst)
 	mnv_io_quiesce(inst, -1, MNV_REAP_DROP);
 	mnv_io_dbbuf_release(inst);
 	io->ready = false;
+	mnv_io_dbpage_close(inst);
 	for (i = 0; i < inst->nr_qpairs; i++)
 		mnv_io_hq_free(inst, &io->hq[i]);
 	mnv_io_pins_destroy(inst);
@@ -584,6 +589,7 @@ void mnv_io_reset(struct mnv_instance *inst)
 		return;
 	mnv_io_quiesce(inst, -1, MNV_REAP_DROP);
 	mnv_io_dbbuf_release(inst);
+	mnv_io_dbpage_reset(inst);
 	memset(io->sq, 0, sizeof(io->sq));
 	memset(io->cq, 0, sizeof(io->cq));
 	io->fatal = false;

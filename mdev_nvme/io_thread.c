@@ -7,7 +7,8 @@
  * How it waits is the instance's mode, fixed while the device is open:
  *
  *  - poll: it never sleeps, and with shadow doorbells the guest never
- *    needs to ring an MMIO doorbell: lowest latency, one CPU busy;
+ *    needs to ring an MMIO doorbell; the doorbell page may even be
+ *    mapped into the guest (io_dbpage.c): lowest latency, one CPU busy;
  *  - adaptive: it polls while work comes in and for idle_us after the
  *    last piece of work, then sleeps until a doorbell wakes it;
  *  - interrupt: it sleeps as soon as a pass finds nothing to do.
@@ -45,7 +46,8 @@ static int mnv_io_thread_fn(void *data)
 		WRITE_ONCE(io->kick, false);
 
 		mutex_lock(&inst->lock);
-		work = mnv_io_poll_locked(inst);
+		work = mnv_io_dbpage_poll(inst);
+		work |= mnv_io_poll_locked(inst);
 		inflight = io->nr_inflight;
 		inst->stats.polls++;
 		inst->stats.idle_sleeps += slept;

@@ -205,6 +205,14 @@ int mnv_vctrl_access(struct mnv_instance *inst, unsigned int index, u64 off,
 	case VFIO_PCI_BAR0_REGION_INDEX:
 		if (!write)
 			return vnvme_bar0_read(c, off, buf, size);
+		if (off >= VNVME_BAR0_DB_OFF && off < VNVME_BAR0_MSIX_TABLE) {
+			inst->stats.mmio_doorbells++;
+			/* Doorbells mapped for the VMM: see io_dbpage.c. */
+			if (mnv_io_dbpage_write(inst, off, buf, size)) {
+				mnv_io_thread_kick(inst);
+				return 0;
+			}
+		}
 		ret = vnvme_bar0_write(c, off, buf, size);
 		break;
 	default:

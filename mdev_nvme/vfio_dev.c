@@ -6,11 +6,14 @@
  */
 #include <linux/eventfd.h>
 #include <linux/file.h>
+#include <linux/mm.h>
+#include <linux/overflow.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/vfio.h>
 
 #include "compat.h"
+#include "core/vnvme.h"
 #include "instance.h"
 #include "vctrl.h"
 
@@ -154,6 +157,46 @@ static long mnv_ioctl_get_info(struct mnv_instance *inst, void __user *arg)
 	return copy_to_user(arg, &info, minsz) ? -EFAULT : 0;
 }
 
+/*
+ * BAR0 of a poll-mode instance: its doorbell page may be mapped (see
+ * io_dbpage.c), said with a sparse-mmap capability of one area.  As the
+ * VFIO ABI wants, a caller whose buffer is too small for the capability
+ * is told the size it needs in @info->argsz.
+ */
+static int mnv_region_info_dbpage(struct vfio_region_info *info,
+				  void __user *arg)
+{
+	struct vfio_region_info_cap_sparse_mmap *sparse;
+	struct vfio_info_cap caps = { };
+	size_t size = struct_size(sparse, areas, 1);
+	int ret;
+
+	sparse = kzalloc(size, GFP_KERNEL);
+	if (!sparse)
+		return -ENOMEM;
+	sparse->header.id = VFIO_REGION_INFO_CAP_SPARSE_MMAP;
+	sparse->header.version = 1;
+	sparse->nr_areas = 1;
+	sparse->areas[0].offset = VNVME_BAR0_DB_OFF;
+	sparse->areas[0].size = VNVME_BAR0_MSIX_TABLE - VNVME_BAR0_DB_OFF;
+	ret = vfio_info_add_capability(&caps, &sparse->header, size);
+	kfree(sparse);
+	if (ret)
+		return ret;
+
+	info->flags |= VFIO_REGION_INFO_FLAG_MMAP | VFIO_REGION_INFO_FLAG_CAPS;
+	if (info->argsz < sizeof(*info) + caps.size) {
+		info->argsz = sizeof(*info) + caps.size;
+	} else {
+		vfio_info_cap_shift(&caps, sizeof(*info));
+		if (copy_to_user(arg + sizeof(*info), caps.buf, caps.size))
+			ret = -EFAULT;
+		info->cap_offset = sizeof(*info);
+	}
+	kfree(caps.buf);
+	return ret;
+}
+
 static long mnv_ioctl_get_region_info(struct mnv_instance *inst,
 				      void __user *arg)
 {
@@ -172,6 +215,13 @@ static long mnv_ioctl_get_region_info(struct mnv_instance *inst,
 	info.flags = info.size ? VFIO_REGION_INFO_FLAG_READ |
 				 VFIO_REGION_INFO_FLAG_WRITE : 0;
 	info.cap_offset = 0;
+	if (info.index == VFIO_PCI_BAR0_REGION_INDEX &&
+	    mnv_io_dbpage_offered(inst)) {
+		int ret = mnv_region_info_dbpage(&info, arg);
+
+		if (ret)
+			return ret;
+	}
 	return copy_to_user(arg, &info, minsz) ? -EFAULT : 0;
 }
 
@@ -343,6 +393,16 @@ static void mnv_vfio_request(struct vfio_device *vdev, unsigned int count)
 	mutex_unlock(&inst->lock);
 }
 
+static int mnv_vfio_mmap(struct vfio_device *vdev, struct vm_area_struct *vma)
+{
+	u64 pos = (u64)vma->vm_pgoff << PAGE_SHIFT;
+
+	if (pos >> MNV_REGION_SHIFT != VFIO_PCI_BAR0_REGION_INDEX)
+		return -EINVAL;
+	return mnv_io_dbpage_mmap(vdev_to_instance(vdev),
+				  pos & MNV_REGION_OFFSET_MASK, vma);
+}
+
 static void mnv_vfio_dma_unmap(struct vfio_device *vdev, u64 iova, u64 length)
 {
 	mnv_vctrl_dma_unmap(vdev_to_instance(vdev), iova, length);
@@ -357,6 +417,7 @@ const struct vfio_device_ops mnv_vfio_ops = {
 	.read = mnv_vfio_read,
 	.write = mnv_vfio_write,
 	.ioctl = mnv_vfio_ioctl,
+	.mmap = mnv_vfio_mmap,
 	.request = mnv_vfio_request,
 	.dma_unmap = mnv_vfio_dma_unmap,
 	MNV_VFIO_IOMMUFD_OPS

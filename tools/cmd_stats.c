@@ -36,6 +36,7 @@ static const struct {
 	{ "stats/idle_sleeps", "idle_sleeps", "idle sleeps" },
 	{ "stats/guest_irqs", "guest_irqs", "guest interrupts" },
 	{ "stats/host_doorbells", "host_doorbells", "hardware doorbells" },
+	{ "stats/mmio_doorbells", "mmio_doorbells", "trapped guest doorbells" },
 	{ "pinned_pages", "pinned_pages", "pages pinned now" },
 };
 

@@ -103,7 +103,7 @@ mk_inst() {
 	mkdir -p "$d/stats"
 	for s in read_cmds write_cmds other_cmds read_bytes write_bytes \
 		refused_cmds pin_hits pin_misses polls idle_sleeps guest_irqs \
-		host_doorbells; do
+		host_doorbells mmio_doorbells; do
 		echo 0 >"$d/stats/$s"
 	done
 	: >"$d/remove"

@@ -4,29 +4,40 @@
  * "mode" attribute (read here from sysfs; set by the caller while the
  * device was closed).  I/O must verify in every mode; an idle instance
  * in adaptive or interrupt mode must make no polling pass at all (no CPU
- * use), and one in poll mode must never go to sleep.
+ * use), and one in poll mode must never go to sleep.  Only poll mode
+ * lets the doorbell page be mapped.
  */
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include "io_test.h"
 
-/* @sleeps0: the instance's idle_sleeps before the device was opened. */
-void test_thread_mode(struct inst *in, long sleeps0)
+/* The instance's "mode" attribute, "" if unreadable */
+static void read_mode(struct inst *in, char *mode, size_t len)
 {
-	char path[256], mode[32] = "";
-	long p1, p2, s2;
-	int bad;
+	char path[256], fmt[16];
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/sys/bus/mdev/devices/%s/mode",
 		 in->uuid);
+	snprintf(fmt, sizeof(fmt), "%%%zus", len - 1);
 	f = fopen(path, "r");
-	if (!f || fscanf(f, "%31s", mode) != 1)
+	if (!f || fscanf(f, fmt, mode) != 1)
 		mode[0] = '\0';
 	if (f)
 		fclose(f);
+}
+
+/* @sleeps0: the instance's idle_sleeps before the device was opened. */
+void test_thread_mode(struct inst *in, long sleeps0)
+{
+	char mode[32];
+	long p1, p2, s2;
+	int bad;
+
+	read_mode(in, mode, sizeof(mode));
 
 	bad = write_read_back(in, 16, SCRATCH_LBA, 1);
 	check(bad == 0, "mode %s: 16 writes read back (%d)", mode, bad);
@@ -44,4 +55,147 @@ void test_thread_mode(struct inst *in, long sleeps0)
 		check(p1 >= 0 && p2 == p1 && s2 > sleeps0,
 		      "mode %s, idle: no polling pass in 300 ms (%ld), the thread sleeps (%ld times so far)",
 		      mode, p2 - p1, s2 - sleeps0);
+}
+
+/*
+ * Zero-exit doorbells.  A poll-mode instance offers the doorbell page of
+ * BAR0 (and only that page) through a sparse-mmap capability; other modes
+ * offer nothing to map.  Through the mapping, I/O and admin commands run
+ * with no trapped doorbell write at all, and a controller reset starts
+ * the doorbells from zero again.  Ends with the page still mapped in
+ * d->db_map if it was offered.
+ */
+void test_doorbell_page(struct inst *in)
+{
+	struct vfio_region_sparse_mmap_area area[2];
+	struct nvme_dev *d = &in->dev;
+	char mode[32];
+	long trapped0, reads0;
+	unsigned int i, zero;
+	uint32_t flags = 0;
+	void *map;
+	int n, bad, st;
+	bool poll;
+
+	read_mode(in, mode, sizeof(mode));
+	poll = !strcmp(mode, "poll");
+	n = vfio_user_sparse_areas(&d->vu, VFIO_PCI_BAR0_REGION_INDEX, &flags,
+				   area, 2);
+	if (!poll) {
+		check(n == 0 && !(flags & VFIO_REGION_INFO_FLAG_MMAP),
+		      "mode %s: BAR0 has nothing to map (flags 0x%x, %d areas)",
+		      mode, flags, n);
+		map = vfio_user_mmap(&d->vu, VFIO_PCI_BAR0_REGION_INDEX,
+				     NVME_REG_DB, G_PAGE, MAP_SHARED);
+		check(map == MAP_FAILED,
+		      "mode %s: mmap of the doorbell page refused", mode);
+		if (map != MAP_FAILED)
+			munmap(map, G_PAGE);
+		return;
+	}
+	check(n == 1 && flags & VFIO_REGION_INFO_FLAG_MMAP &&
+	      area[0].offset == NVME_REG_DB && area[0].size == G_PAGE,
+	      "mode poll: BAR0 offers exactly the doorbell page to map (flags 0x%x, %d areas, first %#llx+%#llx)",
+	      flags, n, n > 0 ? (unsigned long long)area[0].offset : 0ULL,
+	      n > 0 ? (unsigned long long)area[0].size : 0ULL);
+
+	map = vfio_user_mmap(&d->vu, VFIO_PCI_BAR0_REGION_INDEX, 0, G_PAGE,
+			     MAP_SHARED);
+	check(map == MAP_FAILED, "mmap of the register page refused");
+	if (map != MAP_FAILED)
+		munmap(map, G_PAGE);
+	map = vfio_user_mmap(&d->vu, VFIO_PCI_BAR0_REGION_INDEX, NVME_REG_DB,
+			     2 * G_PAGE, MAP_SHARED);
+	check(map == MAP_FAILED,
+	      "mmap of the doorbell page with the MSI-X table refused");
+	if (map != MAP_FAILED)
+		munmap(map, 2 * G_PAGE);
+	map = vfio_user_mmap(&d->vu, VFIO_PCI_BAR0_REGION_INDEX, NVME_REG_DB,
+			     G_PAGE, MAP_PRIVATE);
+	check(map == MAP_FAILED, "private mapping of the doorbell page refused");
+	if (map != MAP_FAILED)
+		munmap(map, G_PAGE);
+	map = vfio_user_mmap(&d->vu, VFIO_PCI_BAR0_REGION_INDEX, NVME_REG_DB,
+			     G_PAGE, MAP_SHARED);
+	if (!check(map != MAP_FAILED, "shared mapping of the doorbell page"))
+		return;
+	d->db_map = map;
+
+	/*
+	 * Trapped writes so far were kept in the page for the thread; one
+	 * more write and read leave queue 1 away from its starting point.
+	 */
+	bad = write_read_back(in, 1, SCRATCH_LBA, 1);
+	check(bad == 0 && in->sq[1].tail != 0 &&
+	      d->db_map[2] == in->sq[1].tail && d->db_map[3] == in->cq[1].head,
+	      "the page holds queue 1's doorbells as last rung (%u %u, want %u %u)",
+	      d->db_map[2], d->db_map[3], in->sq[1].tail, in->cq[1].head);
+
+	trapped0 = stat_of(in, "mmio_doorbells");
+	reads0 = stat_of(in, "read_cmds");
+	bad = write_read_back(in, 32, DATA_LBA, 32);
+	check(bad == 0, "32 writes read back, doorbells rung through the page (%d)",
+	      bad);
+	st = nvme_identify(d, NVME_CNS_CTRL, 0, giova(G_DATA), 0);
+	check(st == 0 && get16(gptr(d, G_DATA), ID_CTRL_VID) != 0,
+	      "Identify through the admin doorbells in the page (0x%x)", st);
+	check(stat_of(in, "mmio_doorbells") == trapped0 &&
+	      stat_of(in, "read_cmds") >= reads0 + 32,
+	      "no doorbell write trapped (%ld more), %ld reads done",
+	      stat_of(in, "mmio_doorbells") - trapped0,
+	      stat_of(in, "read_cmds") - reads0);
+
+	/*
+	 * Reset with the admin tail at 1: unless the reset cleared the page,
+	 * the first command after it (tail 1 again) would never be seen.
+	 */
+	while (d->sq_tail != 1 && nvme_identify(d, NVME_CNS_CTRL, 0,
+						giova(G_DATA), 0) == 0)
+		;
+	check(d->sq_tail == 1, "admin SQ tail brought to 1 (%u)", d->sq_tail);
+	nvme_disable(d);
+	for (i = 0, zero = 0; i < 2 * (d->qpairs + 1); i++)
+		zero += d->db_map[i] == 0;
+	check(zero == 2 * (d->qpairs + 1),
+	      "controller reset: %u of %u doorbell slots back to 0", zero,
+	      2 * (d->qpairs + 1));
+	st = !(nvme_enable(d) & NVME_CSTS_CFS) && nvme_ready(d) ?
+		nvme_identify(d, NVME_CNS_CTRL, 0, giova(G_DATA), 0) : -1;
+	check(st == 0, "after the reset, the first admin command (tail 1) completes (0x%x)",
+	      st);
+	st = st ? st : nvme_io_cq_create(d, &in->cq[1], 1, QD, G_IOCQ1);
+	st = st ? st : nvme_io_sq_create(d, &in->sq[1], 1, QD, G_IOSQ1,
+					 &in->cq[1]);
+	bad = st ? -1 : write_read_back(in, 8, DATA_LBA, 8);
+	check(bad == 0, "queue pair 1 recreated; 8 writes read back (%d)", bad);
+}
+
+/*
+ * Close the device as a VMM would, but with the doorbell page still
+ * mapped: the mapping holds the device file, so the instance stays open
+ * until it is unmapped, and then closes with nothing left pinned.
+ */
+void test_doorbell_page_close(struct inst *in)
+{
+	struct nvme_dev *d = &in->dev;
+	void *map = (void *)d->db_map;
+	long open = -1;
+	int i;
+
+	d->db_map = NULL;
+	nvme_disable(d);
+	nvme_dev_close(d);
+	if (!map)
+		return;
+	check(sysfs_long(in->uuid, "open") == 1,
+	      "device closed with the doorbell page mapped: still open");
+	munmap(map, G_PAGE);
+	for (i = 0; i < 100; i++) {
+		open = sysfs_long(in->uuid, "open");
+		if (open == 0)
+			break;
+		sleep_ms(10);
+	}
+	check(open == 0 && sysfs_long(in->uuid, "pinned_pages") == 0,
+	      "unmapped: the instance closes (open %ld), nothing pinned", open);
 }

@@ -93,6 +93,8 @@ void test_bus_master(struct inst *in);
 
 /* io_modes.c */
 void test_thread_mode(struct inst *in, long sleeps0);
+void test_doorbell_page(struct inst *in);
+void test_doorbell_page_close(struct inst *in);
 
 /* io_shadow_db.c */
 void test_shadow_doorbells(struct inst *in);

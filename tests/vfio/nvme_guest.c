@@ -168,6 +168,12 @@ void bar_wr32(struct nvme_dev *d, uint32_t off, uint32_t val)
 {
 	uint32_t v = htole32(val);
 
+	if (d->db_map && off >= NVME_REG_DB && off < NVME_REG_DB + G_PAGE) {
+		/* Entries first, then the doorbell, as with MMIO. */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		d->db_map[(off - NVME_REG_DB) / 4] = v;
+		return;
+	}
 	bar_access(d, off, &v, 4, 1);
 }
 
@@ -250,6 +256,9 @@ void nvme_dev_close(struct nvme_dev *d)
 	/* Never opened: nothing, not even the eventfd slots, was set up. */
 	if (!d->uuid)
 		return;
+	if (d->db_map)
+		munmap((void *)d->db_map, G_PAGE);
+	d->db_map = NULL;
 	if (d->opened)
 		vfio_user_close(&d->vu);
 	d->opened = false;

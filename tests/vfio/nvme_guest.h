@@ -248,6 +248,13 @@ struct nvme_dev {
 	unsigned long db_rung;		/* I/O doorbells written to MMIO */
 	unsigned long db_skipped;	/* and left to the shadow page alone */
 
+	/*
+	 * The doorbell page of BAR0 mapped from the device (zero-exit
+	 * doorbells): when set, bar_wr32() stores doorbells there instead of
+	 * writing the region file.
+	 */
+	volatile uint32_t *db_map;
+
 	/* MSI-X eventfds, one per vector, -1 if none */
 	int efd[MAX_VECTORS];
 	unsigned int nr_vectors;

@@ -963,8 +963,8 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		test_thread_mode(&in1, sleeps0);
-		nvme_disable(&in1.dev);
-		nvme_dev_close(&in1.dev);
+		test_doorbell_page(&in1);
+		test_doorbell_page_close(&in1);
 		printf("1..%d\n", tests);
 		return failures ? 1 : 0;
 	}
@@ -1007,6 +1007,7 @@ int main(int argc, char **argv)
 	}
 
 	test_thread_mode(&in1, sleeps0);
+	test_doorbell_page(&in1);
 	test_transfers(&in1);
 	test_batches(&in1);
 	test_second_queue(&in1);

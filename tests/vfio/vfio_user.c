@@ -216,3 +216,63 @@ int vfio_user_reset(struct vfio_user *vu)
 {
 	return ioctl(vu->device, VFIO_DEVICE_RESET) ? -errno : 0;
 }
+
+int vfio_user_sparse_areas(struct vfio_user *vu, unsigned int index,
+			   uint32_t *flags,
+			   struct vfio_region_sparse_mmap_area *areas,
+			   unsigned int max)
+{
+	struct vfio_region_info *info, probe = { .argsz = sizeof(probe) };
+	struct vfio_info_cap_header *hdr;
+	struct vfio_region_info_cap_sparse_mmap *sparse;
+	uint32_t off;
+	int n = 0;
+
+	probe.index = index;
+	if (ioctl(vu->device, VFIO_DEVICE_GET_REGION_INFO, &probe))
+		return -errno;
+	*flags = probe.flags;
+	if (!(probe.flags & VFIO_REGION_INFO_FLAG_CAPS))
+		return 0;
+	/* The first call said how much room the capabilities need. */
+	info = calloc(1, probe.argsz);
+	if (!info)
+		return -ENOMEM;
+	info->argsz = probe.argsz;
+	info->index = index;
+	if (ioctl(vu->device, VFIO_DEVICE_GET_REGION_INFO, info)) {
+		n = -errno;
+		goto out;
+	}
+	for (off = info->cap_offset; off; off = hdr->next) {
+		if (off + sizeof(*hdr) > info->argsz) {
+			n = -EPROTO;
+			break;
+		}
+		hdr = (struct vfio_info_cap_header *)((char *)info + off);
+		if (hdr->id != VFIO_REGION_INFO_CAP_SPARSE_MMAP)
+			continue;
+		sparse = (struct vfio_region_info_cap_sparse_mmap *)hdr;
+		if (off + sizeof(*sparse) + sparse->nr_areas *
+		    sizeof(sparse->areas[0]) > info->argsz) {
+			n = -EPROTO;
+			break;
+		}
+		n = sparse->nr_areas;
+		memcpy(areas, sparse->areas,
+		       (n < (int)max ? n : (int)max) * sizeof(areas[0]));
+		break;
+	}
+out:
+	free(info);
+	return n;
+}
+
+void *vfio_user_mmap(struct vfio_user *vu, unsigned int index, uint64_t off,
+		     size_t len, int mmap_flags)
+{
+	if (index >= VFIO_PCI_NUM_REGIONS)
+		return MAP_FAILED;
+	return mmap(NULL, len, PROT_READ | PROT_WRITE, mmap_flags, vu->device,
+		    vu->regions[index].offset + off);
+}

@@ -46,6 +46,18 @@ int vfio_user_disable_irqs(struct vfio_user *vu, unsigned int index);
 /* VFIO_DEVICE_GET_IRQ_INFO for @index; 0 or -errno. */
 int vfio_user_irq_info(struct vfio_user *vu, unsigned int index,
 		       struct vfio_irq_info *info);
+/*
+ * The mmap-able areas of region @index: its flags in *@flags, up to @max
+ * areas from its sparse-mmap capability in @areas.  Returns the number of
+ * areas the capability lists (0 without one) or -errno.
+ */
+int vfio_user_sparse_areas(struct vfio_user *vu, unsigned int index,
+			   uint32_t *flags,
+			   struct vfio_region_sparse_mmap_area *areas,
+			   unsigned int max);
+/* mmap @len bytes of region @index at @off with @mmap_flags; or MAP_FAILED */
+void *vfio_user_mmap(struct vfio_user *vu, unsigned int index, uint64_t off,
+		     size_t len, int mmap_flags);
 /* VFIO_DEVICE_RESET; 0 or -errno. */
 int vfio_user_reset(struct vfio_user *vu);
 

@@ -5,9 +5,10 @@
 # runs fio with crc32c verification on its vNVMe at block sizes up to the
 # transfer limit and queue depths 1 and 32, then writes a tagged pattern
 # at a guest LBA; L1 finds it at slice start + that LBA on the raw
-# namespace, with the guards around the slice unchanged.  A second guest
-# is killed with SIGKILL under load: the instance must be closed, hold no
-# pinned page and open again.  In between, guest 1 also puts an ext4
+# namespace, with the guards around the slice unchanged.  A second guest,
+# in poll mode with its doorbell page mapped, must ring no trapped
+# doorbell; it is killed with SIGKILL under load: the instance must be
+# closed, hold no pinned page and open again.  In between, guest 1 also puts an ext4
 # filesystem on its disk (fsck must find it clean) and checks that a
 # discarded range reads back as DLFEAT says.
 . "$MNV_REPO/tests/vm/lib.sh"
@@ -92,7 +93,16 @@ tap_cond "guest reported its results" grep -q '^1\.\.' "$res"
 tap_eq "after guest 1: closed, nothing pinned" "0 0" \
 	"$(cat "$MDEV/$U/open") $(cat "$MDEV/$U/pinned_pages")"
 
-# --- guest 2: SIGKILL under load ----------------------------------------------------
+# --- guest 2: poll mode, zero-exit doorbells, SIGKILL under load -------------------
+# In poll mode QEMU maps the doorbell page into the guest: from boot to
+# the kill, not one of the guest's doorbell writes may trap.
+tap_run "instance set to poll mode" sh -c "echo poll > $MDEV/$U/mode"
+# inst_stat NAME: counter NAME of the instance
+inst_stat() {
+	cat "$MDEV/$U/stats/$1"
+}
+trapped0=$(inst_stat mmio_doorbells)
+cmds0=$(($(inst_stat read_cmds) + $(inst_stat write_cmds)))
 res2=$MNV_OUT/60-l2-fio.kill-guest
 "$L2/run-l2.sh" --sysfsdev "$MDEV/$U" --results "$res2" \
 	--console "$MNV_OUT/60-l2-fio.kill-guest-console" --timeout 300 \
@@ -112,6 +122,11 @@ for tpid in $(pgrep -P "$runner" -x timeout); do
 done
 tap_cond "guest 2 is open on the instance under load" \
 	test "$(cat "$MDEV/$U/open")" = 1 -a -n "$qemu"
+trapped=$(($(inst_stat mmio_doorbells) - trapped0))
+cmds=$(($(inst_stat read_cmds) + $(inst_stat write_cmds) - cmds0))
+diag "guest 2: $cmds commands, $trapped trapped doorbell writes"
+tap_cond "guest 2 (poll mode): $cmds commands, no trapped doorbell write" \
+	test "$trapped" = 0 -a "$cmds" -gt 100
 [ -z "$qemu" ] || kill -KILL "$qemu"
 wait "$runner"
 tap_eq "run-l2 reports the guest died (exit 2)" 2 $?
