@@ -8,6 +8,9 @@
 #   IDLE_S    seconds to stay idle first (host CPU use of an idle guest)
 #   RWS, JOBS, QDS  workloads, numjobs and iodepth values (default
 #             "randread randwrite", "1 4" and "1 4 16 64")
+#   START_AT  (optional) time (seconds since the epoch) to wait for after
+#             the idle period, so that several guests run together; the
+#             time each really started is printed as "START <time>"
 # For each workload, numjobs and iodepth: one fio run of 4 KiB direct I/O (libaio), its JSON report
 # between "BEGIN <label>" and "END <label>" lines, which the host side
 # uses to measure its own CPU time per run.
@@ -23,6 +26,10 @@ while [ ! -b "$DEV" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
 echo "BEGIN idle"
 sleep "$IDLE_S"
 echo "END idle"
+if [ -n "${START_AT:-}" ]; then
+	while [ "$(date +%s)" -lt "$START_AT" ]; do sleep 0.2; done
+	echo "START $(date +%s)"
+fi
 
 for rw in $RWS; do
 	for jobs in $JOBS; do

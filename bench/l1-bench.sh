@@ -8,7 +8,9 @@
 #                  aio=native, an iothread);
 #   emulated-nvme  in an L2 guest, QEMU's nvme device on the same backing;
 #   mdev-MODE      in an L2 guest, through a vNVMe over the whole namespace
-#                  in each polling mode.
+#                  in each polling mode;
+#   multi-N        N adaptive vNVMe on slices of the namespace, one L2
+#                  guest each, all reading at once (BENCH_MULTI, default 4).
 # Whole-controller passthrough needs an IOMMU: bench/l1-passthrough.sh.
 . "$MNV_REPO/tests/vm/lib.sh"
 . "$MNV_REPO/bench/lib-bench.sh"
@@ -54,6 +56,8 @@ for mode in poll adaptive interrupt; do
 	"$MNV_CLI" stats --json "$u" >"$MNV_OUT/mdev-$mode.stats.json"
 	tap_run "destroy the $mode instance" "$MNV_CLI" destroy "$u"
 done
+# Several instances at once, each with its own guest: aggregate, fairness.
+[ "$BENCH_MULTI" -gt 1 ] && multi_config "$B" adaptive
 tap_run "unbind $B" "$MNV_CLI" unbind "$B"
 tap_run "rmmod mdev_nvme" rmmod mdev_nvme
 tap_done

@@ -16,6 +16,8 @@ BENCH_IDLE_S=10
 BENCH_RWS="randread randwrite"
 BENCH_JOBS="1 4"
 BENCH_QDS="1 4 16 64"
+BENCH_MULTI=4
+BENCH_MULTI_QD=16
 # run-bench.sh passes its settings on the L1 kernel command line.
 read -r -a cmdline </proc/cmdline
 for arg in "${cmdline[@]}"; do
@@ -25,6 +27,8 @@ for arg in "${cmdline[@]}"; do
 	mnv_bench_rws=*) BENCH_RWS=$(echo "${arg#*=}" | tr , ' ') ;;
 	mnv_bench_jobs=*) BENCH_JOBS=$(echo "${arg#*=}" | tr , ' ') ;;
 	mnv_bench_qds=*) BENCH_QDS=$(echo "${arg#*=}" | tr , ' ') ;;
+	mnv_bench_multi=*) BENCH_MULTI=${arg#*=} ;;
+	mnv_bench_multi_qd=*) BENCH_MULTI_QD=${arg#*=} ;;
 	esac
 done
 
@@ -87,4 +91,46 @@ guest_config() {
 	wait "$watcher" 2>/dev/null
 	tap_eq "$name: L2 guest ran the fio matrix" 0 "$rc"
 	tap_cond "$name: every run reported" grep -q '^DONE' "$out"
+}
+
+# multi_config BDF MODE [COUNT]: COUNT (default BENCH_MULTI) one-queue instances in MODE on
+# adjacent 64 MiB slices of namespace 1 (inside the part written before
+# the measurements), each given to its own L2 guest; the guests run the
+# same 4 KiB randread at BENCH_MULTI_QD together, from a common start
+# time far enough ahead for all of them to boot.  Leaves
+# multi-COUNT-gI.out per guest and multi-COUNT.stats (the instances'
+# counters) for report.py.
+multi_config() {
+	local bdf=$1 mode=$2 count=${3:-$BENCH_MULTI} slice=131072 i u out env
+	local -a uuids=() runners=()
+	local start_at=$(($(date +%s) + 90 + 45 * count))
+	for ((i = 1; i <= count; i++)); do
+		u=$("$MNV_CLI" create "$bdf" --type nvme-1q --nsid 1 --mode "$mode" \
+			--lba-start $(((i - 1) * slice)) --lba-count "$slice" | tail -n 1)
+		tap_cond "multi-$count: instance $i created" test -n "$u" || return 1
+		uuids+=("$u")
+	done
+	for ((i = 1; i <= count; i++)); do
+		out=$MNV_OUT/multi-$count-g$i.out
+		env=$MNV_TMP/multi-$count-g$i.env
+		printf 'DEV=/dev/nvme0n1\nRUNTIME=%s\nIDLE_S=0\nRWS=randread\nJOBS=1\nQDS=%s\nSTART_AT=%s\n' \
+			"$((BENCH_RUNTIME * 4))" "$BENCH_MULTI_QD" "$start_at" >"$env"
+		: >"$out"
+		"$MNV_REPO/tests/vm/l2/run-l2.sh" --results "$out" \
+			--console "$MNV_OUT/multi-$count-g$i.console" --env "$env" \
+			--mem 512 --timeout 1800 --sysfsdev "$MDEV/${uuids[i - 1]}" \
+			"$BENCH_DIR/guest-fio-matrix.sh" &
+		runners+=($!)
+	done
+	for ((i = 1; i <= count; i++)); do
+		wait "${runners[i - 1]}"
+		tap_eq "multi-$count: guest $i ran fio" 0 $?
+		tap_cond "multi-$count: guest $i started on time" \
+			grep -q "^START $start_at" "$MNV_OUT/multi-$count-g$i.out"
+	done
+	: >"$MNV_OUT/multi-$count.stats"
+	for u in "${uuids[@]}"; do
+		"$MNV_CLI" stats --json "$u" >>"$MNV_OUT/multi-$count.stats"
+		tap_run "multi-$count: destroy $u" "$MNV_CLI" destroy "$u"
+	done
 }

@@ -9,6 +9,11 @@ reports between "BEGIN label" / "END label" lines) and NAME.cpu (L1 CPU
 ticks sampled at those lines), as bench/lib-bench.sh leaves them.
 Writes OUTDIR/results.json, OUTDIR/results.md and, if gnuplot is
 installed, OUTDIR/iops-randread.png and OUTDIR/iops-randwrite.png.
+
+Configurations named multi-N-gI are guest I of N run at once on one
+controller (lib-bench.sh multi_config): they get a table of their own,
+with the aggregate, its ratio to one guest alone (mdev-adaptive) and to
+passthrough for the same workload, and Jain's fairness index.
 """
 import json
 import os
@@ -20,6 +25,7 @@ import sys
 USER_HZ = 100
 ORDER = ["native", "passthrough", "virtio-blk", "emulated-nvme",
          "mdev-poll", "mdev-adaptive", "mdev-interrupt"]
+MULTI = re.compile(r"^multi-(\d+)-g(\d+)$")
 
 
 def parse_out(path):
@@ -108,6 +114,8 @@ def main():
                 r = row_of(config, label, report, cpu)
                 if r:
                     rows.append(r)
+    multi = [r for r in rows if MULTI.match(r["config"])]
+    rows = [r for r in rows if not MULTI.match(r["config"])]
     if not rows:
         sys.exit("report: no fio results found in " + " ".join(dirs))
 
@@ -121,9 +129,12 @@ def main():
     rows.sort(key=lambda r: (r["rw"], r["numjobs"], r["iodepth"],
                              rank.get(r["config"], 99), r["config"]))
 
+    groups = multi_groups(multi, key)
+
     os.makedirs(outdir, exist_ok=True)
     with open(os.path.join(outdir, "results.json"), "w") as f:
-        json.dump({"rows": rows, "idle_host_cpu_percent": idle}, f, indent=1)
+        json.dump({"rows": rows, "idle_host_cpu_percent": idle,
+                   "multi": groups}, f, indent=1)
 
     lines = ["| rw | jobs | QD | configuration | IOPS | vs native | vs passthrough"
              " | mean us | p50 us | p99 us | host CPU us/IO |",
@@ -139,6 +150,21 @@ def main():
               "| configuration | idle host CPU % |", "| --- | ---: |"]
     for c in sorted(idle, key=lambda c: rank.get(c, 99)):
         lines.append("| %s | %s |" % (c, idle[c]))
+    if groups:
+        lines += ["", "Several instances on one controller, one L2 guest each,"
+                  " reading at the same time (adaptive mode):", "",
+                  "| guests | rw | jobs | QD | IOPS per guest | aggregate"
+                  " | vs one guest | vs passthrough | fairness (Jain) |"
+                  " slowest / fastest | p99 us, worst |",
+                  "| ---: | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        for g in groups:
+            cells = [g["guests"], g["rw"], g["numjobs"], g["iodepth"],
+                     " / ".join(str(x) for x in g["iops_per_guest"]),
+                     g["aggregate_iops"], g["vs_one_guest"],
+                     g["vs_passthrough"], g["jain_fairness"],
+                     g["min_over_max"], g["worst_p99_us"]]
+            lines.append("| " + " | ".join("-" if c is None else str(c)
+                                             for c in cells) + " |")
     with open(os.path.join(outdir, "results.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))
@@ -146,6 +172,34 @@ def main():
     if shutil.which("gnuplot"):
         for rw in ("randread", "randwrite"):
             plot(outdir, rw, rows, rank)
+
+
+def multi_groups(multi, key):
+    """One entry per (guests, rw, jobs, QD) run together."""
+    by = {}
+    for r in multi:
+        n = int(MULTI.match(r["config"]).group(1))
+        by.setdefault((n, r["rw"], r["numjobs"], r["iodepth"]), []).append(r)
+    groups = []
+    for (n, rw, jobs, qd), rs in sorted(by.items()):
+        rs.sort(key=lambda r: int(MULTI.match(r["config"]).group(2)))
+        iops = [r["iops"] for r in rs]
+        total = sum(iops)
+        alone = key.get(("mdev-adaptive", rw, jobs, qd))
+        pt = key.get(("passthrough", rw, jobs, qd))
+        squares = sum(x * x for x in iops)
+        groups.append({
+            "guests": n, "reported": len(rs), "rw": rw, "numjobs": jobs,
+            "iodepth": qd, "iops_per_guest": iops,
+            "aggregate_iops": round(total, 1),
+            "vs_one_guest": ratio(total, alone["iops"] if alone else None),
+            "vs_passthrough": ratio(total, pt["iops"] if pt else None),
+            "jain_fairness": (round(total * total / (len(iops) * squares), 3)
+                              if squares else None),
+            "min_over_max": ratio(min(iops), max(iops)),
+            "worst_p99_us": max(r["lat_p99_us"] for r in rs),
+        })
+    return groups
 
 
 def plot(outdir, rw, rows, rank):

@@ -10,8 +10,10 @@
 # Everything runs under QEMU TCG with nested KVM on top: absolute numbers
 # mean nothing, compare the ratios.  BENCH_RUNTIME (seconds per fio run,
 # default 5), BENCH_IDLE_S (default 10), BENCH_JOBS (numjobs values,
-# default 1,4), BENCH_QDS (iodepths, default 1,4,16,64) and BENCH_RWS
-# (default randread,randwrite) tune it.
+# default 1,4), BENCH_QDS (iodepths, default 1,4,16,64), BENCH_RWS
+# (default randread,randwrite), BENCH_MULTI (instances and guests run at
+# once, default 4; 1 skips that part) and BENCH_MULTI_QD (their iodepth,
+# default 16) tune it.
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 kver=$(ls -d /lib/modules/6.1.0-*-amd64/build 2>/dev/null | sort -V | tail -n 1 | cut -d/ -f4)
@@ -25,6 +27,7 @@ mkdir -p "$raw" "$results" || exit 1
 append="mnv_bench_runtime=${BENCH_RUNTIME:-5} mnv_bench_idle=${BENCH_IDLE_S:-10}"
 append="$append mnv_bench_rws=${BENCH_RWS:-randread,randwrite}"
 append="$append mnv_bench_jobs=${BENCH_JOBS:-1,4} mnv_bench_qds=${BENCH_QDS:-1,4,16,64}"
+append="$append mnv_bench_multi=${BENCH_MULTI:-4} mnv_bench_multi_qd=${BENCH_MULTI_QD:-16}"
 
 if ! command -v gnuplot >/dev/null; then
 	echo "bench: installing gnuplot-nox for the charts"
