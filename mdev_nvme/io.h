@@ -81,6 +81,16 @@ struct mnv_io_hq {
 	struct mnv_io_page *pages;
 };
 
+/*
+ * A guest ring pinned and mapped into the kernel (io_ring.c); @va NULL
+ * if it could not be, then its entries go through vfio_dma_rw().
+ */
+struct mnv_io_ring {
+	void *va;		/* the ring's first entry */
+	u64 iova;		/* its first page */
+	unsigned int nr_pages;
+};
+
 struct mnv_io_sq {
 	bool valid;
 	u16 qid;
@@ -89,6 +99,7 @@ struct mnv_io_sq {
 	u16 cqid;
 	u16 head;		/* next entry to fetch */
 	u16 db_tail;		/* last tail doorbell value */
+	struct mnv_io_ring ring;
 };
 
 struct mnv_io_cq {
@@ -104,6 +115,7 @@ struct mnv_io_cq {
 	u16 vector;
 	u16 tail;		/* next entry to write */
 	u16 db_head;		/* last head doorbell value */
+	struct mnv_io_ring ring;
 };
 
 /*
@@ -231,6 +243,17 @@ bool mnv_io_dbpage_poll(struct mnv_instance *inst);
 bool mnv_io_dbpage_offered(struct mnv_instance *inst);
 int mnv_io_dbpage_mmap(struct mnv_instance *inst, u64 region_off,
 		       struct vm_area_struct *vma);
+
+/* io_ring.c: all under inst->lock */
+struct vnvme_cqe;
+void mnv_io_ring_map(struct mnv_instance *inst, struct mnv_io_ring *ring,
+		     u64 iova, size_t bytes);
+void mnv_io_ring_unmap(struct mnv_instance *inst, struct mnv_io_ring *ring);
+void mnv_io_rings_drop(struct mnv_instance *inst, u64 start, u64 end);
+int mnv_io_sqe_read(struct mnv_instance *inst, struct mnv_io_sq *sq,
+		    u16 head, void *sqe, size_t size);
+int mnv_io_cqe_write(struct mnv_instance *inst, struct mnv_io_cq *cq,
+		     u16 tail, const struct vnvme_cqe *cqe);
 
 /* io_cmd.c */
 u16 mnv_io_cmd_prepare(struct mnv_instance *inst, struct mnv_io_slot *slot,

@@ -69,7 +69,6 @@ static int mnv_io_post(struct mnv_instance *inst, u16 cqid, u16 sqid,
 	struct mnv_io *io = &inst->io;
 	struct mnv_io_cq *cq = mnv_io_get_cq(io, cqid);
 	struct vnvme_cqe cqe = { };
-	u64 iova;
 
 	if (!cq)
 		return -ENOENT;
@@ -84,13 +83,7 @@ static int mnv_io_post(struct mnv_instance *inst, u16 cqid, u16 sqid,
 	cqe.sq_id = cpu_to_le16(sqid);
 	cqe.cid = cpu_to_le16(cid);
 	cqe.status = cpu_to_le16(status << 1 | cq->phase);
-	iova = cq->iova + (u64)cq->tail * sizeof(cqe);
-
-	/* The phase tag tells the guest the entry is valid: write it last. */
-	if (vfio_dma_rw(&inst->vdev, iova, &cqe,
-			offsetof(struct vnvme_cqe, status), true) ||
-	    vfio_dma_rw(&inst->vdev, iova + offsetof(struct vnvme_cqe, status),
-			&cqe.status, sizeof(cqe.status), true)) {
+	if (mnv_io_cqe_write(inst, cq, cq->tail, &cqe)) {
 		io->fatal = true;
 		return -EFAULT;
 	}
@@ -270,9 +263,7 @@ static unsigned int mnv_io_submit(struct mnv_instance *inst, u16 qid)
 		/* A refused command completes at once and needs room. */
 		if (mnv_io_cq_full(io, cq))
 			break;
-		if (vfio_dma_rw(&inst->vdev,
-				sq->iova + (u64)sq->head * sizeof(g), &g,
-				sizeof(g), false)) {
+		if (mnv_io_sqe_read(inst, sq, sq->head, &g, sizeof(g))) {
 			io->fatal = true;
 			break;
 		}
@@ -516,6 +507,7 @@ void mnv_io_close(struct mnv_instance *inst)
 		return;
 	mnv_io_quiesce(inst, -1, MNV_REAP_DROP);
 	mnv_io_dbbuf_release(inst);
+	mnv_io_rings_drop(inst, 0, 0);
 	io->ready = false;
 	mnv_io_dbpage_close(inst);
 	for (i = 0; i < inst->nr_qpairs; i++)
@@ -539,6 +531,8 @@ u16 mnv_io_cq_create(struct mnv_instance *inst, u16 qid, u64 iova,
 	cq->phase = 1;
 	cq->qid = qid;
 	cq->valid = true;
+	mnv_io_ring_map(inst, &cq->ring, iova,
+			(size_t)qsize * sizeof(struct vnvme_cqe));
 	return NVME_SC_SUCCESS;
 }
 
@@ -557,6 +551,8 @@ u16 mnv_io_sq_create(struct mnv_instance *inst, u16 qid, u64 iova,
 	sq->cqid = cqid;
 	sq->qid = qid;
 	sq->valid = true;
+	mnv_io_ring_map(inst, &sq->ring, iova,
+			(size_t)qsize * sizeof(struct vnvme_sqe));
 	return NVME_SC_SUCCESS;
 }
 
@@ -570,6 +566,7 @@ void mnv_io_sq_delete(struct mnv_instance *inst, u16 qid)
 	if (!inst->io.ready || !qid || qid > inst->nr_qpairs)
 		return;
 	mnv_io_quiesce(inst, qid - 1, MNV_REAP_DRAIN);
+	mnv_io_ring_unmap(inst, &inst->io.sq[qid].ring);
 	memset(&inst->io.sq[qid], 0, sizeof(inst->io.sq[qid]));
 }
 
@@ -577,6 +574,7 @@ void mnv_io_cq_delete(struct mnv_instance *inst, u16 qid)
 {
 	if (!inst->io.ready || !qid || qid > inst->nr_qpairs)
 		return;
+	mnv_io_ring_unmap(inst, &inst->io.cq[qid].ring);
 	memset(&inst->io.cq[qid], 0, sizeof(inst->io.cq[qid]));
 }
 
@@ -590,6 +588,7 @@ void mnv_io_reset(struct mnv_instance *inst)
 	mnv_io_quiesce(inst, -1, MNV_REAP_DROP);
 	mnv_io_dbbuf_release(inst);
 	mnv_io_dbpage_reset(inst);
+	mnv_io_rings_drop(inst, 0, 0);
 	memset(io->sq, 0, sizeof(io->sq));
 	memset(io->cq, 0, sizeof(io->cq));
 	io->fatal = false;
@@ -602,7 +601,7 @@ void mnv_io_reset(struct mnv_instance *inst)
  * @length: bytes
  *
  * The commands in flight are waited for (they may use the range), then
- * the pin cache lets go of every page in the range.  For a short while
+ * the pin cache and the mapped rings let go of every page in the range.  For a short while
  * new pins in the range are refused, so that the VFIO container finds
  * the range unpinned when it checks again; a guest using memory being
  * unmapped gets Data Transfer Error.
@@ -628,6 +627,8 @@ void mnv_io_dma_unmap(struct mnv_instance *inst, u64 iova, u64 length)
 	}
 	/* Quiesced: nothing uses a cached page any more. */
 	WARN_ON(mnv_io_pins_drop(inst, start, end));
+	/* Rings there go back to vfio_dma_rw(), which will fail on them. */
+	mnv_io_rings_drop(inst, start, end);
 	/* Shadow doorbells in memory going away: the guest is broken. */
 	if (mnv_io_dbbuf_in(io, start, end)) {
 		mnv_io_dbbuf_lost(inst);

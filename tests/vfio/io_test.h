@@ -96,6 +96,9 @@ void test_thread_mode(struct inst *in, long sleeps0);
 void test_doorbell_page(struct inst *in);
 void test_doorbell_page_close(struct inst *in);
 
+/* io_rings.c */
+void test_ring_pins(struct inst *in);
+
 /* io_shadow_db.c */
 void test_shadow_doorbells(struct inst *in);
 

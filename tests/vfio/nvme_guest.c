@@ -239,10 +239,20 @@ int nvme_dev_open(struct nvme_dev *d, const char *uuid)
 		nvme_dev_close(d);
 		return ret;
 	}
-	d->mem = vfio_user_map(&d->vu, GMEM_IOVA, GMEM_SIZE);
-	if (!d->mem) {
+	d->mem = mmap(NULL, GMEM_SIZE, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (d->mem == MAP_FAILED) {
+		d->mem = NULL;
 		nvme_dev_close(d);
 		return -ENOMEM;
+	}
+	ret = vfio_user_map_va(&d->vu, GMEM_IOVA, d->mem, G_SPARE, true);
+	ret = ret ? ret : vfio_user_map_va(&d->vu, giova(G_SPARE),
+					   d->mem + G_SPARE, G_SPARE_SIZE,
+					   true);
+	if (ret) {
+		nvme_dev_close(d);
+		return ret;
 	}
 	find_caps(d);
 	d->next_cid = 1;

@@ -191,9 +191,11 @@ _Static_assert(sizeof(struct nvme_sqe) == 64, "SQE is 64 bytes");
 _Static_assert(sizeof(struct nvme_cqe) == 16, "CQE is 16 bytes");
 
 /*
- * Guest memory: one mapping of GMEM_SIZE bytes at IOVA GMEM_IOVA.  The
- * offsets below are from GMEM_IOVA.  GMEM_HOLE is an IOVA that is never
- * mapped, for the "device reaches unmapped memory" checks.
+ * Guest memory: GMEM_SIZE bytes at IOVA GMEM_IOVA, in two VFIO mappings:
+ * the last G_SPARE_SIZE bytes, from G_SPARE, are a mapping of their own
+ * that a test may unmap and map again (d->mem stays valid throughout).
+ * The offsets below are from GMEM_IOVA.  GMEM_HOLE is an IOVA that is
+ * never mapped, for the "device reaches unmapped memory" checks.
  */
 #define GMEM_IOVA		0x10000000ULL
 #define GMEM_SIZE		0x400000ULL
@@ -208,6 +210,8 @@ _Static_assert(sizeof(struct nvme_cqe) == 16, "CQE is 16 bytes");
 #define G_IOCQ2			0x210000
 #define G_IOSQ1			0x240000	/* up to 256 KiB each */
 #define G_IOSQ2			0x280000
+#define G_SPARE			0x3f0000	/* 16 pages, mapped apart */
+#define G_SPARE_SIZE		(GMEM_SIZE - G_SPARE)
 #define G_PAGE			4096u
 
 /* Admin queue depth used by the tests (AQA ASQS = ACQS = depth - 1) */

@@ -137,24 +137,32 @@ void *vfio_user_map(struct vfio_user *vu, uint64_t iova, size_t len)
 	return vfio_user_map_prot(vu, iova, len, true);
 }
 
+int vfio_user_map_va(struct vfio_user *vu, uint64_t iova, void *va,
+		     size_t len, bool device_writes)
+{
+	struct vfio_iommu_type1_dma_map map = { .argsz = sizeof(map) };
+
+	map.vaddr = (uintptr_t)va;
+	map.iova = iova;
+	map.size = len;
+	map.flags = VFIO_DMA_MAP_FLAG_READ;
+	if (device_writes)
+		map.flags |= VFIO_DMA_MAP_FLAG_WRITE;
+	if (ioctl(vu->container, VFIO_IOMMU_MAP_DMA, &map))
+		return vfio_fail("VFIO_IOMMU_MAP_DMA");
+	return 0;
+}
+
 void *vfio_user_map_prot(struct vfio_user *vu, uint64_t iova, size_t len,
 			 bool device_writes)
 {
-	struct vfio_iommu_type1_dma_map map = { .argsz = sizeof(map) };
 	void *mem;
 
 	mem = mmap(NULL, len, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (mem == MAP_FAILED)
 		return NULL;
-	map.vaddr = (uintptr_t)mem;
-	map.iova = iova;
-	map.size = len;
-	map.flags = VFIO_DMA_MAP_FLAG_READ;
-	if (device_writes)
-		map.flags |= VFIO_DMA_MAP_FLAG_WRITE;
-	if (ioctl(vu->container, VFIO_IOMMU_MAP_DMA, &map)) {
-		vfio_fail("VFIO_IOMMU_MAP_DMA");
+	if (vfio_user_map_va(vu, iova, mem, len, device_writes)) {
 		munmap(mem, len);
 		return NULL;
 	}

@@ -32,6 +32,9 @@ void *vfio_user_map(struct vfio_user *vu, uint64_t iova, size_t len);
 /* The same, the device may write it only if @device_writes. */
 void *vfio_user_map_prot(struct vfio_user *vu, uint64_t iova, size_t len,
 			 bool device_writes);
+/* Map @len bytes of this process's memory at @va for device DMA at @iova. */
+int vfio_user_map_va(struct vfio_user *vu, uint64_t iova, void *va,
+		     size_t len, bool device_writes);
 int vfio_user_unmap(struct vfio_user *vu, uint64_t iova, size_t len);
 
 /*
