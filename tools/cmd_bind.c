@@ -46,28 +46,10 @@ static const char unbind_help[] =
 static int parse_bdf_args(int argc, char **argv, const char *help,
 			  bool *force, char *bdf, size_t len)
 {
-	static const struct option opts[] = {
-		{ "force", no_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
+	int ret = mnv_flag_opts(argc, argv, "force", help, force);
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			if (!force)
-				return mnv_usage_err(argv[0], "unknown option '--force'");
-			*force = true;
-			break;
-		case 'h':
-			fputs(help, stdout);
-			return MNV_EXIT_OK;
-		default:
-			return mnv_opt_err(argv[0], c, argv);
-		}
-	}
+	if (ret >= 0)
+		return ret;
 	if (optind >= argc)
 		return mnv_usage_err(argv[0], "missing BDF");
 	if (optind + 1 < argc)

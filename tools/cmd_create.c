@@ -449,31 +449,16 @@ int mnv_cmd_create(int argc, char **argv)
 
 int mnv_cmd_destroy(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "force", no_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	char uuid[MNV_UUID_LEN + 1], bdf[MNV_BDF_LEN];
 	char type[MNV_NAME_LEN], name[MNV_NAME_LEN];
 	const char *cmd = argv[0];
 	bool force = false;
 	uint64_t open;
-	int c, ret;
+	int ret;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			force = true;
-			break;
-		case 'h':
-			fputs(destroy_help, stdout);
-			return MNV_EXIT_OK;
-		default:
-			return mnv_opt_err(cmd, c, argv);
-		}
-	}
+	ret = mnv_flag_opts(argc, argv, "force", destroy_help, &force);
+	if (ret >= 0)
+		return ret;
 	ret = mnv_uuid_operand(cmd, argc, argv, uuid, sizeof(uuid));
 	if (ret >= 0)
 		return ret;

@@ -196,32 +196,17 @@ static void json_ctrl(struct mnv_json *j, const struct mnv_ctrl *c,
 
 int mnv_cmd_list(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct mnv_bdf *bdfs = NULL;
 	struct mnv_inst *insts = NULL;
 	size_t nr_bdfs, nr_insts, i;
 	struct mnv_ctrl *ctrls;
 	struct mnv_json j;
 	bool json = false, loaded;
-	int c, ret;
+	int ret;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			fputs(list_help, stdout);
-			return MNV_EXIT_OK;
-		default:
-			return mnv_opt_err(argv[0], c, argv);
-		}
-	}
+	ret = mnv_flag_opts(argc, argv, "json", list_help, &json);
+	if (ret >= 0)
+		return ret;
 	if (optind < argc)
 		return mnv_usage_err(argv[0], "unexpected argument '%s'", argv[optind]);
 

@@ -2,7 +2,6 @@
 /*
  * mdev-nvme stats: the I/O counters of one instance (sysfs stats/).
  */
-#include <getopt.h>
 #include <inttypes.h>
 #include <string.h>
 
@@ -42,32 +41,17 @@ static const struct {
 
 int mnv_cmd_stats(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	char uuid[MNV_UUID_LEN + 1], bdf[MNV_BDF_LEN], type[MNV_NAME_LEN];
 	uint64_t val[ARRAY_SIZE(counters)];
 	const char *cmd = argv[0];
 	bool json = false;
 	struct mnv_json j;
-	int c, ret;
+	int ret;
 	size_t i;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			fputs(stats_help, stdout);
-			return MNV_EXIT_OK;
-		default:
-			return mnv_opt_err(cmd, c, argv);
-		}
-	}
+	ret = mnv_flag_opts(argc, argv, "json", stats_help, &json);
+	if (ret >= 0)
+		return ret;
 	ret = mnv_uuid_operand(cmd, argc, argv, uuid, sizeof(uuid));
 	if (ret >= 0)
 		return ret;

@@ -39,6 +39,8 @@ void mnv_err(const char *fmt, ...) __printf(1, 2);
 void mnv_note(const char *fmt, ...) __printf(1, 2);
 int mnv_usage_err(const char *cmd, const char *fmt, ...) __printf(2, 3);
 int mnv_opt_err(const char *cmd, int c, char **argv);
+int mnv_flag_opts(int argc, char **argv, const char *flag_name,
+		  const char *help, bool *flag);
 int mnv_parse_bdf(const char *in, char *out, size_t len);
 int mnv_parse_uuid(const char *in, char *out, size_t len);
 int mnv_parse_u64(const char *s, uint64_t *val);

@@ -66,6 +66,36 @@ int mnv_opt_err(const char *cmd, int c, char **argv)
 	return mnv_usage_err(cmd, "unknown option '%s'", opt);
 }
 
+/*
+ * The options of a command whose only option besides --help is the flag
+ * --@flag_name: sets *@flag when it is given (with @flag NULL, it is an
+ * unknown option like any other).  Returns -1 to go on, else the exit
+ * status: success after printing @help, a usage error otherwise.
+ */
+int mnv_flag_opts(int argc, char **argv, const char *flag_name,
+		  const char *help, bool *flag)
+{
+	struct option opts[3] = { { "help", no_argument, NULL, 'h' } };
+	int c;
+
+	if (flag)
+		opts[1] = (struct option){ flag_name, no_argument, NULL, 'F' };
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'F':
+			*flag = true;
+			break;
+		case 'h':
+			fputs(help, stdout);
+			return MNV_EXIT_OK;
+		default:
+			return mnv_opt_err(argv[0], c, argv);
+		}
+	}
+	return -1;
+}
+
 static int parse_hex(const char *s, size_t n, unsigned long max, unsigned long *val)
 {
 	unsigned long v = 0;

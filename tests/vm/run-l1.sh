@@ -27,6 +27,10 @@
 #   --shell             interactive shell in the VM instead of the runner
 #                       (console on this terminal, no timeout)
 #
+# Environment: MNV_DISK_DIR, where the emulated namespaces' images are
+# created (default build/vm/disks; a tmpfs keeps the host's page cache
+# writeback out of write measurements).
+#
 # Exit status: 0 when the VM ran the runner to its end (whatever the case
 # results), 1 on usage or setup errors, 2 when the VM died, timed out or
 # never produced results.
@@ -218,7 +222,7 @@ initrd=$BUILD/vm/initramfs-$kver.cpio.gz
 # The drives take discards (discard=unmap): a deallocated range becomes a
 # hole in the image and reads back as zeroes, as the namespaces' DLFEAT
 # announces.
-disks=$BUILD/vm/disks
+disks=${MNV_DISK_DIR:-$BUILD/vm/disks}
 mkdir -p "$disks" || die "cannot create $disks"
 mkdisk() {
 	rm -f "$disks/$1"
