@@ -50,6 +50,16 @@ def parse_out(path):
     return runs
 
 
+def parse_start(path):
+    """The "START <epoch seconds>" line a guest prints, or None."""
+    with open(path, errors="replace", newline="\n") as f:
+        for line in f:
+            m = re.match(r"^START (\d+)", line)
+            if m:
+                return int(m.group(1))
+    return None
+
+
 def parse_cpu(path):
     """label -> (busy ticks, total ticks) between its BEGIN and END."""
     begin, spans = {}, {}
@@ -110,9 +120,11 @@ def main():
             cpu = parse_cpu(os.path.join(d, config + ".cpu"))
             if "idle" in cpu and cpu["idle"][1]:
                 idle[config] = round(100.0 * cpu["idle"][0] / cpu["idle"][1], 1)
+            start = parse_start(os.path.join(d, name))
             for label, report in runs.items():
                 r = row_of(config, label, report, cpu)
                 if r:
+                    r["start"] = start
                     rows.append(r)
     multi = [r for r in rows if MULTI.match(r["config"])]
     rows = [r for r in rows if not MULTI.match(r["config"])]
@@ -155,14 +167,15 @@ def main():
                   " reading at the same time (adaptive mode):", "",
                   "| guests | rw | jobs | QD | IOPS per guest | aggregate"
                   " | vs one guest | vs passthrough | fairness (Jain) |"
-                  " slowest / fastest | p99 us, worst |",
-                  "| ---: | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+                  " slowest / fastest | p99 us, worst | start spread s |",
+                  "| ---: | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
         for g in groups:
             cells = [g["guests"], g["rw"], g["numjobs"], g["iodepth"],
                      " / ".join(str(x) for x in g["iops_per_guest"]),
                      g["aggregate_iops"], g["vs_one_guest"],
                      g["vs_passthrough"], g["jain_fairness"],
-                     g["min_over_max"], g["worst_p99_us"]]
+                     g["min_over_max"], g["worst_p99_us"],
+                     g["start_spread_s"]]
             lines.append("| " + " | ".join("-" if c is None else str(c)
                                              for c in cells) + " |")
     with open(os.path.join(outdir, "results.md"), "w") as f:
@@ -188,6 +201,7 @@ def multi_groups(multi, key):
         alone = key.get(("mdev-adaptive", rw, jobs, qd))
         pt = key.get(("passthrough", rw, jobs, qd))
         squares = sum(x * x for x in iops)
+        starts = [r["start"] for r in rs if r.get("start") is not None]
         groups.append({
             "guests": n, "reported": len(rs), "rw": rw, "numjobs": jobs,
             "iodepth": qd, "iops_per_guest": iops,
@@ -198,6 +212,8 @@ def multi_groups(multi, key):
                               if squares else None),
             "min_over_max": ratio(min(iops), max(iops)),
             "worst_p99_us": max(r["lat_p99_us"] for r in rs),
+            "start_spread_s": (max(starts) - min(starts)
+                               if len(starts) == len(rs) else None),
         })
     return groups
 

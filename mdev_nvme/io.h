@@ -181,6 +181,8 @@ struct mnv_io {
 	struct xarray pins;
 	struct list_head pin_lru;	/* unused pins, oldest first */
 	unsigned long pin_limit;	/* unused pins kept at most */
+	unsigned long nr_pins;		/* pages in the cache */
+	/* Every page pinned: the cache, the rings, the shadow doorbells */
 	atomic_long_t pinned_pages;
 	/*
 	 * Doorbell Buffer Config (io_doorbell.c): the guest's shadow doorbell
@@ -237,6 +239,7 @@ bool mnv_io_doorbells_arm(struct mnv_instance *inst);
 int mnv_io_dbpage_open(struct mnv_instance *inst);
 void mnv_io_dbpage_close(struct mnv_instance *inst);
 void mnv_io_dbpage_reset(struct mnv_instance *inst);
+void mnv_io_dbpage_new_queue(struct mnv_instance *inst, u16 qid, bool is_cq);
 bool mnv_io_dbpage_write(struct mnv_instance *inst, u64 off, const void *buf,
 			 size_t size);
 bool mnv_io_dbpage_poll(struct mnv_instance *inst);
@@ -261,6 +264,7 @@ u16 mnv_io_cmd_prepare(struct mnv_instance *inst, struct mnv_io_slot *slot,
 
 /* io_pin.c: all under inst->lock */
 void mnv_io_pins_init(struct mnv_io *io);
+bool mnv_io_unmapping(struct mnv_io *io, u64 iova, u64 len);
 int mnv_io_pin_page(struct mnv_instance *inst, struct mnv_io_page *pg,
 		    enum dma_data_direction dir);
 dma_addr_t mnv_io_page_dma(const struct mnv_io_page *pg);

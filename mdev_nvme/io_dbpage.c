@@ -86,6 +86,23 @@ void mnv_io_dbpage_reset(struct mnv_instance *inst)
 }
 
 /*
+ * A queue is created: its doorbell starts from zero, whatever the guest
+ * rang on a queue of that id before (it may delete and create queues
+ * without a reset).  The guest cannot ring the new queue before this
+ * creation completes.  inst->lock held.
+ */
+void mnv_io_dbpage_new_queue(struct mnv_instance *inst, u16 qid, bool is_cq)
+{
+	struct mnv_io *io = &inst->io;
+	unsigned int i = 2 * qid + is_cq;
+
+	if (!io->db_vals || i >= io->db_slots)
+		return;
+	WRITE_ONCE(io->db_vals[i], 0);
+	io->db_seen[i] = 0;
+}
+
+/*
  * A doorbell write that trapped all the same (the VMM did not map the
  * page, or wrote through the region file): store it in the page, where
  * the polling thread picks it up with the others, in order.  Returns

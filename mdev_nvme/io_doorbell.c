@@ -116,6 +116,10 @@ static int mnv_io_dbbuf_get(struct mnv_instance *inst, u64 iova,
 {
 	int ret;
 
+	if (mnv_io_unmapping(&inst->io, iova, PAGE_SIZE)) {
+		*page = NULL;
+		return -EFAULT;
+	}
 	ret = vfio_pin_pages(&inst->vdev, iova, 1, IOMMU_READ | IOMMU_WRITE,
 			     page);
 	if (ret != 1) {

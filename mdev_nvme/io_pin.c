@@ -50,11 +50,14 @@ struct mnv_pin {
 	struct list_head lru;
 };
 
-/* A page of a range the VMM is unmapping right now must not be pinned. */
-static bool mnv_io_unmapping(struct mnv_io *io, u64 iova)
+/*
+ * Memory of a range the VMM is unmapping right now must not be pinned:
+ * does [@iova, @iova + @len) overlap it?  inst->lock held.
+ */
+bool mnv_io_unmapping(struct mnv_io *io, u64 iova, u64 len)
 {
 	return time_before(jiffies, io->unmap_until) &&
-	       iova >= io->unmap_start && iova < io->unmap_end;
+	       iova < io->unmap_end && iova + len > io->unmap_start;
 }
 
 void mnv_io_pins_init(struct mnv_io *io)
@@ -63,6 +66,7 @@ void mnv_io_pins_init(struct mnv_io *io)
 	INIT_LIST_HEAD(&io->pin_lru);
 	io->pin_limit = READ_ONCE(pin_cache_pages);
 	atomic_long_set(&io->pinned_pages, 0);
+	io->nr_pins = 0;
 }
 
 /* Unmap, unpin and forget @pin, which no command uses. */
@@ -75,6 +79,7 @@ static void mnv_io_pin_release(struct mnv_instance *inst, struct mnv_pin *pin)
 	dma_unmap_page(mnv_host_dev(inst->host), pin->dma, PAGE_SIZE, pin->dir);
 	vfio_unpin_pages(&inst->vdev, pin->iova, 1);
 	atomic_long_dec(&io->pinned_pages);
+	io->nr_pins--;
 	kfree(pin);
 }
 
@@ -84,8 +89,7 @@ static void mnv_io_pins_trim(struct mnv_instance *inst, unsigned long keep)
 	struct mnv_io *io = &inst->io;
 	struct mnv_pin *pin;
 
-	while (atomic_long_read(&io->pinned_pages) > keep &&
-	       !list_empty(&io->pin_lru)) {
+	while (io->nr_pins > keep && !list_empty(&io->pin_lru)) {
 		pin = list_first_entry(&io->pin_lru, struct mnv_pin, lru);
 		mnv_io_pin_release(inst, pin);
 	}
@@ -131,6 +135,7 @@ static struct mnv_pin *mnv_io_pin_new(struct mnv_instance *inst, u64 iova)
 	if (ret)
 		goto err_unmap;
 	atomic_long_inc(&io->pinned_pages);
+	io->nr_pins++;
 	return pin;
 
 err_unmap:
@@ -163,7 +168,7 @@ int mnv_io_pin_page(struct mnv_instance *inst, struct mnv_io_page *pg,
 	if (pin) {
 		inst->stats.pin_hits++;
 	} else {
-		if (mnv_io_unmapping(io, pg->iova))
+		if (mnv_io_unmapping(io, pg->iova, PAGE_SIZE))
 			return -EFAULT;
 		/* Make room first: a full cache holds only unused pages. */
 		if (io->pin_limit)

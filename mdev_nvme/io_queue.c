@@ -531,6 +531,7 @@ u16 mnv_io_cq_create(struct mnv_instance *inst, u16 qid, u64 iova,
 	cq->phase = 1;
 	cq->qid = qid;
 	cq->valid = true;
+	mnv_io_dbpage_new_queue(inst, qid, true);
 	mnv_io_ring_map(inst, &cq->ring, iova,
 			(size_t)qsize * sizeof(struct vnvme_cqe));
 	return NVME_SC_SUCCESS;
@@ -551,6 +552,7 @@ u16 mnv_io_sq_create(struct mnv_instance *inst, u16 qid, u64 iova,
 	sq->cqid = cqid;
 	sq->qid = qid;
 	sq->valid = true;
+	mnv_io_dbpage_new_queue(inst, qid, false);
 	mnv_io_ring_map(inst, &sq->ring, iova,
 			(size_t)qsize * sizeof(struct vnvme_sqe));
 	return NVME_SC_SUCCESS;

@@ -46,7 +46,8 @@ void mnv_io_ring_map(struct mnv_instance *inst, struct mnv_io_ring *ring,
 	int ret;
 
 	memset(ring, 0, sizeof(*ring));
-	if (!READ_ONCE(map_rings) || n > MNV_IO_RING_MAX_PAGES)
+	if (!READ_ONCE(map_rings) || n > MNV_IO_RING_MAX_PAGES ||
+	    mnv_io_unmapping(&inst->io, iova, bytes))
 		return;
 	pages = kcalloc(n, sizeof(*pages), GFP_KERNEL);
 	if (!pages)

@@ -58,6 +58,40 @@ void test_thread_mode(struct inst *in, long sleeps0)
 }
 
 /*
+ * Queue pair 1 deleted and created again without a reset, then as many
+ * commands as its old tail rung with one doorbell: the new queue's tail
+ * equals the last value in the page, and must be seen all the same.
+ */
+static void requeue_same_tail(struct inst *in)
+{
+	struct nvme_dev *d = &in->dev;
+	uint16_t n = in->sq[1].tail, i, done = 0;
+	struct nvme_sqe sqe;
+	struct nvme_cqe cqe;
+	int st;
+
+	st = nvme_delete_q(d, NVME_ADM_DELETE_SQ, 1);
+	st = st ? st : nvme_delete_q(d, NVME_ADM_DELETE_CQ, 1);
+	st = st ? st : nvme_io_cq_create(d, &in->cq[1], 1, QD, G_IOCQ1);
+	st = st ? st : nvme_io_sq_create(d, &in->sq[1], 1, QD, G_IOSQ1,
+					 &in->cq[1]);
+	if (!check(st == 0 && n > 1, "queue pair 1 deleted and created again, old tail %u (0x%x)",
+		   n, st))
+		return;
+	for (i = 0; i < n; i++) {
+		nvme_rw_init(&sqe, NVME_CMD_READ, SCRATCH_LBA, 8,
+			     giova(G_DATA2), 0);
+		nvme_io_push(d, &in->sq[1], &sqe);
+	}
+	nvme_io_ring(d, &in->sq[1]);
+	while (done < n && nvme_io_reap(d, &in->cq[1], &cqe, 2000) &&
+	       !(cqe.status >> 1))
+		done++;
+	check(done == n, "%u reads rung at once, tail %u as before the deletion: %u complete",
+	      n, in->sq[1].tail, done);
+}
+
+/*
  * Zero-exit doorbells.  A poll-mode instance offers the doorbell page of
  * BAR0 (and only that page) through a sparse-mmap capability; other modes
  * offer nothing to map.  Through the mapping, I/O and admin commands run
@@ -168,6 +202,7 @@ void test_doorbell_page(struct inst *in)
 					 &in->cq[1]);
 	bad = st ? -1 : write_read_back(in, 8, DATA_LBA, 8);
 	check(bad == 0, "queue pair 1 recreated; 8 writes read back (%d)", bad);
+	requeue_same_tail(in);
 }
 
 /*
@@ -198,4 +233,58 @@ void test_doorbell_page_close(struct inst *in)
 	}
 	check(open == 0 && sysfs_long(in->uuid, "pinned_pages") == 0,
 	      "unmapped: the instance closes (open %ld), nothing pinned", open);
+}
+
+/*
+ * Adaptive mode, and a guest that stops reading its CQ: commands stay in
+ * flight, completed by the hardware, until the guest makes room.  The
+ * thread must wait for that without spinning, then post them all.
+ */
+void test_adaptive_stall(struct inst *in)
+{
+	struct nvme_dev *d = &in->dev;
+	unsigned int i, done = 0;
+	struct nvme_sqe sqe;
+	struct nvme_cqe cqe;
+	char mode[32];
+	long p1, p2;
+	int st;
+
+	read_mode(in, mode, sizeof(mode));
+	if (strcmp(mode, "adaptive"))
+		return;
+	/* Queue pair 2 with a CQ of 4 entries: 3 completions fill it. */
+	st = nvme_delete_q(d, NVME_ADM_DELETE_SQ, 2);
+	st = st ? st : nvme_delete_q(d, NVME_ADM_DELETE_CQ, 2);
+	st = st ? st : nvme_io_cq_create(d, &in->cq[2], 2, 4, G_IOCQ2);
+	st = st ? st : nvme_io_sq_create(d, &in->sq[2], 2, QD, G_IOSQ2,
+					 &in->cq[2]);
+	if (!check(st == 0, "queue pair 2 with a 4-entry CQ (0x%x)", st))
+		return;
+	fill_random(gptr(d, G_DATA), G_PAGE);
+	for (i = 0; i < 8; i++) {
+		nvme_rw_init(&sqe, NVME_CMD_WRITE, SCRATCH_LBA, 8,
+			     giova(G_DATA), 0);
+		nvme_io_push(d, &in->sq[2], &sqe);
+	}
+	nvme_io_ring(d, &in->sq[2]);
+	sleep_ms(200);
+	p1 = stat_of(in, "polls");
+	sleep_ms(300);
+	p2 = stat_of(in, "polls");
+	/* Spinning makes hundreds of thousands of passes in that time. */
+	check(p1 >= 0 && p2 - p1 < 20000,
+	      "mode adaptive, guest CQ full, commands in flight: no spinning (%ld passes in 300 ms)",
+	      p2 - p1);
+	while (done < 8 && nvme_io_reap(d, &in->cq[2], &cqe, 5000) &&
+	       !(cqe.status >> 1))
+		done++;
+	check(done == 8, "once the guest reads its CQ, all 8 writes complete (%u)",
+	      done);
+	st = nvme_delete_q(d, NVME_ADM_DELETE_SQ, 2);
+	st = st ? st : nvme_delete_q(d, NVME_ADM_DELETE_CQ, 2);
+	st = st ? st : nvme_io_cq_create(d, &in->cq[2], 2, QD, G_IOCQ2);
+	st = st ? st : nvme_io_sq_create(d, &in->sq[2], 2, QD, G_IOSQ2,
+					 &in->cq[2]);
+	check(st == 0, "queue pair 2 back to its usual size (0x%x)", st);
 }

@@ -95,6 +95,7 @@ void test_bus_master(struct inst *in);
 void test_thread_mode(struct inst *in, long sleeps0);
 void test_doorbell_page(struct inst *in);
 void test_doorbell_page_close(struct inst *in);
+void test_adaptive_stall(struct inst *in);
 
 /* io_rings.c */
 void test_ring_pins(struct inst *in);

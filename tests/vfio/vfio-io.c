@@ -1008,6 +1008,7 @@ int main(int argc, char **argv)
 
 	test_thread_mode(&in1, sleeps0);
 	test_doorbell_page(&in1);
+	test_adaptive_stall(&in1);
 	test_transfers(&in1);
 	test_batches(&in1);
 	test_second_queue(&in1);
