@@ -48,11 +48,18 @@ guest_config emulated-nvme /dev/nvme0n1 \
 
 tap_run "load mdev_nvme" mnv_insmod_ko || tap_bail "insmod failed"
 tap_run "bind $B to mdev_nvme" "$MNV_CLI" bind "$B" || tap_bail "cannot bind $B"
-for mode in poll adaptive interrupt; do
-	out=$("$MNV_CLI" create "$B" --type nvme-2q --nsid 1 --mode "$mode")
+# BENCH_MODES: polling modes to measure; "poll-trapped" is the poll mode
+# with the doorbell page left trapped (mmap_doorbells=N), to show what
+# the zero-exit doorbells change.
+dbparam=/sys/module/mdev_nvme/parameters/mmap_doorbells
+for mode in $BENCH_MODES; do
+	real=${mode%-trapped}
+	[ "$mode" = "$real" ] || echo N >"$dbparam"
+	out=$("$MNV_CLI" create "$B" --type nvme-2q --nsid 1 --mode "$real")
 	tap_eq "create a $mode instance over namespace 1" 0 $?
 	u=$(printf '%s\n' "$out" | tail -n 1)
 	guest_config "mdev-$mode" /dev/nvme0n1 --sysfsdev "$MDEV/$u"
+	echo Y >"$dbparam"
 	"$MNV_CLI" stats --json "$u" >"$MNV_OUT/mdev-$mode.stats.json"
 	tap_run "destroy the $mode instance" "$MNV_CLI" destroy "$u"
 done

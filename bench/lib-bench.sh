@@ -16,10 +16,13 @@ BENCH_IDLE_S=10
 BENCH_RWS="randread randwrite"
 BENCH_JOBS="1 4"
 BENCH_QDS="1 4 16 64"
+# shellcheck disable=SC2034 # l1-bench.sh uses it
+BENCH_MODES="poll adaptive interrupt"
 BENCH_MULTI=4
 BENCH_MULTI_QD=16
 # run-bench.sh passes its settings on the L1 kernel command line.
 read -r -a cmdline </proc/cmdline
+# shellcheck disable=SC2034 # BENCH_MODES: l1-bench.sh uses it
 for arg in "${cmdline[@]}"; do
 	case $arg in
 	mnv_bench_runtime=*) BENCH_RUNTIME=${arg#*=} ;;
@@ -27,6 +30,7 @@ for arg in "${cmdline[@]}"; do
 	mnv_bench_rws=*) BENCH_RWS=$(echo "${arg#*=}" | tr , ' ') ;;
 	mnv_bench_jobs=*) BENCH_JOBS=$(echo "${arg#*=}" | tr , ' ') ;;
 	mnv_bench_qds=*) BENCH_QDS=$(echo "${arg#*=}" | tr , ' ') ;;
+	mnv_bench_modes=*) BENCH_MODES=$(echo "${arg#*=}" | tr , ' ') ;;
 	mnv_bench_multi=*) BENCH_MULTI=${arg#*=} ;;
 	mnv_bench_multi_qd=*) BENCH_MULTI_QD=${arg#*=} ;;
 	esac

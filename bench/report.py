@@ -24,7 +24,7 @@ import sys
 
 USER_HZ = 100
 ORDER = ["native", "passthrough", "virtio-blk", "emulated-nvme",
-         "mdev-poll", "mdev-adaptive", "mdev-interrupt"]
+         "mdev-poll", "mdev-poll-trapped", "mdev-adaptive", "mdev-interrupt"]
 MULTI = re.compile(r"^multi-(\d+)-g(\d+)$")
 
 

@@ -12,8 +12,10 @@
 # default 5), BENCH_IDLE_S (default 10), BENCH_JOBS (numjobs values,
 # default 1,4), BENCH_QDS (iodepths, default 1,4,16,64), BENCH_RWS
 # (default randread,randwrite), BENCH_MULTI (instances and guests run at
-# once, default 4; 1 skips that part) and BENCH_MULTI_QD (their iodepth,
-# default 16) tune it.
+# once, default 4; 1 skips that part), BENCH_MULTI_QD (their iodepth,
+# default 16) and BENCH_MODES (polling modes, default
+# poll,adaptive,interrupt; poll-trapped is poll without the mapped
+# doorbell page) tune it.
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 kver=$(ls -d /lib/modules/6.1.0-*-amd64/build 2>/dev/null | sort -V | tail -n 1 | cut -d/ -f4)
@@ -28,6 +30,7 @@ append="mnv_bench_runtime=${BENCH_RUNTIME:-5} mnv_bench_idle=${BENCH_IDLE_S:-10}
 append="$append mnv_bench_rws=${BENCH_RWS:-randread,randwrite}"
 append="$append mnv_bench_jobs=${BENCH_JOBS:-1,4} mnv_bench_qds=${BENCH_QDS:-1,4,16,64}"
 append="$append mnv_bench_multi=${BENCH_MULTI:-4} mnv_bench_multi_qd=${BENCH_MULTI_QD:-16}"
+append="$append mnv_bench_modes=${BENCH_MODES:-poll,adaptive,interrupt}"
 
 # The namespaces' images in memory when there is room: on disk, the
 # host's writeback of a few hundred MiB of random writes throttles the
