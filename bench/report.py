@@ -120,11 +120,13 @@ def main():
             cpu = parse_cpu(os.path.join(d, config + ".cpu"))
             if "idle" in cpu and cpu["idle"][1]:
                 idle[config] = round(100.0 * cpu["idle"][0] / cpu["idle"][1], 1)
-            start = parse_start(os.path.join(d, name))
+            start = (parse_start(os.path.join(d, name))
+                     if MULTI.match(config) else None)
             for label, report in runs.items():
                 r = row_of(config, label, report, cpu)
-                if r:
+                if r and start is not None:
                     r["start"] = start
+                if r:
                     rows.append(r)
     multi = [r for r in rows if MULTI.match(r["config"])]
     rows = [r for r in rows if not MULTI.match(r["config"])]

@@ -30,6 +30,7 @@
 #include "core/vnvme.h"
 #include "instance.h"
 #include "io.h"
+#include "vctrl.h"
 
 static bool mmap_doorbells = true;
 module_param(mmap_doorbells, bool, 0644);
@@ -164,8 +165,8 @@ bool mnv_io_dbpage_poll(struct mnv_instance *inst)
 				 sizeof(val));
 		work = true;
 	}
-	if (work && vnvme_admin_pending(inst->ctrl))
-		vnvme_process_admin(inst->ctrl);
+	if (work)
+		mnv_vctrl_run_admin(inst);
 	return work;
 }
 

@@ -218,20 +218,27 @@ int mnv_vctrl_access(struct mnv_instance *inst, unsigned int index, u64 off,
 	default:
 		return -EINVAL;
 	}
-	/*
-	 * Admin commands are rare and may sleep on guest memory: run them
-	 * here, in the context of the doorbell write (or of the config write
-	 * that turned bus mastering back on).
-	 */
-	if (!ret && vnvme_admin_pending(c)) {
-		vnvme_process_admin(c);
-		/*
-		 * A command may have changed what the polling thread works
-		 * from (queues, Doorbell Buffer Config): one pass picks it up.
-		 */
-		mnv_io_thread_kick(inst);
-	}
+	if (!ret)
+		mnv_vctrl_run_admin(inst);
 	return ret;
+}
+
+/*
+ * Admin commands are rare and may sleep on guest memory: they run in the
+ * context that made them due, a doorbell write (trapped, or replayed by
+ * the polling thread from the mapped doorbell page) or the config write
+ * that turned bus mastering back on.
+ */
+void mnv_vctrl_run_admin(struct mnv_instance *inst)
+{
+	if (!vnvme_admin_pending(inst->ctrl))
+		return;
+	vnvme_process_admin(inst->ctrl);
+	/*
+	 * A command may have changed what the polling thread works from
+	 * (queues, Doorbell Buffer Config): one pass picks it up.
+	 */
+	mnv_io_thread_kick(inst);
 }
 
 void mnv_vctrl_reset(struct mnv_instance *inst)

@@ -70,11 +70,7 @@ static void requeue_same_tail(struct inst *in)
 	struct nvme_cqe cqe;
 	int st;
 
-	st = nvme_delete_q(d, NVME_ADM_DELETE_SQ, 1);
-	st = st ? st : nvme_delete_q(d, NVME_ADM_DELETE_CQ, 1);
-	st = st ? st : nvme_io_cq_create(d, &in->cq[1], 1, QD, G_IOCQ1);
-	st = st ? st : nvme_io_sq_create(d, &in->sq[1], 1, QD, G_IOSQ1,
-					 &in->cq[1]);
+	st = qpair_recreate(in, 1, QD, G_IOCQ1, G_IOSQ1, -1);
 	if (!check(st == 0 && n > 1, "queue pair 1 deleted and created again, old tail %u (0x%x)",
 		   n, st))
 		return;
@@ -254,11 +250,7 @@ void test_adaptive_stall(struct inst *in)
 	if (strcmp(mode, "adaptive"))
 		return;
 	/* Queue pair 2 with a CQ of 4 entries: 3 completions fill it. */
-	st = nvme_delete_q(d, NVME_ADM_DELETE_SQ, 2);
-	st = st ? st : nvme_delete_q(d, NVME_ADM_DELETE_CQ, 2);
-	st = st ? st : nvme_io_cq_create(d, &in->cq[2], 2, 4, G_IOCQ2);
-	st = st ? st : nvme_io_sq_create(d, &in->sq[2], 2, QD, G_IOSQ2,
-					 &in->cq[2]);
+	st = qpair_recreate(in, 2, 4, G_IOCQ2, G_IOSQ2, -1);
 	if (!check(st == 0, "queue pair 2 with a 4-entry CQ (0x%x)", st))
 		return;
 	fill_random(gptr(d, G_DATA), G_PAGE);
@@ -281,10 +273,6 @@ void test_adaptive_stall(struct inst *in)
 		done++;
 	check(done == 8, "once the guest reads its CQ, all 8 writes complete (%u)",
 	      done);
-	st = nvme_delete_q(d, NVME_ADM_DELETE_SQ, 2);
-	st = st ? st : nvme_delete_q(d, NVME_ADM_DELETE_CQ, 2);
-	st = st ? st : nvme_io_cq_create(d, &in->cq[2], 2, QD, G_IOCQ2);
-	st = st ? st : nvme_io_sq_create(d, &in->sq[2], 2, QD, G_IOSQ2,
-					 &in->cq[2]);
+	st = qpair_recreate(in, 2, QD, G_IOCQ2, G_IOSQ2, -1);
 	check(st == 0, "queue pair 2 back to its usual size (0x%x)", st);
 }

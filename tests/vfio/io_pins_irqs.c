@@ -169,21 +169,6 @@ void test_readonly_map(struct inst *in)
 	still_works(in, "read-only guest memory");
 }
 
-/* Queue pair 2 again, its CQ interrupting on vector @vector (or not). */
-static int qpair2_irq(struct inst *in, int vector)
-{
-	struct nvme_dev *d = &in->dev;
-	struct nvme_io_cq *cq = &in->cq[2];
-	int st;
-
-	st = nvme_delete_q(d, NVME_ADM_DELETE_SQ, 2);
-	st = st ? st : nvme_delete_q(d, NVME_ADM_DELETE_CQ, 2);
-	if (st)
-		return st;
-	st = nvme_io_cq_create_irq(d, cq, 2, QD, G_IOCQ2, vector);
-	return st ? st : nvme_io_sq_create(d, &in->sq[2], 2, QD, G_IOSQ2, cq);
-}
-
 /* @n writes of one page each with one doorbell; completions seen */
 static unsigned int batch_on_q2(struct inst *in, unsigned int n)
 {
@@ -232,7 +217,7 @@ void test_coalescing(struct inst *in)
 	int st, n1, n2;
 
 	st = nvme_connect_eventfds(d);
-	st = st ? st : qpair2_irq(in, 2);
+	st = st ? st : qpair_recreate(in, 2, QD, G_IOCQ2, G_IOSQ2, 2);
 	if (!check(st == 0, "CQ 2 on MSI-X vector 2 with interrupts (%d)", st))
 		return;
 	nvme_drain_eventfds(d);
@@ -260,7 +245,7 @@ void test_coalescing(struct inst *in)
 	      n2);
 
 	st = nvme_set_feat(d, FEAT_IRQ_COALESCE, 0, NULL);
-	st = st ? st : qpair2_irq(in, -1);
+	st = st ? st : qpair_recreate(in, 2, QD, G_IOCQ2, G_IOSQ2, -1);
 	check(st == 0, "coalescing off, CQ 2 back without interrupts (0x%x)",
 	      st);
 }

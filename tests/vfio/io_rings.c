@@ -18,19 +18,6 @@
 #define RING_CQ		G_SPARE			/* QD CQEs: 512 bytes */
 #define RING_SQ		(G_SPARE + G_PAGE)	/* QD SQEs: 2 KiB */
 
-/* Move queue pair 2 to @cq_off/@sq_off; 0 or a Status Field */
-static int qpair2_at(struct inst *in, uint64_t cq_off, uint64_t sq_off)
-{
-	struct nvme_dev *d = &in->dev;
-	int st;
-
-	st = nvme_delete_q(d, NVME_ADM_DELETE_SQ, 2);
-	st = st ? st : nvme_delete_q(d, NVME_ADM_DELETE_CQ, 2);
-	st = st ? st : nvme_io_cq_create(d, &in->cq[2], 2, QD, cq_off);
-	return st ? st : nvme_io_sq_create(d, &in->sq[2], 2, QD, sq_off,
-					   &in->cq[2]);
-}
-
 /* One page written and read back through queue pair 2; true if equal */
 static bool qpair2_works(struct inst *in)
 {
@@ -67,14 +54,14 @@ void test_ring_pins(struct inst *in)
 	check(qpair2_works(in), "a page written and read back through it");
 
 	p1 = sysfs_long(in->uuid, "pinned_pages");
-	st = qpair2_at(in, G_IOCQ2, G_IOSQ2);
+	st = qpair_recreate(in, 2, QD, G_IOCQ2, G_IOSQ2, -1);
 	p2 = sysfs_long(in->uuid, "pinned_pages");
 	/* The ring pages at G_IOCQ2 and G_IOSQ2 replace those at G_SPARE. */
 	check(st == 0 && p2 == p1, "moved back: 2 ring pages let go, 2 pinned (%ld -> %ld, 0x%x)",
 	      p1, p2, st);
 
 	/* The rings go away under live queues. */
-	st = qpair2_at(in, RING_CQ, RING_SQ);
+	st = qpair_recreate(in, 2, QD, RING_CQ, RING_SQ, -1);
 	check(st == 0 && qpair2_works(in),
 	      "queue pair 2 in the spare mapping again, working (0x%x)", st);
 	p1 = sysfs_long(in->uuid, "pinned_pages");

@@ -81,6 +81,13 @@ int io_rw(struct inst *in, unsigned int q, uint8_t opcode, uint64_t slba,
  */
 int write_read_back(struct inst *in, unsigned int n, uint64_t lba,
 		    unsigned int span);
+/*
+ * Delete queue pair @q and create it again: a CQ of @cq_entries at
+ * @cq_off interrupting on @vector (-1: no interrupt), an SQ of QD entries
+ * at @sq_off.  Returns 0 or the first failing Status Field.
+ */
+int qpair_recreate(struct inst *in, uint16_t q, uint16_t cq_entries,
+		   uint64_t cq_off, uint64_t sq_off, int vector);
 /* A write and read back at SCRATCH_LBA, as one TAP test */
 void still_works(struct inst *in, const char *after);
 

@@ -914,6 +914,20 @@ static void test_reset(struct inst *in, const char *tag, uint64_t mark)
 	      (unsigned long long)mark);
 }
 
+int qpair_recreate(struct inst *in, uint16_t q, uint16_t cq_entries,
+		   uint64_t cq_off, uint64_t sq_off, int vector)
+{
+	struct nvme_dev *d = &in->dev;
+	int st;
+
+	st = nvme_delete_q(d, NVME_ADM_DELETE_SQ, q);
+	st = st ? st : nvme_delete_q(d, NVME_ADM_DELETE_CQ, q);
+	st = st ? st : nvme_io_cq_create_irq(d, &in->cq[q], q, cq_entries,
+					     cq_off, vector);
+	return st ? st : nvme_io_sq_create(d, &in->sq[q], q, QD, sq_off,
+					   &in->cq[q]);
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: vfio-io [-m LBA] [-t TAG] UUID1 [UUID2]\n"
