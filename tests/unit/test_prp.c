@@ -105,6 +105,17 @@ static void test_good(struct guest *g)
 	   "PRP1 offset + PRP2 data page");
 	ok(check_pages(g, 0x800, len, len), "both pages right");
 
+	/* Dword alignment is all PRP1 needs: offset 4 is not qword aligned. */
+	memset(gmem(g, DATA0), 0xee, NPAGES * PG);
+	len = PG;
+	is(xfer(g, page_of(0) + 0xffc, page_of(1), len, len, NULL), 0,
+	   "PRP1 at a dword (not qword) offset, 4 bytes before the page end");
+	ok(check_pages(g, 0xffc, len, len), "4 bytes in PRP1's page, the rest in PRP2's");
+	len = 12;
+	is(xfer(g, page_of(0) + 0x104, 0, len, len, NULL), 0,
+	   "PRP1 at offset 0x104");
+	ok(check_pages(g, 0x104, len, len), "data at offset 0x104");
+
 	len = 3 * PG;
 	build_list(g, G_LIST + 0x100, 4);
 	is(xfer(g, page_of(0) + 0x200, G_LIST + 0x100, len, len, NULL), 0,
@@ -144,6 +155,14 @@ static void test_bad(struct guest *g)
 	is(xfer(g, page_of(0) + 1, 0, 8, 8, &loc),
 	   VNVME_SC_INVALID_PRP_OFFSET, "PRP1 not dword aligned");
 	is(loc, 24, "error location PRP1");
+	/* Bit 1 alone breaks the dword alignment too (a mask of 1 misses it). */
+	is(xfer(g, page_of(0) + 2, 0, 8, 8, &loc),
+	   VNVME_SC_INVALID_PRP_OFFSET, "PRP1 at offset 2: not dword aligned");
+	is(loc, 24, "error location PRP1 (offset 2)");
+	is(xfer(g, page_of(0) + 0x7fe, page_of(1), PG, PG, &loc),
+	   VNVME_SC_INVALID_PRP_OFFSET, "PRP1 at offset 0x7fe: not dword aligned");
+	is(xfer(g, page_of(0) + 3, 0, 8, 8, NULL),
+	   VNVME_SC_INVALID_PRP_OFFSET, "PRP1 at offset 3: not dword aligned");
 	is(xfer(g, page_of(0), page_of(1) + 4, 2 * PG, 2 * PG, &loc),
 	   VNVME_SC_INVALID_PRP_OFFSET, "PRP2 data pointer with offset");
 	is(loc, 32, "error location PRP2");
