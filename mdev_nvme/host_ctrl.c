@@ -10,6 +10,7 @@
 #include <linux/jiffies.h>
 #include <linux/string.h>
 
+#include "core/vnvme.h"
 #include "host.h"
 
 /* NVMe page size the module programs in CC.MPS: 4 KiB (MPS = 0). */
@@ -129,14 +130,26 @@ static int mnv_add_namespace(struct mnv_host *host, u32 nsid, void *buf,
 	const struct nvme_id_ns *id = buf;
 	struct mnv_namespace *ns;
 	const struct nvme_lbaf *lbaf;
-	int ret;
+	int ret, fmt;
 
 	ret = mnv_identify(host, NVME_ID_CNS_NS, nsid, buf_dma);
 	if (ret)
 		return ret < 0 ? ret : -EIO;
 	if (!id->nsze)
 		return 0;
-	lbaf = &id->lbaf[id->flbas & NVME_NS_FLBAS_LBA_MASK];
+	/*
+	 * The full index (FLBAS bits 6:5 too), and one the controller lists:
+	 * any other would have the slice's LBA size read from an unused
+	 * LBA Format entry.
+	 */
+	fmt = vnvme_flbas_format(id->flbas, id->nlbaf);
+	if (fmt < 0) {
+		dev_info(mnv_host_dev(host),
+			 "namespace %u not offered: FLBAS 0x%x names no LBA format of the %u listed\n",
+			 nsid, id->flbas, id->nlbaf + 1);
+		return 0;
+	}
+	lbaf = &id->lbaf[fmt];
 	if (lbaf->ms || lbaf->ds < 9 || lbaf->ds > 16) {
 		dev_info(mnv_host_dev(host),
 			 "namespace %u not offered: LBA format with %u bytes of metadata, 2^%u data\n",

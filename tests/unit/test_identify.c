@@ -47,6 +47,37 @@ static void test_ctrl(struct guest *g)
 	   le16_to_cpu(id->wctemp), "temperature thresholds sane");
 }
 
+/* FLBAS: bits 6:5 extend the index past 16 formats; checked on NLBAF. */
+static void test_flbas(struct guest *g)
+{
+	struct vnvme_id_ns *ns = gmem(g, G_DATA);
+
+	is(vnvme_flbas_format(0x00, 0), 0, "FLBAS 0, one format: format 0");
+	is(vnvme_flbas_format(0x05, 7), 5, "FLBAS 5 of 8 formats: format 5");
+	is(vnvme_flbas_format(0x15, 7), 5,
+	   "FLBAS bit 4 (extended metadata) is not part of the index");
+	is(vnvme_flbas_format(0x08, 7), -1,
+	   "FLBAS 8 of 8 formats: beyond NLBAF, refused");
+	is(vnvme_flbas_format(0x01, 0), -1,
+	   "FLBAS 1 of one format: beyond NLBAF, refused");
+	is(vnvme_flbas_format(0x21, 20), 17,
+	   "FLBAS 0x21 of 21 formats: bits 6:5 give format 17");
+	is(vnvme_flbas_format(0x42, 40), 34,
+	   "FLBAS 0x42 of 41 formats: format 34");
+	is(vnvme_flbas_format(0x6f, 63), 63, "FLBAS 0x6f of 64 formats: 63");
+	is(vnvme_flbas_format(0x6f, 62), -1,
+	   "FLBAS 0x6f of 63 formats: beyond NLBAF, refused");
+	is(vnvme_flbas_format(0x21, 16), 1,
+	   "NLBAF 16: bits 6:5 reserved, ignored: format 1");
+	is(vnvme_flbas_format(0x2f, 16), 15,
+	   "NLBAF 16: FLBAS 0x2f is format 15");
+
+	memset(ns, 0xee, sizeof(*ns));
+	is(guest_identify(g, VNVME_CNS_NS, 1, G_DATA), 0, "Identify NS 1");
+	is(vnvme_flbas_format(ns->flbas, ns->nlbaf), 0,
+	   "the emulated namespace's FLBAS names a format it lists");
+}
+
 static void test_ns(struct guest *g)
 {
 	struct vnvme_id_ns *ns = gmem(g, G_DATA);
@@ -225,6 +256,7 @@ int main(void)
 	guest_enable(&g);
 	test_ctrl(&g);
 	test_ns(&g);
+	test_flbas(&g);
 	test_eui_stable(&g);
 	test_errors(&g);
 	test_cid_and_head(&g);
