@@ -4,7 +4,10 @@
 # check-klog.sh FILE
 #
 # Scan a kernel log (dmesg output or a serial console capture) for splats:
-# warnings, BUGs, oopses, lockdep/KASAN/UBSAN reports, hung tasks, panics.
+# warnings, BUGs, oopses, lockdep/KASAN/UBSAN/KFENCE/slub_debug reports,
+# general protection faults, segfaults, IOMMU faults, completions the nvme
+# driver did not expect, hung tasks, panics.  The same rules serve the L1
+# kernel and every L2 guest's console.
 # Prints the offending lines (carriage returns stripped) on stdout.
 # Exit status: 0 clean, 1 splats found, 2 FILE unreadable.
 #
@@ -27,8 +30,18 @@ PATTERNS=(
 	'BUG:'
 	'kernel BUG at'
 	'Oops'
-	'general protection fault'
+	'general protection'
+	'segfault at'
 	'Call Trace'
+	'DMAR: \[DMA'
+	'DMAR: DRHD: handling fault'
+	'AMD-Vi: Event'
+	'invalid id .* completed on queue'
+	'BUG [^ ]+ \((Not t|T)ainted'
+	'Redzone overwritten'
+	'Poison overwritten'
+	'Object padding overwritten'
+	'Freepointer corrupt'
 	'lockdep'
 	'possible circular locking'
 	'possible recursive locking'

@@ -9,7 +9,8 @@
 #   <case>.rc    exit status (124/137: killed by the per-case timeout;
 #                "notrun": no time left in the VM budget)
 #   <case>.seconds
-#   dmesg.txt, tainted, runner.log, runner.done (written last)
+#   dmesg.txt (dmesg.failed if it could not be read), tainted, runner.log,
+#   runner.done (written last)
 #
 # Case environment: MNV_REPO MNV_KVER MNV_KO MNV_CLI MNV_OUT MNV_BDFS
 # MNV_LIB MNV_CASE MNV_TMP (a fresh directory on tmpfs for this case).
@@ -90,8 +91,13 @@ while read -r name path; do
 	rm -rf "$MNV_TMP"
 done <"$MNV_OUT/cases.list"
 
-dmesg >"$MNV_OUT/dmesg.txt" 2>&1 || say "dmesg failed"
-cat /proc/sys/kernel/tainted >"$MNV_OUT/tainted"
+# A log that cannot be read is no clean log: say so, the aggregator fails
+# on dmesg.failed (or on a missing dmesg.txt or tainted).
+if ! dmesg >"$MNV_OUT/dmesg.txt" 2>"$MNV_OUT/dmesg.err" || [ ! -s "$MNV_OUT/dmesg.txt" ]; then
+	say "could not read the kernel log (dmesg)"
+	echo "dmesg failed or printed nothing" >"$MNV_OUT/dmesg.failed"
+fi
+cat /proc/sys/kernel/tainted >"$MNV_OUT/tainted" || rm -f "$MNV_OUT/tainted"
 sync
 echo ok >"$MNV_OUT/runner.done"
 say "all cases done"

@@ -24,6 +24,9 @@
 #                       build/KVER/mdev_nvme/mdev_nvme.ko in the repo)
 #   --append ARGS       extra kernel command line arguments
 #   --qemu-arg ARG      extra QEMU argument, e.g. "-d cpu_reset" (repeatable)
+#   --no-mem-debug      boot without slub_debug and KFENCE (measurements)
+#   --throttle-iops N   controller 1's namespaces serve N commands a second
+#                       together (QEMU drive throttling): a slow drive
 #   --shell             interactive shell in the VM instead of the runner
 #                       (console on this terminal, no timeout)
 #
@@ -70,6 +73,8 @@ iommu=0
 machine=
 ko=
 append=
+mem_debug=1
+throttle=
 qemu_extra=()
 shell=0
 cases=()
@@ -94,6 +99,8 @@ while [ $# -gt 0 ]; do
 	--ko) need_arg "$@"; ko=$2; shift 2 ;;
 	--append) need_arg "$@"; append=$2; shift 2 ;;
 	--qemu-arg) need_arg "$@"; qemu_extra+=("$2"); shift 2 ;;
+	--no-mem-debug) mem_debug=0; shift ;;
+	--throttle-iops) need_arg "$@"; throttle=$2; shift 2 ;;
 	--shell) shell=1; shift ;;
 	-h|--help) usage ;;
 	--) shift; cases+=("$@"); break ;;
@@ -102,7 +109,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-for n in "$timeout" "$case_timeout" "$mem" "$smp"; do
+for n in "$timeout" "$case_timeout" "$mem" "$smp" ${throttle:+"$throttle"}; do
 	[[ $n =~ ^[1-9][0-9]*$ ]] || die "not a positive number: $n"
 done
 [ "$shell" -eq 1 ] || [ ${#cases[@]} -gt 0 ] || die "no case scripts given"
@@ -234,9 +241,27 @@ mkdisk nvme1-ns2.img 256M
 
 # --- QEMU command line -------------------------------------------------------------
 
+# A slow drive on demand: both namespaces of controller 1 share one
+# throttle group, so commands of every instance there queue behind each
+# other as on a busy drive.
+slow=
+[ -n "$throttle" ] &&
+	slow=",throttling.iops-total=$throttle,throttling.group=nvme1"
+
 # A soft lockup panics (and so ends the VM) at once: waiting for the
 # timeout would only burn the time budget of the whole test run.
 cmdline="console=ttyS0,115200 panic=1 softlockup_panic=1 log_buf_len=4M"
+# Stock kernels catch some memory bugs too: SLUB sanity checks, red zones,
+# poisoning and owner tracking on every cache (a report is a "BUG <cache>"
+# block, which check-klog.sh fails on), and KFENCE sampling where the
+# kernel has it (Debian builds it with the sampling interval 0, i.e. off).
+if [ "$mem_debug" -eq 1 ]; then
+	cmdline="$cmdline slub_debug=FZPU"
+	config=/boot/config-$kver
+	if [ ! -r "$config" ] || grep -q '^CONFIG_KFENCE=y' "$config"; then
+		cmdline="$cmdline kfence.sample_interval=10"
+	fi
+fi
 [ "$iommu" -eq 1 ] && cmdline="$cmdline intel_iommu=on"
 [ "$shell" -eq 1 ] && cmdline="$cmdline mnv_shell=1"
 [ -n "$append" ] && cmdline="$cmdline $append"
@@ -263,8 +288,8 @@ qemu=(
 	-device "nvme,id=nvme0,serial=MNV0001,max_ioqpairs=16,drive=nvd0,addr=0x10"
 	# Controller 1: two namespaces, 8 I/O queue pairs, and transfers up
 	# to 1 MiB (MDTS 2^8 pages; QEMU's default is 512 KiB).
-	-drive "file=$disks/nvme1-ns1.img,if=none,id=nvd1,format=raw,discard=unmap"
-	-drive "file=$disks/nvme1-ns2.img,if=none,id=nvd2,format=raw,discard=unmap"
+	-drive "file=$disks/nvme1-ns1.img,if=none,id=nvd1,format=raw,discard=unmap$slow"
+	-drive "file=$disks/nvme1-ns2.img,if=none,id=nvd2,format=raw,discard=unmap$slow"
 	-device "nvme,id=nvme1,serial=MNV0002,max_ioqpairs=8,mdts=8,addr=0x11"
 	-device "nvme-ns,bus=nvme1,drive=nvd1,nsid=1"
 	-device "nvme-ns,bus=nvme1,drive=nvd2,nsid=2"
