@@ -9,18 +9,26 @@
 # -CASEDIR appended for other case directories).
 #
 # Two failures of the emulation itself, not of the code under test, get
-# one retry, reported as a TAP comment:
+# one retry:
 #  - nested virtualisation under TCG occasionally resets the L1 VM with no
 #    kernel message at all (seen when an L2 guest exits): a run with no
 #    result for some case and no kernel splat on the console;
 #  - multi-threaded TCG has been seen to oops the guest kernel while it
 #    patches its own text early in boot: a run that died before the first
 #    case started, i.e. before the module was ever loaded.
+# A module bug can end a VM just as silently, so a retry is never hidden:
+# the first attempt's results stay in OUT.attempt1 (console included),
+# the retry is a TAP diagnostic and is counted in the "retries" test,
+# which fails when the same case needed a retry twice in one run of the
+# suite (one prove process, or MNV_RUN_ID; see tap-aggregate.sh).  Retries
+# of L2 guests (tests/vm/l2/run-l2.sh) are counted the same way.
 #
 # Environment:
 #   MNV_L1_ARGS   extra run-l1.sh options, e.g. "--iommu --timeout 3000"
 #                 (after those of CASEDIR/run-l1.args, if it exists)
 #   MNV_CASES     case scripts to run instead of tests/vm/cases/*.sh
+#   MNV_RUN_ID    what makes one run of the suite (default: the parent
+#                 process, i.e. prove, with its start time)
 set -u
 
 VMDIR=$(dirname "$(readlink -f "$0")")
@@ -44,10 +52,19 @@ pick_kernel() {
 	done | sort -V | tail -n 1
 }
 
+# The suite needs every kernel series it names, with headers: a missing
+# one fails with the reason, it is no quiet SKIP.
 kver=$(pick_kernel "$series")
 if [ -z "$kver" ]; then
-	echo "1..0 # SKIP no $series kernel installed (with headers)"
-	exit 0
+	why="no Debian $series kernel installed"
+	for d in /boot/vmlinuz-"$series".*-amd64; do
+		[ -e "$d" ] || continue
+		[[ $d == *-cloud-* || $d == *-rt-* ]] && continue
+		why="Debian $series kernel ${d#/boot/vmlinuz-} has no headers (/lib/modules/${d#/boot/vmlinuz-}/build)"
+	done
+	echo "not ok 1 - l1: a $series kernel with headers to boot: $why (run: make deps)"
+	echo "1..1"
+	exit 1
 fi
 
 if [ -n "${MNV_CASES:-}" ]; then
@@ -56,8 +73,9 @@ else
 	mapfile -t cases < <(find "$VMDIR/$casedir" -maxdepth 1 -name '*.sh' -type f | LC_ALL=C sort)
 fi
 if [ ${#cases[@]} -eq 0 ]; then
-	echo "1..0 # SKIP no case scripts in $VMDIR/$casedir"
-	exit 0
+	echo "not ok 1 - l1: case scripts in $VMDIR/$casedir"
+	echo "1..1"
+	exit 1
 fi
 
 # Every case but the bench's own needs the module: a missing build is a
@@ -89,17 +107,31 @@ run_vm() {
 	return "${PIPESTATUS[0]}"
 }
 
-# emulation_failure: the run failed in one of the two ways described above.
+# Retry bookkeeping: one ledger for all runs, keyed by the run of the
+# suite, so that "the same case retried twice" spans the .t files.
+ledger=$REPO/build/vm-results/retries.ledger
+if [ -z "${MNV_RUN_ID:-}" ]; then
+	MNV_RUN_ID="ppid-$PPID-$(awk '{ print $22 }' "/proc/$PPID/stat" 2>/dev/null)"
+fi
+export MNV_RUN_ID MNV_RETRY_LEDGER=$ledger
+
+# emulation_failure: the run failed in one of the two ways described
+# above; sets why and where (the case that was running, or "boot").
+why=
+where=
 emulation_failure() {
 	local status
 	status=$(cat "$out/vm.status" 2>/dev/null)
+	where=$(sed -n 's/^mnv-runner: case \([^ ]*\): start.*/\1/p' "$out/runner.log" 2>/dev/null | tail -n 1)
 	if [ "$status" = incomplete ] &&
 	   "$VMDIR/check-klog.sh" "$out/console.log" >/dev/null 2>&1; then
-		echo "# the L1 VM stopped without a kernel message before the last case; retrying once"
+		why="the L1 VM stopped without a kernel message during ${where:-boot}"
+		where=${where:-boot}
 		return 0
 	fi
-	if [ "$status" != ok ] && ! grep -qs 'case .*: start' "$out/runner.log"; then
-		echo "# the L1 VM died while booting, before any case ran ($status); retrying once"
+	if [ "$status" != ok ] && [ -z "$where" ]; then
+		why="the L1 VM died while booting, before any case ran ($status)"
+		where=boot
 		return 0
 	fi
 	return 1
@@ -107,14 +139,45 @@ emulation_failure() {
 
 run_vm
 rc=$?
+retried=0
 if [ "$rc" -eq 2 ] && emulation_failure; then
+	# Keep the first attempt: move it aside (run-l1.sh empties OUT).
+	first=$out.attempt1
+	if [ -e "$first" ] && [ -e "$first/.mnv-vm-results" ]; then
+		rm -rf "$first"
+	fi
+	if [ -e "$first" ] || ! mv "$out" "$first"; then
+		echo "not ok 1 - l1: first attempt kept in $first before the retry"
+		echo "1..1"
+		exit 1
+	fi
+	echo "# RETRY: $why; the first attempt's results are in $first; retrying once"
+	retried=1
 	run_vm
 	rc=$?
+else
+	# No retry in this run: an older first attempt would only mislead.
+	[ ! -e "$out.attempt1/.mnv-vm-results" ] || rm -rf "$out.attempt1"
 fi
 if [ "$rc" -eq 1 ]; then
 	# Setup error: no VM ran, any results in $out are stale.
 	echo "not ok 1 - l1: run-l1.sh set up the VM ($kver)"
 	echo "1..1"
 	exit 1
+fi
+if [ "$retried" -eq 1 ]; then
+	{
+		echo "l1:$casedir/$where $why (first attempt: $first)"
+		# L2 guests the first attempt had to retry count as well.
+		[ ! -s "$first/retries.list" ] || sed 's/$/ (in the first L1 attempt)/' "$first/retries.list"
+	} >>"$out/retries.list"
+fi
+# Every retry of this run (L1 and L2 guests) goes into the ledger.
+if [ -s "$out/retries.list" ]; then
+	mkdir -p "$(dirname "$ledger")"
+	while read -r key _; do
+		[ -n "$key" ] && echo "$MNV_RUN_ID $key $kver $(date -u +%FT%TZ)"
+	done <"$out/retries.list" >>"$ledger"
+	tail -n 500 "$ledger" >"$ledger.tmp" && mv "$ledger.tmp" "$ledger"
 fi
 exec "$VMDIR/tap-aggregate.sh" "$out"

@@ -10,8 +10,15 @@
 #   - a "not ok" per case that timed out, did not run, printed no plan,
 #     ran a number of tests different from its plan, bailed out, or exited
 #     with a failure status while reporting no failed test,
-#   - "kernel log clean": no splat in dmesg.txt (console.log if missing)
-#     and no warning/oops taint.
+#   - "kernel log clean": no splat (check-klog.sh) in dmesg.txt, which
+#     must exist when the runner finished, nor in console.log; no
+#     warning/oops/lockup taint;
+#   - per L2 guest run-l2.sh started (l2-guests.list): its console clean
+#     by the same rules, and no VFIO region error from its QEMU;
+#   - "retries": every retry of l1-tap.sh or run-l2.sh (retries.list) as a
+#     diagnostic; fails when one case needed a retry twice in this run.
+# A case skipped entirely ("1..0 # SKIP") is a failure: the suite's
+# environment has everything the cases need.
 # The plan comes last.  Exit status: 0 when everything passed, 1 otherwise.
 set -u
 
@@ -160,7 +167,10 @@ run_case() {
 			reason=$(trim "$reason")
 			reason=${reason#[Ss][Kk][Ii][Pp]}
 			reason=$(trim "$reason")
-			emit "ok" "$name" "SKIP ${reason:-no reason given}"
+			# The suite's environment is known (CI has every kernel,
+			# tool and nested KVM): a case that cannot run is a failure.
+			emit "not ok" "$name: skipped entirely: ${reason:-no reason given}"
+			problems=$((problems + 1))
 		elif [ "$plan" -ne "$count" ] && [ -z "$bail" ]; then
 			emit "not ok" "$name: planned $plan tests, ran $count"
 			problems=$((problems + 1))
@@ -201,45 +211,128 @@ taint_letters() {
 	printf '%s' "$s"
 }
 
-klog=
-if [ -s "$OUT/dmesg.txt" ]; then
-	klog=$OUT/dmesg.txt
-elif [ -s "$OUT/console.log" ]; then
-	klog=$OUT/console.log
+# scan_klog NAME FILE: one test, FILE has no splat (check-klog.sh).
+scan_klog() {
+	local name=$1 f=$2 hits krc n first at
+	hits=$("$VMDIR/check-klog.sh" "$f" 2>&1)
+	krc=$?
+	if [ "$krc" -eq 0 ]; then
+		emit "ok" "$name"
+		return 0
+	fi
+	emit "not ok" "$name"
+	if [ "$krc" -eq 2 ]; then
+		echo "# cannot read $f"
+		return 1
+	fi
+	echo "# scanned $f"
+	printf '%s\n' "$hits" | head -n 60 | sed 's/^/#   /'
+	n=$(printf '%s\n' "$hits" | wc -l)
+	[ "$n" -le 60 ] || echo "#   ... $((n - 60)) more lines"
+	# The first report in context usually tells the story.
+	first=$(printf '%s\n' "$hits" | head -n 1)
+	at=$(tr -d '\r' <"$f" | grep -a -n -F -m 1 -- "$first" | cut -d: -f1)
+	if [ -n "$at" ]; then
+		echo "# first report in context ($(basename "$f") line $at):"
+		tr -d '\r' <"$f" | sed -n "$((at > 5 ? at - 5 : 1)),$((at + 25))p" |
+			sed 's/^/#   | /'
+	fi
+	return 1
+}
+
+# Both the saved dmesg and the serial console: the console also has what
+# came after dmesg was saved, and everything when the VM died first.  A
+# log that could not be read fails: it is no evidence of a clean kernel.
+if [ -e "$OUT/runner.done" ]; then
+	if [ -e "$OUT/dmesg.failed" ] || [ ! -s "$OUT/dmesg.txt" ]; then
+		emit "not ok" "kernel log clean (dmesg)"
+		echo "# the runner could not save the kernel log: $(cat "$OUT/dmesg.failed" 2>/dev/null || echo 'no dmesg.txt')"
+		diag_tail "$OUT/dmesg.err" 5 "  "
+	else
+		scan_klog "kernel log clean (dmesg)" "$OUT/dmesg.txt"
+	fi
+fi
+if [ -s "$OUT/console.log" ]; then
+	scan_klog "kernel log clean (console)" "$OUT/console.log"
+else
+	emit "not ok" "kernel log clean (console)"
+	echo "# console.log is empty or missing in $OUT"
 fi
 
-if [ -z "$klog" ]; then
-	emit "not ok" "kernel log clean"
-	echo "# neither dmesg.txt nor console.log in $OUT"
-else
-	hits=$("$VMDIR/check-klog.sh" "$klog")
-	krc=$?
-	taint=$(cat "$OUT/tainted" 2>/dev/null)
-	[[ $taint =~ ^[0-9]+$ ]] || taint=0
-	if [ "$krc" -eq 0 ] && [ $((taint & TAINT_BAD)) -eq 0 ]; then
-		emit "ok" "kernel log clean"
+taint=$(cat "$OUT/tainted" 2>/dev/null)
+if [ -e "$OUT/runner.done" ] && [[ ! $taint =~ ^[0-9]+$ ]]; then
+	emit "not ok" "kernel not tainted by a warning, oops or lockup"
+	echo "# no readable taint flags in $OUT/tainted"
+elif [[ $taint =~ ^[0-9]+$ ]]; then
+	if [ $((taint & TAINT_BAD)) -eq 0 ]; then
+		emit "ok" "kernel not tainted by a warning, oops or lockup"
+		# Harmless taints (O, E for the out-of-tree module) are worth a note.
+		[ "$taint" -eq 0 ] || echo "# taint flags at the end: $(taint_letters "$taint")"
 	else
-		emit "not ok" "kernel log clean"
-		echo "# scanned $(basename "$klog")"
-		if [ "$krc" -ne 0 ]; then
-			printf '%s\n' "$hits" | head -n 60 | sed 's/^/#   /'
-			n=$(printf '%s\n' "$hits" | wc -l)
-			[ "$n" -le 60 ] || echo "#   ... $((n - 60)) more lines"
-			# The first report in context usually tells the story.
-			first=$(printf '%s\n' "$hits" | head -n 1)
-			at=$(tr -d '\r' <"$klog" | grep -a -n -F -m 1 -- "$first" | cut -d: -f1)
-			if [ -n "$at" ]; then
-				echo "# first report in context ($(basename "$klog") line $at):"
-				tr -d '\r' <"$klog" | sed -n "$((at > 5 ? at - 5 : 1)),$((at + 25))p" |
-					sed 's/^/#   | /'
-			fi
-		fi
-		[ $((taint & TAINT_BAD)) -eq 0 ] ||
-			echo "# kernel tainted: $taint ($(taint_letters "$taint"))"
+		emit "not ok" "kernel not tainted by a warning, oops or lockup"
+		echo "# kernel tainted: $taint ($(taint_letters "$taint"))"
 	fi
-	# Harmless taints (O, E for the out-of-tree module) are worth a note.
-	[ "$taint" -eq 0 ] || [ $((taint & TAINT_BAD)) -ne 0 ] ||
-		echo "# taint flags at the end: $(taint_letters "$taint")"
+fi
+
+# --- L2 guests ---------------------------------------------------------------------
+
+# tests/vm/l2/run-l2.sh lists every guest it started in l2-guests.list:
+# "CASE SCRIPT ATTEMPT QEMU-STATUS CONSOLE QEMU-LOG", paths relative to
+# OUT.  Each guest's console gets the same scan as the L1 kernel log, and
+# QEMU's own VFIO region errors (a refused BAR access) fail too.
+if [ -s "$OUT/l2-guests.list" ]; then
+	while read -r gcase gscript gattempt _ gcons gqlog; do
+		[ -n "$gcase" ] || continue
+		what="$gcase: L2 guest $gscript (attempt $gattempt)"
+		if [ ! -s "$OUT/$gcons" ]; then
+			emit "not ok" "$what: kernel log clean"
+			echo "# no console capture $gcons"
+		else
+			scan_klog "$what: kernel log clean" "$OUT/$gcons"
+		fi
+		vhits=$(grep -a -E 'vfio_region_|vfio_err|VFIO_MAP_DMA failed|vfio: Error' "$OUT/$gqlog" 2>/dev/null)
+		if [ ! -e "$OUT/$gqlog" ]; then
+			emit "not ok" "$what: QEMU reported no VFIO error"
+			echo "# no QEMU log $gqlog"
+		elif [ -n "$vhits" ]; then
+			emit "not ok" "$what: QEMU reported no VFIO error"
+			printf '%s\n' "$vhits" | head -n 20 | sed 's/^/#   /'
+		else
+			emit "ok" "$what: QEMU reported no VFIO error"
+		fi
+	done <"$OUT/l2-guests.list"
+fi
+
+# --- retries -------------------------------------------------------------------------
+
+# retries.list: "KEY REASON..." per retry (l1-tap.sh for the L1 VM,
+# run-l2.sh for L2 guests).  A retry is never silent: it is said here and
+# counted in one test, which fails when the same KEY needed a retry twice
+# in this run of the suite (MNV_RUN_ID, counted in MNV_RETRY_LEDGER, which
+# l1-tap.sh keeps) or twice in these results.
+nretry=0
+repeated=
+retries=()
+[ ! -s "$OUT/retries.list" ] || mapfile -t retries <"$OUT/retries.list"
+for r in "${retries[@]}"; do
+	read -r key reason <<<"$r"
+	[ -n "$key" ] || continue
+	nretry=$((nretry + 1))
+	echo "# retry: $key: $reason"
+	seen=$(printf '%s\n' "${retries[@]}" | awk -v k="$key" '$1 == k' | wc -l)
+	if [ -n "${MNV_RUN_ID:-}" ] && [ -r "${MNV_RETRY_LEDGER:-}" ]; then
+		inrun=$(awk -v r="$MNV_RUN_ID" -v k="$key" '$1 == r && $2 == k' \
+			"$MNV_RETRY_LEDGER" | wc -l)
+		[ "$inrun" -le "$seen" ] || seen=$inrun
+	fi
+	[ "$seen" -lt 2 ] || repeated="$repeated $key"
+done
+if [ "$nretry" -eq 0 ]; then
+	emit "ok" "retries: none"
+elif [ -z "$repeated" ]; then
+	emit "ok" "retries: $nretry, each the first of its case in this run"
+else
+	emit "not ok" "retries: $nretry; needed a retry twice in this run:$repeated"
 fi
 
 echo "1..$N"

@@ -7,7 +7,7 @@
 # VFIO device) and run GUEST_SCRIPT in it as PID 1's child.  The guest is
 # Debian's cloud kernel (nvme built in) with a small initramfs: static
 # busybox, nvme-cli, fio, mkfs.ext4, e2fsck and blkdiscard with their
-# libraries, and the script.
+# libraries, the script and tests/vm/l2/guest-lib.sh (/guest-lib.sh).
 #
 # The script's standard output goes to the guest's second serial port, so
 # that it reaches RESULTS unmixed with kernel messages; the guest console
@@ -30,9 +30,21 @@
 # Exit status: 0 if the guest ran the script to its end, 1 on setup errors,
 # 2 if the guest timed out or died first.
 #
+# QEMU's own messages (stderr) go to CONSOLE.qemu.log and are repeated on
+# stderr.  Inside the L1 test VM (MNV_OUT set), every guest started is
+# listed in $MNV_OUT/l2-guests.list ("CASE SCRIPT ATTEMPT QEMU-STATUS
+# CONSOLE QEMU-LOG", paths relative to MNV_OUT; consoles outside MNV_OUT
+# are copied in): tap-aggregate.sh scans each console as it scans the L1
+# kernel log and fails on VFIO region errors in the QEMU log.
+#
 # Nested virtualisation under TCG occasionally resets an L2 guest with no
-# message at all.  A guest that stops early with nothing on its console (no
-# panic, oops or BUG) is started once more, and the retry is said on stderr.
+# message at all.  A guest that stops early with a clean console (no
+# timeout, nothing check-klog.sh finds) is started once more.  The retry is
+# never silent: it is said on stderr and, in the L1 test VM, recorded in
+# $MNV_OUT/retries.list, which tap-aggregate.sh turns into a diagnostic and
+# a "retries" test (it fails when a case needed a retry twice in one run of
+# the suite).  The first attempt's results, console and QEMU log are kept
+# as RESULTS.attempt1, CONSOLE.attempt1 and CONSOLE.qemu.log.attempt1.
 set -uo pipefail
 
 SELF=$(readlink -f "$0")
@@ -120,6 +132,7 @@ if [ -n "$modules" ]; then
 	done <"$work/modules"
 fi
 cp "$script" "$root/guest-script"
+cp "$L2DIR/guest-lib.sh" "$root/guest-lib.sh" || die "cannot copy guest-lib.sh"
 if [ -n "$envfile" ]; then
 	cp "$envfile" "$root/guest-env" || die "cannot read $envfile"
 else
@@ -149,7 +162,9 @@ chmod +x "$root/init"
 dev_args=()
 [ -z "$sysfsdev" ] || dev_args=(-device "vfio-pci,sysfsdev=$sysfsdev")
 
+qlog=$console.qemu.log
 run_guest() {
+	local rc
 	: >"$results"
 	: >"$console"
 	timeout --kill-after=10 "$timeout" qemu-system-x86_64 \
@@ -158,21 +173,59 @@ run_guest() {
 		-kernel "$kernel" -initrd "$work/initrd" \
 		-append "console=ttyS0 panic=-1 nvme_core.admin_timeout=20 nvme_core.io_timeout=20" \
 		-serial "file:$console" -serial "file:$results" -monitor none \
-		"${dev_args[@]}" "${qemu_args[@]}" </dev/null
+		"${dev_args[@]}" "${qemu_args[@]}" </dev/null 2>"$qlog"
+	rc=$?
+	cat "$qlog" >&2
+	return "$rc"
 }
 
+# rel_to_out FILE: FILE relative to MNV_OUT, copied there if it lives
+# elsewhere (the host sees only the results share).
+rel_to_out() {
+	local f=$1 copy
+	case $f in
+	"$MNV_OUT"/*) printf '%s' "${f#"$MNV_OUT"/}" ;;
+	*)
+		copy=l2-${MNV_CASE:-case}-$$-$(basename "$f")
+		cp "$f" "$MNV_OUT/$copy" 2>/dev/null
+		printf '%s' "$copy"
+		;;
+	esac
+}
+
+# record ATTEMPT RC CONSOLE QLOG: list the guest for tap-aggregate.sh.
+record() {
+	[ -n "${MNV_OUT:-}" ] && [ -d "$MNV_OUT" ] || return 0
+	echo "${MNV_CASE:-unknown} $(basename "$script") $1 $2 $(rel_to_out "$3") $(rel_to_out "$4")" \
+		>>"$MNV_OUT/l2-guests.list"
+}
+
+klog_check=$L2DIR/../check-klog.sh
 for attempt in 1 2; do
 	run_guest
 	rc=$?
-	grep -q '^mnv-l2: script exit' "$results" && exit 0
+	if grep -q '^mnv-l2: script exit' "$results"; then
+		record "$attempt" "$rc" "$console" "$qlog"
+		exit 0
+	fi
 	echo "run-l2: guest did not finish (qemu exit $rc); console tail:" >&2
 	tail -n 30 "$console" >&2
 	# A timeout or a kernel message is a real failure: no second chance.
-	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ] ||
-	   grep -Eq 'Kernel panic|BUG:|Oops|general protection|Call Trace' "$console"; then
+	if [ "$attempt" -eq 2 ] || [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ] ||
+	   ! "$klog_check" "$console" >/dev/null 2>&1; then
+		record "$attempt" "$rc" "$console" "$qlog"
 		break
 	fi
-	[ "$attempt" -eq 1 ] &&
-		echo "run-l2: the guest stopped without a kernel message; retrying once" >&2
+	# Keep this attempt under other names; the retry reuses the paths
+	# the caller reads.
+	mv "$results" "$results.attempt1"
+	mv "$console" "$console.attempt1"
+	mv "$qlog" "$qlog.attempt1"
+	record 1 "$rc" "$console.attempt1" "$qlog.attempt1"
+	why="guest $(basename "$script") stopped early with a clean console (qemu exit $rc; kept: $results.attempt1, $console.attempt1)"
+	echo "run-l2: RETRY: $why; retrying once" >&2
+	if [ -n "${MNV_OUT:-}" ] && [ -d "$MNV_OUT" ]; then
+		echo "l2:${MNV_CASE:-unknown}/$(basename "$script") $why" >>"$MNV_OUT/retries.list"
+	fi
 done
 exit 2
