@@ -15,7 +15,7 @@ MDEV=/sys/bus/mdev/devices
 L2=$MNV_REPO/tests/vm/l2
 
 modprobe kvm_amd 2>/dev/null || modprobe kvm_intel 2>/dev/null
-[ -e /dev/kvm ] || tap_skip_all "no nested KVM in L1"
+[ -e /dev/kvm ] || tap_bail "no nested KVM in L1 (/dev/kvm): the L2 cases need it"
 modprobe vfio_iommu_type1
 mnv_insmod_ko || tap_bail "insmod failed"
 mnv_pci_bind "$B" mdev_nvme || tap_bail "cannot bind $B"

@@ -7,7 +7,8 @@
 # at a guest LBA; L1 finds it at slice start + that LBA on the raw
 # namespace, with the guards around the slice unchanged.  A second guest,
 # in poll mode with its doorbell page mapped, must ring no trapped
-# doorbell; it is killed with SIGKILL under load: the instance must be
+# doorbell while its fio verifies every round of writes; it is killed
+# with SIGKILL under load: the instance must be
 # closed, hold no pinned page and open again.  In between, guest 1 also puts an ext4
 # filesystem on its disk (fsck must find it clean) and checks that a
 # discarded range reads back as DLFEAT says.
@@ -35,7 +36,7 @@ GUARD_HI=$((S + N))
 SMP2=(--qemu-arg -smp --qemu-arg 2)
 
 modprobe kvm_amd 2>/dev/null || modprobe kvm_intel 2>/dev/null
-[ -e /dev/kvm ] || tap_skip_all "no nested KVM in L1"
+[ -e /dev/kvm ] || tap_bail "no nested KVM in L1 (/dev/kvm): the L2 cases need it"
 
 ns1_dev() {
 	mnv_nvme_namespaces "$B" | head -n 1
@@ -52,6 +53,18 @@ write_guards() {
 		mnv_pattern_write "$DEV" "$GUARD_HI" 8 guard-hi
 }
 tap_run "guards written around the slice" write_guards
+# What the guest must see follows from the configuration (run-l1.sh):
+# controller B has MDTS 8 (1 MiB), the module's cap is the same, and its
+# drives read deallocated blocks as zeroes.  Check the backing side here,
+# so that the guest's checks measure the module against it.
+EXPECT_MDTS=8
+EXPECT_DLFEAT_READ=1
+ctrl=${DEV#/dev/}
+tap_eq "backing controller's MDTS is $EXPECT_MDTS (run-l1.sh: mdts=8)" "$EXPECT_MDTS" \
+	"$(nvme id-ctrl "/dev/${ctrl%n*}" 2>/dev/null | sed -n 's/^mdts *: *//p')"
+tap_eq "backing namespace reads deallocated blocks as zeroes (DLFEAT & 7)" \
+	"$EXPECT_DLFEAT_READ" \
+	"$(nvme id-ns "$DEV" 2>/dev/null | awk -F: '$1 ~ /^dlfeat/ { print ($2 + 0) % 8 }')"
 
 tap_run "modprobe vfio_iommu_type1" modprobe vfio_iommu_type1 ||
 	tap_bail "no vfio_iommu_type1"
@@ -70,8 +83,8 @@ tap_run "create 2q instance on [$S, +$N)" create || tap_bail "cannot create $U"
 
 # --- guest 1: fio with verification ------------------------------------------------
 env=$MNV_TMP/guest-env
-printf 'MARK_LBA=%s\nMARK_HOST_LBA=%s\nMARK_TAG=%s\nSLICE_LBAS=%s\n' \
-	"$MARK" $((S + MARK)) "$TAG" "$N" >"$env"
+printf 'MARK_LBA=%s\nMARK_HOST_LBA=%s\nMARK_TAG=%s\nSLICE_LBAS=%s\nEXPECT_MDTS=%s\nEXPECT_DLFEAT_READ=%s\n' \
+	"$MARK" $((S + MARK)) "$TAG" "$N" "$EXPECT_MDTS" "$EXPECT_DLFEAT_READ" >"$env"
 res=$MNV_OUT/60-l2-fio.guest
 start=$(date +%s)
 "$L2/run-l2.sh" --sysfsdev "$MDEV/$U" --env "$env" --results "$res" \
@@ -114,7 +127,14 @@ until grep -q '^# fio running' "$res2" 2>/dev/null || [ $t -ge 240 ]; do
 	t=$((t + 1))
 done
 tap_cond "guest 2 started its load" grep -q '^# fio running' "$res2"
-sleep 20
+# The load is rounds of verified writes: wait for the first to finish
+# (or fail), then keep the load on a while longer before the kill.
+t=0
+until grep -Eq '^(not )?ok [0-9]+ - fio round' "$res2" 2>/dev/null || [ $t -ge 240 ]; do
+	sleep 1
+	t=$((t + 1))
+done
+sleep 15
 # run-l2.sh runs qemu under timeout(1): find that qemu by parentage.
 qemu=
 for tpid in $(pgrep -P "$runner" -x timeout); do
@@ -130,6 +150,14 @@ tap_cond "guest 2 (poll mode): $cmds commands, no trapped doorbell write" \
 [ -z "$qemu" ] || kill -KILL "$qemu"
 wait "$runner"
 tap_eq "run-l2 reports the guest died (exit 2)" 2 $?
+# Every round the guest finished wrote and verified its data (a round cut
+# by the kill prints nothing).
+rounds=$(tr -d '\r' <"$res2" | grep -Ec '^ok [0-9]+ - fio round [0-9]+: written and verified')
+bad=$(tr -d '\r' <"$res2" | grep -E '^not ok' -A 12)
+diag "guest 2: $rounds verified fio rounds before the kill"
+tap_cond "guest 2: fio rounds under load, each written and verified ($rounds)" \
+	test "$rounds" -ge 1
+tap_eq "guest 2: no fio round failed" "" "$bad"
 # The VFIO file descriptors go with the process; the release may lag.
 t=0
 while [ "$(cat "$MDEV/$U/open")" != 0 ] && [ $t -lt 100 ]; do
