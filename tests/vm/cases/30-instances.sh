@@ -24,6 +24,13 @@ mnv_pci_bind "$B" mdev_nvme || tap_bail "cannot bind $B"
 
 free_of() { cat "/sys/bus/pci/devices/$1/mdev_nvme/queue_pairs_free"; }
 
+# is_int A B: A and B are both integers and equal.  A sysfs read that
+# fails gives "": that is a mismatch, never a shell error that lets the
+# check pass.
+is_int() {
+	[[ $1 =~ ^-?[0-9]+$ ]] && [[ $2 =~ ^-?[0-9]+$ ]] && [ "$1" -eq "$2" ]
+}
+
 # sysfs_err FILE VALUE: the error text of writing VALUE to FILE, or "ok".
 sysfs_err() {
 	local out
@@ -41,20 +48,25 @@ for i in $(seq 0 199); do
 	q=${qs[$((i % 4))]}
 	if [ $((i % 2)) -eq 0 ]; then bdf=$A; t=$TA; else bdf=$B; t=$TB; fi
 	before=$(free_of "$bdf")
+	if ! [[ $before =~ ^[0-9]+$ ]]; then
+		diag "instance $i: free queue pairs of $bdf unreadable ('$before')"
+		fails=$((fails + 1))
+		break
+	fi
 	u=$(cat /proc/sys/kernel/random/uuid)
 	if ! echo "$u" >"$t/mdev_nvme-${q}q/create"; then
 		diag "create $i (${q}q on $bdf) failed"
 		fails=$((fails + 1))
 		break
 	fi
-	if [ "$(free_of "$bdf")" -ne $((before - q)) ] ||
-	   [ "$(cat "$MDEV/$u/queue_pairs")" -ne "$q" ] ||
-	   [ "$(wc -w <"$MDEV/$u/hw_qids")" -ne "$q" ]; then
+	if ! is_int "$(free_of "$bdf")" $((before - q)) ||
+	   ! is_int "$(cat "$MDEV/$u/queue_pairs")" "$q" ||
+	   ! is_int "$(wc -w <"$MDEV/$u/hw_qids")" "$q"; then
 		diag "instance $i: pool or queue ids wrong"
 		fails=$((fails + 1))
 	fi
 	if ! echo 1 >"$MDEV/$u/remove" || [ -e "$MDEV/$u" ] ||
-	   [ "$(free_of "$bdf")" -ne "$before" ]; then
+	   ! is_int "$(free_of "$bdf")" "$before"; then
 		diag "remove $i failed or did not free its queue pairs"
 		fails=$((fails + 1))
 		break

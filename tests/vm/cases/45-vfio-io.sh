@@ -113,6 +113,9 @@ tap_run_fail "mode 'turbo' refused" sh -c "echo turbo > $MDEV/$U1/mode"
 tap_run_fail "idle_us above 1 s refused" sh -c "echo 1000001 > $MDEV/$U1/idle_us"
 for mode in poll interrupt; do
 	tap_run "mode $mode set while closed" sh -c "echo $mode > $MDEV/$U1/mode"
+	# The client branches on the mode it reads back: it must be the one
+	# written here, or the client would check the wrong mode's rules.
+	tap_eq "mode reads back as $mode" "$mode" "$(cat "$MDEV/$U1/mode")"
 	"$CLIENT" -q "$U1" >"$MNV_TMP/vfio-io-$mode.tap"
 	tap_reemit "vfio-io $mode" "$MNV_TMP/vfio-io-$mode.tap" $?
 done
