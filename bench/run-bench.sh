@@ -7,6 +7,9 @@
 # Results: bench/results/<UTC time>/ (results.md, results.json, PNG
 # charts) and bench/results/latest.md.
 #
+# Any "not ok" of a VM run (tests/vm/tap-aggregate.sh on it) fails the
+# bench: non-zero exit, no report.
+#
 # Everything runs under QEMU TCG with nested KVM on top: absolute numbers
 # mean nothing, compare the ratios.  BENCH_RUNTIME (seconds per fio run,
 # default 5), BENCH_IDLE_S (default 10), BENCH_JOBS (numjobs values,
@@ -53,10 +56,11 @@ run() {
 	# One L1 CPU, as for the L2 tests: with two, nested SVM under TCG
 	# loses IPIs and hangs L1 (tests/vm/README.md).  The polling thread
 	# then shares the CPU with the guest, which the poll mode pays for.
+	# No slub_debug or KFENCE: they would weigh on every configuration.
 	"$repo/tests/vm/run-l1.sh" --kver "$kver" --smp 1 --timeout 7200 \
-		--case-timeout 7000 "$@"
+		--case-timeout 7000 --no-mem-debug "$@"
 	local rc=$?
-	[ "$rc" -eq 0 ] || echo "bench: warning: the $what VM ended badly (exit $rc)" >&2
+	[ "$rc" -eq 0 ] || echo "bench: the $what VM ended badly (exit $rc)" >&2
 	return 0
 }
 
@@ -66,10 +70,19 @@ run "passthrough (L1 with an emulated IOMMU)" --iommu \
 	--append "$append vfio_iommu_type1.allow_unsafe_interrupts=1" \
 	--out "$raw/passthrough" "$repo/bench/l1-passthrough.sh"
 
+# The verdict of the test suite on each VM run (every step, bail-outs,
+# both levels' kernel logs): a run that failed gives no report.
+failed=
 for d in main passthrough; do
 	echo "== $d: steps"
-	cat "$raw/$d"/*.tap 2>/dev/null
+	"$repo/tests/vm/tap-aggregate.sh" "$raw/$d" || failed="$failed $d"
 done
+if [ -n "$failed" ]; then
+	echo "bench: FAILED: the VM run of$failed did not pass (\"not ok\" above; raw results in $raw); no report" >&2
+	rmdir "$results" 2>/dev/null
+	[ "${MNV_DISK_DIR:-}" != /dev/shm/mdev-nvme-bench-disks ] || rm -rf "$MNV_DISK_DIR"
+	exit 1
+fi
 python3 "$repo/bench/report.py" "$results" "$raw/main" "$raw/passthrough" ||
 	exit 1
 {

@@ -2,11 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # The demo, as run inside L1: bind a controller, create a vNVMe with the
-# CLI, hand it to an L2 guest running fio, and clean up.
+# CLI, hand it to an L2 guest running fio with verification, and clean up.
 . "$MNV_REPO/tests/vm/lib.sh"
 set -- $MNV_BDFS
 B=$2
 modprobe kvm_amd 2>/dev/null || modprobe kvm_intel 2>/dev/null
+[ -e /dev/kvm ] || tap_bail "no nested KVM in L1 (/dev/kvm)"
 modprobe vfio_iommu_type1
 modprobe nvme
 mnv_insmod_ko || tap_bail "insmod failed"
@@ -20,7 +21,9 @@ diag "$("$MNV_CLI" list)"
 	--results "$MNV_OUT/demo-guest.txt" --mem 768 --timeout 600 \
 	"$MNV_REPO/tests/demo/guest-fio.sh"
 tap_eq "L2 guest ran fio" 0 $?
-tap_cond "fio verified its data" grep -q '== guest: fio exit 0' "$MNV_OUT/demo-guest.txt"
+verified=$(tr -d '\r' <"$MNV_OUT/demo-guest.txt" | sed -n 's/^== guest: fio verified: //p')
+tap_cond "fio wrote 32 MiB and read every block back verified (${verified:-not verified})" \
+	test "$verified" = "written and verified 32768 KiB"
 tap_run "mdev-nvme destroy" "$MNV_CLI" destroy "$u"
 tap_run "mdev-nvme unbind" "$MNV_CLI" unbind "$B"
 tap_done
