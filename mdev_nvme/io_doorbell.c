@@ -14,9 +14,10 @@
  * tail it has seen, so that the next submission rings (and wakes it).
  *
  * Both pages stay pinned and mapped into the kernel while configured.
- * The device keeps the CQ event indices where the guest put them: a CQ
- * head only matters to it while completions wait for room, and then it
- * is polling anyway.
+ * The device leaves the CQ event indices where the guest put them, but
+ * for a CQ whose lack of room keeps the thread from fetching: then it
+ * moves the index to the head it has seen before sleeping, so that the
+ * guest's next head update rings (and wakes it).
  */
 #include <linux/iommu.h>
 #include <linux/vfio.h>
@@ -207,34 +208,77 @@ bool mnv_io_dbbuf_in(struct mnv_io *io, u64 start, u64 end)
 		io->dbbuf_ei_iova >= start && io->dbbuf_ei_iova <= last);
 }
 
+/* Has CQ @cq room for a completion, by the head the guest last gave? */
+static bool mnv_io_cq_room(struct mnv_io *io, struct mnv_io_cq *cq)
+{
+	u16 next = cq->tail + 1 == cq->size ? 0 : cq->tail + 1;
+
+	return next != mnv_io_cq_head(io, cq);
+}
+
+/*
+ * Could the thread fetch from SQ @sq, with entries there?  Not while its
+ * CQ is full: a command it refuses completes at once and needs room.
+ */
+static bool mnv_io_sq_fetchable(struct mnv_io *io, struct mnv_io_sq *sq)
+{
+	struct mnv_io_cq *cq;
+
+	if (!sq->valid || mnv_io_sq_tail(io, sq) == sq->head ||
+	    !sq->cqid || sq->cqid > MNV_IO_MAX_QUEUES)
+		return false;
+	cq = &io->cq[sq->cqid];
+	return cq->valid && mnv_io_cq_room(io, cq);
+}
+
 /**
  * mnv_io_doorbells_arm - the thread is about to sleep
  * @inst: instance; caller holds inst->lock
  *
  * Ask the guest to ring the MMIO doorbell on its next submission to each
- * SQ: event index = the tail seen.  Then look again, after a full barrier
- * (the guest writes its tail, then reads the event index, with one in
- * between too): a tail that moved meanwhile is found here, any later one
- * rings the doorbell.
+ * SQ: event index = the tail seen; and on its next head update of a CQ
+ * whose lack of room holds up entries of an SQ.  Then look again, after
+ * a full barrier (the guest writes its tail or head, then reads the event
+ * index, with one in between too): a value that moved meanwhile is found
+ * here, any later one rings the doorbell.
  *
- * Return: true if an SQ has entries to fetch (do not sleep).
+ * Only entries the thread can fetch count: with bus mastering off, the
+ * controller not ready or failed, or the host controller dead, nothing
+ * can be, and the thread would spin over them.  What changes that wakes
+ * it: the config write that sets bus mastering again, the admin commands
+ * that create queues after a reset.  Without bus mastering the pages
+ * are not written either: they are guest memory like the queues.
+ *
+ * Return: true if an SQ has entries the thread can fetch (do not sleep).
  */
 bool mnv_io_doorbells_arm(struct mnv_instance *inst)
 {
 	struct mnv_io *io = &inst->io;
+	struct mnv_io_sq *sq;
 	unsigned int q;
 
-	if (!io->event_idx)
+	lockdep_assert_held(&inst->lock);
+	if (!io->event_idx || !io->shadow_db || !inst->ctrl ||
+	    !vnvme_cfg_bus_master(inst->ctrl) ||
+	    !vnvme_ctrl_ready(inst->ctrl) || io->fatal ||
+	    READ_ONCE(inst->host->dead))
 		return false;
-	for (q = 1; q <= inst->nr_qpairs; q++)
-		if (io->sq[q].valid)
-			WRITE_ONCE(io->event_idx[2 * q],
-				   cpu_to_le32(mnv_io_sq_tail(io, &io->sq[q])));
-	/* Pairs with the guest's barrier between tail write and index read. */
+	for (q = 1; q <= inst->nr_qpairs; q++) {
+		sq = &io->sq[q];
+		if (!sq->valid)
+			continue;
+		WRITE_ONCE(io->event_idx[2 * q],
+			   cpu_to_le32(mnv_io_sq_tail(io, sq)));
+		if (sq->db_tail != sq->head && sq->cqid &&
+		    sq->cqid <= MNV_IO_MAX_QUEUES && io->cq[sq->cqid].valid &&
+		    !mnv_io_cq_room(io, &io->cq[sq->cqid]))
+			WRITE_ONCE(io->event_idx[2 * sq->cqid + 1],
+				   cpu_to_le32(io->cq[sq->cqid].db_head));
+	}
+	/* Pairs with the guest's barrier between its write and index read. */
 	smp_mb();
 	for (q = 1; q <= inst->nr_qpairs; q++)
-		if (io->sq[q].valid &&
-		    mnv_io_sq_tail(io, &io->sq[q]) != io->sq[q].head)
+		if (mnv_io_sq_fetchable(io, &io->sq[q]))
 			return true;
 	return false;
 }

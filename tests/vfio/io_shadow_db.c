@@ -8,13 +8,18 @@
  * the tail it has seen; I/O keeps working and verifies, with CQ heads
  * reported only through the shadow page for most completions (a device
  * that ignored them would find the CQ full and stall); a tail beyond the
- * queue in the shadow page is ignored; and shadow pages the VMM unmaps
- * fail this controller (CSTS.CFS) rather than leave it waiting.
+ * queue in the shadow page is ignored; a guest whose
+ * submissions cannot be fetched (bus mastering off, CQ full) costs no
+ * polling while it waits and is served once it can be; and shadow pages
+ * the VMM unmaps fail this controller (CSTS.CFS) rather than leave it
+ * waiting.
  */
 #include <endian.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
+#include <linux/pci_regs.h>
 
 #include "io_test.h"
 
@@ -29,6 +34,110 @@ static int dbbuf_config(struct nvme_dev *d, uint64_t db, uint64_t ei)
 	sqe.prp1 = htole64(db);
 	sqe.prp2 = htole64(ei);
 	return nvme_admin(d, &sqe, NULL);
+}
+
+/*
+ * A new queue's shadow entries start from zero, as a guest driver sets
+ * them (the device does too, but this test is not about that).
+ */
+static int shadow_qpair_recreate(struct inst *in, uint16_t q,
+				 uint16_t cq_entries, uint64_t cq_off,
+				 uint64_t sq_off)
+{
+	struct nvme_dev *d = &in->dev;
+	int st;
+
+	st = nvme_delete_q(d, NVME_ADM_DELETE_SQ, q);
+	st = st ? st : nvme_delete_q(d, NVME_ADM_DELETE_CQ, q);
+	d->shadow_db[2 * q] = 0;
+	d->shadow_db[2 * q + 1] = 0;
+	d->event_idx[2 * q] = 0;
+	d->event_idx[2 * q + 1] = 0;
+	st = st ? st : nvme_io_cq_create(d, &in->cq[q], q, cq_entries, cq_off);
+	return st ? st : nvme_io_sq_create(d, &in->sq[q], q, QD, sq_off,
+					   &in->cq[q]);
+}
+
+/* Polling passes of the instance in 300 ms, after 200 ms to settle. */
+static long polls_in_300ms(struct inst *in)
+{
+	long p1, p2;
+
+	sleep_ms(200);
+	p1 = stat_of(in, "polls");
+	sleep_ms(300);
+	p2 = stat_of(in, "polls");
+	return p1 < 0 || p2 < 0 ? -1 : p2 - p1;
+}
+
+/* A thread that spins makes hundreds of thousands of passes in 300 ms. */
+#define BLOCKED_MAX_POLLS	50
+
+/*
+ * Submissions the device cannot act on while shadow doorbells are on:
+ * the thread must sleep, not spin over the unfetched entries, and must
+ * still serve them once the guest lets it.
+ */
+static void blocked_no_spin(struct inst *in)
+{
+	struct nvme_dev *d = &in->dev;
+	uint32_t cmd = cfg_rd(d, PCI_COMMAND, 2);
+	struct nvme_sqe sqe;
+	struct nvme_cqe cqe;
+	unsigned int i, done = 0;
+	long polls;
+	int st;
+
+	/* Bus mastering off: the SQEs are out of the device's reach. */
+	cfg_wr(d, PCI_COMMAND, cmd & ~PCI_COMMAND_MASTER, 2);
+	for (i = 0; i < 4; i++) {
+		nvme_rw_init(&sqe, NVME_CMD_READ, SCRATCH_LBA, 8,
+			     giova(G_DATA2), 0);
+		nvme_io_push(d, &in->sq[1], &sqe);
+	}
+	nvme_io_ring(d, &in->sq[1]);
+	polls = polls_in_300ms(in);
+	check(polls >= 0 && polls < BLOCKED_MAX_POLLS,
+	      "shadow doorbells, bus mastering off, 4 SQEs unfetched: no spinning (%ld passes in 300 ms)",
+	      polls);
+	cfg_wr(d, PCI_COMMAND, cmd | PCI_COMMAND_MASTER, 2);
+	while (done < 4 && nvme_io_reap(d, &in->cq[1], &cqe, 10000) &&
+	       !(cqe.status >> 1))
+		done++;
+	check(done == 4, "bus mastering back: all 4 commands complete (%u)",
+	      done);
+
+	/* Guest CQ full, nothing in flight: nowhere to complete to. */
+	st = shadow_qpair_recreate(in, 2, 4, G_IOCQ2, G_IOSQ2);
+	if (!check(st == 0, "queue pair 2 with a 4-entry CQ (0x%x)", st))
+		return;
+	for (i = 0; i < 3; i++) {
+		nvme_rw_init(&sqe, NVME_CMD_READ, SCRATCH_LBA, 8,
+			     giova(G_DATA2), 0);
+		nvme_io_push(d, &in->sq[2], &sqe);
+	}
+	nvme_io_ring(d, &in->sq[2]);
+	/* The 3 completions fill the CQ; the guest leaves them there. */
+	sleep_ms(200);
+	for (i = 0; i < 2; i++) {
+		nvme_rw_init(&sqe, NVME_CMD_READ, SCRATCH_LBA, 8,
+			     giova(G_DATA2), 0);
+		nvme_io_push(d, &in->sq[2], &sqe);
+	}
+	nvme_io_ring(d, &in->sq[2]);
+	polls = polls_in_300ms(in);
+	check(polls >= 0 && polls < BLOCKED_MAX_POLLS,
+	      "shadow doorbells, guest CQ full, 2 SQEs unfetched: no spinning (%ld passes in 300 ms)",
+	      polls);
+	done = 0;
+	while (done < 5 && nvme_io_reap(d, &in->cq[2], &cqe, 10000) &&
+	       !(cqe.status >> 1))
+		done++;
+	check(done == 5,
+	      "once the guest reads its CQ (heads in the shadow page), all 5 commands complete (%u)",
+	      done);
+	st = shadow_qpair_recreate(in, 2, QD, G_IOCQ2, G_IOSQ2);
+	check(st == 0, "queue pair 2 back to its usual size (0x%x)", st);
 }
 
 void test_shadow_doorbells(struct inst *in)
@@ -88,6 +197,8 @@ void test_shadow_doorbells(struct inst *in)
 	check(!(bar_rd32(d, NVME_REG_CSTS) & NVME_CSTS_CFS),
 	      "shadow SQ tail 5000 (queue of %u): no fatal status", QD);
 	still_works(in, "a shadow SQ tail beyond the queue");
+
+	blocked_no_spin(in);
 
 	/* The pages vanish under the controller: it fails, visibly. */
 	st = vfio_user_unmap(&d->vu, DB_IOVA, 2 * G_PAGE);
