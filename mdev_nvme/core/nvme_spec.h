@@ -82,7 +82,7 @@ enum {
 	VNVME_ADM_DBBUF_CONFIG	= 0x7c,
 };
 
-/* NVM command set opcodes, only needed for the Commands Effects log */
+/* NVM command set opcodes */
 enum {
 	VNVME_CMD_FLUSH		= 0x00,
 	VNVME_CMD_WRITE		= 0x01,
@@ -93,6 +93,29 @@ enum {
 	VNVME_CMD_DSM		= 0x09,
 	VNVME_CMD_VERIFY	= 0x0c,
 };
+
+/*
+ * NVM command fields (NVM Command Set specification 1.0, 3.2): Read, Write
+ * and Write Zeroes keep the SLBA in CDW10-11 and these bits in CDW12; the
+ * access hints of Read and Write are in CDW13 7:0.
+ */
+#define VNVME_RW_NLB_MASK	GENMASK(15, 0)	/* 0's based */
+#define VNVME_RW_DEAC		BIT(25)		/* Write Zeroes only */
+#define VNVME_RW_FUA		BIT(30)
+#define VNVME_RW_LR		BIT(31)
+#define VNVME_RW_DSM_MASK	GENMASK(7, 0)
+
+/* Dataset Management: CDW10 number of ranges (0's based), CDW11 attributes */
+#define VNVME_DSM_NR_MASK	GENMASK(7, 0)
+#define VNVME_DSM_ATTR_MASK	GENMASK(2, 0)
+#define VNVME_DSM_MAX_RANGES	256
+
+struct vnvme_dsm_range {
+	__le32	cattr;
+	__le32	nlb;		/* not 0's based */
+	__le64	slba;
+} __packed;
+static_assert(sizeof(struct vnvme_dsm_range) == 16);
 
 /*
  * Status: the 15-bit Status Field of a completion (section 4.6.1.2) as a
@@ -114,6 +137,7 @@ enum {
 	VNVME_SC_INVALID_NS		= 0x0b,
 	VNVME_SC_CMD_SEQ_ERROR		= 0x0c,
 	VNVME_SC_INVALID_PRP_OFFSET	= 0x13,
+	VNVME_SC_LBA_RANGE		= 0x80,	/* NVM command set */
 
 	VNVME_SC_CQ_INVALID		= VNVME_SCT_CMD_SPECIFIC | 0x00,
 	VNVME_SC_QID_INVALID		= VNVME_SCT_CMD_SPECIFIC | 0x01,

@@ -1,56 +1,161 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * PRP data pointer walking for admin commands (NVMe 1.4 section 4.3).
+ * PRP data pointers (NVMe 1.4 section 4.3): the one walk of a PRP-described
+ * guest buffer, shared by the admin commands (data to the guest) and the
+ * I/O command check (io_check.c: data pages to pin, Dataset Management
+ * ranges to read).
  *
- * Admin commands only ever move data from the controller to the host, so
- * only that direction exists.  Guest memory is reached through
- * ops->dma_write; any failure there is the guest's problem (a bad pointer)
- * and ends the command with Data Transfer Error, never the controller.
+ * Guest memory is reached through ops->dma_read and ops->dma_write; any
+ * failure there is the guest's problem (a bad pointer) and ends the command
+ * with Data Transfer Error, never the controller.
  */
 #include "vnvme_priv.h"
 
 #define VNVME_PAGE_MASK		((u64)VNVME_PAGE_SIZE - 1)
+#define VNVME_PRPS_PER_PAGE	(VNVME_PAGE_SIZE / sizeof(__le64))
+
+/*
+ * The entries of the current list page that the transfer still needs:
+ * its last one chains to the next list page, unless it describes the last
+ * data page.  They are read at once, so that a list partly in unreachable
+ * memory fails before any of it is used.
+ */
+static u16 vnvme_prp_list_read(struct vnvme_ctrl *c, u64 list, u64 need,
+			       u32 *nr, bool *chained)
+{
+	u32 avail = (VNVME_PAGE_SIZE - (list & VNVME_PAGE_MASK)) /
+		    sizeof(__le64);
+
+	*chained = need > avail;
+	*nr = *chained ? avail : need;
+	if (c->ops->dma_read(c->env, list, c->prp_list,
+			     *nr * sizeof(__le64)))
+		return VNVME_SC_DATA_XFER_ERROR;
+	if (*chained)
+		(*nr)--;
+	return VNVME_SC_SUCCESS;
+}
+
+/**
+ * vnvme_prp_walk() - visit the pieces of a PRP-described guest buffer
+ * @c:    controller; its prp_list buffer holds the list entries read
+ * @prp1: first data pointer (any dword-aligned offset)
+ * @prp2: second data page, or PRP list pointer (any qword-aligned offset)
+ * @len:  transfer length in bytes; 0 visits nothing
+ * @seg:  called in transfer order for each piece, at most one page long,
+ *	  with its guest address @iova and its offset @pos in the transfer;
+ *	  a non-zero NVMe status it returns ends the walk
+ * @ctx:  passed to @seg
+ * @loc:  on failure, the SQE byte offset of the pointer at fault
+ *
+ * Every list page after the first holds 511 data entries and a chain
+ * pointer, so the walk ends after len / 4 KiB data entries whatever the
+ * guest put there (a list that chains to itself included).
+ *
+ * Return: NVMe status (generic command status type).
+ */
+u16 vnvme_prp_walk(struct vnvme_ctrl *c, u64 prp1, u64 prp2, u64 len,
+		   u16 (*seg)(struct vnvme_ctrl *c, void *ctx, u64 iova,
+			      u32 len, u64 pos),
+		   void *ctx, u16 *loc)
+{
+	u64 list = prp2;
+	u64 pos;
+	u16 status;
+	u32 n;
+
+	*loc = VNVME_SQE_OFF(prp1);
+	if (!len)
+		return VNVME_SC_SUCCESS;
+
+	/* PRP1 may start anywhere in a page, but dword aligned. */
+	if (prp1 & 3)
+		return VNVME_SC_INVALID_PRP_OFFSET;
+	n = min_t(u64, len, VNVME_PAGE_SIZE - (prp1 & VNVME_PAGE_MASK));
+	status = seg(c, ctx, prp1, n, 0);
+	if (status)
+		return status;
+	pos = n;
+	if (pos == len)
+		return VNVME_SC_SUCCESS;
+
+	/* At most one more page: PRP2 is a page-aligned data pointer. */
+	*loc = VNVME_SQE_OFF(prp2);
+	if (len - pos <= VNVME_PAGE_SIZE) {
+		if (prp2 & VNVME_PAGE_MASK)
+			return VNVME_SC_INVALID_PRP_OFFSET;
+		return seg(c, ctx, prp2, len - pos, pos);
+	}
+
+	/* PRP2 points into a PRP list (qword aligned, any offset). */
+	if (list & 7)
+		return VNVME_SC_INVALID_PRP_OFFSET;
+	while (pos < len) {
+		bool chained;
+		u32 nr, i;
+
+		status = vnvme_prp_list_read(c, list,
+					     DIV_ROUND_UP(len - pos,
+							  VNVME_PAGE_SIZE),
+					     &nr, &chained);
+		if (status)
+			return status;
+		for (i = 0; i < nr; i++) {
+			u64 entry = le64_to_cpu(c->prp_list[i]);
+
+			if (entry & VNVME_PAGE_MASK)
+				return VNVME_SC_INVALID_PRP_OFFSET;
+			n = min_t(u64, len - pos, VNVME_PAGE_SIZE);
+			status = seg(c, ctx, entry, n, pos);
+			if (status)
+				return status;
+			pos += n;
+		}
+		if (chained) {
+			list = le64_to_cpu(c->prp_list[nr]);
+			if (list & VNVME_PAGE_MASK)
+				return VNVME_SC_INVALID_PRP_OFFSET;
+		}
+	}
+	return VNVME_SC_SUCCESS;
+}
 
 /* Source of zeroes for the part of a transfer beyond the data we have */
 static const u8 vnvme_zeroes[256];
 
+struct vnvme_prp_src {
+	const u8 *buf;
+	u32 buf_len;
+};
+
 /*
  * Copy transfer bytes [@pos, @pos + @len) to guest address @iova: the
- * first @buf_len bytes of the transfer come from @buf, the rest are zero.
+ * first buf_len bytes of the transfer come from the source, the rest are
+ * zero.
  */
-static u16 vnvme_prp_seg(struct vnvme_ctrl *c, u64 iova, u32 len, u64 pos,
-			 const u8 *buf, u32 buf_len)
+static u16 vnvme_prp_copy_out(struct vnvme_ctrl *c, void *ctx, u64 iova,
+			      u32 len, u64 pos)
 {
+	const struct vnvme_prp_src *src = ctx;
+
 	while (len) {
-		const void *src;
+		const void *from;
 		u32 n;
 
-		if (pos < buf_len) {
-			n = min_t(u64, len, buf_len - pos);
-			src = buf + pos;
+		if (pos < src->buf_len) {
+			n = min_t(u64, len, src->buf_len - pos);
+			from = src->buf + pos;
 		} else {
 			n = min_t(u32, len, sizeof(vnvme_zeroes));
-			src = vnvme_zeroes;
+			from = vnvme_zeroes;
 		}
-		if (c->ops->dma_write(c->env, iova, src, n))
+		if (c->ops->dma_write(c->env, iova, from, n))
 			return VNVME_SC_DATA_XFER_ERROR;
 		iova += n;
 		pos += n;
 		len -= n;
 	}
 	return VNVME_SC_SUCCESS;
-}
-
-static int vnvme_prp_entry(struct vnvme_ctrl *c, u64 iova, u64 *entry)
-{
-	__le64 raw;
-	int ret;
-
-	ret = c->ops->dma_read(c->env, iova, &raw, sizeof(raw));
-	if (ret)
-		return ret;
-	*entry = le64_to_cpu(raw);
-	return 0;
 }
 
 /**
@@ -67,71 +172,11 @@ static int vnvme_prp_entry(struct vnvme_ctrl *c, u64 iova, u64 *entry)
 u16 vnvme_prp_to_guest(struct vnvme_ctrl *c, struct vnvme_req *req,
 		       const void *buf, u32 buf_len, u64 len)
 {
-	u64 prp1 = le64_to_cpu(req->cmd.prp1);
-	u64 prp2 = le64_to_cpu(req->cmd.prp2);
-	u64 list = prp2;
-	u64 pos;
-	u16 status;
-	u32 n;
+	struct vnvme_prp_src src = { .buf = buf, .buf_len = buf_len };
+	u16 status, loc;
 
-	if (!len)
-		return VNVME_SC_SUCCESS;
-
-	/* PRP1 may start anywhere in a page, but dword aligned. */
-	if (prp1 & 3)
-		return vnvme_err(req, VNVME_SC_INVALID_PRP_OFFSET,
-				 VNVME_SQE_OFF(prp1));
-	n = min_t(u64, len, VNVME_PAGE_SIZE - (prp1 & VNVME_PAGE_MASK));
-	status = vnvme_prp_seg(c, prp1, n, 0, buf, buf_len);
-	if (status)
-		return vnvme_err(req, status, VNVME_SQE_OFF(prp1));
-	pos = n;
-	if (pos == len)
-		return VNVME_SC_SUCCESS;
-
-	/* At most one more page: PRP2 is a page-aligned data pointer. */
-	if (len - pos <= VNVME_PAGE_SIZE) {
-		if (prp2 & VNVME_PAGE_MASK)
-			return vnvme_err(req, VNVME_SC_INVALID_PRP_OFFSET,
-					 VNVME_SQE_OFF(prp2));
-		status = vnvme_prp_seg(c, prp2, len - pos, pos, buf, buf_len);
-		return status ? vnvme_err(req, status, VNVME_SQE_OFF(prp2)) : 0;
-	}
-
-	/*
-	 * PRP2 points into a PRP list (qword aligned, any offset).  The last
-	 * entry of each list page points to the next list page, unless it
-	 * describes the final data page.  Every list page after the first
-	 * holds 511 data entries, so the walk always makes progress and ends
-	 * after len / 4 KiB data entries whatever the guest put there.
-	 */
-	if (list & 7)
-		return vnvme_err(req, VNVME_SC_INVALID_PRP_OFFSET,
-				 VNVME_SQE_OFF(prp2));
-	while (pos < len) {
-		u64 entry;
-
-		if (vnvme_prp_entry(c, list, &entry))
-			return vnvme_err(req, VNVME_SC_DATA_XFER_ERROR,
-					 VNVME_SQE_OFF(prp2));
-		if (((list + 8) & VNVME_PAGE_MASK) == 0 &&
-		    len - pos > VNVME_PAGE_SIZE) {
-			if (entry & VNVME_PAGE_MASK)
-				return vnvme_err(req,
-						 VNVME_SC_INVALID_PRP_OFFSET,
-						 VNVME_SQE_OFF(prp2));
-			list = entry;
-			continue;
-		}
-		list += 8;
-		if (entry & VNVME_PAGE_MASK)
-			return vnvme_err(req, VNVME_SC_INVALID_PRP_OFFSET,
-					 VNVME_SQE_OFF(prp2));
-		n = min_t(u64, len - pos, VNVME_PAGE_SIZE);
-		status = vnvme_prp_seg(c, entry, n, pos, buf, buf_len);
-		if (status)
-			return vnvme_err(req, status, VNVME_SQE_OFF(prp2));
-		pos += n;
-	}
-	return VNVME_SC_SUCCESS;
+	status = vnvme_prp_walk(c, le64_to_cpu(req->cmd.prp1),
+				le64_to_cpu(req->cmd.prp2), len,
+				vnvme_prp_copy_out, &src, &loc);
+	return status ? vnvme_err(req, status, loc) : VNVME_SC_SUCCESS;
 }

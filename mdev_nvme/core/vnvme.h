@@ -4,9 +4,10 @@
  *
  * The core emulates the PCI configuration space, the BAR0 register file
  * (controller registers, doorbells, MSI-X table and PBA) and the whole admin
- * queue.  It never touches hardware: guest memory, interrupts and the I/O
- * queues are reached through struct vnvme_env_ops, which the mdev glue
- * provides.  The same sources build in the kernel and in userspace (unit
+ * queue, and checks the guest's I/O commands for the I/O path
+ * (vnvme_io_check()).  It never touches hardware: guest memory, interrupts
+ * and the I/O queues are reached through struct vnvme_env_ops, which the
+ * mdev glue provides.  The same sources build in the kernel and in userspace (unit
  * tests, fuzzer); see vnvme_types.h.
  *
  * LOCKING: the core has no locks and is not reentrant.  The caller must
@@ -21,6 +22,7 @@
 #define VNVME_H
 
 #include "vnvme_types.h"
+#include "nvme_spec.h"
 
 /* Limits */
 #define VNVME_MAX_IOQ		64	/* I/O queue pairs per controller */
@@ -293,11 +295,13 @@ struct vnvme_ctrl {
 
 	/* 4 KiB staging buffer for Identify and log page data */
 	u8 scratch[4096] __aligned(8);
+	/* Entries of the guest PRP list page being walked (prp.c) */
+	__le64 prp_list[512];
 };
 
 /**
  * vnvme_init() - set up a controller in its power-on state
- * @c:      caller-allocated controller (about 10 KiB; kzalloc is fine)
+ * @c:      caller-allocated controller (about 14 KiB; kzalloc is fine)
  * @p:      parameters; strings are copied, @p may be freed afterwards
  * @ops:    environment callbacks, must outlive @c
  * @env:    opaque pointer passed to every callback
@@ -371,6 +375,70 @@ bool vnvme_irq_coalescing(const struct vnvme_ctrl *c, u16 vector,
 
 /* Volatile Write Cache Enable (Feature 06h); false if no cache present */
 bool vnvme_vwc_enabled(const struct vnvme_ctrl *c);
+
+/*
+ * The I/O command check (io_check.c).  Largest data transfer of an I/O
+ * command: 2^VNVME_IO_MDTS_MAX pages of 4 KiB (1 MiB), whatever @mdts in
+ * struct vnvme_params says.  With an offset in PRP1 it spans one page more.
+ */
+#define VNVME_IO_MDTS_MAX	8
+#define VNVME_IO_MAX_PAGES	((1U << VNVME_IO_MDTS_MAX) + 1)
+
+/*
+ * Where namespace 1 lives on the host, fixed while the I/O path runs; the
+ * host namespace holds all of it (@lba_start + nsze does not wrap).
+ */
+struct vnvme_io_slice {
+	u64 lba_start;		/* first host LBA of the slice */
+	u32 host_nsid;
+};
+
+/* What the environment must do with the guest pages of a command */
+enum vnvme_io_dir {
+	VNVME_IO_DIR_NONE,		/* no guest data pages */
+	VNVME_IO_DIR_TO_DEVICE,		/* Write: the controller reads them */
+	VNVME_IO_DIR_FROM_DEVICE,	/* Read: the controller writes them */
+};
+
+/**
+ * struct vnvme_io_cmd - a guest I/O command, checked and rebuilt
+ * @buf:	set by the caller before vnvme_io_check(): VNVME_PAGE_SIZE
+ *		bytes, 8-byte aligned, the check's output area.  On success
+ *		it holds, for a Read or Write, the @nr_pages guest page
+ *		addresses of the data (u64, page aligned, in transfer order)
+ *		and, for Dataset Management, the ranges the controller must
+ *		read (struct vnvme_dsm_range, already moved into the slice)
+ * @sqe:	the command for the hardware, built from scratch: opcode,
+ *		host NSID, SLBA moved into the slice and the fields known to
+ *		be harmless.  Command id, PRP1 and PRP2 are left 0 for the
+ *		environment to fill: PRP1 points at the first data page plus
+ *		@data_off, PRP2 at the second page or at a PRP list of the
+ *		others; for Dataset Management, PRP1 points at the ranges.
+ * @dir:	enum vnvme_io_dir of the data pages
+ * @bytes:	data transfer length of a Read or Write, 0 for the others
+ * @nr_pages:	guest data pages, 0..VNVME_IO_MAX_PAGES
+ * @data_off:	offset of the data in its first page
+ */
+struct vnvme_io_cmd {
+	void *buf;
+	struct vnvme_sqe sqe;
+	u8 dir;
+	u32 bytes;
+	u16 nr_pages;
+	u16 data_off;
+};
+
+/*
+ * Check guest I/O command @gsqe (a copy the guest can no longer change)
+ * against the controller's namespace, limits and features, and rebuild it
+ * for namespace @slice of the host into @cmd.  Guest PRP lists and Dataset
+ * Management ranges are read through ops->dma_read; nothing is pinned.
+ *
+ * Return: 0, or the NVMe status (generic command status type, without DNR)
+ * to complete the command with; @cmd is then meaningless.
+ */
+u16 vnvme_io_check(struct vnvme_ctrl *c, const struct vnvme_io_slice *slice,
+		   const struct vnvme_sqe *gsqe, struct vnvme_io_cmd *cmd);
 
 /*
  * Resize namespace 1 (the slice changed) and report a Namespace Attribute

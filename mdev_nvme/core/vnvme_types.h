@@ -54,12 +54,14 @@ typedef u64 __le64;
 #define __packed	__attribute__((__packed__))
 #define __aligned(x)	__attribute__((__aligned__(x)))
 #define fallthrough	__attribute__((__fallthrough__))
+#define __always_unused	__attribute__((__unused__))
 
 #define BIT(nr)		(1UL << (nr))
 #define BIT_ULL(nr)	(1ULL << (nr))
 #define GENMASK(h, l)	(((~0UL) << (l)) & (~0UL >> (63 - (h))))
 #define GENMASK_ULL(h, l) (((~0ULL) << (l)) & (~0ULL >> (63 - (h))))
 
+#define U32_MAX		(~(u32)0)
 #define U64_MAX		(~(u64)0)
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))

@@ -1,0 +1,508 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The I/O command check (core/io_check.c): every status of the table in
+ * Documentation/io-path.rst, the edges of the slice, every PRP form and
+ * the Dataset Management ranges.
+ */
+#include <stdlib.h>
+
+#include "guest.h"
+#include "tap.h"
+
+#define PG		4096ULL
+#define LBA_START	0xfffff000ULL	/* host SLBAs carry into CDW11 */
+#define HOST_NSID	7
+#define NSZE		BIT_ULL(20)	/* 4 GiB of 4 KiB blocks */
+
+static const struct vnvme_io_slice slice = {
+	.lba_start = LBA_START,
+	.host_nsid = HOST_NSID,
+};
+
+static u64 out[PG / 8];
+static struct vnvme_io_cmd cmd;
+
+/* 4 KiB blocks, MDTS 1 MiB (the largest the check takes) */
+static void setup(struct guest *g, u8 lba_shift, u8 mdts, u16 oncs, bool vwc)
+{
+	struct vnvme_params p;
+
+	guest_default_params(&p);
+	p.nsze = NSZE;
+	p.lba_shift = lba_shift;
+	p.mdts = mdts;
+	p.oncs = oncs;
+	p.vwc = vwc;
+	if (guest_init(g, &p))
+		abort();
+}
+
+static u16 check(struct guest *g, const struct vnvme_sqe *sqe)
+{
+	memset(out, 0xa5, sizeof(out));
+	memset(&cmd, 0x5a, sizeof(cmd));
+	cmd.buf = out;
+	return vnvme_io_check(g->c, &slice, sqe, &cmd);
+}
+
+static void rw(struct vnvme_sqe *sqe, u8 opcode, u64 slba, u32 nlb, u64 prp1,
+	       u64 prp2)
+{
+	memset(sqe, 0, sizeof(*sqe));
+	sqe->opcode = opcode;
+	sqe->cid = cpu_to_le16(0x1234);
+	sqe->nsid = cpu_to_le32(1);
+	sqe->prp1 = cpu_to_le64(prp1);
+	sqe->prp2 = cpu_to_le64(prp2);
+	sqe->cdw10 = cpu_to_le32(lower_32_bits(slba));
+	sqe->cdw11 = cpu_to_le32(upper_32_bits(slba));
+	sqe->cdw12 = cpu_to_le32(nlb - 1);
+}
+
+static u16 rw_status(struct guest *g, u8 opcode, u64 slba, u32 nlb, u64 prp1,
+		     u64 prp2)
+{
+	struct vnvme_sqe sqe;
+
+	rw(&sqe, opcode, slba, nlb, prp1, prp2);
+	return check(g, &sqe);
+}
+
+static void put(struct guest *g, u64 at, u64 val)
+{
+	__le64 v = cpu_to_le64(val);
+
+	memcpy(gmem(g, at), &v, 8);
+}
+
+static u64 host_slba(void)
+{
+	return (u64)le32_to_cpu(cmd.sqe.cdw11) << 32 |
+	       le32_to_cpu(cmd.sqe.cdw10);
+}
+
+/* data page i of a transfer is G_DATA + i pages */
+static u64 dpage(unsigned int i)
+{
+	return G_DATA + i * PG;
+}
+
+static bool pages_are(unsigned int n, u64 first)
+{
+	unsigned int i;
+
+	if (cmd.nr_pages != n || out[0] != first)
+		return false;
+	for (i = 1; i < n; i++)
+		if (out[i] != dpage(i))
+			return false;
+	return true;
+}
+
+/* A PRP list at @list for data pages 1..@n-1, chaining at page ends */
+static void build_list(struct guest *g, u64 list, unsigned int n)
+{
+	u64 next = G_LIST + 8 * PG;
+	unsigned int i;
+
+	for (i = 1; i < n; i++) {
+		if (((list + 8) & (PG - 1)) == 0 && n - i > 1) {
+			put(g, list, next);
+			list = next;
+			next += PG;
+		}
+		put(g, list, dpage(i));
+		list += 8;
+	}
+}
+
+static void test_opcodes(void)
+{
+	static const u8 refused[] = { 0x03, 0x04, 0x05, 0x06, 0x0c, 0x0d,
+				      0x0e, 0x11, 0x15, 0x7f, 0x80, 0xff };
+	struct guest g, bare;
+	struct vnvme_sqe sqe;
+	unsigned int i;
+	int bad = 0;
+
+	setup(&g, 12, 8, VNVME_ONCS_DSM | VNVME_ONCS_WRITE_ZEROES, true);
+	setup(&bare, 12, 8, 0, true);
+
+	for (i = 0; i < sizeof(refused); i++)
+		bad += rw_status(&g, refused[i], 0, 1, dpage(0), 0) !=
+		       VNVME_SC_INVALID_OPCODE;
+	is(bad, 0, "Compare, Verify, reserved, vendor...: Invalid Command Opcode");
+	is(rw_status(&bare, VNVME_CMD_WRITE_ZEROES, 0, 1, 0, 0),
+	   VNVME_SC_INVALID_OPCODE, "Write Zeroes not in ONCS: Invalid Command Opcode");
+	is(rw_status(&bare, VNVME_CMD_DSM, 0, 1, dpage(0), 0),
+	   VNVME_SC_INVALID_OPCODE, "DSM not in ONCS: Invalid Command Opcode");
+	is(rw_status(&bare, VNVME_CMD_READ, 0, 1, dpage(0), 0), 0,
+	   "Read needs no ONCS bit");
+
+	/* opcode before anything else */
+	rw(&sqe, 0x05, NSZE, 1, dpage(0) + 1, 0);
+	sqe.nsid = 0;
+	sqe.flags = 0x41;
+	is(check(&g, &sqe), VNVME_SC_INVALID_OPCODE,
+	   "bad opcode reported before flags, NSID, LBA and PRP");
+
+	rw(&sqe, VNVME_CMD_READ, 0, 1, dpage(0), 0);
+	sqe.flags = 1;
+	is(check(&g, &sqe), VNVME_SC_INVALID_FIELD, "fused, first: Invalid Field");
+	sqe.flags = 2;
+	is(check(&g, &sqe), VNVME_SC_INVALID_FIELD, "fused, second: Invalid Field");
+	sqe.flags = 0x40;
+	is(check(&g, &sqe), VNVME_SC_INVALID_FIELD, "PSDT 01b (SGL): Invalid Field");
+	sqe.flags = 0x80;
+	is(check(&g, &sqe), VNVME_SC_INVALID_FIELD, "PSDT 10b: Invalid Field");
+	sqe.flags = 0x3c;
+	is(check(&g, &sqe), 0, "flag bits 5:2 are ignored");
+	sqe.flags = 0x40;
+	sqe.nsid = cpu_to_le32(2);
+	is(check(&g, &sqe), VNVME_SC_INVALID_FIELD, "flags before NSID");
+
+	guest_fini(&g);
+	guest_fini(&bare);
+}
+
+static void test_nsid(void)
+{
+	struct guest g;
+	struct vnvme_sqe sqe;
+
+	setup(&g, 12, 8, VNVME_ONCS_DSM | VNVME_ONCS_WRITE_ZEROES, true);
+	rw(&sqe, VNVME_CMD_READ, 0, 1, dpage(0), 0);
+	sqe.nsid = 0;
+	is(check(&g, &sqe), VNVME_SC_INVALID_NS, "Read, NSID 0: Invalid Namespace");
+	sqe.nsid = cpu_to_le32(2);
+	is(check(&g, &sqe), VNVME_SC_INVALID_NS, "Read, NSID 2: Invalid Namespace");
+	sqe.nsid = cpu_to_le32(0xffffffff);
+	is(check(&g, &sqe), VNVME_SC_INVALID_NS,
+	   "Read, NSID FFFFFFFFh: Invalid Namespace");
+	sqe.opcode = VNVME_CMD_WRITE_ZEROES;
+	is(check(&g, &sqe), VNVME_SC_INVALID_NS,
+	   "Write Zeroes, NSID FFFFFFFFh: Invalid Namespace");
+
+	rw(&sqe, VNVME_CMD_FLUSH, 0, 1, 0, 0);
+	is(check(&g, &sqe), 0, "Flush, NSID 1");
+	ok(cmd.sqe.opcode == VNVME_CMD_FLUSH &&
+	   le32_to_cpu(cmd.sqe.nsid) == HOST_NSID && !cmd.sqe.cdw10 &&
+	   !cmd.sqe.cdw12 && !cmd.sqe.cid && !cmd.nr_pages &&
+	   cmd.dir == VNVME_IO_DIR_NONE && !cmd.bytes,
+	   "Flush: host NSID, nothing else");
+	sqe.nsid = cpu_to_le32(0xffffffff);
+	is(check(&g, &sqe), 0, "Flush, NSID FFFFFFFFh (all namespaces)");
+	is(le32_to_cpu(cmd.sqe.nsid), HOST_NSID,
+	   "Flush of all namespaces reaches the host namespace only");
+	sqe.nsid = cpu_to_le32(3);
+	is(check(&g, &sqe), VNVME_SC_INVALID_NS, "Flush, NSID 3: Invalid Namespace");
+	guest_fini(&g);
+}
+
+static void test_lba_range(void)
+{
+	struct guest g;
+	struct vnvme_sqe sqe;
+
+	setup(&g, 12, 8, VNVME_ONCS_DSM | VNVME_ONCS_WRITE_ZEROES, true);
+	is(rw_status(&g, VNVME_CMD_READ, 0, 1, dpage(0), 0), 0,
+	   "first LBA of the slice");
+	is(host_slba(), LBA_START, "SLBA 0 becomes the slice start");
+	is(rw_status(&g, VNVME_CMD_WRITE, NSZE - 1, 1, dpage(0), 0), 0,
+	   "last LBA of the slice");
+	is(host_slba(), LBA_START + NSZE - 1,
+	   "last LBA moved into the slice, carrying into CDW11");
+	is(rw_status(&g, VNVME_CMD_READ, NSZE - 256, 256, dpage(0), G_LIST), 0,
+	   "the last 256 blocks (1 MiB)");
+	is(rw_status(&g, VNVME_CMD_READ, NSZE, 1, dpage(0), 0),
+	   VNVME_SC_LBA_RANGE, "SLBA = NSZE: LBA Out of Range");
+	is(rw_status(&g, VNVME_CMD_WRITE, NSZE - 1, 2, dpage(0), dpage(1)),
+	   VNVME_SC_LBA_RANGE, "write crossing the end of the slice");
+	is(rw_status(&g, VNVME_CMD_READ, ~0ULL, 2, dpage(0), dpage(1)),
+	   VNVME_SC_LBA_RANGE, "SLBA 2^64-1");
+	is(rw_status(&g, VNVME_CMD_WRITE, ~0ULL - 1, 3, dpage(0), G_LIST),
+	   VNVME_SC_LBA_RANGE, "SLBA 2^64-2 + 3 blocks wraps to 1");
+	is(rw_status(&g, VNVME_CMD_WRITE, (1ULL << 32) | 8, 1, dpage(0), 0),
+	   VNVME_SC_LBA_RANGE, "SLBA 2^32+8: the upper dword counts");
+	is(rw_status(&g, VNVME_CMD_READ, NSZE, 257, dpage(0) + 2, 0),
+	   VNVME_SC_LBA_RANGE, "LBA range is checked before MDTS and PRPs");
+
+	/* fields dropped or kept */
+	rw(&sqe, VNVME_CMD_READ, 5, 2, dpage(0), dpage(1));
+	sqe.cdw2 = cpu_to_le32(~0U);
+	sqe.cdw3 = cpu_to_le32(~0U);
+	sqe.cdw14 = cpu_to_le32(~0U);
+	sqe.cdw15 = cpu_to_le32(~0U);
+	sqe.mptr = cpu_to_le64(~0ULL);
+	sqe.cdw12 = cpu_to_le32(1 | 0xfff0000);	/* PRINFO, STC, DTYPE */
+	sqe.cdw13 = cpu_to_le32(0xffffffff);
+	is(check(&g, &sqe), 0, "Read with PI, directive and hint fields");
+	ok(!cmd.sqe.cdw2 && !cmd.sqe.cdw3 && !cmd.sqe.cdw14 &&
+	   !cmd.sqe.cdw15 && !cmd.sqe.mptr && !cmd.sqe.cid &&
+	   !cmd.sqe.prp1 && !cmd.sqe.prp2 && !cmd.sqe.flags,
+	   "metadata pointer, CDW2-3, CDW14-15, CID and PRPs are not passed on");
+	is(le32_to_cpu(cmd.sqe.cdw12), 1, "PRINFO, STC and DTYPE cleared, NLB kept");
+	is(le32_to_cpu(cmd.sqe.cdw13), 0xff, "only the access hints of CDW13");
+	sqe.cdw12 = cpu_to_le32(1 | VNVME_RW_FUA | VNVME_RW_LR);
+	check(&g, &sqe);
+	is(le32_to_cpu(cmd.sqe.cdw12), 1 | VNVME_RW_FUA | VNVME_RW_LR,
+	   "FUA and Limited Retry kept");
+	ok(cmd.dir == VNVME_IO_DIR_FROM_DEVICE && cmd.bytes == 2 * PG &&
+	   le32_to_cpu(cmd.sqe.nsid) == HOST_NSID &&
+	   cmd.sqe.opcode == VNVME_CMD_READ,
+	   "Read: data from the device, 8 KiB, host NSID");
+	guest_fini(&g);
+}
+
+static void test_mdts(void)
+{
+	struct guest g;
+
+	/* 512-byte blocks, MDTS 5 (128 KiB = 256 blocks) */
+	setup(&g, 9, 5, VNVME_ONCS_DSM | VNVME_ONCS_WRITE_ZEROES, true);
+	build_list(&g, G_LIST, 32);
+	is(rw_status(&g, VNVME_CMD_READ, 0, 256, dpage(0), G_LIST), 0,
+	   "transfer of exactly MDTS");
+	is(cmd.bytes, 128 * 1024, "its length");
+	is(rw_status(&g, VNVME_CMD_READ, 0, 257, dpage(0), G_LIST),
+	   VNVME_SC_INVALID_FIELD, "one block over MDTS: Invalid Field");
+	is(rw_status(&g, VNVME_CMD_WRITE, 0, 65536, dpage(0), G_LIST),
+	   VNVME_SC_INVALID_FIELD, "largest NLB: Invalid Field");
+	is(rw_status(&g, VNVME_CMD_READ, 0, 257, dpage(0) + 1, G_LIST),
+	   VNVME_SC_INVALID_FIELD, "MDTS is checked before the PRPs");
+	guest_fini(&g);
+
+	/* MDTS 0 or beyond 1 MiB: the check still stops at 1 MiB */
+	setup(&g, 12, 0, 0, true);
+	is(rw_status(&g, VNVME_CMD_READ, 0, 256, dpage(0), G_LIST), 0,
+	   "no MDTS: 1 MiB accepted");
+	is(rw_status(&g, VNVME_CMD_READ, 0, 257, dpage(0), G_LIST),
+	   VNVME_SC_INVALID_FIELD, "no MDTS: 1 MiB + 4 KiB refused");
+	guest_fini(&g);
+	setup(&g, 12, 10, 0, true);
+	is(rw_status(&g, VNVME_CMD_READ, 0, 257, dpage(0), G_LIST),
+	   VNVME_SC_INVALID_FIELD, "MDTS 4 MiB: the check stops at 1 MiB");
+	guest_fini(&g);
+}
+
+static void test_prp(void)
+{
+	struct guest g;
+	int i;
+
+	setup(&g, 12, 8, VNVME_ONCS_DSM | VNVME_ONCS_WRITE_ZEROES, true);
+
+	/* PRP1 */
+	is(rw_status(&g, VNVME_CMD_READ, 0, 1, dpage(0), 0xdead), 0,
+	   "one page: PRP2 ignored");
+	ok(pages_are(1, dpage(0)) && cmd.data_off == 0, "one page, no offset");
+	is(rw_status(&g, VNVME_CMD_READ, 0, 1, dpage(0) + 2, 0),
+	   VNVME_SC_INVALID_PRP_OFFSET,
+	   "PRP1 at offset 2 (not dword aligned): PRP Offset Invalid");
+	is(rw_status(&g, VNVME_CMD_READ, 0, 1, dpage(0) + 1, 0),
+	   VNVME_SC_INVALID_PRP_OFFSET, "PRP1 at offset 1: PRP Offset Invalid");
+	is(rw_status(&g, VNVME_CMD_WRITE, 0, 1, dpage(0) + 3, 0),
+	   VNVME_SC_INVALID_PRP_OFFSET, "PRP1 at offset 3: PRP Offset Invalid");
+	is(rw_status(&g, VNVME_CMD_READ, 0, 1, dpage(0) + 4, dpage(1)), 0,
+	   "PRP1 at offset 4: two pages");
+	ok(pages_are(2, dpage(0)) && cmd.data_off == 4,
+	   "offset 4 kept, the data spills into PRP2");
+	is(rw_status(&g, VNVME_CMD_READ, 0, 1, dpage(0) + 4, dpage(1) + 8),
+	   VNVME_SC_INVALID_PRP_OFFSET, "and that PRP2 must be page aligned");
+
+	/* PRP2 as the second data page */
+	is(rw_status(&g, VNVME_CMD_READ, 0, 2, dpage(0), dpage(1)), 0,
+	   "8 KiB: PRP2 is the second page");
+	ok(pages_are(2, dpage(0)), "PRP1 and PRP2 pages");
+	is(rw_status(&g, VNVME_CMD_READ, 0, 2, dpage(0), dpage(1) + 8),
+	   VNVME_SC_INVALID_PRP_OFFSET, "PRP2 second page with an offset");
+	is(rw_status(&g, VNVME_CMD_READ, 0, 2, dpage(0), G_HOLE), 0,
+	   "a data page in unmapped memory is the pinning's business");
+	ok(cmd.nr_pages == 2 && out[1] == G_HOLE, "it is still listed");
+
+	/* PRP lists */
+	build_list(&g, G_LIST, 4);
+	is(rw_status(&g, VNVME_CMD_WRITE, 0, 4, dpage(0), G_LIST), 0,
+	   "16 KiB: PRP list of three entries");
+	ok(pages_are(4, dpage(0)) && cmd.dir == VNVME_IO_DIR_TO_DEVICE,
+	   "four pages, to the device");
+	build_list(&g, G_LIST + 0x100, 5);
+	is(rw_status(&g, VNVME_CMD_READ, 0, 4, dpage(0) + 0x200,
+		     G_LIST + 0x100), 0, "list pointer with an offset");
+	ok(pages_are(5, dpage(0)) && cmd.data_off == 0x200,
+	   "16 KiB at offset 0x200 spans five pages");
+	is(rw_status(&g, VNVME_CMD_READ, 0, 4, dpage(0), G_LIST + 4),
+	   VNVME_SC_INVALID_PRP_OFFSET, "list pointer not qword aligned");
+	build_list(&g, G_LIST, 4);
+	put(&g, G_LIST + 8, dpage(2) + 0x200);
+	is(rw_status(&g, VNVME_CMD_READ, 0, 4, dpage(0), G_LIST),
+	   VNVME_SC_INVALID_PRP_OFFSET, "list entry with an offset");
+	build_list(&g, G_LIST, 4);
+	put(&g, G_LIST + 16, dpage(3) + 8);
+	is(rw_status(&g, VNVME_CMD_READ, 0, 4, dpage(0), G_LIST),
+	   VNVME_SC_INVALID_PRP_OFFSET, "last list entry with an offset");
+	is(rw_status(&g, VNVME_CMD_READ, 0, 4, dpage(0), G_HOLE + 0x80),
+	   VNVME_SC_DATA_XFER_ERROR, "list in unmapped memory: Data Transfer Error");
+	is(rw_status(&g, VNVME_CMD_READ, 0, 4, dpage(0), G_MEM_SIZE),
+	   VNVME_SC_DATA_XFER_ERROR, "list past the end of guest memory");
+
+	/* 1 MiB at an offset: 257 pages, the largest command */
+	build_list(&g, G_LIST, 257);
+	is(rw_status(&g, VNVME_CMD_READ, 0, 256, dpage(0) + 0x800, G_LIST), 0,
+	   "1 MiB at offset 0x800: 257 pages");
+	ok(pages_are(257, dpage(0)), "all 257 pages in order");
+
+	/* chained lists */
+	build_list(&g, G_LIST + PG - 16, 8);
+	is(rw_status(&g, VNVME_CMD_READ, 0, 8, dpage(0), G_LIST + PG - 16), 0,
+	   "list of two slots: one entry, then a chain pointer");
+	ok(pages_are(8, dpage(0)), "chained list pages in order");
+	build_list(&g, G_LIST + PG - 8, 8);
+	is(rw_status(&g, VNVME_CMD_READ, 0, 8, dpage(0), G_LIST + PG - 8), 0,
+	   "list whose first page holds the chain pointer only");
+	ok(pages_are(8, dpage(0)), "all entries from the second list page");
+	build_list(&g, G_LIST + PG - 56, 8);
+	is(rw_status(&g, VNVME_CMD_READ, 0, 8, dpage(0), G_LIST + PG - 56), 0,
+	   "last slot of the list page is the last data page: no chain");
+	ok(pages_are(8, dpage(0)), "seven entries, no chain");
+	build_list(&g, G_LIST + PG - 16, 8);
+	put(&g, G_LIST + PG - 8, G_LIST + 8 * PG + 8);
+	is(rw_status(&g, VNVME_CMD_READ, 0, 8, dpage(0), G_LIST + PG - 16),
+	   VNVME_SC_INVALID_PRP_OFFSET, "chain pointer with an offset");
+	put(&g, G_LIST + PG - 8, G_HOLE);
+	is(rw_status(&g, VNVME_CMD_READ, 0, 8, dpage(0), G_LIST + PG - 16),
+	   VNVME_SC_DATA_XFER_ERROR, "chain pointer to unmapped memory");
+	build_list(&g, G_LIST + PG - 16, 8);
+	put(&g, G_LIST + 8 * PG + 16, dpage(3) + 0x10);
+	is(rw_status(&g, VNVME_CMD_READ, 0, 8, dpage(0), G_LIST + PG - 16),
+	   VNVME_SC_INVALID_PRP_OFFSET,
+	   "entry with an offset on the chained page");
+	/* a list chaining to itself still ends */
+	for (i = 0; i < 512; i++)
+		put(&g, G_LIST + 8 * i, i == 511 ? G_LIST : dpage(1));
+	is(rw_status(&g, VNVME_CMD_READ, 0, 256, dpage(0) + 8, G_LIST), 0,
+	   "a list chaining to itself: the walk ends");
+	is(cmd.nr_pages, 257, "with the transfer's pages");
+	guest_fini(&g);
+}
+
+static void dsm(struct vnvme_sqe *sqe, u32 nr, u64 prp1, u64 prp2)
+{
+	memset(sqe, 0, sizeof(*sqe));
+	sqe->opcode = VNVME_CMD_DSM;
+	sqe->nsid = cpu_to_le32(1);
+	sqe->prp1 = cpu_to_le64(prp1);
+	sqe->prp2 = cpu_to_le64(prp2);
+	sqe->cdw10 = cpu_to_le32(nr - 1);
+	sqe->cdw11 = cpu_to_le32(0xfffffffc);	/* AD and reserved bits */
+}
+
+static void range(struct guest *g, u64 at, u64 slba, u32 nlb)
+{
+	struct vnvme_dsm_range r = {
+		.cattr = cpu_to_le32(0x12345678),
+		.nlb = cpu_to_le32(nlb),
+		.slba = cpu_to_le64(slba),
+	};
+
+	memcpy(gmem(g, at), &r, sizeof(r));
+}
+
+static void test_dsm(void)
+{
+	const struct vnvme_dsm_range *r = (const void *)out;
+	struct guest g;
+	struct vnvme_sqe sqe;
+	u32 i;
+	int bad = 0;
+
+	setup(&g, 12, 8, VNVME_ONCS_DSM | VNVME_ONCS_WRITE_ZEROES, true);
+	range(&g, G_DATA, 10, 8);
+	range(&g, G_DATA + 16, NSZE - 1, 1);
+	dsm(&sqe, 2, G_DATA, 0);
+	is(check(&g, &sqe), 0, "DSM, two ranges, the last block included");
+	ok(le64_to_cpu(r[0].slba) == LBA_START + 10 &&
+	   le32_to_cpu(r[0].nlb) == 8 &&
+	   le32_to_cpu(r[0].cattr) == 0x12345678 &&
+	   le64_to_cpu(r[1].slba) == LBA_START + NSZE - 1,
+	   "ranges copied and moved into the slice");
+	ok(le32_to_cpu(cmd.sqe.cdw10) == 1 && le32_to_cpu(cmd.sqe.cdw11) == 4 &&
+	   !cmd.sqe.prp1 && !cmd.nr_pages && cmd.dir == VNVME_IO_DIR_NONE &&
+	   le32_to_cpu(cmd.sqe.nsid) == HOST_NSID,
+	   "CDW10 ranges, CDW11 attributes only, PRP1 left to the glue");
+
+	/* 256 ranges (4 KiB) from the middle of a page: PRP2 holds the rest */
+	for (i = 0; i < 256; i++)
+		range(&g, G_DATA + 2048 + 16 * i, i * 16, 1 + i % 16);
+	dsm(&sqe, 256, G_DATA + 2048, G_LIST);
+	memcpy(gmem(&g, G_LIST), gmem(&g, G_DATA + 4096), 2048);
+	is(check(&g, &sqe), 0, "256 ranges across two pages");
+	for (i = 0; i < 256; i++)
+		bad += le64_to_cpu(r[i].slba) != LBA_START + i * 16 ||
+		       le32_to_cpu(r[i].nlb) != 1 + i % 16;
+	is(bad, 0, "all 256 ranges read from both pages and rebased");
+	is(le32_to_cpu(cmd.sqe.cdw10), 255, "CDW10: 255 (0's based)");
+	is(check(&g, (dsm(&sqe, 256, G_DATA + 2048, G_LIST + 8), &sqe)),
+	   VNVME_SC_INVALID_PRP_OFFSET, "ranges' second page with an offset");
+	is(check(&g, (dsm(&sqe, 256, G_DATA + 2048, G_HOLE), &sqe)),
+	   VNVME_SC_DATA_XFER_ERROR, "ranges' second page unmapped");
+	is(check(&g, (dsm(&sqe, 1, G_HOLE, 0), &sqe)),
+	   VNVME_SC_DATA_XFER_ERROR, "ranges in unmapped memory");
+	is(check(&g, (dsm(&sqe, 1, G_DATA + 2, 0), &sqe)),
+	   VNVME_SC_INVALID_PRP_OFFSET, "ranges at a PRP1 not dword aligned");
+
+	range(&g, G_DATA, 10, 8);
+	range(&g, G_DATA + 16, NSZE, 1);
+	dsm(&sqe, 2, G_DATA, 0);
+	is(check(&g, &sqe), VNVME_SC_LBA_RANGE, "range past the slice");
+	range(&g, G_DATA + 16, NSZE - 4, 8);
+	is(check(&g, &sqe), VNVME_SC_LBA_RANGE, "range crossing the slice end");
+	range(&g, G_DATA + 16, ~0ULL - 1, 4);
+	is(check(&g, &sqe), VNVME_SC_LBA_RANGE, "range wrapping 2^64");
+	range(&g, G_DATA + 16, NSZE, 0);
+	is(check(&g, &sqe), VNVME_SC_LBA_RANGE, "empty range at NSZE");
+	range(&g, G_DATA + 16, NSZE - 1, 0);
+	is(check(&g, &sqe), 0, "empty range inside the slice");
+	dsm(&sqe, 1, G_DATA, 0);
+	sqe.cdw10 = cpu_to_le32(0xffffff00);
+	is(check(&g, &sqe), 0, "CDW10 bits above NR ignored");
+	is(le32_to_cpu(cmd.sqe.cdw10), 0, "and not passed on");
+
+	guest_fini(&g);
+}
+
+static void test_write_zeroes(void)
+{
+	struct guest g;
+	struct vnvme_sqe sqe;
+
+	setup(&g, 12, 8, VNVME_ONCS_DSM | VNVME_ONCS_WRITE_ZEROES, true);
+	rw(&sqe, VNVME_CMD_WRITE_ZEROES, 100, 4, 0xdead, 0xbeef);
+	sqe.cdw12 = cpu_to_le32(3 | VNVME_RW_DEAC | VNVME_RW_LR | 0x0c000000);
+	sqe.cdw13 = cpu_to_le32(0xff);
+	is(check(&g, &sqe), 0, "Write Zeroes of 4 blocks");
+	ok(host_slba() == LBA_START + 100 &&
+	   le32_to_cpu(cmd.sqe.cdw12) == (3 | VNVME_RW_DEAC | VNVME_RW_LR) &&
+	   !cmd.sqe.cdw13 && !cmd.sqe.prp1 && !cmd.sqe.prp2 &&
+	   !cmd.nr_pages && cmd.dir == VNVME_IO_DIR_NONE && !cmd.bytes,
+	   "rebased, DEAC and LR kept, PRINFO and pointers dropped");
+	is(rw_status(&g, VNVME_CMD_WRITE_ZEROES, NSZE - 1, 2, 0, 0),
+	   VNVME_SC_LBA_RANGE, "Write Zeroes crossing the slice end");
+	is(rw_status(&g, VNVME_CMD_WRITE_ZEROES, ~0ULL, 2, 0, 0),
+	   VNVME_SC_LBA_RANGE, "Write Zeroes at SLBA 2^64-1");
+	is(rw_status(&g, VNVME_CMD_WRITE_ZEROES, NSZE - 256, 256, 0, 0), 0,
+	   "Write Zeroes ending at the last block");
+	guest_fini(&g);
+}
+
+int main(void)
+{
+	test_opcodes();
+	test_nsid();
+	test_lba_range();
+	test_mdts();
+	test_prp();
+	test_dsm();
+	test_write_zeroes();
+	return tap_done();
+}
