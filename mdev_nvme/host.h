@@ -29,10 +29,14 @@ struct mnv_namespace {
 };
 
 /*
- * One hardware submission/completion queue pair, created on the
- * controller without an interrupt: completions are reaped by polling.
+ * One hardware submission/completion queue pair (host_hwq.c), created on
+ * the controller without an interrupt: completions are reaped by polling.
  * Owned by a single user at a time (the admin path or one instance);
  * the owner serialises access to the ring indices.
+ *
+ * An I/O pair exists on the controller while @live, since the controller
+ * reset numbered @epoch: once host->epoch has moved on, the reset deleted
+ * it and aborted its commands (mnv_hwq_stale()).
  */
 struct mnv_hwq {
 	u16 qid;
@@ -46,6 +50,8 @@ struct mnv_hwq {
 	u16 sq_tail;
 	u16 cq_head;
 	u8 cq_phase;
+	bool live;
+	u32 epoch;
 };
 
 struct mnv_type {
@@ -62,7 +68,9 @@ struct mnv_type {
  *    and open state of every instance on the list, so that slice overlap
  *    checks see a stable picture.
  *  - @admin_lock serialises commands on the hardware admin queue (@adminq,
- *    @admin_cid) and state changes of the controller (@dead).
+ *    @admin_cid) and state changes of the controller (@dead, @epoch,
+ *    @resetting, @nr_resets).  @dead and @epoch are also read without
+ *    it (READ_ONCE()) by the I/O path, which acts on a change later.
  * Everything else is written during probe, before the mdev parent is
  * registered, and is read-only afterwards.
  */
@@ -88,6 +96,9 @@ struct mnv_host {
 	struct mnv_hwq adminq;
 	u16 admin_cid;
 	bool dead;		/* controller failed: no more commands */
+	bool resetting;		/* a reset is running: do not start another */
+	u32 epoch;		/* controller resets so far: see struct mnv_hwq */
+	unsigned int nr_resets;	/* of them, resets to recover from a fault */
 
 	struct mutex lock;		/* see LOCKING above */
 	unsigned int nr_qpairs;		/* granted by Number of Queues */
@@ -106,21 +117,42 @@ static inline struct device *mnv_host_dev(struct mnv_host *host)
 	return &host->pdev->dev;
 }
 
-/* host_admin.c */
+/* host_hwq.c: the owner of the pair serialises these */
 int mnv_hwq_alloc_rings(struct mnv_host *host, u16 qid, u16 depth,
 			struct mnv_hwq *hwq);
 void mnv_hwq_free_rings(struct mnv_host *host, struct mnv_hwq *hwq);
+void mnv_hwq_rewind(struct mnv_hwq *hwq);
+void mnv_hwq_push(struct mnv_hwq *hwq, const struct nvme_command *cmd);
+void mnv_hwq_ring_sq(struct mnv_hwq *hwq);
+struct nvme_completion *mnv_hwq_peek_cqe(struct mnv_hwq *hwq);
+void mnv_hwq_pop_cqe(struct mnv_hwq *hwq);
+void mnv_hwq_ring_cq(struct mnv_hwq *hwq);
+
+/* Did a controller reset delete @hwq since it was created? */
+static inline bool mnv_hwq_stale(struct mnv_host *host,
+				 const struct mnv_hwq *hwq)
+{
+	return hwq->live && hwq->epoch != READ_ONCE(host->epoch);
+}
+
+/* host_admin.c */
 int mnv_admin_queue_alloc(struct mnv_host *host);
 void mnv_admin_queue_free(struct mnv_host *host);
 void mnv_host_fail_locked(struct mnv_host *host);
+int mnv_host_reset_locked(struct mnv_host *host, const char *why);
+void mnv_host_reset_prepare(struct mnv_host *host);
+int mnv_host_reset_done(struct mnv_host *host, const char *why);
 int mnv_admin_exec(struct mnv_host *host, struct nvme_command *cmd,
 		   u32 *result);
+int mnv_admin_exec_locked(struct mnv_host *host, struct nvme_command *cmd,
+			  u32 *result);
 
 /* host_ctrl.c */
 int mnv_ctrl_disable(struct mnv_host *host);
 int mnv_ctrl_enable(struct mnv_host *host);
 int mnv_ctrl_identify(struct mnv_host *host);
 int mnv_ctrl_negotiate_queues(struct mnv_host *host);
+int mnv_ctrl_request_queues_locked(struct mnv_host *host, u32 *granted);
 const struct mnv_namespace *mnv_host_namespace(struct mnv_host *host,
 					       u32 nsid);
 
@@ -129,6 +161,8 @@ int mnv_qpool_reserve(struct mnv_host *host, unsigned int nr, u16 *qids);
 void mnv_qpool_release(struct mnv_host *host, unsigned int nr,
 		       const u16 *qids);
 int mnv_hwq_create(struct mnv_host *host, u16 qid, struct mnv_hwq *hwq);
+int mnv_hwq_start(struct mnv_host *host, struct mnv_hwq *hwq);
+void mnv_hwq_stop(struct mnv_host *host, struct mnv_hwq *hwq);
 void mnv_hwq_delete(struct mnv_host *host, struct mnv_hwq *hwq);
 
 /* host_sysfs.c */

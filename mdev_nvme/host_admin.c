@@ -5,6 +5,8 @@
  * Admin commands are rare (probe, queue creation and deletion), so they are
  * issued one at a time under host->admin_lock and their completion is
  * polled: no interrupt vector has to be set up for the physical function.
+ * Recovery from a controller that stops answering lives here too: reset
+ * it, or, failing that, cut it off from memory.
  */
 #include <linux/delay.h>
 #include <linux/dma-mapping.h>
@@ -14,64 +16,16 @@
 
 #include "host.h"
 
-static unsigned int admin_timeout_ms = 5000;
+/*
+ * Deleting a queue completes only once the controller has finished or
+ * aborted its commands, which on a busy or throttled drive takes seconds:
+ * as in the nvme driver, a timeout means a broken controller, not a slow
+ * one, and leads to a controller reset.
+ */
+static unsigned int admin_timeout_ms = 30000;
 module_param(admin_timeout_ms, uint, 0644);
 MODULE_PARM_DESC(admin_timeout_ms,
-		 "Time an admin command may take before the controller is declared failed (ms)");
-
-static u32 __iomem *mnv_doorbell(struct mnv_host *host, u16 qid, bool cq)
-{
-	return host->bar + NVME_REG_DBS +
-	       (2 * qid + (cq ? 1 : 0)) * host->doorbell_stride;
-}
-
-/**
- * mnv_hwq_alloc_rings - allocate the rings of a queue pair and reset indices
- * @host: controller the queue belongs to
- * @qid: queue id on the controller
- * @depth: entries of each ring
- * @hwq: queue to fill in
- */
-int mnv_hwq_alloc_rings(struct mnv_host *host, u16 qid, u16 depth,
-			struct mnv_hwq *hwq)
-{
-	struct device *dev = mnv_host_dev(host);
-
-	hwq->qid = qid;
-	hwq->depth = depth;
-	hwq->sqes = dma_alloc_coherent(dev, depth * sizeof(*hwq->sqes),
-				       &hwq->sq_dma, GFP_KERNEL);
-	if (!hwq->sqes)
-		return -ENOMEM;
-	hwq->cqes = dma_alloc_coherent(dev, depth * sizeof(*hwq->cqes),
-				       &hwq->cq_dma, GFP_KERNEL);
-	if (!hwq->cqes) {
-		dma_free_coherent(dev, depth * sizeof(*hwq->sqes), hwq->sqes,
-				  hwq->sq_dma);
-		hwq->sqes = NULL;
-		return -ENOMEM;
-	}
-	hwq->sq_doorbell = mnv_doorbell(host, qid, false);
-	hwq->cq_doorbell = mnv_doorbell(host, qid, true);
-	hwq->sq_tail = 0;
-	hwq->cq_head = 0;
-	hwq->cq_phase = 1;
-	return 0;
-}
-
-void mnv_hwq_free_rings(struct mnv_host *host, struct mnv_hwq *hwq)
-{
-	struct device *dev = mnv_host_dev(host);
-
-	if (!hwq->sqes)
-		return;
-	dma_free_coherent(dev, hwq->depth * sizeof(*hwq->cqes), hwq->cqes,
-			  hwq->cq_dma);
-	dma_free_coherent(dev, hwq->depth * sizeof(*hwq->sqes), hwq->sqes,
-			  hwq->sq_dma);
-	hwq->sqes = NULL;
-	hwq->cqes = NULL;
-}
+		 "Time an admin command may take before the controller is reset (ms)");
 
 int mnv_admin_queue_alloc(struct mnv_host *host)
 {
@@ -84,12 +38,10 @@ void mnv_admin_queue_free(struct mnv_host *host)
 	mnv_hwq_free_rings(host, &host->adminq);
 }
 
-/* Controller gone (all-ones reads) or reporting a fatal status. */
-static bool mnv_ctrl_failed(struct mnv_host *host)
+/* Controller gone from the bus: every read returns all ones. */
+static bool mnv_ctrl_gone(struct mnv_host *host)
 {
-	u32 csts = readl(host->bar + NVME_REG_CSTS);
-
-	return csts == ~0U || (csts & NVME_CSTS_CFS);
+	return readl(host->bar + NVME_REG_CSTS) == ~0U;
 }
 
 /*
@@ -101,94 +53,216 @@ static int mnv_admin_wait(struct mnv_host *host, u16 cid, u32 *result)
 	struct mnv_hwq *q = &host->adminq;
 	unsigned long deadline = jiffies + msecs_to_jiffies(admin_timeout_ms);
 	struct nvme_completion *cqe;
-	u16 status;
+	u16 status, id;
 
-	for (;;) {
-		cqe = &q->cqes[q->cq_head];
-		status = le16_to_cpu(READ_ONCE(cqe->status));
-		if ((status & 1) == q->cq_phase)
-			break;
+	while (!(cqe = mnv_hwq_peek_cqe(q))) {
 		if (time_after(jiffies, deadline))
-			return mnv_ctrl_failed(host) ? -ENODEV : -ETIMEDOUT;
+			return mnv_ctrl_gone(host) ? -ENODEV : -ETIMEDOUT;
 		usleep_range(20, 100);
 	}
-	/* The phase bit is written last: read the rest only after it. */
-	dma_rmb();
-
-	if (++q->cq_head == q->depth) {
-		q->cq_head = 0;
-		q->cq_phase ^= 1;
-	}
-	writel(q->cq_head, q->cq_doorbell);
-
-	if (cqe->command_id != cid) {
-		dev_err(mnv_host_dev(host),
-			"admin completion for unknown command id %u (expected %u)\n",
-			cqe->command_id, cid);
-		return -EIO;
-	}
+	status = le16_to_cpu(cqe->status);
+	id = cqe->command_id;
 	if (result)
 		*result = le32_to_cpu(cqe->result.u32);
+	mnv_hwq_pop_cqe(q);
+	mnv_hwq_ring_cq(q);
+
+	if (id != cid) {
+		dev_err(mnv_host_dev(host),
+			"admin completion for unknown command id %u (expected %u)\n",
+			id, cid);
+		return -EIO;
+	}
 	return status >> 1;
 }
 
 /**
- * mnv_host_fail_locked - stop using a controller that misbehaved
+ * mnv_host_fail_locked - stop using a controller that cannot be recovered
  * @host: controller; caller holds host->admin_lock
  *
  * Bus mastering is turned off so that the device can no longer reach host
- * memory: queue memory may then be freed even though the controller never
- * acknowledged the deletion of its queues.
+ * memory, and the controller is disabled if it still answers: queue and
+ * guest memory may then be released even though the controller never
+ * acknowledged the deletion of its queues.  Instances see @dead and fail
+ * their guests' controllers (CSTS.CFS).
  */
 void mnv_host_fail_locked(struct mnv_host *host)
 {
 	lockdep_assert_held(&host->admin_lock);
 	if (host->dead)
 		return;
-	host->dead = true;
+	WRITE_ONCE(host->dead, true);
 	pci_clear_master(host->pdev);
+	if (pci_device_is_present(host->pdev))
+		mnv_ctrl_disable(host);
 	dev_err(mnv_host_dev(host), "controller marked failed; unbind it to recover\n");
 }
 
+/* Bring the controller back after a reset: admin queue, queue count. */
+static int mnv_host_restart_locked(struct mnv_host *host)
+{
+	u32 granted;
+	int ret;
+
+	mnv_hwq_rewind(&host->adminq);
+	ret = mnv_ctrl_enable(host);
+	if (ret)
+		return ret;
+	/* Number of Queues is forgotten by a reset: ask for the same again. */
+	ret = mnv_ctrl_request_queues_locked(host, &granted);
+	if (ret)
+		return ret;
+	if (granted < host->nr_qpairs) {
+		dev_err(mnv_host_dev(host), "after a reset the controller grants %u I/O queue pairs, not %u\n",
+			granted, host->nr_qpairs);
+		return -EIO;
+	}
+	return 0;
+}
+
 /**
- * mnv_admin_exec - run one admin command on the physical controller
- * @host: the controller
+ * mnv_host_reset_locked - reset the controller to recover from a fault
+ * @host: controller; caller holds host->admin_lock
+ * @why: for the log
+ *
+ * Disabling the controller (CC.EN = 0, confirmed by CSTS.RDY = 0) aborts
+ * every command and deletes every I/O queue: nothing is in flight any
+ * more, so @epoch moves on and each instance, when it next looks,
+ * completes its commands with a status the guest retries and creates its
+ * queue pairs again (mnv_hwq_stale()).  If the controller cannot be
+ * disabled or enabled again it is failed instead.
+ *
+ * Return: 0, or -ENODEV if the controller is failed now.
+ */
+int mnv_host_reset_locked(struct mnv_host *host, const char *why)
+{
+	int ret;
+
+	lockdep_assert_held(&host->admin_lock);
+	if (host->dead)
+		return -ENODEV;
+	if (host->resetting) {
+		/* The reset itself got stuck: nothing more to try. */
+		mnv_host_fail_locked(host);
+		return -ENODEV;
+	}
+	dev_warn(mnv_host_dev(host), "resetting the controller: %s\n", why);
+	host->resetting = true;
+	ret = mnv_ctrl_disable(host);
+	if (!ret) {
+		/* Disabled: every queue and command of the old epoch is gone. */
+		WRITE_ONCE(host->epoch, host->epoch + 1);
+		host->nr_resets++;
+		ret = mnv_host_restart_locked(host);
+	}
+	host->resetting = false;
+	if (ret) {
+		mnv_host_fail_locked(host);
+		return -ENODEV;
+	}
+	return 0;
+}
+
+/**
+ * mnv_host_reset_prepare - the function is about to be reset from outside
+ * @host: controller
+ *
+ * Takes host->admin_lock, released by mnv_host_reset_done(): no admin
+ * command may run while the function resets.  The controller is disabled
+ * first, so that nothing is in flight when the reset hits it.
+ */
+void mnv_host_reset_prepare(struct mnv_host *host)
+	__acquires(&host->admin_lock)
+{
+	mutex_lock(&host->admin_lock);
+	/* For sparse, which does not follow mutexes. */
+	__acquire(&host->admin_lock);
+	if (host->dead)
+		return;
+	host->resetting = true;
+	if (pci_device_is_present(host->pdev))
+		mnv_ctrl_disable(host);
+}
+
+/**
+ * mnv_host_reset_done - the function was reset: bring the controller back
+ * @host: controller, after mnv_host_reset_prepare()
+ * @why: for the log
+ *
+ * Return: 0, or -ENODEV if the controller is failed now.
+ */
+int mnv_host_reset_done(struct mnv_host *host, const char *why)
+	__releases(&host->admin_lock)
+{
+	int ret = -ENODEV;
+
+	lockdep_assert_held(&host->admin_lock);
+	if (!host->dead) {
+		dev_warn(mnv_host_dev(host), "controller reset: %s\n", why);
+		/* Whatever the controller had is gone with the reset. */
+		WRITE_ONCE(host->epoch, host->epoch + 1);
+		host->nr_resets++;
+		pci_set_master(host->pdev);
+		ret = mnv_host_restart_locked(host);
+		host->resetting = false;
+		if (ret)
+			mnv_host_fail_locked(host);
+	}
+	__release(&host->admin_lock);
+	mutex_unlock(&host->admin_lock);
+	return ret ? -ENODEV : 0;
+}
+
+/**
+ * mnv_admin_exec_locked - run one admin command on the physical controller
+ * @host: the controller; caller holds host->admin_lock
  * @cmd: command; its command id is assigned here
  * @result: if not NULL, receives dword 0 of the completion
  *
  * Return: 0 on success, a positive NVMe status (status field without the
  * phase bit) if the controller rejected the command, or a negative errno
- * if it could not be run.  A timeout marks the controller failed: with a
- * command of unknown fate in flight the admin queue can no longer be
- * trusted, and every later command fails with -ENODEV.
+ * if it could not be run.  A command that does not complete in time
+ * leaves the admin queue in an unknown state: the controller is reset
+ * (which aborts the command), or failed if that does not work.
  */
-int mnv_admin_exec(struct mnv_host *host, struct nvme_command *cmd,
-		   u32 *result)
+int mnv_admin_exec_locked(struct mnv_host *host, struct nvme_command *cmd,
+			  u32 *result)
 {
 	struct mnv_hwq *q = &host->adminq;
 	int ret;
 
-	mutex_lock(&host->admin_lock);
-	if (host->dead) {
-		ret = -ENODEV;
-		goto out;
-	}
+	lockdep_assert_held(&host->admin_lock);
+	if (host->dead)
+		return -ENODEV;
 
 	cmd->common.command_id = ++host->admin_cid;
-	memcpy(&q->sqes[q->sq_tail], cmd, sizeof(*cmd));
-	if (++q->sq_tail == q->depth)
-		q->sq_tail = 0;
-	/* The SQE must be visible to the device before the doorbell. */
-	wmb();
-	writel(q->sq_tail, q->sq_doorbell);
+	mnv_hwq_push(q, cmd);
+	mnv_hwq_ring_sq(q);
 
 	ret = mnv_admin_wait(host, cmd->common.command_id, result);
-	if (ret < 0) {
+	if (ret == -ETIMEDOUT) {
+		dev_err(mnv_host_dev(host), "admin command 0x%02x did not complete within %u ms\n",
+			cmd->common.opcode, admin_timeout_ms);
+		mnv_host_reset_locked(host, "admin command timed out");
+	} else if (ret < 0) {
 		dev_err(mnv_host_dev(host), "admin command 0x%02x failed (%d)\n",
 			cmd->common.opcode, ret);
-		mnv_host_fail_locked(host);
+		if (ret == -ENODEV)
+			mnv_host_fail_locked(host);
+		else
+			mnv_host_reset_locked(host, "admin queue out of step");
 	}
-out:
+	return ret;
+}
+
+/* mnv_admin_exec_locked() for callers not holding host->admin_lock. */
+int mnv_admin_exec(struct mnv_host *host, struct nvme_command *cmd,
+		   u32 *result)
+{
+	int ret;
+
+	mutex_lock(&host->admin_lock);
+	ret = mnv_admin_exec_locked(host, cmd, result);
 	mutex_unlock(&host->admin_lock);
 	return ret;
 }

@@ -222,11 +222,15 @@ out:
 	return ret;
 }
 
-/*
- * Ask for as many I/O queue pairs as the module can hand out; the grant
- * is further bounded by the doorbells BAR0 actually maps.
+/**
+ * mnv_ctrl_request_queues_locked - Set Features (Number of Queues)
+ * @host: controller; caller holds host->admin_lock
+ * @granted: receives the I/O queue pairs the controller grants
+ *
+ * Asks for as many pairs as the module can hand out.  The grant is
+ * further bounded by the doorbells BAR0 actually maps.
  */
-int mnv_ctrl_negotiate_queues(struct mnv_host *host)
+int mnv_ctrl_request_queues_locked(struct mnv_host *host, u32 *granted)
 {
 	u32 wanted = MNV_MAX_HW_QPAIRS - 1, result = 0, nsqa, ncqa, fit;
 	struct nvme_command cmd = { };
@@ -235,7 +239,7 @@ int mnv_ctrl_negotiate_queues(struct mnv_host *host)
 	cmd.features.opcode = nvme_admin_set_features;
 	cmd.features.fid = cpu_to_le32(NVME_FEAT_NUM_QUEUES);
 	cmd.features.dword11 = cpu_to_le32(wanted | (wanted << 16));
-	ret = mnv_admin_exec(host, &cmd, &result);
+	ret = mnv_admin_exec_locked(host, &cmd, &result);
 	if (ret) {
 		dev_err(mnv_host_dev(host), "Set Features (Number of Queues) failed (%d)\n", ret);
 		return ret < 0 ? ret : -EIO;
@@ -243,8 +247,22 @@ int mnv_ctrl_negotiate_queues(struct mnv_host *host)
 	nsqa = (result & 0xffff) + 1;
 	ncqa = (result >> 16) + 1;
 	fit = (host->bar_len - NVME_REG_DBS) / (2 * host->doorbell_stride) - 1;
+	*granted = min3(min(nsqa, ncqa), fit, (u32)MNV_MAX_HW_QPAIRS);
+	return 0;
+}
 
-	host->nr_qpairs = min3(min(nsqa, ncqa), fit, (u32)MNV_MAX_HW_QPAIRS);
+/* Size the hardware queue pool at probe. */
+int mnv_ctrl_negotiate_queues(struct mnv_host *host)
+{
+	u32 granted;
+	int ret;
+
+	mutex_lock(&host->admin_lock);
+	ret = mnv_ctrl_request_queues_locked(host, &granted);
+	mutex_unlock(&host->admin_lock);
+	if (ret)
+		return ret;
+	host->nr_qpairs = granted;
 	host->nr_free_qpairs = host->nr_qpairs;
 	host->hwq_depth = min_t(u32, MNV_HW_QUEUE_DEPTH,
 				NVME_CAP_MQES(host->cap) + 1);

@@ -98,7 +98,6 @@ static int mnv_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = pci_enable_device_mem(pdev);
 	if (ret)
 		goto err_free;
-	pci_set_master(pdev);
 	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
 	if (ret)
 		goto err_disable;
@@ -109,12 +108,19 @@ static int mnv_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (ret)
 		goto err_release;
 
+	/*
+	 * Whoever had the controller before may have left it running with
+	 * queues in memory that is not theirs any more: no bus mastering
+	 * until it is disabled.
+	 */
+	pci_clear_master(pdev);
 	ret = mnv_ctrl_disable(host);
 	if (ret)
 		goto err_unmap;
 	ret = mnv_admin_queue_alloc(host);
 	if (ret)
 		goto err_unmap;
+	pci_set_master(pdev);
 	ret = mnv_ctrl_enable(host);
 	if (ret)
 		goto err_free_adminq;
@@ -180,6 +186,55 @@ static void mnv_pci_shutdown(struct pci_dev *pdev)
 	mnv_ctrl_shutdown(pci_get_drvdata(pdev));
 }
 
+/*
+ * A reset of the function from outside (sysfs reset, VFIO of a sibling,
+ * the PCI core): the controller loses its queues.  The admin lock is held
+ * from prepare to done, so that no admin command runs meanwhile; each
+ * instance then finds its queue pairs stale and makes them again.
+ */
+static void mnv_pci_reset_prepare(struct pci_dev *pdev)
+{
+	mnv_host_reset_prepare(pci_get_drvdata(pdev));
+}
+
+static void mnv_pci_reset_done(struct pci_dev *pdev)
+{
+	mnv_host_reset_done(pci_get_drvdata(pdev), "function reset");
+}
+
+static pci_ers_result_t mnv_pci_error_detected(struct pci_dev *pdev,
+					       pci_channel_state_t state)
+{
+	struct mnv_host *host = pci_get_drvdata(pdev);
+
+	dev_warn(&pdev->dev, "PCI error (channel state %d)\n", state);
+	if (state == pci_channel_io_perm_failure) {
+		mutex_lock(&host->admin_lock);
+		mnv_host_fail_locked(host);
+		mutex_unlock(&host->admin_lock);
+		return PCI_ERS_RESULT_DISCONNECT;
+	}
+	return PCI_ERS_RESULT_NEED_RESET;
+}
+
+static pci_ers_result_t mnv_pci_slot_reset(struct pci_dev *pdev)
+{
+	struct mnv_host *host = pci_get_drvdata(pdev);
+
+	pci_restore_state(pdev);
+	mnv_host_reset_prepare(host);
+	if (mnv_host_reset_done(host, "PCI error recovery"))
+		return PCI_ERS_RESULT_DISCONNECT;
+	return PCI_ERS_RESULT_RECOVERED;
+}
+
+static const struct pci_error_handlers mnv_pci_err_handlers = {
+	.error_detected = mnv_pci_error_detected,
+	.slot_reset = mnv_pci_slot_reset,
+	.reset_prepare = mnv_pci_reset_prepare,
+	.reset_done = mnv_pci_reset_done,
+};
+
 static const struct pci_device_id mnv_pci_ids[] = {
 	{
 		.vendor = PCI_ANY_ID, .device = PCI_ANY_ID,
@@ -196,5 +251,6 @@ struct pci_driver mnv_pci_driver = {
 	.probe = mnv_pci_probe,
 	.remove = mnv_pci_remove,
 	.shutdown = mnv_pci_shutdown,
+	.err_handler = &mnv_pci_err_handlers,
 	.dev_groups = mnv_host_groups,
 };

@@ -57,8 +57,8 @@ void mnv_qpool_release(struct mnv_host *host, unsigned int nr,
 	mutex_unlock(&host->lock);
 }
 
-static int mnv_hwq_admin(struct mnv_host *host, u8 opcode, u16 qid,
-			 u16 depth, u32 dword11, dma_addr_t prp1)
+static int mnv_hwq_admin_locked(struct mnv_host *host, u8 opcode, u16 qid,
+				u16 depth, u32 dword11, dma_addr_t prp1)
 {
 	struct nvme_command cmd = { };
 
@@ -67,19 +67,97 @@ static int mnv_hwq_admin(struct mnv_host *host, u8 opcode, u16 qid,
 	cmd.create_cq.cqid = cpu_to_le16(qid);
 	cmd.create_cq.qsize = cpu_to_le16(depth ? depth - 1 : 0);
 	cmd.common.cdw11 = cpu_to_le32(dword11);
-	return mnv_admin_exec(host, &cmd, NULL);
+	return mnv_admin_exec_locked(host, &cmd, NULL);
 }
 
 /**
- * mnv_hwq_create - create I/O queue pair @qid on the controller
+ * mnv_hwq_start - create pair @hwq on the controller, its rings empty
  * @host: controller
- * @qid: a queue id reserved with mnv_qpool_reserve()
- * @hwq: receives the queue; pass to mnv_hwq_delete() when done
+ * @hwq: a pair with rings, not live; the controller does not use them
  *
  * The completion queue is created without an interrupt: its owner polls.
+ * Both queues are created under one hold of the admin lock, so that the
+ * pair belongs to exactly one controller epoch.
  *
  * Return: 0 or a negative errno (an NVMe error status becomes -EIO).
  */
+int mnv_hwq_start(struct mnv_host *host, struct mnv_hwq *hwq)
+{
+	int ret;
+
+	if (WARN_ON(hwq->live))
+		return -EBUSY;
+	mnv_hwq_rewind(hwq);
+	mutex_lock(&host->admin_lock);
+	hwq->epoch = host->epoch;
+	ret = mnv_hwq_admin_locked(host, nvme_admin_create_cq, hwq->qid,
+				   hwq->depth, NVME_QUEUE_PHYS_CONTIG,
+				   hwq->cq_dma);
+	if (!ret) {
+		ret = mnv_hwq_admin_locked(host, nvme_admin_create_sq,
+					   hwq->qid, hwq->depth,
+					   NVME_QUEUE_PHYS_CONTIG |
+					   NVME_SQ_PRIO_MEDIUM |
+					   ((u32)hwq->qid << 16), hwq->sq_dma);
+		if (ret && hwq->epoch == host->epoch)
+			mnv_hwq_admin_locked(host, nvme_admin_delete_cq,
+					     hwq->qid, 0, 0, 0);
+	}
+	/* A reset in between deleted what was created. */
+	if (!ret && hwq->epoch != host->epoch)
+		ret = -EAGAIN;
+	hwq->live = !ret;
+	mutex_unlock(&host->admin_lock);
+	if (ret)
+		dev_err(mnv_host_dev(host), "cannot create hardware queue pair %u (%d)\n",
+			hwq->qid, ret);
+	return ret < 0 ? ret : ret ? -EIO : 0;
+}
+
+/**
+ * mnv_hwq_stop - delete pair @hwq on the controller
+ * @host: controller
+ * @hwq: the pair
+ *
+ * Deleting the SQ makes the controller complete or abort each of its
+ * commands before it acknowledges (NVMe 1.4, 5.6): once this returns, the
+ * controller touches neither the rings nor the memory of any command
+ * submitted to the pair, and completions it posted before the deletion
+ * are still in the CQ ring for the owner to read.  If the deletion fails
+ * the controller is reset (or failed, bus mastering off), which gives the
+ * same guarantee for every pair.  Sleeps; on a busy drive, for as long as
+ * the pair's commands take.
+ */
+void mnv_hwq_stop(struct mnv_host *host, struct mnv_hwq *hwq)
+{
+	int ret;
+
+	if (!hwq->live)
+		return;
+	hwq->live = false;
+	mutex_lock(&host->admin_lock);
+	/* A reset deleted it already, or the controller is cut off. */
+	if (hwq->epoch != host->epoch || host->dead)
+		goto out;
+	ret = mnv_hwq_admin_locked(host, nvme_admin_delete_sq, hwq->qid, 0, 0,
+				   0);
+	if (!ret)
+		ret = mnv_hwq_admin_locked(host, nvme_admin_delete_cq,
+					   hwq->qid, 0, 0, 0);
+	/*
+	 * Unless a reset or failure already stopped it, a controller that
+	 * refuses to delete a queue it created may still run its commands.
+	 */
+	if (ret && hwq->epoch == host->epoch && !host->dead) {
+		dev_warn(mnv_host_dev(host), "deleting hardware queue pair %u failed (%d)\n",
+			 hwq->qid, ret);
+		mnv_host_reset_locked(host, "a queue pair could not be deleted");
+	}
+out:
+	mutex_unlock(&host->admin_lock);
+}
+
+/* Reserved queue @qid: allocate its rings and create it on the controller. */
 int mnv_hwq_create(struct mnv_host *host, u16 qid, struct mnv_hwq *hwq)
 {
 	int ret;
@@ -87,52 +165,15 @@ int mnv_hwq_create(struct mnv_host *host, u16 qid, struct mnv_hwq *hwq)
 	ret = mnv_hwq_alloc_rings(host, qid, host->hwq_depth, hwq);
 	if (ret)
 		return ret;
-
-	ret = mnv_hwq_admin(host, nvme_admin_create_cq, qid, hwq->depth,
-			    NVME_QUEUE_PHYS_CONTIG, hwq->cq_dma);
+	ret = mnv_hwq_start(host, hwq);
 	if (ret)
-		goto err_free;
-	ret = mnv_hwq_admin(host, nvme_admin_create_sq, qid, hwq->depth,
-			    NVME_QUEUE_PHYS_CONTIG | NVME_SQ_PRIO_MEDIUM |
-			    ((u32)qid << 16), hwq->sq_dma);
-	if (ret)
-		goto err_delete_cq;
-	return 0;
-
-err_delete_cq:
-	mnv_hwq_admin(host, nvme_admin_delete_cq, qid, 0, 0, 0);
-err_free:
-	mnv_hwq_free_rings(host, hwq);
-	dev_err(mnv_host_dev(host), "cannot create hardware queue pair %u (%d)\n",
-		qid, ret);
-	return ret < 0 ? ret : -EIO;
+		mnv_hwq_free_rings(host, hwq);
+	return ret;
 }
 
-/*
- * Delete the pair on the controller, then free its rings.  If the
- * controller failed, the commands cannot run; the rings are still freed,
- * which is safe only because a failed controller has been disabled
- * (mnv_host_fail_locked()) and no longer reads or writes them.
- */
+/* Delete the pair on the controller, then free its rings. */
 void mnv_hwq_delete(struct mnv_host *host, struct mnv_hwq *hwq)
 {
-	int ret;
-
-	ret = mnv_hwq_admin(host, nvme_admin_delete_sq, hwq->qid, 0, 0, 0);
-	if (!ret)
-		ret = mnv_hwq_admin(host, nvme_admin_delete_cq, hwq->qid, 0,
-				    0, 0);
-	if (ret && ret != -ENODEV)
-		dev_warn(mnv_host_dev(host), "deleting hardware queue pair %u failed (%d)\n",
-			 hwq->qid, ret);
-	if (ret && !host->dead) {
-		/*
-		 * A live controller that refused the deletion may still own
-		 * the rings: leak them rather than hand DMA memory back.
-		 */
-		hwq->sqes = NULL;
-		hwq->cqes = NULL;
-		return;
-	}
+	mnv_hwq_stop(host, hwq);
 	mnv_hwq_free_rings(host, hwq);
 }

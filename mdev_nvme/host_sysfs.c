@@ -71,7 +71,27 @@ static ssize_t queue_pairs_free_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(queue_pairs_free);
 
+/* "live", or "failed" once the controller is cut off (rebind to recover). */
+static ssize_t state_show(struct device *dev, struct device_attribute *attr,
+			  char *buf)
+{
+	return sysfs_emit(buf, "%s\n",
+			  READ_ONCE(dev_to_host(dev)->dead) ? "failed" : "live");
+}
+static DEVICE_ATTR_RO(state);
+
+/* Controller resets the module did or went through to recover. */
+static ssize_t resets_show(struct device *dev, struct device_attribute *attr,
+			   char *buf)
+{
+	/* Not under admin_lock, which a slow admin command holds long. */
+	return sysfs_emit(buf, "%u\n", READ_ONCE(dev_to_host(dev)->nr_resets));
+}
+static DEVICE_ATTR_RO(resets);
+
 static struct attribute *mnv_host_attrs[] = {
+	&dev_attr_state.attr,
+	&dev_attr_resets.attr,
 	&dev_attr_model.attr,
 	&dev_attr_serial.attr,
 	&dev_attr_firmware.attr,

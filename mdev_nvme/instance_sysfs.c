@@ -321,6 +321,12 @@ static struct mnv_stat_attr mnv_stat_host_doorbells =
 	MNV_STAT_ATTR(host_doorbells, MNV_STAT(host_doorbells));
 static struct mnv_stat_attr mnv_stat_mmio_doorbells =
 	MNV_STAT_ATTR(mmio_doorbells, MNV_STAT(mmio_doorbells));
+static struct mnv_stat_attr mnv_stat_aborted_cmds =
+	MNV_STAT_ATTR(aborted_cmds, MNV_STAT(aborted_cmds));
+static struct mnv_stat_attr mnv_stat_queue_restarts =
+	MNV_STAT_ATTR(queue_restarts, MNV_STAT(queue_restarts));
+static struct mnv_stat_attr mnv_stat_cache_flushes =
+	MNV_STAT_ATTR(cache_flushes, MNV_STAT(cache_flushes));
 
 static struct attribute *mnv_stat_attrs[] = {
 	&mnv_stat_read_cmds.attr.attr,
@@ -336,6 +342,9 @@ static struct attribute *mnv_stat_attrs[] = {
 	&mnv_stat_guest_irqs.attr.attr,
 	&mnv_stat_host_doorbells.attr.attr,
 	&mnv_stat_mmio_doorbells.attr.attr,
+	&mnv_stat_aborted_cmds.attr.attr,
+	&mnv_stat_queue_restarts.attr.attr,
+	&mnv_stat_cache_flushes.attr.attr,
 	NULL
 };
 

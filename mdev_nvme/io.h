@@ -32,6 +32,20 @@ enum mnv_io_mode {
 	MNV_IO_NR_MODES,
 };
 
+/* What to do with a completion the guest CQ cannot take (io_complete.c). */
+enum mnv_io_complete_mode {
+	MNV_COMPLETE_KEEP,	/* keep it until there is room */
+	MNV_COMPLETE_IF_ROOM,	/* post it if there is room, else drop it */
+	MNV_COMPLETE_DROP,	/* post nothing: the guest queues are gone */
+};
+
+/* What the I/O path knows of a failed physical controller. */
+enum mnv_io_host_state {
+	MNV_HOST_OK,
+	MNV_HOST_FAILED_SEEN,	/* commands ended, guest not told yet */
+	MNV_HOST_FAILED_TOLD,	/* guest controller failed (CSTS.CFS) */
+};
+
 /* Guest I/O queue pairs an instance can have (MNV_INSTANCE_MAX_QPAIRS). */
 #define MNV_IO_MAX_QUEUES	8
 
@@ -56,10 +70,15 @@ struct mnv_io_page {
 /*
  * One command in flight on a hardware queue; its index is the command id
  * on the hardware.  @buf is a device-readable page holding the PRP list
- * or the Dataset Management ranges rebuilt by the module.
+ * or the Dataset Management ranges rebuilt by the module.  Once the
+ * hardware is done with it (@done), its pages are released and it only
+ * waits for room in the guest CQ to post @status and @result.
  */
 struct mnv_io_slot {
 	bool busy;
+	bool done;
+	u16 status;		/* Status Field, without the phase tag */
+	u32 result;
 	bool is_write;		/* for the statistics */
 	u16 sqid;		/* guest queue and command id */
 	u16 cqid;
@@ -72,11 +91,19 @@ struct mnv_io_slot {
 	dma_addr_t buf_dma;
 };
 
-/* The slots of one hardware queue pair. */
+/*
+ * The slots of one hardware queue pair.  Slots the hardware completed
+ * wait in @done, oldest first, until the guest CQ takes them: a full
+ * guest CQ never holds back the hardware CQ, nor loses a completion.
+ */
 struct mnv_io_hq {
 	unsigned int nr_slots;
 	unsigned int nr_free;
 	u16 *free;		/* stack of free slot indices */
+	u16 *done;		/* ring of @nr_done slot indices from @done_head */
+	unsigned int done_head;
+	unsigned int nr_done;
+	unsigned int nr_on_hw;	/* submitted and not completed by the hardware */
 	struct mnv_io_slot *slots;
 	struct mnv_io_page *pages;
 };
@@ -137,6 +164,9 @@ struct mnv_io_stats {
 	u64 guest_irqs;		/* interrupts raised to the guest */
 	u64 host_doorbells;	/* hardware SQ tail doorbell writes */
 	u64 mmio_doorbells;	/* guest doorbell writes that trapped */
+	u64 aborted_cmds;	/* ended by deleting or resetting their queue */
+	u64 queue_restarts;	/* hardware pairs deleted and created again */
+	u64 cache_flushes;	/* flushes at a reset, shutdown or close */
 };
 
 /*
@@ -159,6 +189,8 @@ struct mnv_io {
 	enum mnv_io_mode mode;	/* inst->mode at open */
 	u64 idle_ns;		/* adaptive: polling time after work */
 	bool fatal;		/* guest queue unreachable: report CFS */
+	enum mnv_io_host_state host_failed;
+	bool unflushed;		/* written since the last cache flush */
 	bool kick;
 	u64 lba_start;		/* slice, fixed while open */
 	u64 nsze;
@@ -211,7 +243,7 @@ struct mnv_io {
 	struct mnv_io_hq hq[MNV_IO_MAX_QUEUES];
 };
 
-/* io_queue.c: everything but mnv_io_dma_unmap() under inst->lock. */
+/* io_queue.c: all under inst->lock */
 int mnv_io_open(struct mnv_instance *inst, u8 mdts, u16 oncs);
 void mnv_io_close(struct mnv_instance *inst);
 u16 mnv_io_cq_create(struct mnv_instance *inst, u16 qid, u64 iova,
@@ -221,7 +253,28 @@ u16 mnv_io_sq_create(struct mnv_instance *inst, u16 qid, u64 iova,
 void mnv_io_sq_delete(struct mnv_instance *inst, u16 qid);
 void mnv_io_cq_delete(struct mnv_instance *inst, u16 qid);
 void mnv_io_reset(struct mnv_instance *inst);
+
+/* io_submit.c: under inst->lock */
 bool mnv_io_poll_locked(struct mnv_instance *inst);
+
+/* io_complete.c: all under inst->lock */
+bool mnv_io_cq_full(struct mnv_io *io, struct mnv_io_cq *cq);
+struct mnv_io_cq *mnv_io_get_cq(struct mnv_io *io, u16 cqid);
+int mnv_io_post(struct mnv_instance *inst, u16 cqid, u16 sqid, u16 cid,
+		u16 status, u32 result);
+void mnv_io_flush_core(struct mnv_instance *inst);
+void mnv_io_slot_done(struct mnv_instance *inst, struct mnv_io_hq *hq,
+		      u16 idx, u16 status, u32 result);
+unsigned int mnv_io_reap(struct mnv_instance *inst, unsigned int h);
+unsigned int mnv_io_complete(struct mnv_instance *inst, unsigned int h,
+			     enum mnv_io_complete_mode mode);
+
+/* io_recover.c: under inst->lock but for mnv_io_dma_unmap() */
+void mnv_io_check_host(struct mnv_instance *inst);
+void mnv_io_hqs_start(struct mnv_instance *inst);
+void mnv_io_quiesce(struct mnv_instance *inst, int only,
+		    enum mnv_io_complete_mode mode);
+void mnv_io_flush_cache(struct mnv_instance *inst);
 void mnv_io_dma_unmap(struct mnv_instance *inst, u64 iova, u64 length);
 
 /* io_doorbell.c: all under inst->lock */

@@ -91,6 +91,13 @@ int qpair_recreate(struct inst *in, uint16_t q, uint16_t cq_entries,
 /* A write and read back at SCRATCH_LBA, as one TAP test */
 void still_works(struct inst *in, const char *after);
 
+/* Open @uuid, enable it, create @nq queue pairs of QD entries; 0 or -1 */
+int inst_setup(struct inst *in, const char *uuid, unsigned int idx,
+	       unsigned int nq);
+
+/* io_faults.c */
+void test_faults(struct inst *a, struct inst *b, const char *bdf);
+
 /* io_pins_irqs.c */
 void test_pin_cache(struct inst *in);
 void test_remap(struct inst *in);

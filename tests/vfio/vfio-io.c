@@ -25,6 +25,10 @@
  * With -q only the polling thread's mode is checked on UUID1 (see
  * io_modes.c): run it once per mode, set while the device is closed.
  *
+ * With -f BDF, the isolation tests of io_faults.c run instead: UUID1 is
+ * reset, killed and so on with its queues full while UUID2 (another
+ * instance on controller BDF) has verified writes in flight.
+ *
  * Output is TAP (kselftest style); exit status 0 iff every test passed.
  */
 #include <endian.h>
@@ -336,8 +340,8 @@ static bool mark_matches(struct inst *in, const char *tag, uint64_t slba)
 
 /* --- instance set-up ------------------------------------------------------ */
 
-static int inst_setup(struct inst *in, const char *uuid, unsigned int idx,
-		      unsigned int nq)
+int inst_setup(struct inst *in, const char *uuid, unsigned int idx,
+	       unsigned int nq)
 {
 	struct nvme_dev *d = &in->dev;
 	uint8_t *id;
@@ -931,22 +935,26 @@ int qpair_recreate(struct inst *in, uint16_t q, uint16_t cq_entries,
 static void usage(void)
 {
 	fprintf(stderr, "usage: vfio-io [-m LBA] [-t TAG] UUID1 [UUID2]\n"
-		"       vfio-io -q UUID1\n");
+		"       vfio-io -q UUID1\n"
+		"       vfio-io -f BDF UUID1 UUID2\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
 	static struct inst in1, in2;
-	const char *tag = "vfio-io";
+	const char *tag = "vfio-io", *fault_bdf = NULL;
 	char tag1[64], tag2[64];
 	uint64_t mark = 100;
 	bool two, modes_only = false;
 	long sleeps0;
 	int opt, st;
 
-	while ((opt = getopt(argc, argv, "m:qt:")) != -1) {
+	while ((opt = getopt(argc, argv, "f:m:qt:")) != -1) {
 		switch (opt) {
+		case 'f':
+			fault_bdf = optarg;
+			break;
 		case 'q':
 			modes_only = true;
 			break;
@@ -966,6 +974,27 @@ int main(int argc, char **argv)
 	snprintf(tag1, sizeof(tag1), "%s-1", tag);
 	snprintf(tag2, sizeof(tag2), "%s-2", tag);
 	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	if (fault_bdf) {
+		if (!two)
+			usage();
+		if (!check(inst_setup(&in1, argv[optind], 1, 2) == 0 &&
+			   inst_setup(&in2, argv[optind + 1], 2, 1) == 0,
+			   "instances 1 and 2: open, enable, their I/O queue pairs")) {
+			printf("Bail out! instances unusable\n");
+			return 1;
+		}
+		test_faults(&in1, &in2, fault_bdf);
+		nvme_disable(&in1.dev);
+		nvme_dev_close(&in1.dev);
+		nvme_disable(&in2.dev);
+		nvme_dev_close(&in2.dev);
+		check(sysfs_long(in1.uuid, "pinned_pages") == 0 &&
+		      sysfs_long(in2.uuid, "pinned_pages") == 0,
+		      "both instances closed: pinned_pages 0");
+		printf("1..%d\n", tests);
+		return failures ? 1 : 0;
+	}
 
 	sleeps0 = sysfs_long(argv[optind], "stats/idle_sleeps");
 	if (modes_only) {

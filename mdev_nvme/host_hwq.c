@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * One hardware submission/completion queue pair: its rings, the
+ * arithmetic of its indices and doorbells.  The module's admin queue and
+ * every instance's I/O queue pairs go through these helpers, so that
+ * submitting and reaping are written once.
+ *
+ * The helpers do no locking: a pair has one owner at a time (the admin
+ * path under host->admin_lock, or one instance under its inst->lock).
+ * Nothing here checks for room in the SQ: owners never have more
+ * commands outstanding than depth - 1 (the admin path has one, the I/O
+ * path one per slot).
+ */
+#include <linux/dma-mapping.h>
+#include <linux/io.h>
+#include <linux/string.h>
+
+#include "host.h"
+
+/* Completion Queue Entry Phase Tag: bit 0 of the status field. */
+#define MNV_CQE_PHASE	1
+
+static u32 __iomem *mnv_doorbell(struct mnv_host *host, u16 qid, bool cq)
+{
+	return host->bar + NVME_REG_DBS +
+	       (2 * qid + (cq ? 1 : 0)) * host->doorbell_stride;
+}
+
+/**
+ * mnv_hwq_alloc_rings - allocate the rings of a queue pair
+ * @host: controller the queue belongs to
+ * @qid: queue id on the controller
+ * @depth: entries of each ring
+ * @hwq: queue to fill in
+ */
+int mnv_hwq_alloc_rings(struct mnv_host *host, u16 qid, u16 depth,
+			struct mnv_hwq *hwq)
+{
+	struct device *dev = mnv_host_dev(host);
+
+	memset(hwq, 0, sizeof(*hwq));
+	hwq->qid = qid;
+	hwq->depth = depth;
+	hwq->sqes = dma_alloc_coherent(dev, depth * sizeof(*hwq->sqes),
+				       &hwq->sq_dma, GFP_KERNEL);
+	if (!hwq->sqes)
+		return -ENOMEM;
+	hwq->cqes = dma_alloc_coherent(dev, depth * sizeof(*hwq->cqes),
+				       &hwq->cq_dma, GFP_KERNEL);
+	if (!hwq->cqes) {
+		dma_free_coherent(dev, depth * sizeof(*hwq->sqes), hwq->sqes,
+				  hwq->sq_dma);
+		hwq->sqes = NULL;
+		return -ENOMEM;
+	}
+	hwq->sq_doorbell = mnv_doorbell(host, qid, false);
+	hwq->cq_doorbell = mnv_doorbell(host, qid, true);
+	mnv_hwq_rewind(hwq);
+	return 0;
+}
+
+/* Caller guarantees the controller no longer uses the rings. */
+void mnv_hwq_free_rings(struct mnv_host *host, struct mnv_hwq *hwq)
+{
+	struct device *dev = mnv_host_dev(host);
+
+	if (!hwq->sqes)
+		return;
+	dma_free_coherent(dev, hwq->depth * sizeof(*hwq->cqes), hwq->cqes,
+			  hwq->cq_dma);
+	dma_free_coherent(dev, hwq->depth * sizeof(*hwq->sqes), hwq->sqes,
+			  hwq->sq_dma);
+	hwq->sqes = NULL;
+	hwq->cqes = NULL;
+}
+
+/*
+ * Back to the state of a pair just created on the controller: empty
+ * rings, indices at 0, phase 1.  The controller must not be using it.
+ */
+void mnv_hwq_rewind(struct mnv_hwq *hwq)
+{
+	memset(hwq->cqes, 0, hwq->depth * sizeof(*hwq->cqes));
+	hwq->sq_tail = 0;
+	hwq->cq_head = 0;
+	hwq->cq_phase = MNV_CQE_PHASE;
+}
+
+/* Copy @cmd to the tail of the SQ; mnv_hwq_ring_sq() hands it over. */
+void mnv_hwq_push(struct mnv_hwq *hwq, const struct nvme_command *cmd)
+{
+	memcpy(&hwq->sqes[hwq->sq_tail], cmd, sizeof(*cmd));
+	if (++hwq->sq_tail == hwq->depth)
+		hwq->sq_tail = 0;
+}
+
+void mnv_hwq_ring_sq(struct mnv_hwq *hwq)
+{
+	/* The SQEs must be visible to the device before the doorbell. */
+	wmb();
+	writel(hwq->sq_tail, hwq->sq_doorbell);
+}
+
+/**
+ * mnv_hwq_peek_cqe - the next completion, if the controller posted it
+ * @hwq: the pair
+ *
+ * Return: the entry, to be read before mnv_hwq_pop_cqe(), or NULL.
+ */
+struct nvme_completion *mnv_hwq_peek_cqe(struct mnv_hwq *hwq)
+{
+	struct nvme_completion *cqe = &hwq->cqes[hwq->cq_head];
+	u16 status = le16_to_cpu(READ_ONCE(cqe->status));
+
+	if ((status & MNV_CQE_PHASE) != hwq->cq_phase)
+		return NULL;
+	/* The phase tag is written last: read the rest only after it. */
+	dma_rmb();
+	return cqe;
+}
+
+void mnv_hwq_pop_cqe(struct mnv_hwq *hwq)
+{
+	if (++hwq->cq_head == hwq->depth) {
+		hwq->cq_head = 0;
+		hwq->cq_phase ^= MNV_CQE_PHASE;
+	}
+}
+
+/* Tell the controller the entries up to the head are consumed. */
+void mnv_hwq_ring_cq(struct mnv_hwq *hwq)
+{
+	writel(hwq->cq_head, hwq->cq_doorbell);
+}

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Submission: guest SQEs fetched, checked and rewritten (io_cmd.c), then
+ * put on the instance's hardware SQ; and the polling pass that drives
+ * submission and completion of every queue of an instance.
+ *
+ * Guest queue pair q runs on inst->hwqs[q - 1].  A guest SQ completes to
+ * any guest CQ, so a hardware completion finds its way back through the
+ * slot it was submitted with (command id = slot index).
+ */
+#include <linux/nvme.h>
+
+#include "core/nvme_spec.h"
+#include "core/vnvme.h"
+#include "instance.h"
+#include "io.h"
+
+/* Guest SQEs taken from one SQ per pass, so that other queues get a turn. */
+#define MNV_IO_FETCH_BUDGET	64
+
+/* The hardware SQE is built in the wire format the core writes. */
+static_assert(sizeof(struct vnvme_sqe) == sizeof(struct nvme_command));
+
+/* Fetch, check and submit the new commands of guest SQ @qid. */
+static unsigned int mnv_io_submit(struct mnv_instance *inst, u16 qid)
+{
+	struct mnv_io *io = &inst->io;
+	struct mnv_io_sq *sq = &io->sq[qid];
+	struct mnv_hwq *hwq = &inst->hwqs[qid - 1];
+	struct mnv_io_hq *hq = &io->hq[qid - 1];
+	struct mnv_io_cq *cq = mnv_io_get_cq(io, sq->cqid);
+	u16 tail = mnv_io_sq_tail(io, sq);
+	unsigned int n = 0, submitted = 0;
+	struct vnvme_sqe g;
+	struct nvme_command h;
+
+	if (!cq || !hwq->live || tail >= sq->size || sq->head >= sq->size)
+		return 0;
+	while (sq->head != tail && n < MNV_IO_FETCH_BUDGET) {
+		struct mnv_io_slot *slot;
+		u16 idx, status;
+
+		/* No slot: wait for completions (flow control). */
+		if (!hq->nr_free)
+			break;
+		/* A refused command completes at once and needs room. */
+		if (mnv_io_cq_full(io, cq))
+			break;
+		if (mnv_io_sqe_read(inst, sq, sq->head, &g, sizeof(g))) {
+			io->fatal = true;
+			break;
+		}
+		if (++sq->head == sq->size)
+			sq->head = 0;
+		n++;
+
+		idx = hq->free[--hq->nr_free];
+		slot = &hq->slots[idx];
+		status = mnv_io_cmd_prepare(inst, slot, &g, &h);
+		if (status) {
+			inst->stats.refused_cmds++;
+			hq->free[hq->nr_free++] = idx;
+			mnv_io_post(inst, sq->cqid, qid, le16_to_cpu(g.cid),
+				    status | VNVME_SC_DNR, 0);
+			continue;
+		}
+		slot->busy = true;
+		slot->done = false;
+		slot->sqid = qid;
+		slot->cqid = sq->cqid;
+		slot->cid = le16_to_cpu(g.cid);
+		h.common.command_id = idx;
+		mnv_hwq_push(hwq, &h);
+		hq->nr_on_hw++;
+		io->nr_inflight++;
+		submitted++;
+		if (!slot->bytes)
+			inst->stats.other_cmds++;
+	}
+	if (submitted) {
+		mnv_hwq_ring_sq(hwq);
+		inst->stats.host_doorbells++;
+	}
+	return n;
+}
+
+/**
+ * mnv_io_poll_locked - one pass over all queues of the instance
+ * @inst: instance; caller holds inst->lock
+ *
+ * Return: true if anything was fetched or completed.
+ */
+bool mnv_io_poll_locked(struct mnv_instance *inst)
+{
+	struct mnv_io *io = &inst->io;
+	unsigned int i, work = 0;
+
+	lockdep_assert_held(&inst->lock);
+	if (!io->ready || !inst->ctrl)
+		return false;
+	/*
+	 * A controller reset or failure stopped the hardware: whatever it
+	 * had of ours is over, and its queue pairs have to be made again.
+	 */
+	mnv_io_check_host(inst);
+	/*
+	 * Without bus mastering the guest's queues are out of reach: the
+	 * completions wait in the slots until it is back (or a reset drops
+	 * them).
+	 */
+	if (!vnvme_cfg_bus_master(inst->ctrl)) {
+		for (i = 0; i < inst->nr_qpairs; i++)
+			if (io->hq[i].nr_on_hw)
+				mnv_io_reap(inst, i);
+		mnv_io_flush_core(inst);
+		return false;
+	}
+	mnv_io_dbbuf_sync(inst);
+	for (i = 0; i < inst->nr_qpairs; i++) {
+		if (io->hq[i].nr_on_hw)
+			work += mnv_io_reap(inst, i);
+		if (io->hq[i].nr_done)
+			work += mnv_io_complete(inst, i, MNV_COMPLETE_KEEP);
+	}
+
+	if (vnvme_ctrl_ready(inst->ctrl) && !io->fatal &&
+	    !READ_ONCE(inst->host->dead)) {
+		for (i = 1; i <= inst->nr_qpairs; i++)
+			if (io->sq[i].valid)
+				work += mnv_io_submit(inst, i);
+	}
+	mnv_io_flush_core(inst);
+	return work;
+}
