@@ -33,6 +33,16 @@ static bool vnvme_io_lba_ok(const struct vnvme_ctrl *c, u64 slba, u64 nlb)
 	return slba < c->nsze && nlb <= c->nsze - slba;
 }
 
+/*
+ * With the volatile write cache present but disabled by the guest (Feature
+ * 06h), a completion must mean the data is durable: every write reaches
+ * the hardware with Force Unit Access.
+ */
+static u32 vnvme_io_fua(const struct vnvme_ctrl *c)
+{
+	return c->vwc && !vnvme_vwc_enabled(c) ? VNVME_RW_FUA : 0;
+}
+
 static void vnvme_io_set_slba(struct vnvme_sqe *h,
 			      const struct vnvme_io_slice *slice, u64 slba)
 {
@@ -79,8 +89,12 @@ static u16 vnvme_io_rw(struct vnvme_ctrl *c,
 	if (len > vnvme_io_max_bytes(c))
 		return VNVME_SC_INVALID_FIELD;
 
-	cmd->dir = g->opcode == VNVME_CMD_WRITE ? VNVME_IO_DIR_TO_DEVICE :
-						  VNVME_IO_DIR_FROM_DEVICE;
+	if (g->opcode == VNVME_CMD_WRITE) {
+		cmd->dir = VNVME_IO_DIR_TO_DEVICE;
+		cdw12 |= vnvme_io_fua(c);
+	} else {
+		cmd->dir = VNVME_IO_DIR_FROM_DEVICE;
+	}
 	cmd->bytes = len;
 	cmd->data_off = prp1 & ((u64)VNVME_PAGE_SIZE - 1);
 	vnvme_io_set_slba(h, slice, slba);
@@ -106,7 +120,7 @@ static u16 vnvme_io_write_zeroes(struct vnvme_ctrl *c,
 	if (!vnvme_io_lba_ok(c, slba, nlb))
 		return VNVME_SC_LBA_RANGE;
 	vnvme_io_set_slba(h, slice, slba);
-	h->cdw12 = cpu_to_le32(cdw12 & keep);
+	h->cdw12 = cpu_to_le32((cdw12 | vnvme_io_fua(c)) & keep);
 	return VNVME_SC_SUCCESS;
 }
 

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The I/O command check (core/io_check.c): every status of the table in
- * Documentation/io-path.rst, the edges of the slice, every PRP form and
- * the Dataset Management ranges.
+ * Documentation/io-path.rst, the edges of the slice, every PRP form, the
+ * Dataset Management ranges and the write-through the disabled volatile
+ * write cache asks for.
  */
 #include <stdlib.h>
 
@@ -495,6 +496,46 @@ static void test_write_zeroes(void)
 	guest_fini(&g);
 }
 
+static bool fua_of(struct guest *g, u8 opcode)
+{
+	rw_status(g, opcode, 0, 1, dpage(0), 0);
+	return le32_to_cpu(cmd.sqe.cdw12) & VNVME_RW_FUA;
+}
+
+static void test_vwc(void)
+{
+	struct guest g;
+	u32 res;
+
+	setup(&g, 12, 8, VNVME_ONCS_DSM | VNVME_ONCS_WRITE_ZEROES, true);
+	guest_enable(&g);
+	ok(!fua_of(&g, VNVME_CMD_WRITE) && !fua_of(&g, VNVME_CMD_WRITE_ZEROES),
+	   "write cache enabled (default): no FUA added");
+	is(guest_set_feature(&g, VNVME_FEAT_VOLATILE_WC, 0, NULL), 0,
+	   "guest disables the volatile write cache");
+	ok(fua_of(&g, VNVME_CMD_WRITE), "Write then carries FUA");
+	ok(fua_of(&g, VNVME_CMD_WRITE_ZEROES), "Write Zeroes then carries FUA");
+	ok(!fua_of(&g, VNVME_CMD_READ), "Read does not");
+	rw_status(&g, VNVME_CMD_WRITE, 0, 1, dpage(0), 0);
+	is(le32_to_cpu(cmd.sqe.cdw12), VNVME_RW_FUA, "NLB untouched");
+	is(guest_set_feature(&g, VNVME_FEAT_VOLATILE_WC, 1, NULL), 0,
+	   "guest enables it again");
+	ok(!fua_of(&g, VNVME_CMD_WRITE), "Write without FUA again");
+	guest_set_feature(&g, VNVME_FEAT_VOLATILE_WC, 0, NULL);
+	guest_disable(&g);
+	guest_enable(&g);
+	is(guest_get_feature(&g, VNVME_FEAT_VOLATILE_WC, 0, 0, &res), 0,
+	   "after a reset");
+	ok(res == 1 && !fua_of(&g, VNVME_CMD_WRITE),
+	   "the cache is enabled and writes go without FUA");
+	guest_fini(&g);
+
+	setup(&g, 12, 8, 0, false);
+	guest_enable(&g);
+	ok(!fua_of(&g, VNVME_CMD_WRITE), "no volatile write cache: no FUA");
+	guest_fini(&g);
+}
+
 int main(void)
 {
 	test_opcodes();
@@ -504,5 +545,6 @@ int main(void)
 	test_prp();
 	test_dsm();
 	test_write_zeroes();
+	test_vwc();
 	return tap_done();
 }
