@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Identify (NVMe 1.4 section 5.15): controller, namespace 1, active
- * namespace list and namespace identification descriptors.
+ * namespace list, namespace identification descriptors, and the NVM
+ * command set's controller limits (CNS 06h, NVMe 2.0).
  *
  * The controller is alone in its NVM subsystem and has one namespace, the
  * host slice.  Its identifiers (NGUID, EUI-64, UUID, subsystem NQN) are all
@@ -84,6 +85,22 @@ static void vnvme_identify_ctrl(struct vnvme_ctrl *c,
 	id->psd[0].mp = cpu_to_le16(VNVME_POWER_MW_CENTI);
 }
 
+/*
+ * NVM command set limits beyond MDTS (CNS 06h).  A Linux guest reads them
+ * when the controller reports version 1.1 or later and bounds its Write
+ * Zeroes and discard requests by them (nvme_init_non_mdts_limits());
+ * io_check.c enforces the same values.
+ */
+static void vnvme_identify_ctrl_nvm(struct vnvme_ctrl *c,
+				    struct vnvme_id_ctrl_nvm *id)
+{
+	u32 dsm_max = vnvme_io_dsm_max_lbas(c);
+
+	id->wzsl = vnvme_io_mdts(c);
+	id->dmrsl = cpu_to_le32(dsm_max);
+	id->dmsl = cpu_to_le64(dsm_max);
+}
+
 static void vnvme_identify_ns(struct vnvme_ctrl *c, struct vnvme_id_ns *id)
 {
 	id->nsze = cpu_to_le64(c->nsze);
@@ -139,6 +156,11 @@ u16 vnvme_adm_identify(struct vnvme_ctrl *c, struct vnvme_req *req)
 		break;
 	case VNVME_CNS_CTRL:
 		break;
+	case VNVME_CNS_CS_CTRL:
+		if (vnvme_cdw11(req) >> VNVME_IDENTIFY_CSI_SHIFT != VNVME_CSI_NVM)
+			return vnvme_err(req, VNVME_SC_INVALID_FIELD,
+					 VNVME_LOC(VNVME_SQE_OFF(cdw11) + 3, 0));
+		break;
 	default:
 		return vnvme_err(req, VNVME_SC_INVALID_FIELD,
 				 VNVME_SQE_OFF(cdw10));
@@ -151,6 +173,9 @@ u16 vnvme_adm_identify(struct vnvme_ctrl *c, struct vnvme_req *req)
 		break;
 	case VNVME_CNS_CTRL:
 		vnvme_identify_ctrl(c, (struct vnvme_id_ctrl *)buf);
+		break;
+	case VNVME_CNS_CS_CTRL:
+		vnvme_identify_ctrl_nvm(c, (struct vnvme_id_ctrl_nvm *)buf);
 		break;
 	case VNVME_CNS_NS_ACTIVE_LIST:
 		/* namespaces with an ID greater than NSID: just 1, or none */

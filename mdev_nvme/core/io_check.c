@@ -14,14 +14,39 @@
  */
 #include "vnvme_priv.h"
 
+/*
+ * Dataset Management Size Limit, in bytes of logical blocks, for one range
+ * (DMRSL) and for all the ranges of a command together (DMSL).
+ * Deallocation is bookkeeping for most controllers, but not free (some
+ * erase or zero what they deallocate), and a reset or a queue deletion
+ * waits for every command in flight: up to 128 per hardware queue pair.
+ * 32 MiB a command bounds that at 4 GiB a queue pair, where 256 ranges of
+ * 2^32 blocks would allow petabytes; a Linux guest caps a discard request
+ * at DMRSL (nvme_config_discard()), so its fstrim still moves 32 MiB a
+ * command.
+ */
+#define VNVME_DSM_MAX_BYTES	(32U << 20)
+
 /* log2 of the largest data transfer of an I/O command, in 4 KiB pages */
-static u8 vnvme_io_mdts(const struct vnvme_ctrl *c)
+u8 vnvme_io_mdts(const struct vnvme_ctrl *c)
 {
 	if (!c->mdts || c->mdts > VNVME_IO_MDTS_MAX)
 		return VNVME_IO_MDTS_MAX;
 	return c->mdts;
 }
 
+/* DMRSL and DMSL, in logical blocks */
+u32 vnvme_io_dsm_max_lbas(const struct vnvme_ctrl *c)
+{
+	return VNVME_DSM_MAX_BYTES >> c->lba_shift;
+}
+
+/*
+ * Write Zeroes Size Limit (WZSL) = MDTS: the zeroing one command can leave
+ * queued on the hardware is no more than a Write's, so a reset never waits
+ * on more than the slots' worth of maximum transfers.  A Linux guest
+ * already bounds Write Zeroes by MDTS when WZSL is 0, so it loses nothing.
+ */
 static u64 vnvme_io_max_bytes(const struct vnvme_ctrl *c)
 {
 	return (u64)VNVME_PAGE_SIZE << vnvme_io_mdts(c);
@@ -119,6 +144,8 @@ static u16 vnvme_io_write_zeroes(struct vnvme_ctrl *c,
 
 	if (!vnvme_io_lba_ok(c, slba, nlb))
 		return VNVME_SC_LBA_RANGE;
+	if (((u64)nlb << c->lba_shift) > vnvme_io_max_bytes(c))
+		return VNVME_SC_INVALID_FIELD;
 	vnvme_io_set_slba(h, slice, slba);
 	h->cdw12 = cpu_to_le32((cdw12 | vnvme_io_fua(c)) & keep);
 	return VNVME_SC_SUCCESS;
@@ -145,6 +172,8 @@ static u16 vnvme_io_dsm(struct vnvme_ctrl *c,
 {
 	struct vnvme_dsm_range *r = cmd->buf;
 	u32 nr = (le32_to_cpu(g->cdw10) & VNVME_DSM_NR_MASK) + 1;
+	u32 max_lbas = vnvme_io_dsm_max_lbas(c);
+	u64 total = 0;
 	u16 status, loc;
 	u32 i;
 
@@ -156,11 +185,18 @@ static u16 vnvme_io_dsm(struct vnvme_ctrl *c,
 		return status;
 	for (i = 0; i < nr; i++) {
 		u64 slba = le64_to_cpu(r[i].slba);
+		u32 nlb = le32_to_cpu(r[i].nlb);
 
-		if (!vnvme_io_lba_ok(c, slba, le32_to_cpu(r[i].nlb)))
+		if (!vnvme_io_lba_ok(c, slba, nlb))
 			return VNVME_SC_LBA_RANGE;
+		/* DMRSL, then DMSL (no overflow: 256 ranges of < 2^32) */
+		if (nlb > max_lbas)
+			return VNVME_SC_INVALID_FIELD;
+		total += nlb;
 		r[i].slba = cpu_to_le64(slba + slice->lba_start);
 	}
+	if (total > max_lbas)
+		return VNVME_SC_INVALID_FIELD;
 	cmd->sqe.cdw10 = cpu_to_le32(nr - 1);
 	cmd->sqe.cdw11 = cpu_to_le32(le32_to_cpu(g->cdw11) &
 				     VNVME_DSM_ATTR_MASK);

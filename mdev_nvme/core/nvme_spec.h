@@ -194,7 +194,12 @@ enum {
 	VNVME_CNS_CTRL		= 0x01,
 	VNVME_CNS_NS_ACTIVE_LIST = 0x02,
 	VNVME_CNS_NS_DESC_LIST	= 0x03,
+	VNVME_CNS_CS_CTRL	= 0x06,	/* I/O command set specific */
 };
+
+/* Identify CDW11 31:24: Command Set Identifier; 0 is the NVM command set */
+#define VNVME_IDENTIFY_CSI_SHIFT 24
+#define VNVME_CSI_NVM		0
 
 struct vnvme_id_power_state {
 	__le16	mp;
@@ -364,6 +369,23 @@ struct vnvme_id_ns {
 	u8	vs[3712];
 } __packed;
 static_assert(sizeof(struct vnvme_id_ns) == 4096);
+
+/*
+ * Identify I/O Command Set specific Controller data for the NVM command
+ * set (CNS 06h, CSI 0; NVM Command Set specification 1.0, 4.1.5.3).  Sizes
+ * are powers of two in units of CAP.MPSMIN (WZSL, VSL, WUSL) or logical
+ * blocks (DMRSL, DMSL); 0 means no limit.
+ */
+struct vnvme_id_ctrl_nvm {
+	u8	vsl;
+	u8	wzsl;
+	u8	wusl;
+	u8	dmrl;
+	__le32	dmrsl;
+	__le64	dmsl;
+	u8	rsvd16[4080];
+} __packed;
+static_assert(sizeof(struct vnvme_id_ctrl_nvm) == 4096);
 
 /* Namespace Identification Descriptor header (Figure 249) */
 struct vnvme_ns_id_desc {

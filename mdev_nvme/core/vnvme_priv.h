@@ -115,4 +115,8 @@ u16 vnvme_prp_walk(struct vnvme_ctrl *c, u64 prp1, u64 prp2, u64 len,
 u16 vnvme_prp_to_guest(struct vnvme_ctrl *c, struct vnvme_req *req,
 		       const void *buf, u32 buf_len, u64 len);
 
+/* io_check.c: limits reported in Identify and enforced by the check */
+u8 vnvme_io_mdts(const struct vnvme_ctrl *c);
+u32 vnvme_io_dsm_max_lbas(const struct vnvme_ctrl *c);
+
 #endif /* VNVME_PRIV_H */

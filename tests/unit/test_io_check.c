@@ -2,8 +2,8 @@
 /*
  * The I/O command check (core/io_check.c): every status of the table in
  * Documentation/io-path.rst, the edges of the slice, every PRP form, the
- * Dataset Management ranges and the write-through the disabled volatile
- * write cache asks for.
+ * Dataset Management ranges, the Write Zeroes and DSM size limits and the
+ * write-through the disabled volatile write cache asks for.
  */
 #include <stdlib.h>
 
@@ -414,10 +414,12 @@ static void test_dsm(void)
 	const struct vnvme_dsm_range *r = (const void *)out;
 	struct guest g;
 	struct vnvme_sqe sqe;
-	u32 i;
+	u32 max, i;
 	int bad = 0;
 
+	/* 4 KiB blocks: 32 MiB = 8192 blocks */
 	setup(&g, 12, 8, VNVME_ONCS_DSM | VNVME_ONCS_WRITE_ZEROES, true);
+	max = 8192;
 	range(&g, G_DATA, 10, 8);
 	range(&g, G_DATA + 16, NSZE - 1, 1);
 	dsm(&sqe, 2, G_DATA, 0);
@@ -469,6 +471,40 @@ static void test_dsm(void)
 	is(check(&g, &sqe), 0, "CDW10 bits above NR ignored");
 	is(le32_to_cpu(cmd.sqe.cdw10), 0, "and not passed on");
 
+	/* size limits: DMRSL per range, DMSL per command */
+	range(&g, G_DATA, 0, max);
+	dsm(&sqe, 1, G_DATA, 0);
+	is(check(&g, &sqe), 0, "range of exactly DMRSL blocks");
+	range(&g, G_DATA, 0, max + 1);
+	is(check(&g, &sqe), VNVME_SC_INVALID_FIELD,
+	   "range of DMRSL + 1 blocks: Invalid Field");
+	range(&g, G_DATA, 0, NSZE);
+	is(check(&g, &sqe), VNVME_SC_INVALID_FIELD,
+	   "range of the whole slice: Invalid Field");
+	range(&g, G_DATA, NSZE, max + 1);
+	is(check(&g, &sqe), VNVME_SC_LBA_RANGE,
+	   "out of the slice and too big: LBA Out of Range first");
+	range(&g, G_DATA, 0, max / 2);
+	range(&g, G_DATA + 16, max, max / 2);
+	dsm(&sqe, 2, G_DATA, 0);
+	is(check(&g, &sqe), 0, "two ranges adding up to DMSL");
+	range(&g, G_DATA + 16, max, max / 2 + 1);
+	is(check(&g, &sqe), VNVME_SC_INVALID_FIELD,
+	   "two ranges adding up to DMSL + 1: Invalid Field");
+	for (i = 0; i < 256; i++)
+		range(&g, G_DATA + 16 * i, 0, max);
+	dsm(&sqe, 256, G_DATA, G_DATA + PG);
+	is(check(&g, &sqe), VNVME_SC_INVALID_FIELD,
+	   "256 ranges of DMRSL blocks: Invalid Field");
+	guest_fini(&g);
+
+	/* 512-byte blocks: the limit is in bytes, 65536 blocks */
+	setup(&g, 9, 5, VNVME_ONCS_DSM, true);
+	range(&g, G_DATA, 0, 65536);
+	dsm(&sqe, 1, G_DATA, 0);
+	is(check(&g, &sqe), 0, "512-byte blocks: 65536 blocks per range");
+	range(&g, G_DATA, 0, 65537);
+	is(check(&g, &sqe), VNVME_SC_INVALID_FIELD, "65537: Invalid Field");
 	guest_fini(&g);
 }
 
@@ -492,7 +528,20 @@ static void test_write_zeroes(void)
 	is(rw_status(&g, VNVME_CMD_WRITE_ZEROES, ~0ULL, 2, 0, 0),
 	   VNVME_SC_LBA_RANGE, "Write Zeroes at SLBA 2^64-1");
 	is(rw_status(&g, VNVME_CMD_WRITE_ZEROES, NSZE - 256, 256, 0, 0), 0,
-	   "Write Zeroes ending at the last block");
+	   "Write Zeroes of WZSL (1 MiB), ending at the last block");
+	is(rw_status(&g, VNVME_CMD_WRITE_ZEROES, 0, 257, 0, 0),
+	   VNVME_SC_INVALID_FIELD, "Write Zeroes of WZSL + 1 block: Invalid Field");
+	is(rw_status(&g, VNVME_CMD_WRITE_ZEROES, 0, 65536, 0, 0),
+	   VNVME_SC_INVALID_FIELD, "Write Zeroes of 65536 blocks (256 MiB)");
+	is(rw_status(&g, VNVME_CMD_WRITE_ZEROES, NSZE - 1, 300, 0, 0),
+	   VNVME_SC_LBA_RANGE, "out of the slice and too big: LBA first");
+	guest_fini(&g);
+
+	setup(&g, 9, 5, VNVME_ONCS_WRITE_ZEROES, true);
+	is(rw_status(&g, VNVME_CMD_WRITE_ZEROES, 0, 256, 0, 0), 0,
+	   "MDTS 128 KiB, 512-byte blocks: 256 blocks");
+	is(rw_status(&g, VNVME_CMD_WRITE_ZEROES, 0, 257, 0, 0),
+	   VNVME_SC_INVALID_FIELD, "257 blocks: Invalid Field");
 	guest_fini(&g);
 }
 
@@ -536,6 +585,45 @@ static void test_vwc(void)
 	guest_fini(&g);
 }
 
+static void test_identify_nvm(void)
+{
+	struct vnvme_id_ctrl_nvm id;
+	struct vnvme_sqe sqe;
+	struct guest g;
+
+	setup(&g, 12, 6, VNVME_ONCS_DSM | VNVME_ONCS_WRITE_ZEROES, true);
+	guest_enable(&g);
+	memset(gmem(&g, G_DATA), 0xff, PG);
+	is(guest_identify(&g, VNVME_CNS_CS_CTRL, 0, G_DATA), 0,
+	   "Identify CNS 06h, CSI 0 (NVM)");
+	memcpy(&id, gmem(&g, G_DATA), sizeof(id));
+	is(id.wzsl, 6, "WZSL = MDTS (256 KiB)");
+	is(le32_to_cpu(id.dmrsl), 8192, "DMRSL: 32 MiB of 4 KiB blocks");
+	is(le64_to_cpu(id.dmsl), 8192, "DMSL: 32 MiB of 4 KiB blocks");
+	ok(!id.vsl && !id.wusl && !id.dmrl, "VSL, WUSL, DMRL: no limit");
+	is(rw_status(&g, VNVME_CMD_WRITE_ZEROES, 0, 64, 0, 0), 0,
+	   "Write Zeroes of WZSL accepted");
+	is(rw_status(&g, VNVME_CMD_WRITE_ZEROES, 0, 65, 0, 0),
+	   VNVME_SC_INVALID_FIELD, "one block more refused");
+
+	guest_sqe(&sqe, VNVME_ADM_IDENTIFY);
+	sqe.prp1 = cpu_to_le64(G_DATA);
+	sqe.cdw10 = cpu_to_le32(VNVME_CNS_CS_CTRL);
+	sqe.cdw11 = cpu_to_le32(2 << 24);
+	is(guest_admin(&g, &sqe, NULL), ERR(VNVME_SC_INVALID_FIELD),
+	   "CNS 06h for CSI 2 (zoned): Invalid Field");
+	guest_fini(&g);
+
+	setup(&g, 9, 0, VNVME_ONCS_DSM, true);
+	guest_enable(&g);
+	is(guest_identify(&g, VNVME_CNS_CS_CTRL, 0, G_DATA), 0,
+	   "512-byte blocks, no MDTS");
+	memcpy(&id, gmem(&g, G_DATA), sizeof(id));
+	ok(id.wzsl == 8 && le32_to_cpu(id.dmrsl) == 65536,
+	   "WZSL 1 MiB, DMRSL 65536 blocks");
+	guest_fini(&g);
+}
+
 int main(void)
 {
 	test_opcodes();
@@ -546,5 +634,6 @@ int main(void)
 	test_dsm();
 	test_write_zeroes();
 	test_vwc();
+	test_identify_nvm();
 	return tap_done();
 }
