@@ -43,7 +43,7 @@ struct mnv_slice {
  *    counters @stats.
  *    It nests outside host->lock and host->admin_lock.  The I/O polling
  *    thread takes it for each pass; the VFIO .dma_unmap callback takes it
- *    too, from the container's unmap path.
+ *    too, from the container's unmap path (lock order: struct mnv_io).
  *  - @host, @type, @nr_qpairs, @qids and @hwqs (the queues themselves)
  *    are set in init and constant until release.
  */

@@ -178,11 +178,19 @@ struct mnv_io_stats {
  * cleared by @thread.  @pinned_pages is only written under inst->lock
  * but read locklessly by sysfs.
  *
- * Lock order: inst->lock, then host->admin_lock (to fail the controller),
- * then the VFIO container's locks (vfio_pin_pages(), vfio_dma_rw()).  The
- * VFIO .dma_unmap callback runs with the container's device list lock
- * held and takes inst->lock; nothing taking inst->lock waits for that
- * lock, so the order stays acyclic.
+ * Lock order, for the whole module: inst->lock, then host->admin_lock
+ * (to fail the controller), then type1's iommu->lock (vfio_pin_pages(),
+ * vfio_unpin_pages(), vfio_dma_rw()), then the VMM's mmap lock.  The
+ * .dma_unmap callback takes inst->lock holding type1's device_list_lock
+ * only: vfio_notify_dma_unmap() drops iommu->lock before calling it (as
+ * of 6.1).  type1 also nests device_list_lock inside iommu->lock (unmap
+ * notification, device register), so a task holding iommu->lock and
+ * waiting for device_list_lock while a callback runs closes a cycle: a
+ * second unmap of pinned memory or a device open on the same container.
+ * That window deadlocks type1 without this module too: the notification
+ * only runs for pinned pages, and the callback of their owner must take
+ * iommu->lock to unpin them.  Only the VMM owning the container can open
+ * it.
  */
 struct mnv_io {
 	bool ready;		/* allocated: between open and close */
