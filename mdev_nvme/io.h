@@ -295,6 +295,7 @@ void mnv_io_dbbuf_lost(struct mnv_instance *inst);
 void mnv_io_dbbuf_release(struct mnv_instance *inst);
 bool mnv_io_dbbuf_in(struct mnv_io *io, u64 start, u64 end);
 bool mnv_io_doorbells_arm(struct mnv_instance *inst);
+void mnv_io_dbbuf_new_queue(struct mnv_instance *inst, u16 qid, bool is_cq);
 
 /* io_dbpage.c: under inst->lock but for the last two */
 int mnv_io_dbpage_open(struct mnv_instance *inst);

@@ -90,13 +90,15 @@ void mnv_io_dbpage_reset(struct mnv_instance *inst)
  * A queue is created: its doorbell starts from zero, whatever the guest
  * rang on a queue of that id before (it may delete and create queues
  * without a reset).  The guest cannot ring the new queue before this
- * creation completes.  inst->lock held.
+ * creation completes.  Its shadow doorbell too, if there is one: this is
+ * the one hook queue creation calls.  inst->lock held.
  */
 void mnv_io_dbpage_new_queue(struct mnv_instance *inst, u16 qid, bool is_cq)
 {
 	struct mnv_io *io = &inst->io;
 	unsigned int i = 2 * qid + is_cq;
 
+	mnv_io_dbbuf_new_queue(inst, qid, is_cq);
 	if (!io->db_vals || i >= io->db_slots)
 		return;
 	WRITE_ONCE(io->db_vals[i], 0);

@@ -18,6 +18,10 @@
  * for a CQ whose lack of room keeps the thread from fetching: then it
  * moves the index to the head it has seen before sleeping, so that the
  * guest's next head update rings (and wakes it).
+ *
+ * The entries of a queue start from zero when it is created, whatever an
+ * earlier queue of that id left there: the guest may delete and create
+ * queues without a reset.
  */
 #include <linux/iommu.h>
 #include <linux/vfio.h>
@@ -171,6 +175,29 @@ void mnv_io_dbbuf_release(struct mnv_instance *inst)
 }
 
 /*
+ * New shadow pages: the entries of queues that do not exist are cleared,
+ * as mnv_io_dbbuf_new_queue() does at creation.  Those of live queues are
+ * the guest's, which may be writing them already (the pages are taken up
+ * after the command completed): it set them up before it sent the command.
+ */
+static void mnv_io_dbbuf_clear_unused(struct mnv_instance *inst)
+{
+	struct mnv_io *io = &inst->io;
+	unsigned int q;
+
+	for (q = 1; q <= inst->nr_qpairs; q++) {
+		if (!io->sq[q].valid) {
+			WRITE_ONCE(io->shadow_db[2 * q], 0);
+			WRITE_ONCE(io->event_idx[2 * q], 0);
+		}
+		if (!io->cq[q].valid) {
+			WRITE_ONCE(io->shadow_db[2 * q + 1], 0);
+			WRITE_ONCE(io->event_idx[2 * q + 1], 0);
+		}
+	}
+}
+
+/*
  * Follow the guest's Doorbell Buffer Config: map the pages it named, or
  * drop them after a reset.  Pages the guest cannot give us fail its
  * controller (CSTS.CFS): it would otherwise wait for doorbells we never
@@ -193,8 +220,37 @@ void mnv_io_dbbuf_sync(struct mnv_instance *inst)
 	io->dbbuf_db_iova = db;
 	io->dbbuf_ei_iova = ei;
 	if (mnv_io_dbbuf_get(inst, db, &io->dbbuf_db_page, &io->shadow_db) ||
-	    mnv_io_dbbuf_get(inst, ei, &io->dbbuf_ei_page, &io->event_idx))
+	    mnv_io_dbbuf_get(inst, ei, &io->dbbuf_ei_page, &io->event_idx)) {
 		mnv_io_dbbuf_lost(inst);
+		return;
+	}
+	mnv_io_dbbuf_clear_unused(inst);
+}
+
+/**
+ * mnv_io_dbbuf_new_queue - I/O queue @qid is being created
+ * @inst: instance; caller holds inst->lock
+ * @qid: its id
+ * @is_cq: a CQ (else an SQ)
+ *
+ * The shadow entries of a queue deleted and created again without a reset
+ * still hold the old queue's last tail or head; taken for the new queue's,
+ * whose head is 0, a tail would have stale entries fetched.  The new
+ * queue's entries start from zero; the guest cannot write them before the
+ * creation completes.  A Doorbell Buffer Config processed just before, in
+ * the same run of admin commands, may not be followed yet: do it now.
+ */
+void mnv_io_dbbuf_new_queue(struct mnv_instance *inst, u16 qid, bool is_cq)
+{
+	struct mnv_io *io = &inst->io;
+	unsigned int i = 2 * qid + is_cq;
+
+	lockdep_assert_held(&inst->lock);
+	mnv_io_dbbuf_sync(inst);
+	if (!io->shadow_db || !io->event_idx)
+		return;
+	WRITE_ONCE(io->shadow_db[i], 0);
+	WRITE_ONCE(io->event_idx[i], 0);
 }
 
 /* Does [@start, @end) (@end 0: to the top) hold a shadow page? */

@@ -8,7 +8,8 @@
  * the tail it has seen; I/O keeps working and verifies, with CQ heads
  * reported only through the shadow page for most completions (a device
  * that ignored them would find the CQ full and stall); a tail beyond the
- * queue in the shadow page is ignored; a guest whose
+ * queue in the shadow page is ignored; a queue created again without a
+ * reset starts from tail 0 whatever its shadow entry held; a guest whose
  * submissions cannot be fetched (bus mastering off, CQ full) costs no
  * polling while it waits and is served once it can be; and shadow pages
  * the VMM unmaps fail this controller (CSTS.CFS) rather than leave it
@@ -34,6 +35,91 @@ static int dbbuf_config(struct nvme_dev *d, uint64_t db, uint64_t ei)
 	sqe.prp1 = htole64(db);
 	sqe.prp2 = htole64(ei);
 	return nvme_admin(d, &sqe, NULL);
+}
+
+/* Stale commands left in a ring: a device fetching them is caught. */
+#define STALE_CID	0xa000u
+#define STALE_N		7u
+
+/*
+ * Queue pair 1 deleted and created again without a reset (as SPDK does),
+ * the shadow page still holding a tail of STALE_N for its SQ and Reads
+ * in the ring: the new queue starts from tail 0, so nothing is fetched
+ * until the guest rings, and then exactly its commands complete.
+ */
+static void stale_shadow_tail(struct inst *in)
+{
+	struct nvme_dev *d = &in->dev;
+	struct nvme_sqe sqe, *ring;
+	struct nvme_cqe cqe = { 0 };
+	uint16_t cids[3];
+	bool seen[3] = { false };
+	unsigned int i, n = 0, stale = 0, wrong = 0;
+	int st;
+
+	st = nvme_delete_q(d, NVME_ADM_DELETE_SQ, 1);
+	st = st ? st : nvme_delete_q(d, NVME_ADM_DELETE_CQ, 1);
+	st = st ? st : nvme_io_cq_create(d, &in->cq[1], 1, QD, G_IOCQ1);
+	if (!check(st == 0, "stale tail: queue pair 1 deleted, CQ 1 created again (0x%x)",
+		   st))
+		return;
+	/* The SQ by hand: nvme_io_sq_create() would clear the ring. */
+	memset(&in->sq[1], 0, sizeof(in->sq[1]));
+	in->sq[1].qid = 1;
+	in->sq[1].size = QD;
+	in->sq[1].off = G_IOSQ1;
+	in->sq[1].cq = &in->cq[1];
+	ring = (struct nvme_sqe *)gptr(d, G_IOSQ1);
+	for (i = 0; i < STALE_N; i++) {
+		nvme_rw_init(&ring[i], NVME_CMD_READ, SCRATCH_LBA, 8,
+			     giova(G_DATA2), 0);
+		ring[i].cid = htole16(STALE_CID + i);
+	}
+	d->shadow_db[2] = htole32(STALE_N);
+	d->event_idx[2] = htole32(STALE_N);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	st = nvme_create_sq(d, 1, QD, giova(G_IOSQ1), 1, true);
+	if (!check(st == 0, "SQ 1 created again, its shadow tail still %u (0x%x)",
+		   STALE_N, st))
+		return;
+	sleep_ms(100);
+	check(!nvme_io_reap(d, &in->cq[1], &cqe, 0),
+	      "nothing fetched from the new SQ before the guest rings (got cid 0x%x status 0x%x)",
+	      cqe.cid, cqe.status >> 1);
+	check(le32toh(d->shadow_db[2]) == 0,
+	      "the new SQ's shadow tail reads 0 (%u)", le32toh(d->shadow_db[2]));
+
+	/* Back to a proper queue: the commands overwrite the stale ones. */
+	in->cq[1].head = 0;
+	in->cq[1].phase = 1;
+	memset(gptr(d, G_IOCQ1), 0, QD * sizeof(struct nvme_cqe));
+	for (i = 0; i < 3; i++) {
+		nvme_rw_init(&sqe, NVME_CMD_READ, SCRATCH_LBA, 8,
+			     giova(G_DATA2), 0);
+		cids[i] = nvme_io_push(d, &in->sq[1], &sqe);
+	}
+	nvme_io_ring(d, &in->sq[1]);
+	/* Completions come in any order; then wait a little for extras. */
+	while (n + stale + wrong < 3 + STALE_N &&
+	       nvme_io_reap(d, &in->cq[1], &cqe, n < 3 ? 5000 : 300)) {
+		for (i = 0; i < 3; i++)
+			if (!seen[i] && cqe.cid == cids[i])
+				break;
+		if (cqe.cid >= STALE_CID && cqe.cid < STALE_CID + STALE_N) {
+			stale++;
+		} else if (i < 3 && !(cqe.status >> 1)) {
+			seen[i] = true;
+			n++;
+		} else {
+			wrong++;
+		}
+	}
+	check(n == 3 && !stale && !wrong,
+	      "the 3 commands rung complete exactly once, no stale one fetched (%u ok, %u stale, %u other)",
+	      n, stale, wrong);
+	st = qpair_recreate(in, 1, QD, G_IOCQ1, G_IOSQ1, -1);
+	check(st == 0, "queue pair 1 created again cleanly (0x%x)", st);
+	still_works(in, "a queue created again over a stale shadow tail");
 }
 
 /*
@@ -199,6 +285,7 @@ void test_shadow_doorbells(struct inst *in)
 	still_works(in, "a shadow SQ tail beyond the queue");
 
 	blocked_no_spin(in);
+	stale_shadow_tail(in);
 
 	/* The pages vanish under the controller: it fails, visibly. */
 	st = vfio_user_unmap(&d->vu, DB_IOVA, 2 * G_PAGE);
