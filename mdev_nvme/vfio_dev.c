@@ -94,34 +94,72 @@ static size_t mnv_access_size(loff_t pos, size_t count)
 	return size;
 }
 
+/*
+ * Bytes of a region access handled per hold of inst->lock.  Accesses are
+ * register accesses of at most 8 bytes in practice; longer ones are split.
+ */
+#define MNV_RW_CHUNK	64
+
+/*
+ * The accesses of one chunk, between kernel buffers, under inst->lock.
+ * Return: bytes done; *@ret the error that stopped it, if any.
+ */
+static size_t mnv_vfio_rw_chunk(struct mnv_instance *inst, unsigned int index,
+				u64 off, u8 *buf, size_t len, bool write,
+				int *ret)
+{
+	size_t done = 0, size;
+	u64 val;
+
+	mutex_lock(&inst->lock);
+	while (done < len) {
+		size = mnv_access_size(off + done, len - done);
+		if (write)
+			memcpy(&val, buf + done, size);
+		*ret = mnv_vctrl_access(inst, index, off + done, &val, size,
+					write);
+		if (*ret)
+			break;
+		if (!write)
+			memcpy(buf + done, &val, size);
+		done += size;
+	}
+	mutex_unlock(&inst->lock);
+	return done;
+}
+
+/*
+ * User memory is copied outside inst->lock, through a bounce buffer: a
+ * VMM buffer that faults slowly (userfaultfd, memory being swapped in)
+ * must not hold up the polling thread and the unmap callback, which take
+ * inst->lock.
+ */
 static ssize_t mnv_vfio_rw(struct vfio_device *vdev, char __user *ubuf,
 			   size_t count, loff_t *ppos, bool write)
 {
 	struct mnv_instance *inst = vdev_to_instance(vdev);
 	unsigned int index = *ppos >> MNV_REGION_SHIFT;
 	u64 off = *ppos & MNV_REGION_OFFSET_MASK;
-	size_t done = 0, size;
-	u64 val;
+	u8 bounce[MNV_RW_CHUNK];
+	size_t done = 0, len, n;
 	int ret = 0;
 
-	mutex_lock(&inst->lock);
-	while (done < count) {
-		size = mnv_access_size(off + done, count - done);
-		if (write && copy_from_user(&val, ubuf + done, size)) {
+	while (done < count && !ret) {
+		len = min(count - done, sizeof(bounce));
+		if (write) {
+			if (copy_from_user(bounce, ubuf + done, len)) {
+				ret = -EFAULT;
+				break;
+			}
+		}
+		n = mnv_vfio_rw_chunk(inst, index, off + done, bounce, len,
+				      write, &ret);
+		if (!write && n && copy_to_user(ubuf + done, bounce, n)) {
 			ret = -EFAULT;
 			break;
 		}
-		ret = mnv_vctrl_access(inst, index, off + done, &val, size,
-				       write);
-		if (ret)
-			break;
-		if (!write && copy_to_user(ubuf + done, &val, size)) {
-			ret = -EFAULT;
-			break;
-		}
-		done += size;
+		done += n;
 	}
-	mutex_unlock(&inst->lock);
 
 	if (!done)
 		return ret;

@@ -117,4 +117,7 @@ void test_ring_pins(struct inst *in);
 /* io_shadow_db.c */
 void test_shadow_doorbells(struct inst *in);
 
+/* io_uffd.c */
+void test_uffd_region(struct inst *in);
+
 #endif /* MNV_TEST_IO_TEST_H */

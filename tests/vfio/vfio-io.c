@@ -1066,6 +1066,7 @@ int main(int argc, char **argv)
 	test_readonly_map(&in1);
 	test_coalescing(&in1);
 	test_bus_master(&in1);
+	test_uffd_region(&in1);
 	test_ring_pins(&in1);
 	/* Last before the reset: it ends with the controller failed. */
 	test_shadow_doorbells(&in1);
