@@ -7,16 +7,16 @@
  * queue, and checks the guest's I/O commands for the I/O path
  * (vnvme_io_check()).  It never touches hardware: guest memory, interrupts
  * and the I/O queues are reached through struct vnvme_env_ops, which the
- * mdev glue provides.  The same sources build in the kernel and in userspace (unit
- * tests, fuzzer); see vnvme_types.h.
+ * mdev glue provides.  The same sources build in the kernel and in
+ * userspace (unit tests, fuzzers); see vnvme_types.h.
  *
  * LOCKING: the core has no locks and is not reentrant.  The caller must
  * serialise every call made on one struct vnvme_ctrl (typically one mutex
- * per instance), including vnvme_irq_raise() and vnvme_stats_add() from the
- * I/O path.  The env ops are called with that lock held; they must not call
- * back into the core for the same controller.  Different controllers share
- * no state.  Calls may sleep only if the env ops sleep: the core itself
- * never sleeps, allocates or blocks.
+ * per instance), including vnvme_io_check(), vnvme_irq_raise() and
+ * vnvme_stats_add() from the I/O path.  The env ops are called with that
+ * lock held; they must not call back into the core for the same controller.
+ * Different controllers share no state.  Calls may sleep only if the env
+ * ops sleep: the core itself never sleeps, allocates or blocks.
  */
 #ifndef VNVME_H
 #define VNVME_H
