@@ -132,7 +132,8 @@ void mnv_hwq_ring_cq(struct mnv_hwq *hwq);
 static inline bool mnv_hwq_stale(struct mnv_host *host,
 				 const struct mnv_hwq *hwq)
 {
-	return hwq->live && hwq->epoch != READ_ONCE(host->epoch);
+	/* Pairs with the release of a new epoch: the controller is disabled. */
+	return hwq->live && hwq->epoch != smp_load_acquire(&host->epoch);
 }
 
 /* host_admin.c */

@@ -91,10 +91,14 @@ void mnv_host_fail_locked(struct mnv_host *host)
 	lockdep_assert_held(&host->admin_lock);
 	if (host->dead)
 		return;
-	WRITE_ONCE(host->dead, true);
 	pci_clear_master(host->pdev);
 	if (pci_device_is_present(host->pdev))
 		mnv_ctrl_disable(host);
+	/*
+	 * Instances release their commands' pages as soon as they see
+	 * @dead, without the lock: only once the controller is cut off.
+	 */
+	smp_store_release(&host->dead, true);
 	dev_err(mnv_host_dev(host), "controller marked failed; unbind it to recover\n");
 }
 
@@ -151,7 +155,7 @@ int mnv_host_reset_locked(struct mnv_host *host, const char *why)
 	ret = mnv_ctrl_disable(host);
 	if (!ret) {
 		/* Disabled: every queue and command of the old epoch is gone. */
-		WRITE_ONCE(host->epoch, host->epoch + 1);
+		smp_store_release(&host->epoch, host->epoch + 1);
 		host->nr_resets++;
 		ret = mnv_host_restart_locked(host);
 	}
@@ -199,14 +203,22 @@ int mnv_host_reset_done(struct mnv_host *host, const char *why)
 	lockdep_assert_held(&host->admin_lock);
 	if (!host->dead) {
 		dev_warn(mnv_host_dev(host), "controller reset: %s\n", why);
-		/* Whatever the controller had is gone with the reset. */
-		WRITE_ONCE(host->epoch, host->epoch + 1);
-		host->nr_resets++;
-		pci_set_master(host->pdev);
-		ret = mnv_host_restart_locked(host);
+		/*
+		 * The reset may have failed, or the controller ignored it:
+		 * only a controller seen disabled has let go of its queues.
+		 */
+		ret = mnv_ctrl_disable(host);
+		if (!ret) {
+			smp_store_release(&host->epoch, host->epoch + 1);
+			host->nr_resets++;
+			pci_set_master(host->pdev);
+			ret = mnv_host_restart_locked(host);
+		}
 		host->resetting = false;
 		if (ret)
 			mnv_host_fail_locked(host);
+		else
+			pci_save_state(host->pdev);
 	}
 	__release(&host->admin_lock);
 	mutex_unlock(&host->admin_lock);

@@ -135,6 +135,8 @@ static int mnv_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (ret)
 		goto err_ctrl_disable;
 
+	/* What a reset from outside restores (PCI error recovery). */
+	pci_save_state(pdev);
 	dev_info(&pdev->dev, "%s (fw %s): %u namespace(s), %u I/O queue pairs of %u entries\n",
 		 host->model, host->firmware, host->nr_namespaces,
 		 host->nr_qpairs, host->hwq_depth);
@@ -208,6 +210,9 @@ static pci_ers_result_t mnv_pci_error_detected(struct pci_dev *pdev,
 	struct mnv_host *host = pci_get_drvdata(pdev);
 
 	dev_warn(&pdev->dev, "PCI error (channel state %d)\n", state);
+	/* The link still works: nothing to reset for the tenants. */
+	if (state == pci_channel_io_normal)
+		return PCI_ERS_RESULT_CAN_RECOVER;
 	if (state == pci_channel_io_perm_failure) {
 		mutex_lock(&host->admin_lock);
 		mnv_host_fail_locked(host);

@@ -99,9 +99,12 @@ int mnv_hwq_start(struct mnv_host *host, struct mnv_hwq *hwq)
 					   NVME_QUEUE_PHYS_CONTIG |
 					   NVME_SQ_PRIO_MEDIUM |
 					   ((u32)hwq->qid << 16), hwq->sq_dma);
-		if (ret && hwq->epoch == host->epoch)
-			mnv_hwq_admin_locked(host, nvme_admin_delete_cq,
-					     hwq->qid, 0, 0, 0);
+		/* A CQ left behind would make the queue id unusable. */
+		if (ret && hwq->epoch == host->epoch &&
+		    mnv_hwq_admin_locked(host, nvme_admin_delete_cq,
+					 hwq->qid, 0, 0, 0) &&
+		    hwq->epoch == host->epoch)
+			mnv_host_reset_locked(host, "a queue could not be deleted");
 	}
 	/* A reset in between deleted what was created. */
 	if (!ret && hwq->epoch != host->epoch)

@@ -61,9 +61,14 @@ enum mnv_io_host_state {
 #define MNV_IO_MAX_PAGES	((1U << MNV_IO_MDTS_MAX) + 1)
 #define MNV_IO_PAGE_SIZE	4096U
 
-/* A guest page of a command, pinned and mapped for the physical function. */
+/*
+ * A guest page of a command, pinned and mapped for the physical function;
+ * the command transfers [@off, @off + @len) of it.
+ */
 struct mnv_io_page {
 	u64 iova;
+	u16 off;
+	u16 len;
 	struct mnv_pin *pin;	/* its entry in the pin cache (io_pin.c) */
 };
 
@@ -330,7 +335,8 @@ bool mnv_io_unmapping(struct mnv_io *io, u64 iova, u64 len);
 int mnv_io_pin_page(struct mnv_instance *inst, struct mnv_io_page *pg,
 		    enum dma_data_direction dir);
 dma_addr_t mnv_io_page_dma(const struct mnv_io_page *pg);
-void mnv_io_unpin_slot(struct mnv_instance *inst, struct mnv_io_slot *slot);
+void mnv_io_unpin_slot(struct mnv_instance *inst, struct mnv_io_slot *slot,
+		       bool submitted);
 unsigned long mnv_io_pins_drop(struct mnv_instance *inst, u64 start, u64 end);
 void mnv_io_pins_destroy(struct mnv_instance *inst);
 

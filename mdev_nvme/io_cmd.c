@@ -32,13 +32,20 @@ static u16 mnv_io_map_data(struct mnv_instance *inst,
 	const u64 *iova = cmd->buf;
 	unsigned int n = cmd->nr_pages, i;
 
+	u32 left = cmd->bytes, off = cmd->data_off;
+
 	/* The addresses leave the slot's page before the list overwrites it. */
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		slot->pages[i].iova = iova[i];
+		slot->pages[i].off = off;
+		slot->pages[i].len = min(left, MNV_IO_PAGE_SIZE - off);
+		left -= slot->pages[i].len;
+		off = 0;
+	}
 	for (i = 0; i < n; i++) {
 		if (mnv_io_pin_page(inst, &slot->pages[i], slot->dir)) {
 			slot->nr_pages = i;
-			mnv_io_unpin_slot(inst, slot);
+			mnv_io_unpin_slot(inst, slot, false);
 			return NVME_SC_DATA_XFER_ERROR;
 		}
 	}

@@ -165,7 +165,6 @@ static void mnv_io_account(struct mnv_instance *inst, struct mnv_io_slot *slot)
 		io->wr_bytes += slot->bytes;
 		st->write_cmds++;
 		st->write_bytes += slot->bytes;
-		io->unflushed = true;
 	} else {
 		io->rd_cmds++;
 		io->rd_bytes += slot->bytes;
@@ -192,7 +191,10 @@ void mnv_io_slot_done(struct mnv_instance *inst, struct mnv_io_hq *hq,
 
 	lockdep_assert_held(&inst->lock);
 	/* Copies bounce buffers back: before the guest sees the CQE. */
-	mnv_io_unpin_slot(inst, slot);
+	mnv_io_unpin_slot(inst, slot, true);
+	/* Whatever may have changed the medium is for the next flush. */
+	if (slot->is_write || !slot->bytes)
+		inst->io.unflushed = true;
 	slot->done = true;
 	slot->status = status;
 	slot->result = result;

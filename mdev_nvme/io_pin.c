@@ -10,6 +10,7 @@
  * cache is over its limit, when the VMM unmaps their range
  * (mnv_io_dma_unmap()) and when the device is closed.
  */
+#include <linux/dma-direct.h>
 #include <linux/dma-mapping.h>
 #include <linux/iommu.h>
 #include <linux/jiffies.h>
@@ -35,7 +36,11 @@ MODULE_PARM_DESC(pin_cache_pages,
  * @dir: how it is mapped: DMA_BIDIRECTIONAL, or DMA_TO_DEVICE for a page
  *	the guest mapped read-only
  * @need_sync: the mapping needs dma_sync_*() around each use (bounce
- *	buffers, non-coherent DMA)
+ *	buffers, non-coherent DMA, an IOMMU).  Only the bytes a command
+ *	transfers are synced, and unmapping copies nothing back: the page is
+ *	the guest's, which may change any byte the device is not working on,
+ *	and several commands may use parts of one page at once.
+ * @bounced: the device reaches a bounce buffer (swiotlb), not the page
  * @users: commands in flight addressing the page
  * @lru: on mnv_io.pin_lru while @users is 0
  *
@@ -46,6 +51,7 @@ struct mnv_pin {
 	dma_addr_t dma;
 	enum dma_data_direction dir;
 	bool need_sync;
+	bool bounced;
 	unsigned int users;
 	struct list_head lru;
 };
@@ -76,7 +82,8 @@ static void mnv_io_pin_release(struct mnv_instance *inst, struct mnv_pin *pin)
 
 	list_del(&pin->lru);
 	xa_erase(&io->pins, pin->iova >> PAGE_SHIFT);
-	dma_unmap_page(mnv_host_dev(inst->host), pin->dma, PAGE_SIZE, pin->dir);
+	dma_unmap_page_attrs(mnv_host_dev(inst->host), pin->dma, PAGE_SIZE,
+			     pin->dir, DMA_ATTR_SKIP_CPU_SYNC);
 	vfio_unpin_pages(&inst->vdev, pin->iova, 1);
 	atomic_long_dec(&io->pinned_pages);
 	io->nr_pins--;
@@ -125,12 +132,16 @@ static struct mnv_pin *mnv_io_pin_new(struct mnv_instance *inst, u64 iova)
 		ret = ret < 0 ? ret : -EFAULT;
 		goto err_free;
 	}
-	pin->dma = dma_map_page(dev, page, 0, PAGE_SIZE, pin->dir);
+	pin->dma = dma_map_page_attrs(dev, page, 0, PAGE_SIZE, pin->dir,
+				      DMA_ATTR_SKIP_CPU_SYNC);
 	if (dma_mapping_error(dev, pin->dma)) {
 		ret = -ENOMEM;
 		goto err_unpin;
 	}
 	pin->need_sync = dma_need_sync(dev, pin->dma);
+	/* Without an IOMMU, a bus address elsewhere than the page is swiotlb. */
+	pin->bounced = pin->need_sync && !device_iommu_mapped(dev) &&
+		       dma_to_phys(dev, pin->dma) != page_to_phys(page);
 	ret = xa_err(xa_store(&io->pins, iova >> PAGE_SHIFT, pin, GFP_KERNEL));
 	if (ret)
 		goto err_unmap;
@@ -139,7 +150,8 @@ static struct mnv_pin *mnv_io_pin_new(struct mnv_instance *inst, u64 iova)
 	return pin;
 
 err_unmap:
-	dma_unmap_page(dev, pin->dma, PAGE_SIZE, pin->dir);
+	dma_unmap_page_attrs(dev, pin->dma, PAGE_SIZE, pin->dir,
+			     DMA_ATTR_SKIP_CPU_SYNC);
 err_unpin:
 	vfio_unpin_pages(&inst->vdev, iova, 1);
 err_free:
@@ -180,15 +192,18 @@ int mnv_io_pin_page(struct mnv_instance *inst, struct mnv_io_page *pg,
 	}
 	if (dir == DMA_FROM_DEVICE && pin->dir != DMA_BIDIRECTIONAL) {
 		/* The controller would write a page the guest mapped read-only. */
-		if (!pin->users)
+		if (!pin->users) {
 			list_move_tail(&pin->lru, &io->pin_lru);
+			if (pin->bounced)
+				mnv_io_pin_release(inst, pin);
+		}
 		return -EFAULT;
 	}
 	if (!pin->users++)
 		list_del_init(&pin->lru);
-	if (pin->need_sync)
-		dma_sync_single_for_device(mnv_host_dev(inst->host), pin->dma,
-					   PAGE_SIZE, dir);
+	if (pin->need_sync && pg->len)
+		dma_sync_single_range_for_device(mnv_host_dev(inst->host),
+						 pin->dma, pg->off, pg->len, dir);
 	pg->pin = pin;
 	return 0;
 }
@@ -199,8 +214,12 @@ dma_addr_t mnv_io_page_dma(const struct mnv_io_page *pg)
 	return pg->pin->dma;
 }
 
-/* The controller is done with the pages of @slot. */
-void mnv_io_unpin_slot(struct mnv_instance *inst, struct mnv_io_slot *slot)
+/*
+ * The controller is done with the pages of @slot, or (@submitted false)
+ * never got the command: then nothing it wrote is to be copied back.
+ */
+void mnv_io_unpin_slot(struct mnv_instance *inst, struct mnv_io_slot *slot,
+		       bool submitted)
 {
 	struct mnv_io *io = &inst->io;
 	unsigned int i;
@@ -208,11 +227,22 @@ void mnv_io_unpin_slot(struct mnv_instance *inst, struct mnv_io_slot *slot)
 	for (i = 0; i < slot->nr_pages; i++) {
 		struct mnv_pin *pin = slot->pages[i].pin;
 
-		if (pin->need_sync)
-			dma_sync_single_for_cpu(mnv_host_dev(inst->host),
-						pin->dma, PAGE_SIZE, slot->dir);
+		if (submitted && pin->need_sync && slot->pages[i].len)
+			dma_sync_single_range_for_cpu(mnv_host_dev(inst->host),
+						      pin->dma,
+						      slot->pages[i].off,
+						      slot->pages[i].len,
+						      slot->dir);
 		if (--pin->users)
 			continue;
+		/*
+		 * A bounce buffer is a host-wide resource: it is not kept
+		 * for later commands.
+		 */
+		if (pin->bounced) {
+			mnv_io_pin_release(inst, pin);
+			continue;
+		}
 		/* Most recently used last: trimming takes the oldest. */
 		list_add_tail(&pin->lru, &io->pin_lru);
 	}

@@ -230,7 +230,6 @@ void mnv_io_reset(struct mnv_instance *inst)
 		return;
 	mnv_io_quiesce(inst, -1, MNV_COMPLETE_DROP);
 	mnv_io_flush_cache(inst);
-	mnv_io_hqs_start(inst);
 	/* A failed physical controller fails the guest's again once up. */
 	if (io->host_failed == MNV_HOST_FAILED_TOLD)
 		io->host_failed = MNV_HOST_OK;
@@ -240,4 +239,6 @@ void mnv_io_reset(struct mnv_instance *inst)
 	memset(io->sq, 0, sizeof(io->sq));
 	memset(io->cq, 0, sizeof(io->cq));
 	io->fatal = false;
+	/* Pairs whose creation failed get another try with each reset. */
+	mnv_io_hqs_start(inst);
 }

@@ -54,9 +54,15 @@ static void mnv_io_hq_start(struct mnv_instance *inst, unsigned int h)
 {
 	struct mnv_hwq *hwq = &inst->hwqs[h];
 
+	int ret;
+
 	if (hwq->live || READ_ONCE(inst->host->dead))
 		return;
-	if (mnv_hwq_start(inst->host, hwq))
+	ret = mnv_hwq_start(inst->host, hwq);
+	/* A reset (another tenant's fault) came in between: once more. */
+	if (ret == -EAGAIN)
+		ret = mnv_hwq_start(inst->host, hwq);
+	if (ret)
 		inst->io.fatal = true;
 }
 
@@ -108,7 +114,8 @@ void mnv_io_check_host(struct mnv_instance *inst)
 	unsigned int h;
 
 	lockdep_assert_held(&inst->lock);
-	if (READ_ONCE(host->dead)) {
+	/* Pairs with mnv_host_fail_locked(): the controller is cut off. */
+	if (smp_load_acquire(&host->dead)) {
 		if (io->host_failed != MNV_HOST_OK)
 			return;
 		io->host_failed = MNV_HOST_FAILED_SEEN;
@@ -192,7 +199,7 @@ void mnv_io_flush_cache(struct mnv_instance *inst)
 	struct nvme_command cmd = { };
 	struct nvme_completion *cqe;
 	unsigned long deadline;
-	u16 status;
+	u16 status, cid;
 
 	lockdep_assert_held(&inst->lock);
 	if (!io->unflushed || !host->volatile_write_cache || !hwq->live ||
@@ -218,11 +225,14 @@ void mnv_io_flush_cache(struct mnv_instance *inst)
 		usleep_range(20, 100);
 	}
 	status = le16_to_cpu(cqe->status) >> 1;
+	cid = cqe->command_id;
 	mnv_hwq_pop_cqe(hwq);
 	mnv_hwq_ring_cq(hwq);
-	if (status)
-		dev_warn(mnv_instance_dev(inst), "cache flush failed (status 0x%x)\n",
-			 status);
+	if (cid != MNV_IO_FLUSH_CID || status) {
+		dev_warn(mnv_instance_dev(inst), "cache flush failed (command %u, status 0x%x)\n",
+			 cid, status);
+		return;
+	}
 	io->unflushed = false;
 	inst->stats.cache_flushes++;
 }

@@ -34,8 +34,14 @@ static unsigned int mnv_io_submit(struct mnv_instance *inst, u16 qid)
 	struct vnvme_sqe g;
 	struct nvme_command h;
 
-	if (!cq || !hwq->live || tail >= sq->size || sq->head >= sq->size)
+	if (!cq || tail >= sq->size || sq->head >= sq->size)
 		return 0;
+	/* Its pair could not be created: the guest's controller failed. */
+	if (!hwq->live) {
+		if (sq->head != tail)
+			io->fatal = true;
+		return 0;
+	}
 	while (sq->head != tail && n < MNV_IO_FETCH_BUDGET) {
 		struct mnv_io_slot *slot;
 		u16 idx, status;

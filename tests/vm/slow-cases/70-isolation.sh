@@ -1,0 +1,63 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Isolation under faults on a slow drive (controller 1 throttled, see
+# run-l1.args): tests/vfio/vfio-io -f fills instance 1's queues and then
+# resets it, deletes its SQ, function-resets it, unmaps its memory,
+# closes it and kills its VMM, while instance 2 on the same controller
+# has verified writes in flight; last the controller itself is reset
+# through sysfs with both busy.  Instance 2 must see no failure, the
+# controller must stay live, and everything must be released after.
+. "$MNV_REPO/tests/vm/lib.sh"
+mnv_require_root
+mnv_require_ko
+
+CLIENT=$MNV_REPO/tests/vfio/vfio-io
+[ -x "$CLIENT" ] || tap_bail "client not built: $CLIENT (make test-progs)"
+# shellcheck disable=SC2086 # one word per controller
+set -- $MNV_BDFS
+[ $# -ge 2 ] || tap_bail "needs two NVMe controllers, found: $MNV_BDFS"
+B=$2
+TB=/sys/bus/pci/devices/$B/mdev_supported_types
+MDEV=/sys/bus/mdev/devices
+PARENT=/sys/bus/pci/devices/$B/mdev_nvme
+
+tap_run "modprobe vfio_iommu_type1" modprobe vfio_iommu_type1 ||
+	tap_bail "no vfio_iommu_type1"
+tap_run "load mdev_nvme" mnv_insmod_ko || tap_bail "insmod failed"
+tap_run "bind $B to mdev_nvme" mnv_pci_bind "$B" mdev_nvme ||
+	tap_bail "cannot bind $B"
+tap_eq "controller $B live after bind" live "$(cat "$PARENT/state" 2>&1)"
+
+U1=$(cat /proc/sys/kernel/random/uuid)
+U2=$(cat /proc/sys/kernel/random/uuid)
+# create UUID TYPE START COUNT
+# shellcheck disable=SC2317 # called through tap_run
+create() {
+	echo "$1" >"$TB/mdev_nvme-$2/create" &&
+		echo 1 >"$MDEV/$1/nsid" &&
+		echo "$3" >"$MDEV/$1/lba_start" &&
+		echo "$4" >"$MDEV/$1/lba_count"
+}
+tap_run "create 2q instance on [0, +8192)" create "$U1" 2q 0 8192 ||
+	tap_bail "cannot create $U1"
+tap_run "create 1q instance on [8192, +8192)" create "$U2" 1q 8192 8192 ||
+	tap_bail "cannot create $U2"
+
+out=$MNV_TMP/vfio-io-faults.tap
+start=$(date +%s)
+"$CLIENT" -f "$B" "$U1" "$U2" >"$out"
+rc=$?
+diag "vfio-io -f ran $(($(date +%s) - start)) s"
+tap_reemit "vfio-io faults" "$out" "$rc"
+
+tap_eq "instances closed, nothing pinned" "0 0 0 0" \
+	"$(cat "$MDEV/$U1/open" "$MDEV/$U2/open" "$MDEV/$U1/pinned_pages" \
+		"$MDEV/$U2/pinned_pages" 2>&1 | tr '\n' ' ' | sed 's/ $//')"
+tap_run "remove the instances" sh -c \
+	"echo 1 > $MDEV/$U1/remove && echo 1 > $MDEV/$U2/remove"
+tap_eq "all hardware queue pairs back in the pool" \
+	"$(cat "$PARENT/queue_pairs_total")" "$(cat "$PARENT/queue_pairs_free")"
+tap_run "$B back on its default driver" mnv_pci_bind "$B" ""
+tap_run "rmmod mdev_nvme" rmmod mdev_nvme
+tap_done
