@@ -264,14 +264,6 @@ bool mnv_io_dbbuf_in(struct mnv_io *io, u64 start, u64 end)
 		io->dbbuf_ei_iova >= start && io->dbbuf_ei_iova <= last);
 }
 
-/* Has CQ @cq room for a completion, by the head the guest last gave? */
-static bool mnv_io_cq_room(struct mnv_io *io, struct mnv_io_cq *cq)
-{
-	u16 next = cq->tail + 1 == cq->size ? 0 : cq->tail + 1;
-
-	return next != mnv_io_cq_head(io, cq);
-}
-
 /*
  * Could the thread fetch from SQ @sq, with entries there?  Not while its
  * CQ is full: a command it refuses completes at once and needs room.
@@ -284,7 +276,7 @@ static bool mnv_io_sq_fetchable(struct mnv_io *io, struct mnv_io_sq *sq)
 	    !sq->cqid || sq->cqid > MNV_IO_MAX_QUEUES)
 		return false;
 	cq = &io->cq[sq->cqid];
-	return cq->valid && mnv_io_cq_room(io, cq);
+	return cq->valid && !mnv_io_cq_full(io, cq);
 }
 
 /**
@@ -327,7 +319,7 @@ bool mnv_io_doorbells_arm(struct mnv_instance *inst)
 			   cpu_to_le32(mnv_io_sq_tail(io, sq)));
 		if (sq->db_tail != sq->head && sq->cqid &&
 		    sq->cqid <= MNV_IO_MAX_QUEUES && io->cq[sq->cqid].valid &&
-		    !mnv_io_cq_room(io, &io->cq[sq->cqid]))
+		    mnv_io_cq_full(io, &io->cq[sq->cqid]))
 			WRITE_ONCE(io->event_idx[2 * sq->cqid + 1],
 				   cpu_to_le32(io->cq[sq->cqid].db_head));
 	}
