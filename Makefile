@@ -11,6 +11,8 @@
 #   make bench           fio in every configuration side by side (bench/results/)
 #   make deps            install what the build and the tests need (apt)
 #   make lint            checkpatch --strict and sparse on the module
+#   make fuzz            each libFuzzer target of the core for FUZZ_RUNS inputs
+#                        (default 10 million), FUZZ_JOBS at once (default nproc)
 
 # Newest installed kernel of a series that has a build tree, e.g. $(call newest,6.1.0-*-amd64)
 newest = $(lastword $(sort $(notdir $(patsubst %/build,%,$(wildcard /lib/modules/$(1)/build)))))
@@ -31,17 +33,19 @@ MODULE_SRCS := Kbuild $(filter-out %.mod.c,$(wildcard mdev_nvme/Kbuild mdev_nvme
 # tests, attribute macros): they are checked without those two rules.
 SHIM_HDRS   := mdev_nvme/compat.h mdev_nvme/core/vnvme_types.h
 
-# One L1 VM per file: L1-only cases, then the cases that start L2 guests.
+# One L1 VM per file: L1-only cases, isolation on a throttled drive, then
+# the cases that start L2 guests.
 VM_TESTS := tests/vm/l1-6.1.t tests/vm/l1-6.12.t tests/vm/l1-iommu-6.1.t \
+	tests/vm/l1-slow-6.1.t tests/vm/l1-slow-6.12.t \
 	tests/vm/l2-6.1.t tests/vm/l2-6.12.t
 
 .PHONY: all module tools modules-all clean check test-progs vm-tests demo bench \
-	deps need-deps lint checkpatch sparse help
+	deps need-deps lint checkpatch sparse help fuzz
 
 all: module tools
 
 help:
-	@sed -n '3,14p' Makefile
+	@sed -n '3,16p' Makefile
 
 module:
 	@test -d "$(KDIR)" || { echo "error: no kernel build tree at $(KDIR) (run: make deps)" >&2; exit 1; }
@@ -73,6 +77,12 @@ test-progs:
 check: need-deps
 	$(MAKE) modules-all tools test-progs
 	prove -v tests/unit tests/cli $(VM_TESTS)
+
+FUZZ_RUNS ?= 10000000
+FUZZ_JOBS ?= $(shell nproc)
+
+fuzz: need-deps
+	$(MAKE) -C tests/unit -j$(FUZZ_JOBS) fuzz FUZZ_RUNS=$(FUZZ_RUNS)
 
 vm-tests: modules-all tools test-progs
 	prove -v $(VM_TESTS)

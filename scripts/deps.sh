@@ -9,7 +9,7 @@ set -euo pipefail
 PKGS="build-essential bc kmod flex bison libelf-dev xz-utils cpio busybox-static
 qemu-system-x86 qemu-utils fio nvme-cli mdevctl sparse pciutils util-linux
 e2fsprogs linux-image-cloud-amd64 linux-image-amd64 linux-headers-amd64
-linux-source-6.1 perl"
+linux-source-6.1 perl clang libclang-rt-14-dev"
 
 missing() {
 	local p
