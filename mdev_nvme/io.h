@@ -62,6 +62,13 @@ enum mnv_io_host_state {
 #define MNV_IO_PAGE_SIZE	4096U
 
 /*
+ * mnv_io_cmd_prepare(): the command needs memory the VMM is unmapping
+ * right now; it waits in the guest SQ until the hold-off is over (no
+ * NVMe status has all bits set).
+ */
+#define MNV_IO_STALL		0xffff
+
+/*
  * A guest page of a command, pinned and mapped for the physical function;
  * the command transfers [@off, @off + @len) of it.
  */
@@ -204,6 +211,7 @@ struct mnv_io {
 	bool fatal;		/* guest queue unreachable: report CFS */
 	enum mnv_io_host_state host_failed;
 	bool unflushed;		/* written since the last cache flush */
+	bool stalled;		/* waiting for an unmap hold-off to end */
 	bool kick;
 	u64 lba_start;		/* slice, fixed while open */
 	u64 nsze;

@@ -33,6 +33,7 @@ static u16 mnv_io_map_data(struct mnv_instance *inst,
 	unsigned int n = cmd->nr_pages, i;
 
 	u32 left = cmd->bytes, off = cmd->data_off;
+	int ret;
 
 	/* The addresses leave the slot's page before the list overwrites it. */
 	for (i = 0; i < n; i++) {
@@ -43,10 +44,12 @@ static u16 mnv_io_map_data(struct mnv_instance *inst,
 		off = 0;
 	}
 	for (i = 0; i < n; i++) {
-		if (mnv_io_pin_page(inst, &slot->pages[i], slot->dir)) {
+		ret = mnv_io_pin_page(inst, &slot->pages[i], slot->dir);
+		if (ret) {
 			slot->nr_pages = i;
 			mnv_io_unpin_slot(inst, slot, false);
-			return NVME_SC_DATA_XFER_ERROR;
+			return ret == -EAGAIN ? MNV_IO_STALL :
+			       NVME_SC_DATA_XFER_ERROR;
 		}
 	}
 	slot->nr_pages = n;
@@ -72,8 +75,9 @@ static u16 mnv_io_map_data(struct mnv_instance *inst,
  * @gsqe: the guest's SQE (struct vnvme_sqe), already copied from the guest
  * @hsqe: receives the command for the hardware SQ (without command id)
  *
- * Return: 0, or the NVMe status (generic command status type) to complete
- * the command with; nothing is then left pinned.
+ * Return: 0, the NVMe status (generic command status type) to complete
+ * the command with, or MNV_IO_STALL to fetch it again later; nothing is
+ * then left pinned.
  */
 u16 mnv_io_cmd_prepare(struct mnv_instance *inst, struct mnv_io_slot *slot,
 		       const void *gsqe, void *hsqe)

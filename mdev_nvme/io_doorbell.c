@@ -216,6 +216,12 @@ void mnv_io_dbbuf_sync(struct mnv_instance *inst)
 	mnv_io_dbbuf_release(inst);
 	if (!on)
 		return;
+	/* Pages of a range being unmapped: taken up after the hold-off. */
+	if (mnv_io_unmapping(io, db, PAGE_SIZE) ||
+	    mnv_io_unmapping(io, ei, PAGE_SIZE)) {
+		io->stalled = true;
+		return;
+	}
 	io->dbbuf_on = true;
 	io->dbbuf_db_iova = db;
 	io->dbbuf_ei_iova = ei;

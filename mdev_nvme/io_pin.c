@@ -165,8 +165,9 @@ err_free:
  * @pg: page of the command; receives its pin (mnv_io_page_dma())
  * @dir: DMA_FROM_DEVICE if the controller writes the page (a Read)
  *
- * Return: 0, or a negative errno if the guest has no memory there (or
- * maps it without the access needed) or the mapping failed.  On success
+ * Return: 0, -EAGAIN while the VMM is unmapping the page (try again
+ * after the hold-off), or a negative errno if the guest has no memory
+ * there (or maps it without the access needed) or the mapping failed.  On success
  * the page stays pinned at least until mnv_io_unpin_slot().
  */
 int mnv_io_pin_page(struct mnv_instance *inst, struct mnv_io_page *pg,
@@ -181,7 +182,7 @@ int mnv_io_pin_page(struct mnv_instance *inst, struct mnv_io_page *pg,
 		inst->stats.pin_hits++;
 	} else {
 		if (mnv_io_unmapping(io, pg->iova, PAGE_SIZE))
-			return -EFAULT;
+			return -EAGAIN;
 		/* Make room first: a full cache holds only unused pages. */
 		if (io->pin_limit)
 			mnv_io_pins_trim(inst, io->pin_limit - 1);

@@ -63,6 +63,18 @@ static unsigned int mnv_io_submit(struct mnv_instance *inst, u16 qid)
 		idx = hq->free[--hq->nr_free];
 		slot = &hq->slots[idx];
 		status = mnv_io_cmd_prepare(inst, slot, &g, &h);
+		if (status == MNV_IO_STALL) {
+			/*
+			 * Its memory is being unmapped: it stays in the SQ
+			 * until the hold-off is over, then pins whatever is
+			 * mapped there by then (or fails).
+			 */
+			hq->free[hq->nr_free++] = idx;
+			sq->head = sq->head ? sq->head - 1 : sq->size - 1;
+			n--;
+			io->stalled = true;
+			break;
+		}
 		if (status) {
 			inst->stats.refused_cmds++;
 			hq->free[hq->nr_free++] = idx;
@@ -104,6 +116,7 @@ bool mnv_io_poll_locked(struct mnv_instance *inst)
 	lockdep_assert_held(&inst->lock);
 	if (!io->ready || !inst->ctrl)
 		return false;
+	io->stalled = false;
 	/*
 	 * A controller reset or failure stopped the hardware: whatever it
 	 * had of ours is over, and its queue pairs have to be made again.

@@ -36,7 +36,7 @@ static int mnv_io_thread_fn(void *data)
 	struct mnv_io *io = &inst->io;
 	u64 last_work = ktime_get_ns();
 	unsigned int inflight;
-	bool work, slept = false;
+	bool work, stalled, slept = false;
 
 	while (!kthread_should_stop()) {
 		/*
@@ -51,6 +51,7 @@ static int mnv_io_thread_fn(void *data)
 		work = mnv_io_dbpage_poll(inst);
 		work |= mnv_io_poll_locked(inst);
 		inflight = io->nr_inflight;
+		stalled = io->stalled;
 		inst->stats.polls++;
 		inst->stats.idle_sleeps += slept;
 		mutex_unlock(&inst->lock);
@@ -70,6 +71,14 @@ static int mnv_io_thread_fn(void *data)
 		if (inflight) {
 			/* The hardware completes without an interrupt. */
 			usleep_range(10, 50);
+			continue;
+		}
+		if (stalled) {
+			/*
+			 * Commands wait for memory being unmapped (a 100 ms
+			 * hold-off): no doorbell will say when it is over.
+			 */
+			usleep_range(1000, 2000);
 			continue;
 		}
 		/* Shadow doorbells: have the next submission ring. */

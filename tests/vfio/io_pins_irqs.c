@@ -139,6 +139,40 @@ void test_release_keeps_data(struct inst *in)
 }
 
 /*
+ * The VMM unmaps memory and maps other memory at the same address at
+ * once (a vIOMMU or virtio-mem remapping): a command on it waits for the
+ * unmap's hold-off to end and then uses the new memory; nothing fails.
+ */
+void test_remap_at_once(struct inst *in)
+{
+	struct nvme_dev *d = &in->dev;
+	uint8_t *a, *b = NULL, ref[G_PAGE];
+	int ws, rs = -1, st;
+
+	a = vfio_user_map(&d->vu, X_IOVA, XY_PAGES * G_PAGE);
+	if (!check(a != NULL, "map %u pages at 0x%llx", XY_PAGES,
+		   (unsigned long long)X_IOVA))
+		return;
+	fill_random(a, G_PAGE);
+	memcpy(ref, a, G_PAGE);
+	ws = io_rw(in, 1, NVME_CMD_WRITE, PIN_LBA + 24, 8, X_IOVA, 0);
+	st = vfio_user_unmap(&d->vu, X_IOVA, XY_PAGES * G_PAGE);
+	b = st ? NULL : vfio_user_map(&d->vu, X_IOVA, XY_PAGES * G_PAGE);
+	if (b) {
+		memset(b, 0, G_PAGE);
+		rs = io_rw(in, 1, NVME_CMD_READ, PIN_LBA + 24, 8, X_IOVA, 0);
+	}
+	check(ws == 0 && b && rs == 0 && !memcmp(b, ref, G_PAGE),
+	      "memory mapped again at once: a read waits for the hold-off, then lands in it (w 0x%x r 0x%x unmap %d)",
+	      ws, rs, st);
+	if (b) {
+		vfio_user_unmap(&d->vu, X_IOVA, XY_PAGES * G_PAGE);
+		free_mapping(b, XY_PAGES * G_PAGE);
+	}
+	free_mapping(a, XY_PAGES * G_PAGE);
+}
+
+/*
  * The VMM unmaps memory the cache holds, then maps other memory at the
  * same address: the unmap must not wait on the cache, and later I/O must
  * reach the new memory, never the old pages.

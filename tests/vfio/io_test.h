@@ -102,6 +102,7 @@ void test_faults(struct inst *a, struct inst *b, const char *bdf);
 void test_pin_cache(struct inst *in);
 void test_remap(struct inst *in);
 void test_release_keeps_data(struct inst *in);
+void test_remap_at_once(struct inst *in);
 void test_readonly_map(struct inst *in);
 void test_coalescing(struct inst *in);
 void test_bus_master(struct inst *in);

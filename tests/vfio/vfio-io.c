@@ -1064,6 +1064,7 @@ int main(int argc, char **argv)
 	test_pin_cache(&in1);
 	test_remap(&in1);
 	test_release_keeps_data(&in1);
+	test_remap_at_once(&in1);
 	test_readonly_map(&in1);
 	test_coalescing(&in1);
 	test_bus_master(&in1);
