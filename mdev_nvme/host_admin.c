@@ -209,6 +209,7 @@ int mnv_host_reset_done(struct mnv_host *host, const char *why)
 		 */
 		ret = mnv_ctrl_disable(host);
 		if (!ret) {
+			/* Pairs with mnv_hwq_stale(): seen disabled first. */
 			smp_store_release(&host->epoch, host->epoch + 1);
 			host->nr_resets++;
 			pci_set_master(host->pdev);
