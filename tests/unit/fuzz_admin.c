@@ -11,10 +11,8 @@
  * environment runs in strict mode: any request the core must never make
  * aborts, as do ASan/UBSan reports and the invariants checked here.
  */
-#include <stdio.h>
-#include <stdlib.h>
-
 #include "fake_env.h"
+#include "fuzz.h"
 #include "../../mdev_nvme/core/nvme_spec.h"
 #include "../../mdev_nvme/core/pci_spec.h"
 
@@ -23,29 +21,6 @@
 #define ACQ		0x2000ULL
 #define HOLE		0x80000ULL
 #define AQ_DEPTH	16
-
-struct input {
-	const u8 *p;
-	size_t left;
-};
-
-static u64 take(struct input *in, unsigned int bytes)
-{
-	u64 v = 0;
-	unsigned int i;
-
-	for (i = 0; i < bytes && in->left; i++, in->left--)
-		v |= (u64)*in->p++ << (8 * i);
-	return v;
-}
-
-static void check(bool cond, const char *what)
-{
-	if (cond)
-		return;
-	fprintf(stderr, "fuzz_admin: invariant broken: %s\n", what);
-	abort();
-}
 
 static void wr(struct vnvme_ctrl *c, bool cfg, u64 off, u64 val, u32 len)
 {
@@ -151,8 +126,6 @@ static void check_state(const struct vnvme_ctrl *c)
 		check(c->aq.cq_head < c->aq.cq_size, "admin CQ head");
 	}
 }
-
-int LLVMFuzzerTestOneInput(const u8 *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 {

@@ -14,10 +14,8 @@
  * aligned and as many as the transfer needs.  A broken promise aborts, as
  * do ASan/UBSan reports and any request the fake environment forbids.
  */
-#include <stdio.h>
-#include <stdlib.h>
-
 #include "fake_env.h"
+#include "fuzz.h"
 
 #define MEM_SIZE	BIT_ULL(20)
 #define HOLE		0x80000ULL
@@ -38,29 +36,6 @@ static void poke(struct fake_env *e, u64 off, u64 val, unsigned int len)
 {
 	dirty[nr_dirty++] = off;
 	memcpy(e->mem + off, &val, len);
-}
-
-struct input {
-	const u8 *p;
-	size_t left;
-};
-
-static u64 take(struct input *in, unsigned int bytes)
-{
-	u64 v = 0;
-	unsigned int i;
-
-	for (i = 0; i < bytes && in->left; i++, in->left--)
-		v |= (u64)*in->p++ << (8 * i);
-	return v;
-}
-
-static void check(bool cond, const char *what)
-{
-	if (cond)
-		return;
-	fprintf(stderr, "fuzz_io: promise broken: %s\n", what);
-	abort();
 }
 
 static const u8 opcodes[] = {
@@ -230,8 +205,6 @@ static void one_command(struct vnvme_ctrl *c, const struct vnvme_io_slice *s,
 		check(false, "status is one of the table's");
 	}
 }
-
-int LLVMFuzzerTestOneInput(const u8 *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 {
