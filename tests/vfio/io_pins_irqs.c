@@ -114,7 +114,7 @@ void test_pin_cache(struct inst *in)
 void test_release_keeps_data(struct inst *in)
 {
 	struct nvme_dev *d = &in->dev;
-	uint8_t *z, ref[G_PAGE];
+	uint8_t *z, ref[G_PAGE], rest[G_PAGE - 512];
 	int ws, rs, st;
 
 	z = vfio_user_map(&d->vu, Z_IOVA, XY_PAGES * G_PAGE);
@@ -127,13 +127,13 @@ void test_release_keeps_data(struct inst *in)
 	fill_random(z, G_PAGE);
 	memcpy(ref, z, G_PAGE);
 	/* A sub-page read into the next page: the rest of it stays. */
-	memcpy(ref + 512, z + G_PAGE + 512, 512);
+	memcpy(rest, z + G_PAGE + 512, sizeof(rest));
 	rs = io_rw(in, 1, NVME_CMD_READ, PIN_LBA + 16, 1, Z_IOVA + G_PAGE, 0);
 	st = vfio_user_unmap(&d->vu, Z_IOVA, XY_PAGES * G_PAGE);
 	check(ws == 0 && rs == 0 && st == 0 && !memcmp(z, ref, G_PAGE),
 	      "a page changed after its write keeps the change when released (w 0x%x r 0x%x unmap %d)",
 	      ws, rs, st);
-	check(!memcmp(z + G_PAGE + 512, ref + 512, 512),
+	check(!memcmp(z + G_PAGE + 512, rest, sizeof(rest)),
 	      "a 512-byte read leaves the rest of its page as the guest left it");
 	free_mapping(z, XY_PAGES * G_PAGE);
 }
