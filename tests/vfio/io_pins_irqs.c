@@ -27,6 +27,8 @@
 #define X_IOVA		0x11000000ULL	/* unmapped and mapped again */
 #define Y_IOVA		0x12000000ULL	/* read-only for the device */
 #define Z_IOVA		0x14000000ULL	/* pages released after a change */
+/* The rings of instance 1's two queue pairs of QD entries: a page each. */
+#define RING_PAGES	4
 #define XY_PAGES	4u
 
 #define FEAT_IRQ_COALESCE	0x08
@@ -100,10 +102,15 @@ void test_pin_cache(struct inst *in)
 		      hit1 - hit0);
 	}
 	pinned = sysfs_long(in->uuid, "pinned_pages");
-	check(limit >= 0 && pinned <= (limit > 32 ? limit : 32) &&
-	      (limit == 0 ? pinned == 0 : pinned >= 32),
-	      "idle: %ld pages stay pinned, pin_cache_pages is %ld", pinned,
-	      limit);
+	if (bounce)
+		check(pinned >= 0 && pinned <= RING_PAGES,
+		      "idle: no data page stays pinned, only the rings (%ld)",
+		      pinned);
+	else
+		check(limit >= 0 && pinned <= (limit > 32 ? limit : 32) &&
+		      (limit == 0 ? pinned == 0 : pinned >= 32),
+		      "idle: %ld pages stay pinned, pin_cache_pages is %ld",
+		      pinned, limit);
 }
 
 /*
@@ -199,7 +206,9 @@ void test_remap(struct inst *in)
 	before = sysfs_long(in->uuid, "pinned_pages");
 	st = vfio_user_unmap(&d->vu, X_IOVA, XY_PAGES * G_PAGE);
 	after = sysfs_long(in->uuid, "pinned_pages");
-	check(st == 0 && after <= before - 2,
+	/* Bounce-buffered pages were not kept after their commands. */
+	check(st == 0 && (bounce_forced() ? after == before :
+			  after <= before - 2),
 	      "unmap while its pages are cached: done, their pins released (%ld -> %ld)",
 	      before, after);
 	st = io_rw(in, 1, NVME_CMD_READ, PIN_LBA, 8, X_IOVA, 0);

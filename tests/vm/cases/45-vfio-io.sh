@@ -94,20 +94,34 @@ tap_eq "instances closed, nothing pinned" "0 0 0 0" \
 # commands, and a pin cache that was hit far more often than missed.
 "$MNV_CLI" stats --json "$U1" >"$MNV_TMP/stats.json" 2>"$MNV_TMP/stats.err"
 tap_eq "mdev-nvme stats $U1" 0 $?
+# With all DMA bounced (swiotlb=force on this L1's command line), the
+# module keeps no page pinned after its command: pages are pinned afresh
+# (a hit is only a page two commands in flight share).
+BOUNCE=0
+grep -Eq '(^| )swiotlb=[^ ]*force' /proc/cmdline && BOUNCE=1
 # shellcheck disable=SC2317 # called through tap_run
 stats_plausible() {
-	python3 - "$MNV_TMP/stats.json" <<'PY'
+	python3 - "$MNV_TMP/stats.json" "$BOUNCE" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))
-bad = [k for k in ("read_cmds", "write_cmds", "read_bytes", "write_bytes",
-                   "refused_cmds", "pin_hits", "pin_misses", "polls",
-                   "guest_irqs", "host_doorbells") if s[k] <= 0]
-if bad or s["pin_hits"] <= s["pin_misses"] or s["read_bytes"] < 512 * s["read_cmds"]:
+bounce = sys.argv[2] == "1"
+need = ["read_cmds", "write_cmds", "read_bytes", "write_bytes",
+        "refused_cmds", "pin_misses", "polls", "guest_irqs", "host_doorbells"]
+if not bounce:
+    need.append("pin_hits")
+bad = [k for k in need if s[k] <= 0]
+cache = s["pin_hits"] < s["pin_misses"] if bounce else s["pin_hits"] > s["pin_misses"]
+if bad or not cache or s["read_bytes"] < 512 * s["read_cmds"]:
     sys.exit("implausible: %s %s" % (bad, s))
 PY
 }
-tap_run "stats count reads, writes, refusals, doorbells; pin hits > misses" \
-	stats_plausible
+if [ "$BOUNCE" = 1 ]; then
+	tap_run "stats count reads, writes, refusals, doorbells; pin misses > hits (swiotlb=force)" \
+		stats_plausible
+else
+	tap_run "stats count reads, writes, refusals, doorbells; pin hits > misses" \
+		stats_plausible
+fi
 # The polling thread's other modes, on instance 1 (adaptive above).
 tap_run_fail "mode 'turbo' refused" sh -c "echo turbo > $MDEV/$U1/mode"
 tap_run_fail "idle_us above 1 s refused" sh -c "echo 1000001 > $MDEV/$U1/idle_us"
