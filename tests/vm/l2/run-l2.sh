@@ -222,7 +222,7 @@ for attempt in 1 2; do
 	mv "$console" "$console.attempt1"
 	mv "$qlog" "$qlog.attempt1"
 	record 1 "$rc" "$console.attempt1" "$qlog.attempt1"
-	why="guest $(basename "$script") stopped early with a clean console (qemu exit $rc; kept: $results.attempt1, $console.attempt1)"
+	why="guest $(basename "$script") stopped early with a clean console (qemu exit $rc; kept: $(basename "$results").attempt1, $(basename "$console").attempt1)"
 	echo "run-l2: RETRY: $why; retrying once" >&2
 	if [ -n "${MNV_OUT:-}" ] && [ -d "$MNV_OUT" ]; then
 		echo "l2:${MNV_CASE:-unknown}/$(basename "$script") $why" >>"$MNV_OUT/retries.list"
