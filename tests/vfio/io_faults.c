@@ -328,17 +328,31 @@ static void test_fault_flr(struct inst *a, struct inst *b, const char *bdf)
 	back_to_work(a, "FLR", false);
 }
 
+/*
+ * Instance 1's device was closed (@how) with its queues full: nothing of
+ * it stays, instance 2's writes are untouched, and it opens again.
+ */
+static void after_close(struct inst *a, struct inst *b, const char *bdf,
+			const char *how)
+{
+	char what[64];
+
+	check(sysfs_long(a->uuid, "open") == 0 &&
+	      sysfs_long(a->uuid, "pinned_pages") == 0,
+	      "%s: instance 1 closed with its queues full: open 0, pinned_pages 0",
+	      how);
+	snprintf(what, sizeof(what), "%s of instance 1", how);
+	check_finish(b, what, false);
+	parent_live(bdf, what);
+	back_to_work(a, how, true);
+}
+
 static void test_fault_close(struct inst *a, struct inst *b, const char *bdf)
 {
 	if (!flood_both(a, b, "close"))
 		return;
 	nvme_dev_close(&a->dev);
-	check(sysfs_long(a->uuid, "open") == 0 &&
-	      sysfs_long(a->uuid, "pinned_pages") == 0,
-	      "close: instance 1 closed with its queues full: open 0, pinned_pages 0");
-	check_finish(b, "close of instance 1", false);
-	parent_live(bdf, "instance 1's close");
-	back_to_work(a, "close", true);
+	after_close(a, b, bdf, "close");
 }
 
 /* A VMM killed with its queues full: the kernel closes the device. */
@@ -346,10 +360,12 @@ static void test_fault_kill(struct inst *a, struct inst *b, const char *bdf)
 {
 	int ready[2], status;
 	char c = 0;
+	long db0;
 	pid_t pid;
 
 	nvme_disable(&a->dev);
 	nvme_dev_close(&a->dev);
+	db0 = stat_of(a, "host_doorbells");
 	if (!check(pipe(ready) == 0, "kill: pipe"))
 		return;
 	pid = fork();
@@ -380,14 +396,10 @@ static void test_fault_kill(struct inst *a, struct inst *b, const char *bdf)
 	}
 	close(ready[0]);
 	check_submit(b);
+	wait_fetched(a, db0, 2, "SIGKILL");
 	kill(pid, SIGKILL);
 	waitpid(pid, &status, 0);
-	check(sysfs_long(a->uuid, "open") == 0 &&
-	      sysfs_long(a->uuid, "pinned_pages") == 0,
-	      "kill: after SIGKILL instance 1 is closed: open 0, pinned_pages 0");
-	check_finish(b, "SIGKILL of instance 1's VMM", false);
-	parent_live(bdf, "SIGKILL of instance 1's VMM");
-	back_to_work(a, "SIGKILL", true);
+	after_close(a, b, bdf, "SIGKILL");
 }
 
 /* The VMM unmaps the memory its commands in flight use. */
