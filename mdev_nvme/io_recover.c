@@ -53,7 +53,6 @@
 static void mnv_io_hq_start(struct mnv_instance *inst, unsigned int h)
 {
 	struct mnv_hwq *hwq = &inst->hwqs[h];
-
 	int ret;
 
 	if (hwq->live || READ_ONCE(inst->host->dead))
