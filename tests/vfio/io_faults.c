@@ -239,6 +239,24 @@ static bool flood_both(struct inst *a, struct inst *b, const char *what)
 	return wait_fetched(a, db0, 2, what);
 }
 
+/*
+ * Flood instance 1's SQ 1 with @n writes from @iova and put instance 2's
+ * writes behind them.
+ */
+static bool flood_one(struct inst *a, struct inst *b, unsigned int n,
+		      uint64_t iova, const char *what)
+{
+	long db0;
+
+	if (!check(!flood_queues(a, 1), "%s: instance 1 SQ 1 of %u entries",
+		   what, FLOOD_QD))
+		return false;
+	db0 = stat_of(a, "host_doorbells");
+	flood(a, 1, n, iova);
+	check_submit(b);
+	return wait_fetched(a, db0, 1, what);
+}
+
 static void test_fault_reset(struct inst *a, struct inst *b, const char *bdf)
 {
 	long aborted = stat_of(a, "aborted_cmds");
@@ -274,16 +292,9 @@ static void test_fault_delete_sq(struct inst *a, struct inst *b,
 	struct nvme_cqe cqe;
 	struct nvme_sqe sqe;
 	uint16_t sf;
-	long db0;
 	int st;
 
-	if (!check(!flood_queues(a, 1), "delete SQ: instance 1 SQ 1 of %u entries",
-		   FLOOD_QD))
-		return;
-	db0 = stat_of(a, "host_doorbells");
-	flood(a, 1, FLOOD_QD - 1, giova(G_BIG));
-	check_submit(b);
-	if (!wait_fetched(a, db0, 1, "delete SQ"))
+	if (!flood_one(a, b, FLOOD_QD - 1, giova(G_BIG), "delete SQ"))
 		return;
 	nvme_sqe_init(&sqe, NVME_ADM_DELETE_SQ);
 	sqe.cdw10 = 1;
@@ -411,7 +422,6 @@ static void test_fault_unmap(struct inst *a, struct inst *b, const char *bdf)
 	uint64_t t;
 	uint8_t *f;
 	uint16_t sf;
-	long db0;
 	int st;
 
 	f = vfio_user_map(&d->vu, F_IOVA, (size_t)F_PAGES * G_PAGE);
@@ -419,13 +429,7 @@ static void test_fault_unmap(struct inst *a, struct inst *b, const char *bdf)
 		   (unsigned long long)F_IOVA))
 		return;
 	fill_random(f, (size_t)F_PAGES * G_PAGE);
-	if (!check(!flood_queues(a, 1), "unmap: instance 1 SQ 1 of %u entries",
-		   FLOOD_QD))
-		goto out;
-	db0 = stat_of(a, "host_doorbells");
-	flood(a, 1, FLOOD_QD - 1, F_IOVA);
-	check_submit(b);
-	if (!wait_fetched(a, db0, 1, "unmap"))
+	if (!flood_one(a, b, FLOOD_QD - 1, F_IOVA, "unmap"))
 		goto out;
 	t = now_ms();
 	st = vfio_user_unmap(&d->vu, F_IOVA, (size_t)F_PAGES * G_PAGE);
@@ -462,16 +466,9 @@ static void test_parent_reset(struct inst *a, struct inst *b, const char *bdf)
 	struct nvme_cqe cqe;
 	uint16_t sf;
 	FILE *f;
-	long db0;
 	int ret;
 
-	if (!check(!flood_queues(a, 1), "parent reset: instance 1 SQ 1 of %u entries",
-		   FLOOD_QD))
-		return;
-	db0 = stat_of(a, "host_doorbells");
-	flood(a, 1, n, giova(G_BIG));
-	check_submit(b);
-	if (!wait_fetched(a, db0, 1, "parent reset"))
+	if (!flood_one(a, b, n, giova(G_BIG), "parent reset"))
 		return;
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/reset", bdf);
 	f = fopen(path, "w");

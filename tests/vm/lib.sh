@@ -286,6 +286,15 @@ mnv_pci_unbind() {
 	echo "$1" >"$dev/driver/unbind"
 }
 
+# mnv_mdev_create BDF UUID NQ NSID START COUNT: create instance UUID of
+# type nvme-NQq on controller BDF, on LBAs [START, +COUNT) of namespace NSID.
+mnv_mdev_create() {
+	echo "$2" >"/sys/bus/pci/devices/$1/mdev_supported_types/mdev_nvme-${3}q/create" &&
+		echo "$4" >"/sys/bus/mdev/devices/$2/nsid" &&
+		echo "$5" >"/sys/bus/mdev/devices/$2/lba_start" &&
+		echo "$6" >"/sys/bus/mdev/devices/$2/lba_count"
+}
+
 # mnv_pci_bind BDF DRIVER: bind BDF to DRIVER through driver_override, so
 # that no other driver grabs it in between.  The override stays set: clear
 # it with mnv_pci_bind BDF "" (which rebinds to the default driver).

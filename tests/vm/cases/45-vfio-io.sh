@@ -18,7 +18,6 @@ CLIENT=$MNV_REPO/tests/vfio/vfio-io
 set -- $MNV_BDFS
 [ $# -ge 2 ] || tap_skip_all "needs two NVMe controllers"
 B=$2
-TB=/sys/bus/pci/devices/$B/mdev_supported_types
 MDEV=/sys/bus/mdev/devices
 
 # Controller B namespace 1: 1048576 LBAs of 512 bytes.  Two adjacent
@@ -67,17 +66,11 @@ tap_run "bind $B to mdev_nvme" mnv_pci_bind "$B" mdev_nvme ||
 
 U1=$(cat /proc/sys/kernel/random/uuid)
 U2=$(cat /proc/sys/kernel/random/uuid)
-# create UUID TYPE START COUNT
-# shellcheck disable=SC2317 # called through tap_run
-create() {
-	echo "$1" >"$TB/mdev_nvme-$2/create" &&
-		echo 1 >"$MDEV/$1/nsid" &&
-		echo "$3" >"$MDEV/$1/lba_start" &&
-		echo "$4" >"$MDEV/$1/lba_count"
-}
-tap_run "create 2q instance on [$S1, +$N1)" create "$U1" 2q "$S1" "$N1" ||
+tap_run "create 2q instance on [$S1, +$N1)" \
+	mnv_mdev_create "$B" "$U1" 2 1 "$S1" "$N1" ||
 	tap_bail "cannot create $U1"
-tap_run "create 1q instance on [$S2, +$N2)" create "$U2" 1q "$S2" "$N2" ||
+tap_run "create 1q instance on [$S2, +$N2)" \
+	mnv_mdev_create "$B" "$U2" 1 1 "$S2" "$N2" ||
 	tap_bail "cannot create $U2"
 diag "instances: $U1 (2q) $U2 (1q)"
 

@@ -18,7 +18,6 @@ CLIENT=$MNV_REPO/tests/vfio/vfio-io
 set -- $MNV_BDFS
 [ $# -ge 2 ] || tap_bail "needs two NVMe controllers, found: $MNV_BDFS"
 B=$2
-TB=/sys/bus/pci/devices/$B/mdev_supported_types
 MDEV=/sys/bus/mdev/devices
 PARENT=/sys/bus/pci/devices/$B/mdev_nvme
 
@@ -31,17 +30,11 @@ tap_eq "controller $B live after bind" live "$(cat "$PARENT/state" 2>&1)"
 
 U1=$(cat /proc/sys/kernel/random/uuid)
 U2=$(cat /proc/sys/kernel/random/uuid)
-# create UUID TYPE START COUNT
-# shellcheck disable=SC2317 # called through tap_run
-create() {
-	echo "$1" >"$TB/mdev_nvme-$2/create" &&
-		echo 1 >"$MDEV/$1/nsid" &&
-		echo "$3" >"$MDEV/$1/lba_start" &&
-		echo "$4" >"$MDEV/$1/lba_count"
-}
-tap_run "create 2q instance on [0, +8192)" create "$U1" 2q 0 8192 ||
+tap_run "create 2q instance on [0, +8192)" \
+	mnv_mdev_create "$B" "$U1" 2 1 0 8192 ||
 	tap_bail "cannot create $U1"
-tap_run "create 1q instance on [8192, +8192)" create "$U2" 1q 8192 8192 ||
+tap_run "create 1q instance on [8192, +8192)" \
+	mnv_mdev_create "$B" "$U2" 1 1 8192 8192 ||
 	tap_bail "cannot create $U2"
 
 out=$MNV_TMP/vfio-io-faults.tap
