@@ -327,6 +327,10 @@ static struct mnv_stat_attr mnv_stat_queue_restarts =
 	MNV_STAT_ATTR(queue_restarts, MNV_STAT(queue_restarts));
 static struct mnv_stat_attr mnv_stat_cache_flushes =
 	MNV_STAT_ATTR(cache_flushes, MNV_STAT(cache_flushes));
+static struct mnv_stat_attr mnv_stat_bounce_waits =
+	MNV_STAT_ATTR(bounce_waits, MNV_STAT(bounce_waits));
+static struct mnv_stat_attr mnv_stat_bounce_peak =
+	MNV_STAT_ATTR(bounce_peak, MNV_STAT(bounce_peak));
 
 static struct attribute *mnv_stat_attrs[] = {
 	&mnv_stat_read_cmds.attr.attr,
@@ -345,6 +349,8 @@ static struct attribute *mnv_stat_attrs[] = {
 	&mnv_stat_aborted_cmds.attr.attr,
 	&mnv_stat_queue_restarts.attr.attr,
 	&mnv_stat_cache_flushes.attr.attr,
+	&mnv_stat_bounce_waits.attr.attr,
+	&mnv_stat_bounce_peak.attr.attr,
 	NULL
 };
 

@@ -179,6 +179,8 @@ struct mnv_io_stats {
 	u64 aborted_cmds;	/* ended by deleting or resetting their queue */
 	u64 queue_restarts;	/* hardware pairs deleted and created again */
 	u64 cache_flushes;	/* flushes at a reset, shutdown or close */
+	u64 bounce_waits;	/* pins put off: bounce share in use */
+	u64 bounce_peak;	/* most bounced pages in use at once */
 };
 
 /*
@@ -211,7 +213,7 @@ struct mnv_io {
 	bool fatal;		/* guest queue unreachable: report CFS */
 	enum mnv_io_host_state host_failed;
 	bool unflushed;		/* written since the last cache flush */
-	bool stalled;		/* waiting for an unmap hold-off to end */
+	bool stalled;		/* SQE put off: unmap hold-off, bounces */
 	bool kick;
 	u64 lba_start;		/* slice, fixed while open */
 	u64 nsze;
@@ -235,6 +237,8 @@ struct mnv_io {
 	struct list_head pin_lru;	/* unused pins, oldest first */
 	unsigned long pin_limit;	/* unused pins kept at most */
 	unsigned long nr_pins;		/* pages in the cache */
+	unsigned long nr_bounced;	/* of which behind bounce buffers */
+	unsigned long bounce_limit;	/* most @nr_bounced may reach */
 	/* Every page pinned: the cache, the rings, the shadow doorbells */
 	atomic_long_t pinned_pages;
 	/*
@@ -338,7 +342,7 @@ u16 mnv_io_cmd_prepare(struct mnv_instance *inst, struct mnv_io_slot *slot,
 		       const void *gsqe, void *hsqe);
 
 /* io_pin.c: all under inst->lock */
-void mnv_io_pins_init(struct mnv_io *io);
+void mnv_io_pins_init(struct mnv_io *io, unsigned long max_cmd_pages);
 bool mnv_io_unmapping(struct mnv_io *io, u64 iova, u64 len);
 int mnv_io_pin_page(struct mnv_instance *inst, struct mnv_io_page *pg,
 		    enum dma_data_direction dir);

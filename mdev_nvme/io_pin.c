@@ -29,6 +29,18 @@ module_param(pin_cache_pages, uint, 0644);
 MODULE_PARM_DESC(pin_cache_pages,
 		 "Guest pages an instance keeps pinned once their I/O is done (0: unpin at completion; read at open)");
 
+/*
+ * Bounce buffers (swiotlb) are one pool for the whole host, 64 MiB by
+ * default: a tenant keeping hundreds of large commands in flight would
+ * take all of it, and every other tenant's mappings, and the host's own,
+ * would fail.  So each instance holds at most this many bounced pages at
+ * once; its further commands wait in their SQ for its own to complete.
+ */
+static unsigned int bounce_pages_max = 2048;
+module_param(bounce_pages_max, uint, 0644);
+MODULE_PARM_DESC(bounce_pages_max,
+		 "Bounce-buffer pages an instance may use at once, at least one largest transfer (read at open)");
+
 /**
  * struct mnv_pin - a guest page pinned and mapped for the controller
  * @iova: page aligned guest address; the cache index is @iova >> PAGE_SHIFT
@@ -66,13 +78,21 @@ bool mnv_io_unmapping(struct mnv_io *io, u64 iova, u64 len)
 	       iova < io->unmap_end && iova + len > io->unmap_start;
 }
 
-void mnv_io_pins_init(struct mnv_io *io)
+/*
+ * @max_cmd_pages: the most pages one command may address; its own pages
+ * always fit in the instance's bounce share, so a command waiting for
+ * that share only waits for others to complete.
+ */
+void mnv_io_pins_init(struct mnv_io *io, unsigned long max_cmd_pages)
 {
 	xa_init(&io->pins);
 	INIT_LIST_HEAD(&io->pin_lru);
 	io->pin_limit = READ_ONCE(pin_cache_pages);
+	io->bounce_limit = max_t(unsigned long, READ_ONCE(bounce_pages_max),
+				 max_cmd_pages);
 	atomic_long_set(&io->pinned_pages, 0);
 	io->nr_pins = 0;
+	io->nr_bounced = 0;
 }
 
 /* Unmap, unpin and forget @pin, which no command uses. */
@@ -87,6 +107,8 @@ static void mnv_io_pin_release(struct mnv_instance *inst, struct mnv_pin *pin)
 	vfio_unpin_pages(&inst->vdev, pin->iova, 1);
 	atomic_long_dec(&io->pinned_pages);
 	io->nr_pins--;
+	if (pin->bounced)
+		io->nr_bounced--;
 	kfree(pin);
 }
 
@@ -105,7 +127,9 @@ static void mnv_io_pins_trim(struct mnv_instance *inst, unsigned long keep)
 /*
  * Pin and map guest page @iova.  Read-write if the guest mapped it so
  * (a Read writes it, a Write only reads it, and the same buffer may well
- * serve both), else read-only.
+ * serve both), else read-only.  -EAGAIN: the page needs a bounce buffer
+ * and the instance's share of them is in use by its own commands in
+ * flight, which give theirs back as they complete.
  */
 static struct mnv_pin *mnv_io_pin_new(struct mnv_instance *inst, u64 iova)
 {
@@ -135,18 +159,28 @@ static struct mnv_pin *mnv_io_pin_new(struct mnv_instance *inst, u64 iova)
 	pin->dma = dma_map_page_attrs(dev, page, 0, PAGE_SIZE, pin->dir,
 				      DMA_ATTR_SKIP_CPU_SYNC);
 	if (dma_mapping_error(dev, pin->dma)) {
-		ret = -ENOMEM;
+		/* A full bounce pool: wait if our own commands hold some. */
+		ret = io->nr_bounced ? -EAGAIN : -ENOMEM;
 		goto err_unpin;
 	}
 	pin->need_sync = dma_need_sync(dev, pin->dma);
 	/* Without an IOMMU, a bus address elsewhere than the page is swiotlb. */
 	pin->bounced = pin->need_sync && !device_iommu_mapped(dev) &&
 		       dma_to_phys(dev, pin->dma) != page_to_phys(page);
+	if (pin->bounced && io->nr_bounced >= io->bounce_limit) {
+		ret = -EAGAIN;
+		goto err_unmap;
+	}
 	ret = xa_err(xa_store(&io->pins, iova >> PAGE_SHIFT, pin, GFP_KERNEL));
 	if (ret)
 		goto err_unmap;
 	atomic_long_inc(&io->pinned_pages);
 	io->nr_pins++;
+	if (pin->bounced) {
+		io->nr_bounced++;
+		if (io->nr_bounced > inst->stats.bounce_peak)
+			inst->stats.bounce_peak = io->nr_bounced;
+	}
 	return pin;
 
 err_unmap:
@@ -156,6 +190,8 @@ err_unpin:
 	vfio_unpin_pages(&inst->vdev, iova, 1);
 err_free:
 	kfree(pin);
+	if (ret == -EAGAIN)
+		inst->stats.bounce_waits++;
 	return ERR_PTR(ret);
 }
 
@@ -166,9 +202,11 @@ err_free:
  * @dir: DMA_FROM_DEVICE if the controller writes the page (a Read)
  *
  * Return: 0, -EAGAIN while the VMM is unmapping the page (try again
- * after the hold-off), or a negative errno if the guest has no memory
- * there (or maps it without the access needed) or the mapping failed.  On success
- * the page stays pinned at least until mnv_io_unpin_slot().
+ * after the hold-off) or while the instance's bounce buffers are all in
+ * use (try again after completions), or a negative errno if the guest has
+ * no memory there (or maps it without the access needed), is over its
+ * RLIMIT_MEMLOCK, or the mapping failed.  On success the page stays
+ * pinned at least until mnv_io_unpin_slot().
  */
 int mnv_io_pin_page(struct mnv_instance *inst, struct mnv_io_page *pg,
 		    enum dma_data_direction dir)
@@ -187,6 +225,15 @@ int mnv_io_pin_page(struct mnv_instance *inst, struct mnv_io_page *pg,
 		if (io->pin_limit)
 			mnv_io_pins_trim(inst, io->pin_limit - 1);
 		pin = mnv_io_pin_new(inst, pg->iova);
+		/*
+		 * Pins count against the VMM's RLIMIT_MEMLOCK (VFIO accounts
+		 * them to the task that mapped the memory): pages only kept
+		 * for later must not cost it the command at hand.
+		 */
+		if (pin == ERR_PTR(-ENOMEM) && !list_empty(&io->pin_lru)) {
+			mnv_io_pins_trim(inst, 0);
+			pin = mnv_io_pin_new(inst, pg->iova);
+		}
 		if (IS_ERR(pin))
 			return PTR_ERR(pin);
 		inst->stats.pin_misses++;

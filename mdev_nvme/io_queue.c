@@ -91,7 +91,6 @@ int mnv_io_open(struct mnv_instance *inst, u8 mdts, u16 oncs)
 		return -ENXIO;
 
 	memset(io, 0, sizeof(*io));
-	mnv_io_pins_init(io);
 	io->lba_start = inst->slice.lba_start;
 	io->nsze = inst->slice.lba_count;
 	io->host_nsid = inst->slice.nsid;
@@ -99,6 +98,8 @@ int mnv_io_open(struct mnv_instance *inst, u8 mdts, u16 oncs)
 	if (!mdts || mdts > MNV_IO_MDTS_MAX)
 		mdts = MNV_IO_MDTS_MAX;
 	io->max_bytes = MNV_IO_PAGE_SIZE << mdts;
+	/* An unaligned transfer of max_bytes spans one page more. */
+	mnv_io_pins_init(io, (io->max_bytes >> PAGE_SHIFT) + 1);
 	io->oncs = oncs;
 	io->mode = READ_ONCE(inst->mode);
 	io->idle_ns = (u64)READ_ONCE(inst->idle_us) * NSEC_PER_USEC;

@@ -65,9 +65,11 @@ static unsigned int mnv_io_submit(struct mnv_instance *inst, u16 qid)
 		status = mnv_io_cmd_prepare(inst, slot, &g, &h);
 		if (status == MNV_IO_STALL) {
 			/*
-			 * Its memory is being unmapped: it stays in the SQ
-			 * until the hold-off is over, then pins whatever is
-			 * mapped there by then (or fails).
+			 * Its memory is being unmapped, or the instance's
+			 * bounce buffers are all taken by its commands in
+			 * flight: it stays in the SQ until the hold-off is
+			 * over (then pins whatever is mapped there by then,
+			 * or fails) or until completions give buffers back.
 			 */
 			hq->free[hq->nr_free++] = idx;
 			sq->head = sq->head ? sq->head - 1 : sq->size - 1;

@@ -98,6 +98,14 @@ int inst_setup(struct inst *in, const char *uuid, unsigned int idx,
 /* io_faults.c */
 void test_faults(struct inst *a, struct inst *b, const char *bdf);
 
+/* io_limits.c */
+/* Drop CAP_IPC_LOCK and limit locked memory to @pages; 0 or -errno */
+int memlock_limit(unsigned long pages);
+void test_memlock(struct inst *in, unsigned long limit);
+void test_bounce_share(struct inst *in, bool bounced);
+/* Does this kernel's command line force bounce buffers? */
+bool swiotlb_forced(void);
+
 /* io_pins_irqs.c */
 void test_pin_cache(struct inst *in);
 void test_remap(struct inst *in);

@@ -936,7 +936,9 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: vfio-io [-m LBA] [-t TAG] UUID1 [UUID2]\n"
 		"       vfio-io -q UUID1\n"
-		"       vfio-io -f BDF UUID1 UUID2\n");
+		"       vfio-io -f BDF UUID1 UUID2\n"
+		"       vfio-io -l PAGES UUID1   (RLIMIT_MEMLOCK of PAGES)\n"
+		"       vfio-io -b UUID1         (bounce_pages_max=1 at open)\n");
 	exit(2);
 }
 
@@ -946,12 +948,19 @@ int main(int argc, char **argv)
 	const char *tag = "vfio-io", *fault_bdf = NULL;
 	char tag1[64], tag2[64];
 	uint64_t mark = 100;
-	bool two, modes_only = false;
+	unsigned long memlock = 0;
+	bool two, modes_only = false, bounce = false;
 	long sleeps0;
 	int opt, st;
 
-	while ((opt = getopt(argc, argv, "f:m:qt:")) != -1) {
+	while ((opt = getopt(argc, argv, "bf:l:m:qt:")) != -1) {
 		switch (opt) {
+		case 'b':
+			bounce = true;
+			break;
+		case 'l':
+			memlock = strtoul(optarg, NULL, 0);
+			break;
 		case 'f':
 			fault_bdf = optarg;
 			break;
@@ -992,6 +1001,33 @@ int main(int argc, char **argv)
 		check(sysfs_long(in1.uuid, "pinned_pages") == 0 &&
 		      sysfs_long(in2.uuid, "pinned_pages") == 0,
 		      "both instances closed: pinned_pages 0");
+		printf("1..%d\n", tests);
+		return failures ? 1 : 0;
+	}
+
+	if (memlock || bounce) {
+		if (two)
+			usage();
+		/* Before the device is opened: VFIO charges at DMA map time. */
+		if (memlock && !check(memlock_limit(memlock) == 0,
+				      "no CAP_IPC_LOCK, RLIMIT_MEMLOCK %lu pages",
+				      memlock)) {
+			printf("Bail out! cannot set the limit\n");
+			return 1;
+		}
+		if (!check(inst_setup(&in1, argv[optind], 1, 1) == 0,
+			   "instance: open, enable, one I/O queue pair")) {
+			printf("Bail out! instance unusable\n");
+			return 1;
+		}
+		if (memlock)
+			test_memlock(&in1, memlock);
+		else
+			test_bounce_share(&in1, swiotlb_forced());
+		nvme_disable(&in1.dev);
+		nvme_dev_close(&in1.dev);
+		check(sysfs_long(in1.uuid, "pinned_pages") == 0,
+		      "instance closed: pinned_pages 0");
 		printf("1..%d\n", tests);
 		return failures ? 1 : 0;
 	}

@@ -115,6 +115,17 @@ else
 	tap_run "stats count reads, writes, refusals, doorbells; pin hits > misses" \
 		stats_plausible
 fi
+# Host-wide resources (tests/vfio/io_limits.c): a VMM without
+# CAP_IPC_LOCK and a 32-page RLIMIT_MEMLOCK, then the bounce-buffer share
+# at its smallest (one largest transfer).
+"$CLIENT" -l 32 "$U1" >"$MNV_TMP/vfio-io-memlock.tap"
+tap_reemit "vfio-io memlock" "$MNV_TMP/vfio-io-memlock.tap" $?
+P=/sys/module/mdev_nvme/parameters/bounce_pages_max
+old_share=$(cat "$P")
+tap_run "bounce_pages_max set to 1" sh -c "echo 1 > $P"
+"$CLIENT" -b "$U1" >"$MNV_TMP/vfio-io-bounce.tap"
+tap_reemit "vfio-io bounce share" "$MNV_TMP/vfio-io-bounce.tap" $?
+tap_run "bounce_pages_max back to $old_share" sh -c "echo $old_share > $P"
 # The polling thread's other modes, on instance 1 (adaptive above).
 tap_run_fail "mode 'turbo' refused" sh -c "echo turbo > $MDEV/$U1/mode"
 tap_run_fail "idle_us above 1 s refused" sh -c "echo 1000001 > $MDEV/$U1/idle_us"
