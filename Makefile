@@ -9,6 +9,8 @@
 #   make check           everything: builds, unit tests, VM tests on 6.1 and 6.12
 #   make demo            boot the L1/L2 stack, create a vNVMe, run fio in the guest
 #   make bench           fio in every configuration side by side (bench/results/)
+#   make soak            the chaos run for SOAK_SECONDS (default 3600), seed
+#                        SOAK_SEED if given (tests/vm/chaos-cases/)
 #   make deps            install what the build and the tests need (apt)
 #   make lint            checkpatch --strict and sparse on the module
 #   make fuzz            each libFuzzer target of the core for FUZZ_RUNS inputs
@@ -33,19 +35,19 @@ MODULE_SRCS := Kbuild $(filter-out %.mod.c,$(wildcard mdev_nvme/Kbuild mdev_nvme
 # tests, attribute macros): they are checked without those two rules.
 SHIM_HDRS   := mdev_nvme/compat.h mdev_nvme/core/vnvme_types.h
 
-# One L1 VM per file: L1-only cases, isolation on a throttled drive, then
-# the cases that start L2 guests.
+# One L1 VM per file: L1-only cases, isolation on a throttled drive, a
+# short chaos run, then the cases that start L2 guests.
 VM_TESTS := tests/vm/l1-6.1.t tests/vm/l1-6.12.t tests/vm/l1-iommu-6.1.t \
-	tests/vm/l1-slow-6.1.t tests/vm/l1-slow-6.12.t \
+	tests/vm/l1-slow-6.1.t tests/vm/l1-slow-6.12.t tests/vm/l1-chaos-6.1.t \
 	tests/vm/l2-6.1.t tests/vm/l2-6.12.t
 
-.PHONY: all module tools modules-all clean check test-progs vm-tests demo bench \
+.PHONY: all module tools modules-all clean check test-progs vm-tests demo bench soak \
 	deps need-deps lint checkpatch sparse help fuzz
 
 all: module tools
 
 help:
-	@sed -n '3,16p' Makefile
+	@sed -n '3,18p' Makefile
 
 module:
 	@test -d "$(KDIR)" || { echo "error: no kernel build tree at $(KDIR) (run: make deps)" >&2; exit 1; }
@@ -86,6 +88,14 @@ fuzz: need-deps
 
 vm-tests: modules-all tools test-progs
 	prove -v $(VM_TESTS)
+
+# The chaos case reads its length and seed from the L1 kernel command
+# line; the VM and the case get the run's length plus room for the rest.
+SOAK_SECONDS ?= 3600
+soak: need-deps modules-all tools test-progs
+	MNV_L1_ARGS="--append mnv.chaos=$(SOAK_SECONDS)$(if $(SOAK_SEED),:$(SOAK_SEED)) \
+		--timeout $$(($(SOAK_SECONDS) + 1200)) --case-timeout $$(($(SOAK_SECONDS) + 900))" \
+		prove -v tests/vm/l1-chaos-6.1.t
 
 demo: need-deps modules-all tools
 	bash tests/demo/run-demo.sh

@@ -151,6 +151,7 @@ struct chaos {
 	uint64_t last_fault_ms;
 	unsigned long dropped;		/* ended by a reset of ours */
 	unsigned long reinits, cfs_seen, module_resets;
+	unsigned long ring_cfs, ring_no_cfs;	/* the ring fault's outcome */
 	unsigned long faults[NR_FAULTS];
 	unsigned long data_errors, status_errors, lost, admin_errors;
 	unsigned long stalls;
@@ -884,6 +885,7 @@ static void fault_unmap(struct chaos *c)
  */
 static void fault_ring(struct chaos *c)
 {
+	uint64_t end;
 	uint32_t csts;
 	int ret;
 
@@ -894,9 +896,23 @@ static void fault_ring(struct chaos *c)
 		c->admin_errors++;
 		diag("%s: ERROR: ring memory unmap/map failed (%d)", c->uuid, ret);
 	}
-	csts = bar_rd32(&c->d, NVME_REG_CSTS);
-	if (csts & NVME_CSTS_CFS)
-		c->cfs_seen++;
+	/*
+	 * The controller fails at its next access to a ring it lost: give
+	 * it one (a doorbell, commands in flight) and a second to do so.
+	 */
+	fill(c);
+	end = now_ms() + 1000;
+	do {
+		poll_cqs(c);
+		csts = bar_rd32(&c->d, NVME_REG_CSTS);
+		if (csts != ~0u && (csts & NVME_CSTS_CFS))
+			break;
+		sleep_ms(5);
+	} while (now_ms() < end);
+	if (csts != ~0u && (csts & NVME_CSTS_CFS))
+		c->ring_cfs++;
+	else
+		c->ring_no_cfs++;
 	reinit(c, "the ring unmap");
 }
 
@@ -1004,11 +1020,12 @@ static void print_counts(struct chaos *c, const char *how)
 	for (f = 0; f < NR_FAULTS; f++)
 		n += snprintf(faults + n, sizeof(faults) - n, " %s=%lu",
 			      fault_name[f], c->faults[f]);
-	printf("# counts %s: uuid=%s writes=%lu reads=%lu verified=%lu final_verified=%lu retries=%lu (abort_requested=%lu sq_deletion=%lu unmap_dte=%lu no_completion_at_sq_deletion=%lu) dropped_by_reset=%lu reinits=%lu cfs=%lu module_resets=%lu faults:%s errors: data=%lu status=%lu lost=%lu admin=%lu stalls=%lu\n",
+	printf("# counts %s: uuid=%s writes=%lu reads=%lu verified=%lu final_verified=%lu retries=%lu (abort_requested=%lu sq_deletion=%lu unmap_dte=%lu no_completion_at_sq_deletion=%lu) dropped_by_reset=%lu reinits=%lu cfs=%lu (ring_unmap_cfs=%lu ring_unmap_no_cfs=%lu) module_resets=%lu faults:%s errors: data=%lu status=%lu lost=%lu admin=%lu stalls=%lu\n",
 	       how, c->uuid, c->writes_ok, c->reads_ok, c->chunks_verified,
 	       c->final_verified, c->retries, c->retry_abort_req,
 	       c->retry_sqdel, c->retry_dte, c->implicit_aborts, c->dropped, c->reinits,
-	       c->cfs_seen, c->module_resets, faults, c->data_errors,
+	       c->cfs_seen, c->ring_cfs, c->ring_no_cfs, c->module_resets,
+	       faults, c->data_errors,
 	       c->status_errors, c->lost, c->admin_errors, c->stalls);
 	fflush(stdout);
 }
