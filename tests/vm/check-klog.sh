@@ -5,6 +5,8 @@
 #
 # Scan a kernel log (dmesg output or a serial console capture) for splats:
 # warnings, BUGs, oopses, lockdep/KASAN/UBSAN/KFENCE/slub_debug reports,
+# debugobjects (ODEBUG) reports, kmemleak's leak notices (and kmemleak
+# switching itself off, which would hide leaks),
 # general protection faults, segfaults, IOMMU faults, completions the nvme
 # driver did not expect, hung tasks, panics.  The same rules serve the L1
 # kernel and every L2 guest's console.
@@ -56,6 +58,10 @@ PATTERNS=(
 	'rcu_.*detected stall'
 	'list_add corruption'
 	'list_del corruption'
+	'ODEBUG:'
+	'suspected memory leak'
+	'kmemleak: .*disabled'
+	'KFENCE:'
 	'Kernel panic'
 )
 

@@ -10,7 +10,8 @@
 #                "notrun": no time left in the VM budget)
 #   <case>.seconds
 #   dmesg.txt (dmesg.failed if it could not be read), tainted, runner.log,
-#   runner.done (written last)
+#   kmemleak.txt or kmemleak.failed (with mnv_kmemleak=1 on the kernel
+#   command line), runner.done (written last)
 #
 # Case environment: MNV_REPO MNV_KVER MNV_KO MNV_CLI MNV_OUT MNV_BDFS
 # MNV_LIB MNV_CASE MNV_TMP (a fresh directory on tmpfs for this case).
@@ -90,6 +91,28 @@ while read -r name path; do
 	say "case $name: end, status $rc, $((t1 - t0))s"
 	rm -rf "$MNV_TMP"
 done <"$MNV_OUT/cases.list"
+
+# Leak check (kernel command line mnv_kmemleak=1, a kmemleak kernel): the
+# last case unloaded the module, so whatever it allocated and lost is
+# unreferenced now.  kmemleak reports only objects older than 5 s, hence
+# a second scan after that age; its report goes to kmemleak.txt (empty:
+# no leak), and kmemleak.failed says why there is none.
+if grep -qw mnv_kmemleak=1 /proc/cmdline; then
+	KML=/sys/kernel/debug/kmemleak
+	if [ ! -w "$KML" ]; then
+		say "kmemleak: $KML missing (kernel without DEBUG_KMEMLEAK, or kmemleak off)"
+		echo "$KML missing or not writable" >"$MNV_OUT/kmemleak.failed"
+	else
+		say "kmemleak: scanning"
+		t0=$(uptime_s)
+		if echo scan >"$KML" && sleep 6 && echo scan >"$KML" &&
+		   cat "$KML" >"$MNV_OUT/kmemleak.txt"; then
+			say "kmemleak: scanned in $(($(uptime_s) - t0))s, $(grep -c '^unreferenced object' "$MNV_OUT/kmemleak.txt") object(s) reported"
+		else
+			echo "scan or read of $KML failed" >"$MNV_OUT/kmemleak.failed"
+		fi
+	fi
+fi
 
 # A log that cannot be read is no clean log: say so, the aggregator fails
 # on dmesg.failed (or on a missing dmesg.txt or tainted).

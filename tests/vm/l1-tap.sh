@@ -29,6 +29,14 @@
 #   MNV_CASES     case scripts to run instead of tests/vm/cases/*.sh
 #   MNV_RUN_ID    what makes one run of the suite (default: the parent
 #                 process, i.e. prove, with its start time)
+#   MNV_DEBUG_KERNEL
+#                 boot the debug kernel built by scripts/debug-kernel.sh
+#                 in this directory (e.g. build/debug-kernel) instead of
+#                 a Debian one: its bzImage and kernelrelease, its
+#                 modules_install tree shown at /lib/modules/KVER in the
+#                 VM, a kmemleak scan at the end, longer time limits
+#                 (KASAN and lockdep under TCG are several times slower);
+#                 the module must be built in build/KVER/ (make check-debug)
 set -u
 
 VMDIR=$(dirname "$(readlink -f "$0")")
@@ -52,9 +60,37 @@ pick_kernel() {
 	done | sort -V | tail -n 1
 }
 
+# Options for run-l1.sh that come with the kernel (the debug kernel's).
+kernel_args=()
+
 # The suite needs every kernel series it names, with headers: a missing
 # one fails with the reason, it is no quiet SKIP.
-kver=$(pick_kernel "$series")
+if [ -n "${MNV_DEBUG_KERNEL:-}" ]; then
+	dk=$(readlink -m "$MNV_DEBUG_KERNEL")
+	kver=$(cat "$dk/kernelrelease" 2>/dev/null)
+	if [ -z "$kver" ] || [ ! -r "$dk/bzImage" ]; then
+		echo "not ok 1 - l1: debug kernel in $dk (run: make check-debug, or scripts/debug-kernel.sh)"
+		echo "1..1"
+		exit 1
+	fi
+	if [[ $kver != "$series".* ]]; then
+		echo "not ok 1 - l1: debug kernel $kver is of series $series"
+		echo "1..1"
+		exit 1
+	fi
+	# Time limits first, so that run-l1.args and MNV_L1_ARGS can still
+	# change them; the kernel command line last, so that nothing drops
+	# the module tree or the leak scan.
+	kernel_args=(--timeout 7200 --case-timeout 3600 --kernel "$dk/bzImage")
+	debug_append="mnv_modules=$dk/modules/lib/modules/$kver mnv_kmemleak=1"
+	kver_note=" (debug kernel $dk)"
+	build_hint=check-debug
+else
+	kver=$(pick_kernel "$series")
+	debug_append=
+	kver_note=
+	build_hint=modules-all
+fi
 if [ -z "$kver" ]; then
 	why="no Debian $series kernel installed"
 	for d in /boot/vmlinuz-"$series".*-amd64; do
@@ -81,7 +117,7 @@ fi
 # Every case but the bench's own needs the module: a missing build is a
 # failure here, not a quiet SKIP in each case.
 if [ ! -f "$REPO/build/$kver/mdev_nvme/mdev_nvme.ko" ]; then
-	echo "not ok 1 - module built for $kver (run: make modules-all)"
+	echo "not ok 1 - module built for $kver$kver_note (run: make $build_hint)"
 	echo "1..1"
 	exit 1
 fi
@@ -94,7 +130,22 @@ if [ -r "$VMDIR/$casedir/run-l1.args" ]; then
 	read -r -a extra < <(sed 's/#.*//' "$VMDIR/$casedir/run-l1.args" | tr '\n' ' ')
 fi
 [ -z "${MNV_L1_ARGS:-}" ] || read -r -a more <<<"$MNV_L1_ARGS"
-extra+=("${more[@]}")
+extra=("${kernel_args[@]}" "${extra[@]}" "${more[@]}")
+if [ -n "$debug_append" ]; then
+	# run-l1.sh takes one --append: merge whatever the others asked for.
+	app=
+	kept=()
+	n=${#extra[@]}
+	for ((i = 0; i < n; i++)); do
+		if [ "${extra[i]}" = --append ] && [ $((i + 1)) -lt "$n" ]; then
+			app="$app${extra[i + 1]} "
+			i=$((i + 1))
+		else
+			kept+=("${extra[i]}")
+		fi
+	done
+	extra=("${kept[@]}" --append "$app$debug_append")
+fi
 
 out=$REPO/build/vm-results/$kver
 [ "$casedir" = cases ] || out=$out-$casedir

@@ -167,6 +167,31 @@ mount -t tmpfs -o mode=1777 tmpfs "$R/var/tmp" || die "mount /var/tmp"
 mount -t tmpfs -o mode=755 tmpfs "$R/run" || die "mount /run"
 [ -d "$R/sys/kernel/debug" ] && mount -t debugfs debugfs "$R/sys/kernel/debug"
 [ -d "$R/sys/kernel/config" ] && mount -t configfs configfs "$R/sys/kernel/config"
+# A kernel without a module tree on the host (scripts/debug-kernel.sh
+# builds everything in) gets its modules_install output, named by
+# mnv_modules=DIR, at /lib/modules/KVER: cases modprobe drivers that are
+# built in, and kmod accepts that only when modules.builtin lists them.
+# The host root is read-only, so /lib/modules becomes a tmpfs holding
+# that tree plus the host's own trees bound back in (L2 guest kernels
+# take their modules from there).
+MODDIR=$(sed -n 's/.*mnv_modules=\([^ ]*\).*/\1/p' /proc/cmdline)
+KVER=$(uname -r)
+if [ -n "$MODDIR" ] && [ ! -e "$R/lib/modules/$KVER" ]; then
+	[ -d "$R$MODDIR" ] || die "mnv_modules=$MODDIR: no such directory in the host root"
+	mkdir -p /hostmods
+	mount -o bind "$R/lib/modules" /hostmods || die "bind /lib/modules"
+	mount -t tmpfs -o mode=755 tmpfs "$R/lib/modules" || die "tmpfs on /lib/modules"
+	for d in /hostmods/*; do
+		[ -d "$d" ] || continue
+		mkdir "$R/lib/modules/${d##*/}" &&
+			mount -o bind "$d" "$R/lib/modules/${d##*/}" ||
+			die "cannot show $d at /lib/modules"
+	done
+	mkdir "$R/lib/modules/$KVER" &&
+		mount -o bind "$R$MODDIR" "$R/lib/modules/$KVER" ||
+		die "cannot show $MODDIR at /lib/modules/$KVER"
+	msg "modules of $KVER from $MODDIR"
+fi
 mkdir -p "$R$OUT_MNT"
 # Results must reach the host even if the VM dies later: no caching.
 mount -t 9p -o "$P9OPTS" mnvout "$R$OUT_MNT" ||

@@ -13,6 +13,8 @@
 #   - "kernel log clean": no splat (check-klog.sh) in dmesg.txt, which
 #     must exist when the runner finished, nor in console.log; no
 #     warning/oops/lockup taint;
+#   - "no memory leaks (kmemleak)" when the kernel command line asked for
+#     a leak scan (mnv_kmemleak=1): the runner's report must be empty;
 #   - per L2 guest run-l2.sh started (l2-guests.list): its console clean
 #     by the same rules, and no VFIO region error from its QEMU;
 #   - "retries": every retry of l1-tap.sh or run-l2.sh (retries.list) as a
@@ -271,6 +273,25 @@ elif [[ $taint =~ ^[0-9]+$ ]]; then
 	else
 		emit "not ok" "kernel not tainted by a warning, oops or lockup"
 		echo "# kernel tainted: $taint ($(taint_letters "$taint"))"
+	fi
+fi
+
+# --- kmemleak ----------------------------------------------------------------------
+
+# A run booted with mnv_kmemleak=1 (the debug kernel, see l1-tap.sh) must
+# end with a leak report, and an empty one: every unreferenced object is
+# a failure, whoever allocated it (the report names the allocation
+# stack).
+if grep -q 'mnv_kmemleak=1' "$OUT/qemu.cmd" 2>/dev/null && [ -e "$OUT/runner.done" ]; then
+	if [ -e "$OUT/kmemleak.failed" ] || [ ! -e "$OUT/kmemleak.txt" ]; then
+		emit "not ok" "no memory leaks (kmemleak)"
+		echo "# no leak report: $(cat "$OUT/kmemleak.failed" 2>/dev/null || echo 'no kmemleak.txt')"
+	elif [ -s "$OUT/kmemleak.txt" ]; then
+		emit "not ok" "no memory leaks (kmemleak)"
+		echo "# $(grep -c '^unreferenced object' "$OUT/kmemleak.txt") unreferenced object(s), $OUT/kmemleak.txt:"
+		head -n 80 "$OUT/kmemleak.txt" | sed 's/^/#   /'
+	else
+		emit "ok" "no memory leaks (kmemleak)"
 	fi
 fi
 

@@ -1,0 +1,9 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# L2 guest tests (l2-cases/, nested KVM in the L1 VM) on the debug kernel of
+# scripts/debug-kernel.sh (KASAN, lockdep, kmemleak; see l1-tap.sh,
+# MNV_DEBUG_KERNEL).  Run by make check-debug.
+REPO=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
+export MNV_DEBUG_KERNEL=${MNV_DEBUG_KERNEL:-$REPO/build/debug-kernel}
+exec "$REPO/tests/vm/l1-tap.sh" 6.1 l2-cases
