@@ -7,6 +7,8 @@
 #   make modules-all     the module for every supported installed kernel,
 #                        each in build/<version>/ (what the VM tests load)
 #   make check           everything: builds, unit tests, VM tests on 6.1 and 6.12
+#   make check-debug     the VM tests on a debug 6.1 kernel built in
+#                        build/debug-kernel/ (KASAN, lockdep, kmemleak, faults)
 #   make demo            boot the L1/L2 stack, create a vNVMe, run fio in the guest
 #   make bench           fio in every configuration side by side (bench/results/)
 #   make soak            the chaos run for SOAK_SECONDS (default 3600), seed
@@ -47,7 +49,7 @@ VM_TESTS := tests/vm/l1-6.1.t tests/vm/l1-6.12.t tests/vm/l1-iommu-6.1.t \
 all: module tools
 
 help:
-	@sed -n '3,18p' Makefile
+	@sed -n '3,20p' Makefile
 
 module:
 	@test -d "$(KDIR)" || { echo "error: no kernel build tree at $(KDIR) (run: make deps)" >&2; exit 1; }
@@ -97,6 +99,8 @@ soak: need-deps modules-all tools test-progs
 		--timeout $$(($(SOAK_SECONDS) + 1200)) --case-timeout $$(($(SOAK_SECONDS) + 900))" \
 		prove -v tests/vm/l1-chaos-6.1.t
 
+include scripts/check-debug.mk
+
 demo: need-deps modules-all tools
 	bash tests/demo/run-demo.sh
 
@@ -122,4 +126,5 @@ clean:
 	-$(MAKE) -C tools clean
 	-$(MAKE) -C tests/unit clean
 	-$(MAKE) -C tests/vfio clean
+	-$(MAKE) -C tests/faults clean
 	rm -rf build
