@@ -161,6 +161,7 @@ void test_memlock(struct inst *in, unsigned long limit)
 	 * succeed and read back.
 	 */
 	fill_random(gptr(d, G_BIG), BIG_PAGES * G_PAGE);
+	failed = 0;
 	write_pairs(in, 0, QD - 1, st);
 	for (i = 0; i < QD - 1; i++) {
 		if (st[i] == 0 && big_page_reads_back(in, 2 * i) &&
