@@ -10,8 +10,9 @@
  *              register (config space), with commands in flight
  *   queues     Delete SQ and CQ of one pair under load, create them again
  *   unmap      unmap half of the data buffers under load, map them back
- *   ring       unmap the memory of the rings under load (the controller
- *              fails: CSTS.CFS), map it back, re-initialise
+ *   ring       unmap the memory of the rings under load: mapped back at
+ *              once, I/O goes on; left unmapped, the controller fails
+ *              (CSTS.CFS); then map it back, re-initialise
  *   busmaster  clear Bus Master Enable for a while, then set it again
  *
  *   vfio-chaos --chaos SECONDS SEED --state FILE UUID
@@ -111,8 +112,8 @@ static const char *const fault_name[NR_FAULTS] = {
 	"reset", "flr", "flr-cfg", "queues", "unmap", "ring", "busmaster"
 };
 
-/* Relative weights: the ring fault fails the controller, keep it rarer. */
-static const unsigned int fault_weight[NR_FAULTS] = { 4, 2, 2, 4, 4, 1, 4 };
+/* Relative weights: the ring fault upsets the whole controller, rarer. */
+static const unsigned int fault_weight[NR_FAULTS] = { 4, 2, 2, 4, 4, 2, 4 };
 
 struct slot {
 	bool busy;
@@ -151,7 +152,8 @@ struct chaos {
 	uint64_t last_fault_ms;
 	unsigned long dropped;		/* ended by a reset of ours */
 	unsigned long reinits, cfs_seen, module_resets;
-	unsigned long ring_cfs, ring_no_cfs;	/* the ring fault's outcome */
+	/* the ring fault: mapped back at once (CFS or not), or left out */
+	unsigned long ring_remap_ok, ring_remap_cfs, ring_gone_cfs;
 	unsigned long faults[NR_FAULTS];
 	unsigned long data_errors, status_errors, lost, admin_errors;
 	unsigned long stalls;
@@ -879,40 +881,60 @@ static void fault_unmap(struct chaos *c)
 }
 
 /*
- * The rings' memory unmapped under load: the controller may no longer
- * reach its queues and fails (CSTS.CFS); the driver maps the memory
- * back and re-initialises.
+ * The rings' memory (and the admin queue's, and the PRP lists') unmapped
+ * under load.  Mapped back at once, as a vIOMMU remap would: the
+ * queues fall back to vfio_dma_rw() on the new mapping and go on.  Left
+ * unmapped: the controller fails at its next access to a ring
+ * (CSTS.CFS), and the driver maps the memory back and re-initialises.
  */
 static void fault_ring(struct chaos *c)
 {
+	bool at_once = rnd_below(2);
 	uint64_t end;
-	uint32_t csts;
+	uint32_t csts = 0;
 	int ret;
 
 	ret = vfio_user_unmap(&c->d.vu, GMEM_IOVA, G_SPARE);
-	ret = ret ? ret : vfio_user_map_va(&c->d.vu, GMEM_IOVA, c->d.mem,
-					   G_SPARE, true);
+	if (!ret && at_once)
+		ret = vfio_user_map_va(&c->d.vu, GMEM_IOVA, c->d.mem, G_SPARE,
+				       true);
 	if (ret) {
 		c->admin_errors++;
 		diag("%s: ERROR: ring memory unmap/map failed (%d)", c->uuid, ret);
 	}
 	/*
-	 * The controller fails at its next access to a ring it lost: give
-	 * it one (a doorbell, commands in flight) and a second to do so.
+	 * The unmap waited for the commands using the range (all of them:
+	 * their PRP lists and rings are in it), so the controller has
+	 * nothing to do with the rings until it is given new commands:
+	 * reap what it posted before, submit, ring.
 	 */
-	fill(c);
-	end = now_ms() + 1000;
+	end = now_ms() + (at_once ? 1000 : 5000);
 	do {
 		poll_cqs(c);
+		fill(c);
 		csts = bar_rd32(&c->d, NVME_REG_CSTS);
 		if (csts != ~0u && (csts & NVME_CSTS_CFS))
 			break;
 		sleep_ms(5);
 	} while (now_ms() < end);
-	if (csts != ~0u && (csts & NVME_CSTS_CFS))
-		c->ring_cfs++;
-	else
-		c->ring_no_cfs++;
+	if (csts != ~0u && (csts & NVME_CSTS_CFS)) {
+		c->cfs_seen++;
+		if (at_once)
+			c->ring_remap_cfs++;
+		else
+			c->ring_gone_cfs++;
+	} else if (at_once) {
+		c->ring_remap_ok++;
+	} else {
+		c->admin_errors++;
+		diag("%s: ERROR: rings unmapped with %u commands in flight: no CSTS.CFS in 5 s (CSTS 0x%x)",
+		     c->uuid, inflight(c), csts);
+	}
+	if (!at_once &&
+	    vfio_user_map_va(&c->d.vu, GMEM_IOVA, c->d.mem, G_SPARE, true)) {
+		c->admin_errors++;
+		diag("%s: ERROR: ring memory not mapped again", c->uuid);
+	}
 	reinit(c, "the ring unmap");
 }
 
@@ -1020,11 +1042,12 @@ static void print_counts(struct chaos *c, const char *how)
 	for (f = 0; f < NR_FAULTS; f++)
 		n += snprintf(faults + n, sizeof(faults) - n, " %s=%lu",
 			      fault_name[f], c->faults[f]);
-	printf("# counts %s: uuid=%s writes=%lu reads=%lu verified=%lu final_verified=%lu retries=%lu (abort_requested=%lu sq_deletion=%lu unmap_dte=%lu no_completion_at_sq_deletion=%lu) dropped_by_reset=%lu reinits=%lu cfs=%lu (ring_unmap_cfs=%lu ring_unmap_no_cfs=%lu) module_resets=%lu faults:%s errors: data=%lu status=%lu lost=%lu admin=%lu stalls=%lu\n",
+	printf("# counts %s: uuid=%s writes=%lu reads=%lu verified=%lu final_verified=%lu retries=%lu (abort_requested=%lu sq_deletion=%lu unmap_dte=%lu no_completion_at_sq_deletion=%lu) dropped_by_reset=%lu reinits=%lu cfs=%lu (ring_remapped_went_on=%lu ring_remapped_cfs=%lu ring_left_unmapped_cfs=%lu) module_resets=%lu faults:%s errors: data=%lu status=%lu lost=%lu admin=%lu stalls=%lu\n",
 	       how, c->uuid, c->writes_ok, c->reads_ok, c->chunks_verified,
 	       c->final_verified, c->retries, c->retry_abort_req,
 	       c->retry_sqdel, c->retry_dte, c->implicit_aborts, c->dropped, c->reinits,
-	       c->cfs_seen, c->ring_cfs, c->ring_no_cfs, c->module_resets,
+	       c->cfs_seen, c->ring_remap_ok, c->ring_remap_cfs,
+	       c->ring_gone_cfs, c->module_resets,
 	       faults, c->data_errors,
 	       c->status_errors, c->lost, c->admin_errors, c->stalls);
 	fflush(stdout);

@@ -295,6 +295,13 @@ for b in "$1" "$2"; do
 		"$(cat "/sys/bus/pci/devices/$b/mdev_nvme/state" 2>&1)"
 	diag "controller $b: $(cat "/sys/bus/pci/devices/$b/mdev_nvme/resets") resets"
 done
+# What the module counted for each instance since it was last created.
+for i in 1 2 3 4; do
+	st=$MDEV/${UUID[i]}/stats
+	diag "instance $i stats: $(for k in write_cmds read_cmds refused_cmds aborted_cmds queue_restarts cache_flushes pin_hits pin_misses; do
+		printf '%s=%s ' "$k" "$(cat "$st/$k" 2>/dev/null)"
+	done)"
+done
 for i in 1 2 3 4; do
 	tap_run "remove instance $i" sh -c "echo 1 > $MDEV/${UUID[i]}/remove"
 done
