@@ -6,6 +6,7 @@
 #ifndef MNV_HOST_H
 #define MNV_HOST_H
 
+#include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mdev.h>
 #include <linux/mutex.h>
@@ -18,8 +19,14 @@
 /* Namespaces beyond this count are ignored (and logged). */
 #define MNV_MAX_NAMESPACES	32
 
-/* Entries of the module's own admin queue; one command is in flight. */
+/*
+ * Entries of the module's own admin queue.  Several commands may be in
+ * flight (one tenant's slow queue deletion must not hold up another's
+ * queue creation); an SQ of N entries holds N - 1 of them, and the
+ * command id of each is its index in host->admin_cmds[].
+ */
 #define MNV_ADMIN_QUEUE_DEPTH	32
+#define MNV_ADMIN_MAX_CMDS	(MNV_ADMIN_QUEUE_DEPTH - 1)
 
 struct mnv_namespace {
 	u32 nsid;
@@ -54,6 +61,20 @@ struct mnv_hwq {
 	u32 epoch;
 };
 
+/*
+ * An admin command in flight, on the stack of the task that waits for it
+ * (host_admin.c).  @done, @ret and @result are written under
+ * host->admin_lock, by whichever task takes in the completion or ends the
+ * command (reset, failure), and read by the owner under the same lock.
+ */
+struct mnv_admin_cmd {
+	bool done;
+	int ret;		/* NVMe status (> 0), 0, or a negative errno */
+	u32 result;		/* dword 0 of the completion */
+	unsigned long deadline;	/* jiffies: the controller is reset then */
+	unsigned long next_check; /* jiffies: next look for a gone device */
+};
+
 struct mnv_type {
 	struct mdev_type mtype;
 	unsigned int qpairs;
@@ -67,14 +88,22 @@ struct mnv_type {
  *  - @lock protects @qid_used, @nr_free_qpairs, @instances and the slice
  *    and open state of every instance on the list, so that slice overlap
  *    checks see a stable picture.
- *  - @admin_lock serialises commands on the hardware admin queue (@adminq,
- *    @admin_cid) and state changes of the controller (@dead, @epoch,
- *    @resetting, @nr_resets).  @dead and @epoch are also read without
- *    it (READ_ONCE()) by the I/O path, which acts on a change later.
+ *  - @admin_lock protects the hardware admin queue (@adminq and the
+ *    commands in flight on it, @admin_cmds) and the state of the
+ *    controller (@dead, @epoch, @resetting, @nr_resets).  It is held to
+ *    submit a command and to take in completions, not while a command
+ *    runs, so that a slow command (a queue deletion on a busy drive)
+ *    holds up no other; a reset holds it throughout.  @dead and @epoch
+ *    are also read without it (READ_ONCE()) by the I/O path, which acts
+ *    on a change later.
+ *  - @ref counts the PCI driver's binding and each instance: the
+ *    structure outlives the binding for as long as an instance could
+ *    still look at it (mnv_host_put()).
  * Everything else is written during probe, before the mdev parent is
  * registered, and is read-only afterwards.
  */
 struct mnv_host {
+	struct kref ref;
 	struct pci_dev *pdev;
 	void __iomem *bar;
 	resource_size_t bar_len;
@@ -94,8 +123,8 @@ struct mnv_host {
 
 	struct mutex admin_lock;	/* see LOCKING above */
 	struct mnv_hwq adminq;
-	u16 admin_cid;
-	bool dead;		/* controller failed: no more commands */
+	struct mnv_admin_cmd *admin_cmds[MNV_ADMIN_MAX_CMDS];
+	bool dead;		/* controller failed or gone: no more commands */
 	bool resetting;		/* a reset is running: do not start another */
 	u32 epoch;		/* controller resets so far: see struct mnv_hwq */
 	unsigned int nr_resets;	/* of them, resets to recover from a fault */
@@ -140,11 +169,17 @@ static inline bool mnv_hwq_stale(struct mnv_host *host,
 int mnv_admin_queue_alloc(struct mnv_host *host);
 void mnv_admin_queue_free(struct mnv_host *host);
 void mnv_host_fail_locked(struct mnv_host *host);
+void mnv_host_stop_locked(struct mnv_host *host);
 int mnv_host_reset_locked(struct mnv_host *host, const char *why);
 void mnv_host_reset_prepare(struct mnv_host *host);
 int mnv_host_reset_done(struct mnv_host *host, const char *why);
+bool mnv_host_gone(struct mnv_host *host);
+void mnv_host_reset_in_epoch(struct mnv_host *host, u32 epoch,
+			     const char *why);
 int mnv_admin_exec(struct mnv_host *host, struct nvme_command *cmd,
 		   u32 *result);
+int mnv_admin_exec_in_epoch(struct mnv_host *host, u32 epoch,
+			    struct nvme_command *cmd, u32 *result);
 int mnv_admin_exec_locked(struct mnv_host *host, struct nvme_command *cmd,
 			  u32 *result);
 
@@ -171,5 +206,7 @@ extern const struct attribute_group *mnv_host_groups[];
 
 /* host_pci.c */
 extern struct pci_driver mnv_pci_driver;
+void mnv_host_get(struct mnv_host *host);
+void mnv_host_put(struct mnv_host *host);
 
 #endif /* MNV_HOST_H */

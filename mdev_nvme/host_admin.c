@@ -2,11 +2,14 @@
 /*
  * The module's own admin queue on the physical controller.
  *
- * Admin commands are rare (probe, queue creation and deletion), so they are
- * issued one at a time under host->admin_lock and their completion is
- * polled: no interrupt vector has to be set up for the physical function.
- * Recovery from a controller that stops answering lives here too: reset
- * it, or, failing that, cut it off from memory.
+ * Admin commands are rare (probe, queue creation and deletion) and their
+ * completion is polled: no interrupt vector has to be set up for the
+ * physical function.  Several may be in flight, each waited for by the
+ * task that submitted it: host->admin_lock is held to submit and to take
+ * in completions, never while the controller works, so that a queue
+ * deletion that takes seconds on a busy drive holds up no other tenant's
+ * queue creation.  Recovery from a controller that stops answering lives
+ * here too: reset it, or, failing that, cut it off from memory.
  */
 #include <linux/delay.h>
 #include <linux/dma-mapping.h>
@@ -38,42 +41,148 @@ void mnv_admin_queue_free(struct mnv_host *host)
 	mnv_hwq_free_rings(host, &host->adminq);
 }
 
-/* Controller gone from the bus: every read returns all ones. */
-static bool mnv_ctrl_gone(struct mnv_host *host)
+/*
+ * How often a task waiting for an admin command checks that the
+ * controller is still on the bus: a removed one reads all ones and would
+ * otherwise keep every waiter for the whole admin timeout.
+ */
+#define MNV_ADMIN_GONE_CHECK_MS	100
+
+/**
+ * mnv_host_gone - has the controller left the bus?
+ * @host: controller
+ *
+ * A surprise removal (or a dead link) makes every read return all ones;
+ * the PCI core also marks a function it knows to be gone.
+ */
+bool mnv_host_gone(struct mnv_host *host)
 {
-	return readl(host->bar + NVME_REG_CSTS) == ~0U;
+	return !pci_device_is_present(host->pdev) ||
+	       readl(host->bar + NVME_REG_CSTS) == ~0U;
 }
 
 /*
- * Wait for the completion of the only command in flight.  Returns the
- * completion's status field or -ETIMEDOUT / -ENODEV.
+ * End every command in flight with @ret: the controller dropped them
+ * (disabled) or will never answer (failed, gone).
  */
-static int mnv_admin_wait(struct mnv_host *host, u16 cid, u32 *result)
+static void mnv_admin_end_all_locked(struct mnv_host *host, int ret)
+{
+	struct mnv_admin_cmd *ac;
+	unsigned int i;
+
+	lockdep_assert_held(&host->admin_lock);
+	for (i = 0; i < MNV_ADMIN_MAX_CMDS; i++) {
+		ac = host->admin_cmds[i];
+		if (!ac)
+			continue;
+		ac->ret = ret;
+		ac->done = true;
+		host->admin_cmds[i] = NULL;
+	}
+}
+
+/*
+ * Hand @cmd to the controller as command @ac.  Return: 0, -ENODEV (the
+ * controller is failed) or -EBUSY (every command id is in use: retry).
+ */
+static int mnv_admin_submit_locked(struct mnv_host *host,
+				   struct mnv_admin_cmd *ac,
+				   struct nvme_command *cmd)
 {
 	struct mnv_hwq *q = &host->adminq;
-	unsigned long deadline = jiffies + msecs_to_jiffies(admin_timeout_ms);
+	unsigned int cid;
+
+	lockdep_assert_held(&host->admin_lock);
+	if (host->dead)
+		return -ENODEV;
+	for (cid = 0; cid < MNV_ADMIN_MAX_CMDS; cid++)
+		if (!host->admin_cmds[cid])
+			break;
+	if (cid == MNV_ADMIN_MAX_CMDS)
+		return -EBUSY;
+	ac->done = false;
+	ac->ret = 0;
+	ac->result = 0;
+	ac->deadline = jiffies + msecs_to_jiffies(admin_timeout_ms);
+	ac->next_check = jiffies + msecs_to_jiffies(MNV_ADMIN_GONE_CHECK_MS);
+	host->admin_cmds[cid] = ac;
+	cmd->common.command_id = cid;
+	mnv_hwq_push(q, cmd);
+	mnv_hwq_ring_sq(q);
+	return 0;
+}
+
+/* Take in every completion the controller posted, whoever waits for it. */
+static void mnv_admin_reap_locked(struct mnv_host *host)
+{
+	struct mnv_hwq *q = &host->adminq;
 	struct nvme_completion *cqe;
-	u16 status, id;
+	struct mnv_admin_cmd *ac;
+	bool seen = false, stray = false;
+	u16 cid;
 
-	while (!(cqe = mnv_hwq_peek_cqe(q))) {
-		if (time_after(jiffies, deadline))
-			return mnv_ctrl_gone(host) ? -ENODEV : -ETIMEDOUT;
-		usleep_range(20, 100);
+	lockdep_assert_held(&host->admin_lock);
+	while ((cqe = mnv_hwq_peek_cqe(q))) {
+		cid = cqe->command_id;
+		ac = cid < MNV_ADMIN_MAX_CMDS ? host->admin_cmds[cid] : NULL;
+		if (ac) {
+			ac->ret = le16_to_cpu(cqe->status) >> 1;
+			ac->result = le32_to_cpu(cqe->result.u32);
+			ac->done = true;
+			host->admin_cmds[cid] = NULL;
+		} else {
+			dev_err(mnv_host_dev(host), "admin completion for unknown command id %u\n",
+				cid);
+			stray = true;
+		}
+		mnv_hwq_pop_cqe(q);
+		seen = true;
 	}
-	status = le16_to_cpu(cqe->status);
-	id = cqe->command_id;
-	if (result)
-		*result = le32_to_cpu(cqe->result.u32);
-	mnv_hwq_pop_cqe(q);
-	mnv_hwq_ring_cq(q);
+	if (seen)
+		mnv_hwq_ring_cq(q);
+	/* The queue is out of step: only a reset puts it right. */
+	if (stray)
+		mnv_host_reset_locked(host, "admin queue out of step");
+}
 
-	if (id != cid) {
-		dev_err(mnv_host_dev(host),
-			"admin completion for unknown command id %u (expected %u)\n",
-			id, cid);
-		return -EIO;
+/*
+ * One look at command @ac (@opcode for the log): take in completions,
+ * fail a controller that left the bus, reset one that let the command
+ * time out.  Return: whether @ac is over.
+ */
+static bool mnv_admin_poll_locked(struct mnv_host *host,
+				  struct mnv_admin_cmd *ac, u8 opcode)
+{
+	unsigned int cid;
+
+	lockdep_assert_held(&host->admin_lock);
+	if (!ac->done)
+		mnv_admin_reap_locked(host);
+	if (ac->done)
+		return true;
+	if (time_after(jiffies, ac->next_check)) {
+		ac->next_check = jiffies +
+				 msecs_to_jiffies(MNV_ADMIN_GONE_CHECK_MS);
+		if (mnv_host_gone(host)) {
+			dev_err(mnv_host_dev(host), "controller gone during admin command 0x%02x\n",
+				opcode);
+			/* Ends every command, @ac too, with -ENODEV. */
+			mnv_host_fail_locked(host);
+			return true;
+		}
 	}
-	return status >> 1;
+	if (!time_after(jiffies, ac->deadline))
+		return false;
+	dev_err(mnv_host_dev(host), "admin command 0x%02x did not complete within %u ms\n",
+		opcode, admin_timeout_ms);
+	for (cid = 0; cid < MNV_ADMIN_MAX_CMDS; cid++)
+		if (host->admin_cmds[cid] == ac)
+			host->admin_cmds[cid] = NULL;
+	ac->ret = -ETIMEDOUT;
+	ac->done = true;
+	/* Aborts the command; the others in flight end with -EAGAIN. */
+	mnv_host_reset_locked(host, "admin command timed out");
+	return true;
 }
 
 /**
@@ -92,14 +201,32 @@ void mnv_host_fail_locked(struct mnv_host *host)
 	if (host->dead)
 		return;
 	pci_clear_master(host->pdev);
-	if (pci_device_is_present(host->pdev))
+	if (!mnv_host_gone(host))
 		mnv_ctrl_disable(host);
+	mnv_host_stop_locked(host);
+	dev_err(mnv_host_dev(host), "controller marked failed; unbind it to recover\n");
+}
+
+/**
+ * mnv_host_stop_locked - take no more commands: the controller is failed,
+ *	shut down or gone
+ * @host: controller; caller holds host->admin_lock and has disabled the
+ *	controller or cut it off from memory (if it can still be reached)
+ *
+ * Commands in flight end with -ENODEV and no more are submitted, so that
+ * nobody waits for a controller that will not answer any more; instances
+ * end their I/O and fail their guests' controllers (CSTS.CFS).
+ */
+void mnv_host_stop_locked(struct mnv_host *host)
+{
+	lockdep_assert_held(&host->admin_lock);
+	pci_clear_master(host->pdev);
+	mnv_admin_end_all_locked(host, -ENODEV);
 	/*
 	 * Instances release their commands' pages as soon as they see
 	 * @dead, without the lock: only once the controller is cut off.
 	 */
 	smp_store_release(&host->dead, true);
-	dev_err(mnv_host_dev(host), "controller marked failed; unbind it to recover\n");
 }
 
 /* Bring the controller back after a reset: admin queue, queue count. */
@@ -108,6 +235,8 @@ static int mnv_host_restart_locked(struct mnv_host *host)
 	u32 granted;
 	int ret;
 
+	/* The controller dropped what was in flight when it was disabled. */
+	mnv_admin_end_all_locked(host, -EAGAIN);
 	mnv_hwq_rewind(&host->adminq);
 	ret = mnv_ctrl_enable(host);
 	if (ret)
@@ -184,7 +313,7 @@ void mnv_host_reset_prepare(struct mnv_host *host)
 	if (host->dead)
 		return;
 	host->resetting = true;
-	if (pci_device_is_present(host->pdev))
+	if (!mnv_host_gone(host))
 		mnv_ctrl_disable(host);
 }
 
@@ -226,56 +355,131 @@ int mnv_host_reset_done(struct mnv_host *host, const char *why)
 	return ret ? -ENODEV : 0;
 }
 
+/* Log what went wrong with a command; return what the caller gets. */
+static int mnv_admin_result(struct mnv_host *host, struct mnv_admin_cmd *ac,
+			    const struct nvme_command *cmd, u32 *result)
+{
+	if (result)
+		*result = ac->result;
+	/* -EAGAIN: a reset came in between, the caller decides. */
+	if (ac->ret < 0 && ac->ret != -EAGAIN)
+		dev_err(mnv_host_dev(host), "admin command 0x%02x failed (%d)\n",
+			cmd->common.opcode, ac->ret);
+	return ac->ret;
+}
+
 /**
- * mnv_admin_exec_locked - run one admin command on the physical controller
+ * mnv_admin_exec_locked - run one admin command, holding the admin lock
  * @host: the controller; caller holds host->admin_lock
  * @cmd: command; its command id is assigned here
  * @result: if not NULL, receives dword 0 of the completion
  *
+ * For the reset path, which must keep every other command out until the
+ * controller is back.  Everyone else uses mnv_admin_exec().
+ *
  * Return: 0 on success, a positive NVMe status (status field without the
  * phase bit) if the controller rejected the command, or a negative errno
- * if it could not be run.  A command that does not complete in time
- * leaves the admin queue in an unknown state: the controller is reset
- * (which aborts the command), or failed if that does not work.
+ * if it could not be run: -ENODEV (controller failed or gone), -EAGAIN (a
+ * reset aborted it), -ETIMEDOUT (it timed out and the controller was
+ * reset, or failed if that did not work), -EBUSY (no command id free).
  */
 int mnv_admin_exec_locked(struct mnv_host *host, struct nvme_command *cmd,
 			  u32 *result)
 {
-	struct mnv_hwq *q = &host->adminq;
+	struct mnv_admin_cmd ac;
 	int ret;
 
 	lockdep_assert_held(&host->admin_lock);
-	if (host->dead)
-		return -ENODEV;
-
-	cmd->common.command_id = ++host->admin_cid;
-	mnv_hwq_push(q, cmd);
-	mnv_hwq_ring_sq(q);
-
-	ret = mnv_admin_wait(host, cmd->common.command_id, result);
-	if (ret == -ETIMEDOUT) {
-		dev_err(mnv_host_dev(host), "admin command 0x%02x did not complete within %u ms\n",
-			cmd->common.opcode, admin_timeout_ms);
-		mnv_host_reset_locked(host, "admin command timed out");
-	} else if (ret < 0) {
-		dev_err(mnv_host_dev(host), "admin command 0x%02x failed (%d)\n",
-			cmd->common.opcode, ret);
-		if (ret == -ENODEV)
-			mnv_host_fail_locked(host);
-		else
-			mnv_host_reset_locked(host, "admin queue out of step");
-	}
-	return ret;
+	ret = mnv_admin_submit_locked(host, &ac, cmd);
+	if (ret)
+		return ret;
+	while (!mnv_admin_poll_locked(host, &ac, cmd->common.opcode))
+		usleep_range(20, 100);
+	return mnv_admin_result(host, &ac, cmd, result);
 }
 
-/* mnv_admin_exec_locked() for callers not holding host->admin_lock. */
+/*
+ * Submit @cmd unless the controller was reset since @epoch (NULL: any
+ * epoch), then wait for it with host->admin_lock taken only for each look.
+ */
+static int mnv_admin_run(struct mnv_host *host, const u32 *epoch,
+			 struct nvme_command *cmd, u32 *result)
+{
+	unsigned long deadline = jiffies + msecs_to_jiffies(admin_timeout_ms);
+	struct mnv_admin_cmd ac;
+	bool done;
+	int ret;
+
+	for (;;) {
+		mutex_lock(&host->admin_lock);
+		if (epoch && *epoch != host->epoch)
+			ret = host->dead ? -ENODEV : -EAGAIN;
+		else
+			ret = mnv_admin_submit_locked(host, &ac, cmd);
+		mutex_unlock(&host->admin_lock);
+		/* All command ids taken: wait for one to come back. */
+		if (ret != -EBUSY || time_after(jiffies, deadline))
+			break;
+		usleep_range(100, 200);
+	}
+	if (ret)
+		return ret;
+	for (;;) {
+		mutex_lock(&host->admin_lock);
+		done = mnv_admin_poll_locked(host, &ac, cmd->common.opcode);
+		if (done)
+			ret = mnv_admin_result(host, &ac, cmd, result);
+		mutex_unlock(&host->admin_lock);
+		if (done)
+			return ret;
+		usleep_range(20, 100);
+	}
+}
+
+/**
+ * mnv_admin_exec - run one admin command on the physical controller
+ * @host: the controller; caller does not hold host->admin_lock
+ * @cmd: command; its command id is assigned here
+ * @result: if not NULL, receives dword 0 of the completion
+ *
+ * Other commands may run meanwhile.  Return: as mnv_admin_exec_locked().
+ */
 int mnv_admin_exec(struct mnv_host *host, struct nvme_command *cmd,
 		   u32 *result)
 {
-	int ret;
+	return mnv_admin_run(host, NULL, cmd, result);
+}
 
+/**
+ * mnv_admin_exec_in_epoch - run an admin command about queues of @epoch
+ * @host: the controller; caller does not hold host->admin_lock
+ * @epoch: the controller reset the command's queue was created after
+ * @cmd: command; its command id is assigned here
+ * @result: if not NULL, receives dword 0 of the completion
+ *
+ * A reset deletes every queue: a command about a queue of an earlier
+ * epoch would act on nothing, or on a queue created since by someone
+ * else.  So it is not submitted once the epoch moved on (-EAGAIN, or
+ * -ENODEV if the controller is failed), and a reset while it runs aborts
+ * it (-EAGAIN).  Return: otherwise as mnv_admin_exec_locked().
+ */
+int mnv_admin_exec_in_epoch(struct mnv_host *host, u32 epoch,
+			    struct nvme_command *cmd, u32 *result)
+{
+	return mnv_admin_run(host, &epoch, cmd, result);
+}
+
+/**
+ * mnv_host_reset_in_epoch - reset the controller unless a reset already did
+ * @host: controller; caller does not hold host->admin_lock
+ * @epoch: the epoch in which the controller misbehaved
+ * @why: for the log
+ */
+void mnv_host_reset_in_epoch(struct mnv_host *host, u32 epoch,
+			     const char *why)
+{
 	mutex_lock(&host->admin_lock);
-	ret = mnv_admin_exec_locked(host, cmd, result);
+	if (host->epoch == epoch && !host->dead)
+		mnv_host_reset_locked(host, why);
 	mutex_unlock(&host->admin_lock);
-	return ret;
 }

@@ -8,8 +8,8 @@
  * The helpers do no locking: a pair has one owner at a time (the admin
  * path under host->admin_lock, or one instance under its inst->lock).
  * Nothing here checks for room in the SQ: owners never have more
- * commands outstanding than depth - 1 (the admin path has one, the I/O
- * path one per slot).
+ * commands outstanding than depth - 1 (the admin path one per entry of
+ * host->admin_cmds, the I/O path one per slot).
  */
 #include <linux/dma-mapping.h>
 #include <linux/io.h>

@@ -44,16 +44,22 @@ static int mnv_map_bar(struct mnv_host *host)
 
 /*
  * Tell the controller it is going away so that it can flush its volatile
- * write cache, then disable it.  Best effort: a dead controller is only
- * disabled.
+ * write cache, disable it, and take no admin command after that.  Best
+ * effort: a failed controller is not touched, one that left the bus
+ * cannot be.  Under the admin lock, so that no reset, queue creation or
+ * deletion runs on the controller meanwhile, and those that come later
+ * fail at once instead of waiting for a controller that is off.
  */
-static void mnv_ctrl_shutdown(struct mnv_host *host)
+static void mnv_ctrl_shutdown_locked(struct mnv_host *host)
 {
 	unsigned long deadline;
 	u32 cc, csts;
 
-	if (host->dead || !pci_device_is_present(host->pdev))
+	lockdep_assert_held(&host->admin_lock);
+	if (host->dead)
 		return;
+	if (mnv_host_gone(host))
+		goto stop;
 	cc = readl(host->bar + NVME_REG_CC);
 	if (cc & NVME_CC_ENABLE) {
 		writel((cc & ~NVME_CC_SHN_MASK) | NVME_CC_SHN_NORMAL,
@@ -72,6 +78,33 @@ static void mnv_ctrl_shutdown(struct mnv_host *host)
 		}
 	}
 	mnv_ctrl_disable(host);
+stop:
+	mnv_host_stop_locked(host);
+}
+
+void mnv_host_get(struct mnv_host *host)
+{
+	kref_get(&host->ref);
+}
+
+static void mnv_host_free(struct kref *ref)
+{
+	struct mnv_host *host = container_of(ref, struct mnv_host, ref);
+
+	mutex_destroy(&host->lock);
+	mutex_destroy(&host->admin_lock);
+	pci_dev_put(host->pdev);
+	kfree(host);
+}
+
+/*
+ * Drop a reference: the binding's at remove, an instance's at its
+ * release.  An instance released after its controller was unbound finds
+ * it stopped (no command reaches the hardware) but still in memory.
+ */
+void mnv_host_put(struct mnv_host *host)
+{
+	kref_put(&host->ref, mnv_host_free);
 }
 
 static int mnv_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
@@ -89,7 +122,8 @@ static int mnv_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	host = kzalloc(sizeof(*host), GFP_KERNEL);
 	if (!host)
 		return -ENOMEM;
-	host->pdev = pdev;
+	kref_init(&host->ref);
+	host->pdev = pci_dev_get(pdev);
 	mutex_init(&host->admin_lock);
 	mutex_init(&host->lock);
 	INIT_LIST_HEAD(&host->instances);
@@ -154,7 +188,7 @@ err_disable:
 	pci_clear_master(pdev);
 	pci_disable_device(pdev);
 err_free:
-	kfree(host);
+	mnv_host_put(host);
 	dev_err(&pdev->dev, "cannot take over the controller (%d)\n", ret);
 	return ret;
 }
@@ -163,29 +197,45 @@ static void mnv_pci_remove(struct pci_dev *pdev)
 {
 	struct mnv_host *host = pci_get_drvdata(pdev);
 
-	if (!pci_device_is_present(pdev)) {
-		/* Surprise removal: do not wait for commands that cannot run. */
-		mutex_lock(&host->admin_lock);
+	/*
+	 * Surprise removal: the function reads all ones.  Commands in flight
+	 * end at once and instances fail their guests' controllers, so that
+	 * VMMs see it and close; a gone device cannot DMA any more.
+	 */
+	mutex_lock(&host->admin_lock);
+	if (!host->dead && mnv_host_gone(host)) {
+		dev_warn(&pdev->dev, "controller removed from the bus\n");
 		mnv_host_fail_locked(host);
-		mutex_unlock(&host->admin_lock);
 	}
-	/* Removes every instance; each deletes its hardware queues. */
+	mutex_unlock(&host->admin_lock);
+
+	/*
+	 * Removes every instance, waiting for VMMs to close them; each
+	 * deletes its hardware queues (unless the controller is failed).
+	 */
 	mnv_mdev_parent_unregister(host);
 
-	mnv_ctrl_shutdown(host);
+	/*
+	 * Disabled or cut off from memory, and no admin command after
+	 * this: only then may the admin queue go.
+	 */
+	mutex_lock(&host->admin_lock);
+	mnv_ctrl_shutdown_locked(host);
+	mutex_unlock(&host->admin_lock);
 	mnv_admin_queue_free(host);
 	pci_iounmap(pdev, host->bar);
 	pci_release_mem_regions(pdev);
-	pci_clear_master(pdev);
 	pci_disable_device(pdev);
-	mutex_destroy(&host->lock);
-	mutex_destroy(&host->admin_lock);
-	kfree(host);
+	mnv_host_put(host);
 }
 
 static void mnv_pci_shutdown(struct pci_dev *pdev)
 {
-	mnv_ctrl_shutdown(pci_get_drvdata(pdev));
+	struct mnv_host *host = pci_get_drvdata(pdev);
+
+	mutex_lock(&host->admin_lock);
+	mnv_ctrl_shutdown_locked(host);
+	mutex_unlock(&host->admin_lock);
 }
 
 /*

@@ -57,8 +57,9 @@ void mnv_qpool_release(struct mnv_host *host, unsigned int nr,
 	mutex_unlock(&host->lock);
 }
 
-static int mnv_hwq_admin_locked(struct mnv_host *host, u8 opcode, u16 qid,
-				u16 depth, u32 dword11, dma_addr_t prp1)
+/* Create or delete hardware queue @qid of controller epoch @epoch. */
+static int mnv_hwq_admin(struct mnv_host *host, u32 epoch, u8 opcode,
+			 u16 qid, u16 depth, u32 dword11, dma_addr_t prp1)
 {
 	struct nvme_command cmd = { };
 
@@ -67,7 +68,7 @@ static int mnv_hwq_admin_locked(struct mnv_host *host, u8 opcode, u16 qid,
 	cmd.create_cq.cqid = cpu_to_le16(qid);
 	cmd.create_cq.qsize = cpu_to_le16(depth ? depth - 1 : 0);
 	cmd.common.cdw11 = cpu_to_le32(dword11);
-	return mnv_admin_exec_locked(host, &cmd, NULL);
+	return mnv_admin_exec_in_epoch(host, epoch, &cmd, NULL);
 }
 
 /**
@@ -76,42 +77,48 @@ static int mnv_hwq_admin_locked(struct mnv_host *host, u8 opcode, u16 qid,
  * @hwq: a pair with rings, not live; the controller does not use them
  *
  * The completion queue is created without an interrupt: its owner polls.
- * Both queues are created under one hold of the admin lock, so that the
- * pair belongs to exactly one controller epoch.
+ * Both queues are created in one controller epoch: a reset in between
+ * deletes what was created and makes this return -EAGAIN.  The admin
+ * lock is not held meanwhile, so that other tenants' queues are created
+ * and deleted alongside.
  *
  * Return: 0 or a negative errno (an NVMe error status becomes -EIO).
  */
 int mnv_hwq_start(struct mnv_host *host, struct mnv_hwq *hwq)
 {
-	int ret;
+	int ret, del;
 
 	if (WARN_ON(hwq->live))
 		return -EBUSY;
 	mnv_hwq_rewind(hwq);
-	mutex_lock(&host->admin_lock);
-	hwq->epoch = host->epoch;
-	ret = mnv_hwq_admin_locked(host, nvme_admin_create_cq, hwq->qid,
-				   hwq->depth, NVME_QUEUE_PHYS_CONTIG,
-				   hwq->cq_dma);
+	/* Pairs with the release of a new epoch: the controller is enabled. */
+	hwq->epoch = smp_load_acquire(&host->epoch);
+	ret = mnv_hwq_admin(host, hwq->epoch, nvme_admin_create_cq, hwq->qid,
+			    hwq->depth, NVME_QUEUE_PHYS_CONTIG, hwq->cq_dma);
 	if (!ret) {
-		ret = mnv_hwq_admin_locked(host, nvme_admin_create_sq,
-					   hwq->qid, hwq->depth,
-					   NVME_QUEUE_PHYS_CONTIG |
-					   NVME_SQ_PRIO_MEDIUM |
-					   ((u32)hwq->qid << 16), hwq->sq_dma);
-		/* A CQ left behind would make the queue id unusable. */
-		if (ret && hwq->epoch == host->epoch &&
-		    mnv_hwq_admin_locked(host, nvme_admin_delete_cq,
-					 hwq->qid, 0, 0, 0) &&
-		    hwq->epoch == host->epoch)
-			mnv_host_reset_locked(host, "a queue could not be deleted");
+		ret = mnv_hwq_admin(host, hwq->epoch, nvme_admin_create_sq,
+				    hwq->qid, hwq->depth,
+				    NVME_QUEUE_PHYS_CONTIG | NVME_SQ_PRIO_MEDIUM |
+				    ((u32)hwq->qid << 16), hwq->sq_dma);
+		/*
+		 * A CQ left behind would make the queue id unusable; if the
+		 * SQ creation failed otherwise than by a reset or failure,
+		 * the CQ is still there.
+		 */
+		if (ret > 0 || ret == -EBUSY) {
+			del = mnv_hwq_admin(host, hwq->epoch,
+					    nvme_admin_delete_cq, hwq->qid, 0, 0,
+					    0);
+			if (del && del != -EAGAIN && del != -ENODEV)
+				mnv_host_reset_in_epoch(host, hwq->epoch,
+							"a queue could not be deleted");
+		}
 	}
-	/* A reset in between deleted what was created. */
-	if (!ret && hwq->epoch != host->epoch)
+	/* A reset right after the creation deleted it already. */
+	if (!ret && READ_ONCE(host->epoch) != hwq->epoch)
 		ret = -EAGAIN;
 	hwq->live = !ret;
-	mutex_unlock(&host->admin_lock);
-	if (ret)
+	if (ret && ret != -EAGAIN)
 		dev_err(mnv_host_dev(host), "cannot create hardware queue pair %u (%d)\n",
 			hwq->qid, ret);
 	return ret < 0 ? ret : ret ? -EIO : 0;
@@ -128,8 +135,9 @@ int mnv_hwq_start(struct mnv_host *host, struct mnv_hwq *hwq)
  * submitted to the pair, and completions it posted before the deletion
  * are still in the CQ ring for the owner to read.  If the deletion fails
  * the controller is reset (or failed, bus mastering off), which gives the
- * same guarantee for every pair.  Sleeps; on a busy drive, for as long as
- * the pair's commands take.
+ * same guarantee for every pair; so does a reset or failure that comes
+ * in between.  Sleeps; on a busy drive, for as long as the pair's
+ * commands take, without holding up other tenants' admin commands.
  */
 void mnv_hwq_stop(struct mnv_host *host, struct mnv_hwq *hwq)
 {
@@ -138,26 +146,22 @@ void mnv_hwq_stop(struct mnv_host *host, struct mnv_hwq *hwq)
 	if (!hwq->live)
 		return;
 	hwq->live = false;
-	mutex_lock(&host->admin_lock);
-	/* A reset deleted it already, or the controller is cut off. */
-	if (hwq->epoch != host->epoch || host->dead)
-		goto out;
-	ret = mnv_hwq_admin_locked(host, nvme_admin_delete_sq, hwq->qid, 0, 0,
-				   0);
+	ret = mnv_hwq_admin(host, hwq->epoch, nvme_admin_delete_sq, hwq->qid,
+			    0, 0, 0);
 	if (!ret)
-		ret = mnv_hwq_admin_locked(host, nvme_admin_delete_cq,
-					   hwq->qid, 0, 0, 0);
+		ret = mnv_hwq_admin(host, hwq->epoch, nvme_admin_delete_cq,
+				    hwq->qid, 0, 0, 0);
 	/*
-	 * Unless a reset or failure already stopped it, a controller that
-	 * refuses to delete a queue it created may still run its commands.
+	 * -EAGAIN, -ENODEV: a reset deleted the pair, or the controller is
+	 * cut off.  Otherwise a controller that refuses to delete a queue it
+	 * created may still run its commands (a timeout reset it already).
 	 */
-	if (ret && hwq->epoch == host->epoch && !host->dead) {
+	if (ret && ret != -EAGAIN && ret != -ENODEV) {
 		dev_warn(mnv_host_dev(host), "deleting hardware queue pair %u failed (%d)\n",
 			 hwq->qid, ret);
-		mnv_host_reset_locked(host, "a queue pair could not be deleted");
+		mnv_host_reset_in_epoch(host, hwq->epoch,
+					"a queue pair could not be deleted");
 	}
-out:
-	mutex_unlock(&host->admin_lock);
 }
 
 /* Reserved queue @qid: allocate its rings and create it on the controller. */

@@ -99,6 +99,8 @@ int mnv_instance_init(struct vfio_device *vdev)
 	inst->idle_us = MNV_IDLE_US_DEFAULT;
 	inst->slice.nsid = host->nr_namespaces ? host->namespaces[0].nsid : 1;
 	mutex_init(&inst->lock);
+	/* Dropped at release, which may come after the controller's remove. */
+	mnv_host_get(host);
 
 	ret = mnv_qpool_reserve(host, inst->nr_qpairs, inst->qids);
 	if (ret) {
@@ -122,6 +124,7 @@ err_delete:
 	mnv_qpool_release(host, inst->nr_qpairs, inst->qids);
 err_mutex:
 	mutex_destroy(&inst->lock);
+	mnv_host_put(host);
 	return ret;
 }
 
@@ -139,6 +142,7 @@ void mnv_instance_release(struct vfio_device *vdev)
 	mnv_qpool_release(host, inst->nr_qpairs, inst->qids);
 	mutex_destroy(&inst->lock);
 	mnv_compat_vfio_free_device(vdev);
+	mnv_host_put(host);
 }
 
 static int mnv_mdev_probe(struct mdev_device *mdev)
