@@ -40,6 +40,7 @@ SHIM_HDRS   := mdev_nvme/compat.h mdev_nvme/core/vnvme_types.h
 # One L1 VM per file: L1-only cases, isolation on a throttled drive, a
 # short chaos run, then the cases that start L2 guests.
 VM_TESTS := tests/vm/l1-6.1.t tests/vm/l1-6.12.t tests/vm/l1-iommu-6.1.t \
+	tests/vm/l1-hotplug-6.1.t \
 	tests/vm/l1-slow-6.1.t tests/vm/l1-slow-6.12.t tests/vm/l1-chaos-6.1.t \
 	tests/vm/l2-6.1.t tests/vm/l2-6.12.t
 

@@ -27,8 +27,20 @@
 #   --no-mem-debug      boot without slub_debug and KFENCE (measurements)
 #   --throttle-iops N   controller 1's namespaces serve N commands a second
 #                       together (QEMU drive throttling): a slow drive
+#   --hotplug           a third controller (serial MNV0003, id "nvhp",
+#                       one 256 MiB namespace) behind a PCIe root port
+#                       with native hot-plug (q35), a QMP monitor and the
+#                       host action channel below, so that a case can
+#                       have it removed from the running VM
 #   --shell             interactive shell in the VM instead of the runner
 #                       (console on this terminal, no timeout)
+#
+# Host action channel (--hotplug): a case asks the host to act on the VM
+# by writing one QMP command (a JSON object on one line) to
+# $MNV_OUT/host-action/N.req, N a number it has not used before; a
+# watcher started next to QEMU sends it to the monitor and writes QEMU's
+# reply line to N.ack (the file appears complete: written aside, then
+# renamed).  E.g. {"execute": "device_del", "arguments": {"id": "nvhp"}}.
 #
 # Environment: MNV_DISK_DIR, where the emulated namespaces' images are
 # created (default build/vm/disks; a tmpfs keeps the host's page cache
@@ -75,6 +87,7 @@ ko=
 append=
 mem_debug=1
 throttle=
+hotplug=0
 qemu_extra=()
 shell=0
 cases=()
@@ -101,6 +114,7 @@ while [ $# -gt 0 ]; do
 	--qemu-arg) need_arg "$@"; qemu_extra+=("$2"); shift 2 ;;
 	--no-mem-debug) mem_debug=0; shift ;;
 	--throttle-iops) need_arg "$@"; throttle=$2; shift 2 ;;
+	--hotplug) hotplug=1; shift ;;
 	--shell) shell=1; shift ;;
 	-h|--help) usage ;;
 	--) shift; cases+=("$@"); break ;;
@@ -124,7 +138,9 @@ command -v qemu-img >/dev/null || die "qemu-img not installed (qemu-utils)"
 ko=$(readlink -m "$ko")
 [ -n "$out" ] || out=$BUILD/vm-results/$kver
 out=$(readlink -m "$out")
-[ -n "$machine" ] || { [ "$iommu" -eq 1 ] && machine=q35 || machine=pc; }
+# Hot-plug needs a PCIe root port, so a q35 machine.
+[ -n "$machine" ] || { [ "$iommu" -eq 1 ] || [ "$hotplug" -eq 1 ] &&
+	machine=q35 || machine=pc; }
 
 # Paths travel to the guest through vm.env and the kernel command line;
 # keep them to characters that need no quoting anywhere.
@@ -238,6 +254,7 @@ mkdisk() {
 mkdisk nvme0-ns1.img 1G
 mkdisk nvme1-ns1.img 512M
 mkdisk nvme1-ns2.img 256M
+[ "$hotplug" -eq 1 ] && mkdisk nvme2-ns1.img 256M
 
 # --- QEMU command line -------------------------------------------------------------
 
@@ -301,6 +318,24 @@ qemu=(
 # shellcheck disable=SC2054
 [ "$iommu" -eq 1 ] && qemu+=(-device intel-iommu,intremap=off)
 
+# The hot-pluggable controller sits on a root port of its own.  ACPI
+# hot-plug of bridges is turned off, so that the guest's pciehp owns the
+# slot, as on a server's NVMe bay.  Its BDF (bus 1) sorts after the other
+# two in MNV_BDFS.
+qmp_sock=
+if [ "$hotplug" -eq 1 ]; then
+	# A unix socket path is limited to 108 bytes: keep it short.
+	qmp_sock=$(mktemp -u /tmp/mnv-qmp.XXXXXX)
+	# shellcheck disable=SC2054
+	qemu+=(
+		-global ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off
+		-device "pcie-root-port,id=rp1,bus=pcie.0,chassis=1,slot=1,addr=0x1c"
+		-drive "file=$disks/nvme2-ns1.img,if=none,id=nvd3,format=raw,discard=unmap"
+		-device "nvme,id=nvhp,serial=MNV0003,max_ioqpairs=8,drive=nvd3,bus=rp1"
+		-qmp "unix:$qmp_sock,server=on,wait=off"
+	)
+fi
+
 if [ "$shell" -eq 1 ]; then
 	log "interactive VM on $kver (Ctrl-A X quits QEMU)"
 	exec "${qemu[@]}" -serial mon:stdio
@@ -310,10 +345,57 @@ qemu+=(-serial "file:$out/console.log" -monitor none "${qemu_extra[@]}")
 printf '%q ' "${qemu[@]}" >"$out/qemu.cmd"
 echo >>"$out/qemu.cmd"
 
+# host_action_watch DIR SOCKET: serve the host action channel (see the
+# top) until killed.  Each request gets its own monitor connection.
+host_action_watch() {
+	local dir=$1 sock=$2 req n
+	while :; do
+		for req in "$dir"/*.req; do
+			[ -e "$req" ] || continue
+			n=$(basename "$req" .req)
+			[ -e "$dir/$n.ack" ] && continue
+			python3 - "$sock" "$(head -n 1 "$req")" >"$dir/.$n.ack" 2>&1 <<'PYEOF'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(30)
+s.connect(sys.argv[1])
+f = s.makefile("rw")
+f.readline()                     # the greeting
+def ask(cmd):
+    f.write(json.dumps(cmd) + "\n")
+    f.flush()
+    while True:                  # events may come before the reply
+        line = f.readline()
+        if not line:
+            sys.exit("monitor closed the connection")
+        reply = json.loads(line)
+        if "return" in reply or "error" in reply:
+            return line.strip()
+ask({"execute": "qmp_capabilities"})
+print(ask(json.loads(sys.argv[2])))
+PYEOF
+			mv "$dir/.$n.ack" "$dir/$n.ack"
+			log "host action $n: $(head -n 1 "$req") -> $(head -c 200 "$dir/$n.ack")"
+		done
+		sleep 0.2
+	done
+}
+
 log "booting $kver (machine $machine, ${mem} MiB, timeout ${timeout}s), ${#cases[@]} case(s), results in $out"
 start=$(date +%s)
+watcher=
+if [ "$hotplug" -eq 1 ]; then
+	mkdir -p "$out/host-action" || die "cannot create $out/host-action"
+	host_action_watch "$out/host-action" "$qmp_sock" &
+	watcher=$!
+fi
 timeout --kill-after=15 "$timeout" "${qemu[@]}" </dev/null >"$out/qemu.log" 2>&1
 rc=$?
+if [ -n "$watcher" ]; then
+	kill "$watcher" 2>/dev/null
+	wait "$watcher" 2>/dev/null
+	rm -f "$qmp_sock"
+fi
 elapsed=$(($(date +%s) - start))
 echo "$rc" >"$out/qemu.rc"
 echo "$elapsed" >"$out/vm.seconds"

@@ -1,0 +1,183 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Surprise removal of the physical controller while guests run I/O.
+# Controller 2 (run-l1.sh --hotplug) sits in a hot-plug slot; two
+# instances on it run tests/vfio/vfio-io's verified data tests, each in a
+# VMM of its own.  With both busy, the slot's power is cut behind the
+# back of the kernel's hot-plug driver: QEMU detaches the controller of a
+# slot switched off at once (a device_del would find it gone), so its
+# registers read all ones; the host action channel confirms QEMU no
+# longer has it.  (device_del itself only presses the slot's attention
+# button: the kernel then removes the function while it still answers,
+# an orderly unplug.)  pciehp takes the slot for switched off by
+# its own hand and leaves the function in place, as a dead link can: a
+# third instance is created on it then, whose first admin command must
+# find the controller gone and fail it at once, not after the 30 s admin
+# timeout, and the clients must see their controllers fail.  Then the
+# function is removed from the kernel, as the hot-plug driver does when a
+# card is pulled: removal waits for the VMMs to close (they are killed,
+# as a VMM asked to let go would close) and must then complete; the
+# module must unload, the kernel log stay clean.
+. "$MNV_REPO/tests/vm/lib.sh"
+mnv_require_root
+mnv_require_ko
+mnv_require_cmd setpci
+
+CLIENT=$MNV_REPO/tests/vfio/vfio-io
+[ -x "$CLIENT" ] || tap_bail "client not built: $CLIENT (make test-progs)"
+# shellcheck disable=SC2086 # one word per controller
+set -- $MNV_BDFS
+[ $# -ge 3 ] || tap_bail "needs the hot-plug controller (run-l1.sh --hotplug), found: $MNV_BDFS"
+B=$3
+DEV=/sys/bus/pci/devices/$B
+MDEV=/sys/bus/mdev/devices
+PORT=$(basename "$(readlink -f "$DEV/..")")
+ACTIONS=$MNV_OUT/host-action
+
+# host_action JSON: have the host send one QMP command to the VM's
+# monitor (run-l1.sh --hotplug); prints QEMU's reply.  Runs in command
+# substitutions too: the request's name comes from the clock, not from a
+# counter a subshell would lose.
+host_action() {
+	local n i
+	n=$MNV_CASE-$(date +%s%N)
+	echo "$1" >"$ACTIONS/.$n.req" && mv "$ACTIONS/.$n.req" "$ACTIONS/$n.req" ||
+		return 1
+	for i in $(seq 300); do
+		if [ -e "$ACTIONS/$n.ack" ]; then
+			cat "$ACTIONS/$n.ack"
+			return 0
+		fi
+		sleep 0.1
+	done
+	echo "no answer from the host in 30 s"
+	return 1
+}
+
+# ms since boot
+now_ms() {
+	local up
+	read -r up _ </proc/uptime
+	echo $((${up%.*} * 1000 + 10#${up#*.} * 10))
+}
+
+peripherals() {
+	host_action '{"execute": "qom-list", "arguments": {"path": "/machine/peripheral"}}'
+}
+
+[ -d "$ACTIONS" ] || tap_bail "no host action channel at $ACTIONS (run-l1.sh --hotplug)"
+tap_eq "QEMU lists the hot-plug controller (host action channel)" 1 \
+	"$(peripherals | grep -c '"name": "nvhp"')"
+tap_run "modprobe vfio_iommu_type1" modprobe vfio_iommu_type1 ||
+	tap_bail "no vfio_iommu_type1"
+tap_run "load mdev_nvme" mnv_insmod_ko || tap_bail "insmod failed"
+tap_run "bind $B to mdev_nvme" mnv_pci_bind "$B" mdev_nvme ||
+	tap_bail "cannot bind $B"
+
+U1=$(cat /proc/sys/kernel/random/uuid)
+U2=$(cat /proc/sys/kernel/random/uuid)
+tap_run "create 2q instance on [0, +8192)" \
+	mnv_mdev_create "$B" "$U1" 2 1 0 8192 || tap_bail "cannot create $U1"
+tap_run "create 2q instance on [8192, +8192)" \
+	mnv_mdev_create "$B" "$U2" 2 1 8192 8192 || tap_bail "cannot create $U2"
+
+OUT1=$MNV_OUT/$MNV_CASE-client1.tap
+OUT2=$MNV_OUT/$MNV_CASE-client2.tap
+"$CLIENT" -t hp1 "$U1" >"$OUT1" 2>&1 &
+c1=$!
+"$CLIENT" -t hp2 "$U2" >"$OUT2" 2>&1 &
+c2=$!
+
+# Both clients past their setup, with data commands done and more coming.
+busy=0
+for _ in $(seq 600); do
+	w1=$(cat "$MDEV/$U1/stats/write_cmds" 2>/dev/null || echo 0)
+	w2=$(cat "$MDEV/$U2/stats/write_cmds" 2>/dev/null || echo 0)
+	if [ "$w1" -gt 0 ] && [ "$w2" -gt 0 ]; then
+		busy=1
+		break
+	fi
+	sleep 0.1
+done
+tap_eq "both instances doing I/O" 1 "$busy"
+tap_eq "both clients running" "0 0" \
+	"$(kill -0 "$c1" 2>/dev/null; echo -n "$? "; kill -0 "$c2" 2>/dev/null; echo $?)"
+n1=$(grep -c '^not ok' "$OUT1")
+n2=$(grep -c '^not ok' "$OUT2")
+
+# Slot Control (PCIe capability + 0x18): Power Controller Control off,
+# Power Indicator off.  QEMU unplugs the device of a slot switched off.
+sltctl=$(setpci -s "$PORT" CAP_EXP+0x18.w)
+tap_run "power off slot of $PORT behind pciehp's back" \
+	setpci -s "$PORT" "CAP_EXP+0x18.w=$(printf %04x $((0x$sltctl | 0x0700)))"
+for _ in $(seq 100); do
+	[ "$(setpci -s "$B" VENDOR_ID.w)" = ffff ] && break
+	sleep 0.1
+done
+tap_eq "controller $B reads all ones" ffff "$(setpci -s "$B" VENDOR_ID.w)"
+tap_eq "QEMU no longer has the controller" 0 \
+	"$(peripherals | grep -c '"name": "nvhp"')"
+
+# An admin command to the gone controller: creating an instance sends
+# Create I/O CQ.  It must fail fast, and the controller be failed.
+U3=$(cat /proc/sys/kernel/random/uuid)
+t0=$(now_ms)
+if echo "$U3" >"$DEV/mdev_supported_types/mdev_nvme-1q/create" 2>/dev/null; then
+	rc=0
+else
+	rc=1
+fi
+t_create=$(($(now_ms) - t0))
+diag "instance creation on the gone controller: status $rc after ${t_create} ms"
+tap_eq "instance creation on the gone controller refused" 1 "$rc"
+tap_cond "... within 5 s, not after an admin timeout (${t_create} ms)" \
+	[ "$t_create" -lt 5000 ]
+tap_eq "controller failed" failed "$(cat "$DEV/mdev_nvme/state" 2>&1)"
+
+# Each client sees its controller fail: a new failed test in its output.
+saw=0
+for _ in $(seq 600); do
+	if [ "$(grep -c '^not ok' "$OUT1")" -gt "$n1" ] &&
+		[ "$(grep -c '^not ok' "$OUT2")" -gt "$n2" ]; then
+		saw=1
+		break
+	fi
+	sleep 0.1
+done
+tap_eq "both clients saw their controller fail" 1 "$saw"
+for i in 1 2; do
+	f=$MNV_OUT/$MNV_CASE-client$i.tap
+	diag "client $i: $(grep '^not ok' "$f" | head -n 3)"
+done
+diag "pinned pages while the VMMs hold the failed instances:" \
+	"$(cat "$MDEV/$U1/pinned_pages" "$MDEV/$U2/pinned_pages" 2>&1 | tr '\n' ' ')"
+
+# The kernel removes the function.  Removal waits for the VMMs to close.
+t0=$(now_ms)
+echo 1 >"$DEV/remove" &
+remover=$!
+sleep 2
+tap_eq "removal waits for the VMMs" 0 "$(kill -0 "$remover" 2>/dev/null; echo $?)"
+kill -9 "$c1" "$c2" 2>/dev/null
+wait "$c1" "$c2" 2>/dev/null
+gone=0
+for _ in $(seq 300); do
+	if ! kill -0 "$remover" 2>/dev/null && [ ! -e "$DEV" ]; then
+		gone=1
+		break
+	fi
+	sleep 0.1
+done
+t_gone=$(($(now_ms) - t0))
+tap_eq "function $B removed once the VMMs closed" 1 "$gone"
+diag "removal took ${t_gone} ms (2 s of it waiting for the VMMs)"
+wait "$remover"
+tap_eq "instances destroyed" "no no" \
+	"$([ -e "$MDEV/$U1" ] && echo yes || echo no) $([ -e "$MDEV/$U2" ] && echo yes || echo no)"
+# No admin command may wait its 30 s timeout on a gone controller.
+tap_eq "no admin command waited for the gone controller" 0 \
+	"$(dmesg | grep -c 'did not complete within')"
+diag "$(dmesg | grep -E 'mdev_nvme|pciehp' | tail -n 20)"
+tap_run "rmmod mdev_nvme" rmmod mdev_nvme
+tap_done
