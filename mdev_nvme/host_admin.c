@@ -274,6 +274,15 @@ int mnv_host_reset_locked(struct mnv_host *host, const char *why)
 	lockdep_assert_held(&host->admin_lock);
 	if (host->dead)
 		return -ENODEV;
+	/*
+	 * Gone from the bus: nothing to reset.  (QEMU answers reads of a
+	 * removed device's BAR with zeroes, which look like a controller
+	 * that disables at once and then never gets ready.)
+	 */
+	if (mnv_host_gone(host)) {
+		mnv_host_fail_locked(host);
+		return -ENODEV;
+	}
 	if (host->resetting) {
 		/* The reset itself got stuck: nothing more to try. */
 		mnv_host_fail_locked(host);
