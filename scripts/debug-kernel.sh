@@ -117,15 +117,20 @@ cat "$OUT/config.check" >&2
 
 # --- build ---------------------------------------------------------------------------
 
-kver=$(make -s -C "$TREE" kernelrelease)
-log "building $kver with -j$JOBS (about 20 minutes from scratch; log: $OUT/build.log)"
+log "building with -j$JOBS (about 20 minutes from scratch; log: $OUT/build.log)"
 start=$(date +%s)
+# Under make check-debug this runs inside make's jobserver, which gives a
+# sub-make started from a script one job only: the kernel build takes
+# its own -j instead.
+unset MAKEFLAGS MFLAGS MAKELEVEL
 if ! make -C "$TREE" -j"$JOBS" bzImage modules >"$OUT/build.log" 2>&1; then
 	tail -n 30 "$OUT/build.log" >&2
 	die "kernel build failed (see $OUT/build.log)"
 fi
 echo "$(($(date +%s) - start))" >"$OUT/build.seconds"
-log "built in $(cat "$OUT/build.seconds") s"
+# LOCALVERSION is applied only once the build has synced the config.
+kver=$(make -s -C "$TREE" kernelrelease)
+log "built $kver in $(cat "$OUT/build.seconds") s"
 
 # modules.builtin and depmod's indexes for the VM: its cases run modprobe
 # for drivers that are built in here, which kmod accepts only when
