@@ -95,7 +95,8 @@ struct mnv_type {
  *    runs, so that a slow command (a queue deletion on a busy drive)
  *    holds up no other; a reset holds it throughout.  @dead and @epoch
  *    are also read without it (READ_ONCE()) by the I/O path, which acts
- *    on a change later.
+ *    on a change later; so is @resetting, under rcu_read_lock() (see
+ *    mnv_host_ring_sq()).
  *  - @ref counts the PCI driver's binding and each instance: the
  *    structure outlives the binding for as long as an instance could
  *    still look at it (mnv_host_put()).
@@ -125,7 +126,7 @@ struct mnv_host {
 	struct mnv_hwq adminq;
 	struct mnv_admin_cmd *admin_cmds[MNV_ADMIN_MAX_CMDS];
 	bool dead;		/* controller failed or gone: no more commands */
-	bool resetting;		/* a reset is running: do not start another */
+	bool resetting;		/* a reset runs: no other, no I/O doorbell */
 	u32 epoch;		/* controller resets so far: see struct mnv_hwq */
 	unsigned int nr_resets;	/* of them, resets to recover from a fault */
 
@@ -156,6 +157,9 @@ void mnv_hwq_ring_sq(struct mnv_hwq *hwq);
 struct nvme_completion *mnv_hwq_peek_cqe(struct mnv_hwq *hwq);
 void mnv_hwq_pop_cqe(struct mnv_hwq *hwq);
 void mnv_hwq_ring_cq(struct mnv_hwq *hwq);
+/* The I/O path's doorbells: none while a reset stops the controller */
+bool mnv_host_ring_sq(struct mnv_host *host, struct mnv_hwq *hwq);
+bool mnv_host_ring_cq(struct mnv_host *host, struct mnv_hwq *hwq);
 
 /* Did a controller reset delete @hwq since it was created? */
 static inline bool mnv_hwq_stale(struct mnv_host *host,

@@ -16,6 +16,7 @@
 #include <linux/io.h>
 #include <linux/jiffies.h>
 #include <linux/module.h>
+#include <linux/rcupdate.h>
 
 #include "host.h"
 
@@ -253,6 +254,18 @@ static int mnv_host_restart_locked(struct mnv_host *host)
 	return 0;
 }
 
+/*
+ * A reset is about to stop the controller: from now on the instances
+ * ring none of its doorbells (mnv_host_ring_sq()), and once this returns
+ * no write of one that looked before is under way.
+ */
+static void mnv_host_doorbells_off(struct mnv_host *host)
+{
+	lockdep_assert_held(&host->admin_lock);
+	WRITE_ONCE(host->resetting, true);
+	synchronize_rcu();
+}
+
 /**
  * mnv_host_reset_locked - reset the controller to recover from a fault
  * @host: controller; caller holds host->admin_lock
@@ -289,20 +302,19 @@ int mnv_host_reset_locked(struct mnv_host *host, const char *why)
 		return -ENODEV;
 	}
 	dev_warn(mnv_host_dev(host), "resetting the controller: %s\n", why);
-	host->resetting = true;
+	mnv_host_doorbells_off(host);
 	ret = mnv_ctrl_disable(host);
 	if (!ret) {
 		/* Disabled: every queue and command of the old epoch is gone. */
 		smp_store_release(&host->epoch, host->epoch + 1);
-		host->nr_resets++;
+		WRITE_ONCE(host->nr_resets, host->nr_resets + 1);
 		ret = mnv_host_restart_locked(host);
 	}
-	host->resetting = false;
-	if (ret) {
+	if (ret)
 		mnv_host_fail_locked(host);
-		return -ENODEV;
-	}
-	return 0;
+	/* After the new epoch or the failure: see mnv_host_may_ring(). */
+	smp_store_release(&host->resetting, false);
+	return ret ? -ENODEV : 0;
 }
 
 /**
@@ -321,7 +333,7 @@ void mnv_host_reset_prepare(struct mnv_host *host)
 	__acquire(&host->admin_lock);
 	if (host->dead)
 		return;
-	host->resetting = true;
+	mnv_host_doorbells_off(host);
 	if (!mnv_host_gone(host))
 		mnv_ctrl_disable(host);
 }
@@ -349,15 +361,16 @@ int mnv_host_reset_done(struct mnv_host *host, const char *why)
 		if (!ret) {
 			/* Pairs with mnv_hwq_stale(): seen disabled first. */
 			smp_store_release(&host->epoch, host->epoch + 1);
-			host->nr_resets++;
+			WRITE_ONCE(host->nr_resets, host->nr_resets + 1);
 			pci_set_master(host->pdev);
 			ret = mnv_host_restart_locked(host);
 		}
-		host->resetting = false;
 		if (ret)
 			mnv_host_fail_locked(host);
 		else
 			pci_save_state(host->pdev);
+		/* After the new epoch or the failure: mnv_host_may_ring(). */
+		smp_store_release(&host->resetting, false);
 	}
 	__release(&host->admin_lock);
 	mutex_unlock(&host->admin_lock);

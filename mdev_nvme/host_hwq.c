@@ -13,6 +13,7 @@
  */
 #include <linux/dma-mapping.h>
 #include <linux/io.h>
+#include <linux/rcupdate.h>
 #include <linux/string.h>
 
 #include "host.h"
@@ -131,4 +132,54 @@ void mnv_hwq_pop_cqe(struct mnv_hwq *hwq)
 void mnv_hwq_ring_cq(struct mnv_hwq *hwq)
 {
 	writel(hwq->cq_head, hwq->cq_doorbell);
+}
+
+/*
+ * An instance's pair is rung through these.  While a reset stops the
+ * controller (host->resetting), no doorbell may reach it: the disable
+ * deletes the queues (a doorbell of a missing queue is an Invalid
+ * Doorbell error), and during a function reset the PCI core turns memory
+ * decoding off (a write is then an Unsupported Request).  The reset sets
+ * the flag and waits for an RCU grace period before it touches the
+ * controller (mnv_host_doorbells_off()), so a write that saw the flag
+ * clear is over by then.  Nor is a pair rung that a reset deleted (stale)
+ * and that is not created again yet.  What is pushed but not rung is
+ * ended with the rest of the pair's commands once the new epoch shows.
+ *
+ * Return: true if the doorbell was rung.
+ */
+static bool mnv_host_may_ring(struct mnv_host *host,
+			      const struct mnv_hwq *hwq)
+{
+	/*
+	 * A whole reset may have run since the caller last looked: the
+	 * flag is cleared after the new epoch is published (release), so
+	 * seeing it clear (acquire) means the epoch read next is current.
+	 */
+	return !smp_load_acquire(&host->resetting) && hwq->live &&
+	       !mnv_hwq_stale(host, hwq) && !READ_ONCE(host->dead);
+}
+
+bool mnv_host_ring_sq(struct mnv_host *host, struct mnv_hwq *hwq)
+{
+	bool ring;
+
+	rcu_read_lock();
+	ring = mnv_host_may_ring(host, hwq);
+	if (ring)
+		mnv_hwq_ring_sq(hwq);
+	rcu_read_unlock();
+	return ring;
+}
+
+bool mnv_host_ring_cq(struct mnv_host *host, struct mnv_hwq *hwq)
+{
+	bool ring;
+
+	rcu_read_lock();
+	ring = mnv_host_may_ring(host, hwq);
+	if (ring)
+		mnv_hwq_ring_cq(hwq);
+	rcu_read_unlock();
+	return ring;
 }

@@ -239,6 +239,7 @@ struct mnv_io {
 	unsigned long nr_pins;		/* pages in the cache */
 	unsigned long nr_bounced;	/* of which behind bounce buffers */
 	unsigned long bounce_limit;	/* most @nr_bounced may reach */
+	unsigned long bounced_before_cmd; /* @nr_bounced of the others */
 	/* Every page pinned: the cache, the rings, the shadow doorbells */
 	atomic_long_t pinned_pages;
 	/*

@@ -43,6 +43,8 @@ static u16 mnv_io_map_data(struct mnv_instance *inst,
 		left -= slot->pages[i].len;
 		off = 0;
 	}
+	/* Bounce buffers held by the commands in flight (io_pin.c). */
+	inst->io.bounced_before_cmd = inst->io.nr_bounced;
 	for (i = 0; i < n; i++) {
 		ret = mnv_io_pin_page(inst, &slot->pages[i], slot->dir);
 		if (ret) {

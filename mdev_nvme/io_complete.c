@@ -247,7 +247,7 @@ unsigned int mnv_io_reap(struct mnv_instance *inst, unsigned int h)
 	}
 	/* A deleted queue has no doorbell to ring any more. */
 	if (n && hwq->live)
-		mnv_hwq_ring_cq(hwq);
+		mnv_host_ring_cq(inst->host, hwq);
 	return n;
 }
 

@@ -100,6 +100,7 @@ static void mnv_io_pin_release(struct mnv_instance *inst, struct mnv_pin *pin)
 {
 	struct mnv_io *io = &inst->io;
 
+	lockdep_assert_held(&inst->lock);
 	list_del(&pin->lru);
 	xa_erase(&io->pins, pin->iova >> PAGE_SHIFT);
 	dma_unmap_page_attrs(mnv_host_dev(inst->host), pin->dma, PAGE_SIZE,
@@ -118,6 +119,7 @@ static void mnv_io_pins_trim(struct mnv_instance *inst, unsigned long keep)
 	struct mnv_io *io = &inst->io;
 	struct mnv_pin *pin;
 
+	lockdep_assert_held(&inst->lock);
 	while (io->nr_pins > keep && !list_empty(&io->pin_lru)) {
 		pin = list_first_entry(&io->pin_lru, struct mnv_pin, lru);
 		mnv_io_pin_release(inst, pin);
@@ -159,8 +161,11 @@ static struct mnv_pin *mnv_io_pin_new(struct mnv_instance *inst, u64 iova)
 	pin->dma = dma_map_page_attrs(dev, page, 0, PAGE_SIZE, pin->dir,
 				      DMA_ATTR_SKIP_CPU_SYNC);
 	if (dma_mapping_error(dev, pin->dma)) {
-		/* A full bounce pool: wait if our own commands hold some. */
-		ret = io->nr_bounced ? -EAGAIN : -ENOMEM;
+		/*
+		 * A full bounce pool: wait if our other commands hold some
+		 * (they give them back), not for pages of this one.
+		 */
+		ret = io->bounced_before_cmd ? -EAGAIN : -ENOMEM;
 		goto err_unpin;
 	}
 	pin->need_sync = dma_need_sync(dev, pin->dma);
@@ -272,6 +277,7 @@ void mnv_io_unpin_slot(struct mnv_instance *inst, struct mnv_io_slot *slot,
 	struct mnv_io *io = &inst->io;
 	unsigned int i;
 
+	lockdep_assert_held(&inst->lock);
 	for (i = 0; i < slot->nr_pages; i++) {
 		struct mnv_pin *pin = slot->pages[i].pin;
 

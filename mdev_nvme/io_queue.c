@@ -157,6 +157,7 @@ u16 mnv_io_cq_create(struct mnv_instance *inst, u16 qid, u64 iova,
 {
 	struct mnv_io_cq *cq;
 
+	lockdep_assert_held(&inst->lock);
 	if (!inst->io.ready || !qid || qid > inst->nr_qpairs || qsize < 2)
 		return NVME_SC_INTERNAL;
 	cq = &inst->io.cq[qid];
@@ -179,6 +180,7 @@ u16 mnv_io_sq_create(struct mnv_instance *inst, u16 qid, u64 iova,
 {
 	struct mnv_io_sq *sq;
 
+	lockdep_assert_held(&inst->lock);
 	if (!inst->io.ready || !qid || qid > inst->nr_qpairs || qsize < 2 ||
 	    !mnv_io_get_cq(&inst->io, cqid))
 		return NVME_SC_INTERNAL;
@@ -203,6 +205,7 @@ u16 mnv_io_sq_create(struct mnv_instance *inst, u16 qid, u64 iova,
  */
 void mnv_io_sq_delete(struct mnv_instance *inst, u16 qid)
 {
+	lockdep_assert_held(&inst->lock);
 	if (!inst->io.ready || !qid || qid > inst->nr_qpairs)
 		return;
 	mnv_io_quiesce(inst, qid - 1, MNV_COMPLETE_IF_ROOM);
@@ -212,6 +215,7 @@ void mnv_io_sq_delete(struct mnv_instance *inst, u16 qid)
 
 void mnv_io_cq_delete(struct mnv_instance *inst, u16 qid)
 {
+	lockdep_assert_held(&inst->lock);
 	if (!inst->io.ready || !qid || qid > inst->nr_qpairs)
 		return;
 	mnv_io_ring_unmap(inst, &inst->io.cq[qid].ring);
@@ -227,6 +231,7 @@ void mnv_io_reset(struct mnv_instance *inst)
 {
 	struct mnv_io *io = &inst->io;
 
+	lockdep_assert_held(&inst->lock);
 	if (!io->ready)
 		return;
 	mnv_io_quiesce(inst, -1, MNV_COMPLETE_DROP);

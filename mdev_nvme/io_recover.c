@@ -55,6 +55,7 @@ static void mnv_io_hq_start(struct mnv_instance *inst, unsigned int h)
 	struct mnv_hwq *hwq = &inst->hwqs[h];
 	int ret;
 
+	lockdep_assert_held(&inst->lock);
 	if (hwq->live || READ_ONCE(inst->host->dead))
 		return;
 	ret = mnv_hwq_start(inst->host, hwq);
@@ -76,6 +77,7 @@ static void mnv_io_hq_stopped(struct mnv_instance *inst, unsigned int h,
 	struct mnv_io_hq *hq = &inst->io.hq[h];
 	unsigned int idx;
 
+	lockdep_assert_held(&inst->lock);
 	for (idx = 0; idx < hq->nr_slots && hq->nr_on_hw; idx++) {
 		if (!hq->slots[idx].busy || hq->slots[idx].done)
 			continue;
@@ -91,6 +93,7 @@ static void mnv_io_hq_stopped(struct mnv_instance *inst, unsigned int h,
 static void mnv_io_hq_restart(struct mnv_instance *inst, unsigned int h,
 			      u16 status)
 {
+	lockdep_assert_held(&inst->lock);
 	mnv_hwq_stop(inst->host, &inst->hwqs[h]);
 	mnv_io_reap(inst, h);
 	mnv_io_hq_stopped(inst, h, status);
@@ -210,7 +213,12 @@ void mnv_io_flush_cache(struct mnv_instance *inst)
 	cmd.common.nsid = cpu_to_le32(io->host_nsid);
 	cmd.common.command_id = MNV_IO_FLUSH_CID;
 	mnv_hwq_push(hwq, &cmd);
-	mnv_hwq_ring_sq(hwq);
+	/*
+	 * Not during a controller reset: the pair is gone then, and made
+	 * again with the flush still owed (@unflushed stays set).
+	 */
+	if (!mnv_host_ring_sq(host, hwq))
+		return;
 
 	deadline = jiffies + msecs_to_jiffies(MNV_IO_FLUSH_TIMEOUT_MS);
 	while (!(cqe = mnv_hwq_peek_cqe(hwq))) {
@@ -226,7 +234,7 @@ void mnv_io_flush_cache(struct mnv_instance *inst)
 	status = le16_to_cpu(cqe->status) >> 1;
 	cid = cqe->command_id;
 	mnv_hwq_pop_cqe(hwq);
-	mnv_hwq_ring_cq(hwq);
+	mnv_host_ring_cq(host, hwq);
 	if (cid != MNV_IO_FLUSH_CID || status) {
 		dev_warn(mnv_instance_dev(inst), "cache flush failed (command %u, status 0x%x)\n",
 			 cid, status);

@@ -97,10 +97,8 @@ static unsigned int mnv_io_submit(struct mnv_instance *inst, u16 qid)
 		if (!slot->bytes)
 			inst->stats.other_cmds++;
 	}
-	if (submitted) {
-		mnv_hwq_ring_sq(hwq);
+	if (submitted && mnv_host_ring_sq(inst->host, hwq))
 		inst->stats.host_doorbells++;
-	}
 	return n;
 }
 
@@ -146,9 +144,19 @@ bool mnv_io_poll_locked(struct mnv_instance *inst)
 
 	if (vnvme_ctrl_ready(inst->ctrl) && !io->fatal &&
 	    !READ_ONCE(inst->host->dead)) {
-		for (i = 1; i <= inst->nr_qpairs; i++)
-			if (io->sq[i].valid)
-				work += mnv_io_submit(inst, i);
+		/*
+		 * While the controller is disabled or its function reset,
+		 * no doorbell of ours may reach it (its queues are being
+		 * deleted under us): the new commands wait in their SQs,
+		 * and the thread looks again after a nap, not in a spin.
+		 */
+		if (READ_ONCE(inst->host->resetting)) {
+			io->stalled = true;
+		} else {
+			for (i = 1; i <= inst->nr_qpairs; i++)
+				if (io->sq[i].valid)
+					work += mnv_io_submit(inst, i);
+		}
 	}
 	mnv_io_flush_core(inst);
 	return work;

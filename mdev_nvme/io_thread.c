@@ -19,8 +19,9 @@
  * flight takes the CPU from the guests it serves when they share one
  * (measured: bench/results, 20261124-162131).  With nothing on the
  * hardware but completions held for a guest that does not free CQ
- * entries, or commands waiting for an unmap hold-off, they look again
- * every 1-2 ms (a doorbell wakes them sooner).
+ * entries, or commands put off (an unmap hold-off, the instance's bounce
+ * buffers all in use, a controller reset), they look again every 1-2 ms
+ * (a doorbell wakes them sooner).
  */
 #include <linux/cpumask.h>
 #include <linux/delay.h>
@@ -82,9 +83,9 @@ static int mnv_io_thread_fn(void *data)
 			/*
 			 * Nothing on the hardware, but completions wait for
 			 * the guest to free CQ entries (a shadow head update
-			 * rings nothing) or commands for an unmap hold-off
-			 * to end: look again now and then, without spinning
-			 * on a guest that does not read its CQ.
+			 * rings nothing) or put-off commands for what holds
+			 * them up to end: look again now and then, without
+			 * spinning on a guest that does not read its CQ.
 			 */
 			usleep_range(1000, 2000);
 			continue;

@@ -13,6 +13,7 @@
  * takes seconds to drain: longer than the module may simply wait.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -454,6 +455,56 @@ out:
 }
 
 /*
+ * Writes instance 1 submits on its SQ 2 while the controller is reset:
+ * the module must hold them in the SQ until the controller is back
+ * (QEMU reports a doorbell of a queue the reset deleted as a guest error,
+ * which fails the run: tap-aggregate.sh).
+ */
+#define DURING_NR	(QD - 2)
+struct during_reset {
+	struct inst *in;
+	unsigned int submitted;
+	int stop;
+};
+
+static void *submit_during_reset(void *arg)
+{
+	struct during_reset *dr = arg;
+	struct nvme_sqe sqe;
+
+	while (!__atomic_load_n(&dr->stop, __ATOMIC_ACQUIRE) &&
+	       dr->submitted < DURING_NR) {
+		nvme_rw_init(&sqe, NVME_CMD_WRITE,
+			     BATCH_LBA + 8 * dr->submitted, 8,
+			     giova(G_DATA2 + (dr->submitted % 16) * G_PAGE),
+			     0);
+		nvme_io_push(&dr->in->dev, &dr->in->sq[2], &sqe);
+		nvme_io_ring(&dr->in->dev, &dr->in->sq[2]);
+		dr->submitted++;
+		sleep_ms(5);
+	}
+	return NULL;
+}
+
+/* Every completion of @n on CQ @q: success or retryable; counts in @bad. */
+static unsigned int reap_retryable(struct inst *in, uint16_t q, unsigned int n,
+				   unsigned int *bad)
+{
+	unsigned int done = 0;
+	struct nvme_cqe cqe;
+	uint16_t sf;
+
+	*bad = 0;
+	while (done < n && nvme_io_reap(&in->dev, &in->cq[q], &cqe, SLOW_MS)) {
+		sf = cqe.status >> 1;
+		done++;
+		*bad += sf && ((sf & 0x7ff) != SC_ABORT_REQUESTED ||
+			       (sf & 0x4000));
+	}
+	return done;
+}
+
+/*
  * The controller itself is reset from outside with both instances busy:
  * the module brings it back, the instances make their hardware queues
  * again, and their commands complete or come back retryable.
@@ -461,29 +512,33 @@ out:
 static void test_parent_reset(struct inst *a, struct inst *b, const char *bdf)
 {
 	long resets = parent_resets(bdf);
-	unsigned int done = 0, bad = 0, n = 40;
+	struct during_reset dr = { .in = a };
+	unsigned int done, bad, n = 40;
 	char path[256];
-	struct nvme_cqe cqe;
-	uint16_t sf;
+	pthread_t thr;
+	bool started;
 	FILE *f;
 	int ret;
 
 	if (!flood_one(a, b, n, giova(G_BIG), "parent reset"))
 		return;
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/reset", bdf);
+	started = pthread_create(&thr, NULL, submit_during_reset, &dr) == 0;
 	f = fopen(path, "w");
-	ret = f ? fputs("1\n", f) : -1;
+	ret = started && f ? fputs("1\n", f) : -1;
 	ret = f && fclose(f) == 0 && ret >= 0 ? 0 : -1;
+	__atomic_store_n(&dr.stop, 1, __ATOMIC_RELEASE);
+	if (started)
+		pthread_join(thr, NULL);
 	check(ret == 0, "parent reset: 1 written to %s", path);
-	while (done < n && nvme_io_reap(&a->dev, &a->cq[1], &cqe, SLOW_MS)) {
-		sf = cqe.status >> 1;
-		done++;
-		bad += sf && ((sf & 0x7ff) != SC_ABORT_REQUESTED ||
-			      (sf & 0x4000));
-	}
+	done = reap_retryable(a, 1, n, &bad);
 	check(done == n && !bad,
 	      "parent reset: instance 1's %u writes all completed, successfully or retryable (%u done, %u other)",
 	      n, done, bad);
+	done = reap_retryable(a, 2, dr.submitted, &bad);
+	check(dr.submitted && done == dr.submitted && !bad,
+	      "parent reset: instance 1's %u writes submitted during it all completed, successfully or retryable (%u done, %u other)",
+	      dr.submitted, done, bad);
 	check_finish(b, "parent reset", true);
 	parent_live(bdf, "parent reset");
 	check(resets >= 0 && parent_resets(bdf) == resets + 1,

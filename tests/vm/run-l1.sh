@@ -341,6 +341,11 @@ if [ "$shell" -eq 1 ]; then
 	exec "${qemu[@]}" -serial mon:stdio
 fi
 
+# QEMU reports what a driver does wrong to its emulated devices (a doorbell
+# of a queue that does not exist, a write to a BAR while its memory
+# decoding is off) as guest errors: tap-aggregate.sh fails the run on
+# them.
+qemu+=(-d guest_errors -D "$out/qemu-guest-errors.log")
 qemu+=(-serial "file:$out/console.log" -monitor none "${qemu_extra[@]}")
 printf '%q ' "${qemu[@]}" >"$out/qemu.cmd"
 echo >>"$out/qemu.cmd"

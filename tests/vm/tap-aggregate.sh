@@ -261,6 +261,30 @@ else
 	echo "# console.log is empty or missing in $OUT"
 fi
 
+# What QEMU saw L1 do wrong to its devices (run-l1.sh: -d guest_errors):
+# reports of the NVMe controllers start with pci_nvme_, and a write where
+# no device answers (a BAR whose memory decoding is off during a function
+# reset) is an "Invalid write".  After a surprise removal (a run with a
+# host-action channel, run-l1.sh --hotplug) writes to the removed
+# controller's BAR cannot be helped: the driver learns of the removal
+# from them.
+bad_access='^pci_nvme_|^Invalid (read|write) at addr'
+[ -d "$OUT/host-action" ] && bad_access='^pci_nvme_'
+if [ -e "$OUT/qemu-guest-errors.log" ]; then
+	nvme_errs=$(grep -cE "$bad_access" "$OUT/qemu-guest-errors.log")
+	if [ "$nvme_errs" -eq 0 ]; then
+		emit "ok" "no invalid access to the emulated devices"
+	else
+		emit "not ok" "no invalid access to the emulated devices"
+		echo "# $nvme_errs reports in $OUT/qemu-guest-errors.log, e.g.:"
+		grep -E "$bad_access" "$OUT/qemu-guest-errors.log" | sort | uniq -c |
+			sort -rn | head -n 5 | sed 's/^/#   /'
+	fi
+else
+	emit "not ok" "no invalid access to the emulated devices"
+	echo "# no qemu-guest-errors.log in $OUT"
+fi
+
 taint=$(cat "$OUT/tainted" 2>/dev/null)
 if [ -e "$OUT/runner.done" ] && [[ ! $taint =~ ^[0-9]+$ ]]; then
 	emit "not ok" "kernel not tainted by a warning, oops or lockup"
