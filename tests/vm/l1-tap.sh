@@ -81,7 +81,9 @@ if [ -n "${MNV_DEBUG_KERNEL:-}" ]; then
 	# Time limits first, so that run-l1.args and MNV_L1_ARGS can still
 	# change them; the kernel command line last, so that nothing drops
 	# the module tree or the leak scan.
-	kernel_args=(--timeout 7200 --case-timeout 3600 --kernel "$dk/bzImage")
+	# One CPU: under TCG the debug kernel hangs bringing up a second one
+	# (right after "Running RCU-tasks wait API self tests").
+	kernel_args=(--timeout 7200 --case-timeout 3600 --smp 1 --kernel "$dk/bzImage")
 	debug_append="mnv_modules=$dk/modules/lib/modules/$kver mnv_kmemleak=1"
 	kver_note=" (debug kernel $dk)"
 	build_hint=check-debug
