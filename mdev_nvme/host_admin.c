@@ -120,10 +120,12 @@ static void mnv_admin_reap_locked(struct mnv_host *host)
 	struct nvme_completion *cqe;
 	struct mnv_admin_cmd *ac;
 	bool seen = false, stray = false;
+	unsigned int n = 0;
 	u16 cid;
 
 	lockdep_assert_held(&host->admin_lock);
-	while ((cqe = mnv_hwq_peek_cqe(q))) {
+	/* At most a queue's worth: a broken controller may post forever. */
+	while (n++ < q->depth && (cqe = mnv_hwq_peek_cqe(q))) {
 		cid = cqe->command_id;
 		ac = cid < MNV_ADMIN_MAX_CMDS ? host->admin_cmds[cid] : NULL;
 		if (ac) {
@@ -356,8 +358,10 @@ int mnv_host_reset_done(struct mnv_host *host, const char *why)
 		/*
 		 * The reset may have failed, or the controller ignored it:
 		 * only a controller seen disabled has let go of its queues.
+		 * One gone from the bus (reading zeroes under QEMU) looks
+		 * disabled but would never get ready: fail it at once.
 		 */
-		ret = mnv_ctrl_disable(host);
+		ret = mnv_host_gone(host) ? -ENODEV : mnv_ctrl_disable(host);
 		if (!ret) {
 			/* Pairs with mnv_hwq_stale(): seen disabled first. */
 			smp_store_release(&host->epoch, host->epoch + 1);

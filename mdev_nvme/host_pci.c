@@ -179,6 +179,8 @@ static int mnv_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 err_ctrl_disable:
 	mnv_ctrl_disable(host);
 err_free_adminq:
+	/* Disabled or not, it must not reach the rings once they are freed. */
+	pci_clear_master(pdev);
 	mnv_admin_queue_free(host);
 err_unmap:
 	pci_iounmap(pdev, host->bar);
