@@ -178,6 +178,7 @@ int mnv_host_reset_locked(struct mnv_host *host, const char *why);
 void mnv_host_reset_prepare(struct mnv_host *host);
 int mnv_host_reset_done(struct mnv_host *host, const char *why);
 bool mnv_host_gone(struct mnv_host *host);
+void mnv_host_check_gone(struct mnv_host *host);
 void mnv_host_reset_in_epoch(struct mnv_host *host, u32 epoch,
 			     const char *why);
 int mnv_admin_exec(struct mnv_host *host, struct nvme_command *cmd,

@@ -509,3 +509,23 @@ void mnv_host_reset_in_epoch(struct mnv_host *host, u32 epoch,
 		mnv_host_reset_locked(host, why);
 	mutex_unlock(&host->admin_lock);
 }
+
+/**
+ * mnv_host_check_gone - fail the controller if it has left the bus
+ * @host: controller; caller does not hold host->admin_lock
+ *
+ * For the I/O path, whose commands a removed controller never completes
+ * and which has no other way to learn of it.  It never waits for the
+ * admin lock: whoever holds it is talking to the controller and finds
+ * out as well.
+ */
+void mnv_host_check_gone(struct mnv_host *host)
+{
+	if (!mutex_trylock(&host->admin_lock))
+		return;
+	if (!host->dead && mnv_host_gone(host)) {
+		dev_err(mnv_host_dev(host), "controller gone from the bus: I/O commands get no completion\n");
+		mnv_host_fail_locked(host);
+	}
+	mutex_unlock(&host->admin_lock);
+}

@@ -222,6 +222,7 @@ struct mnv_io {
 	u32 max_bytes;		/* guest MDTS in bytes */
 	u16 oncs;		/* optional commands offered to the guest */
 	unsigned int nr_inflight;
+	unsigned long silent_since;	/* jiffies: on the hardware, no CQE */
 	/* Completed commands not yet handed to vnvme_stats_add() */
 	u32 rd_cmds;
 	u32 wr_cmds;
@@ -297,6 +298,7 @@ unsigned int mnv_io_complete(struct mnv_instance *inst, unsigned int h,
 
 /* io_recover.c: under inst->lock but for mnv_io_dma_unmap() */
 void mnv_io_check_host(struct mnv_instance *inst);
+void mnv_io_check_silence(struct mnv_instance *inst, bool progress);
 void mnv_io_hqs_start(struct mnv_instance *inst);
 void mnv_io_quiesce(struct mnv_instance *inst, int only,
 		    enum mnv_io_complete_mode mode);

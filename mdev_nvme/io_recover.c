@@ -133,6 +133,40 @@ void mnv_io_check_host(struct mnv_instance *inst)
 }
 
 /*
+ * How long commands may sit on the hardware with none of them completing
+ * before the instance asks whether the controller is still there: a
+ * removed one completes nothing, and nothing else would tell (QEMU's
+ * reads zeroes, not all ones).  A busy drive completes something well
+ * within this; a slow command only costs one look per period.
+ */
+#define MNV_IO_SILENT_MS	1000
+
+/**
+ * mnv_io_check_silence - notice a controller gone from under the I/O
+ * @inst: instance; caller holds inst->lock
+ * @progress: this pass took in a completion
+ */
+void mnv_io_check_silence(struct mnv_instance *inst, bool progress)
+{
+	struct mnv_io *io = &inst->io;
+	unsigned int h, on_hw = 0;
+
+	lockdep_assert_held(&inst->lock);
+	for (h = 0; h < inst->nr_qpairs; h++)
+		on_hw += io->hq[h].nr_on_hw;
+	if (!on_hw || progress) {
+		io->silent_since = jiffies;
+		return;
+	}
+	if (time_before(jiffies, io->silent_since +
+				 msecs_to_jiffies(MNV_IO_SILENT_MS)))
+		return;
+	io->silent_since = jiffies;
+	/* inst->lock comes before admin_lock: see io.h. */
+	mnv_host_check_gone(inst->host);
+}
+
+/*
  * Create again the pairs whose creation failed before, at open and at a
  * guest reset: not on every pass, which would spin on admin commands.
  */

@@ -111,7 +111,7 @@ static unsigned int mnv_io_submit(struct mnv_instance *inst, u16 qid)
 bool mnv_io_poll_locked(struct mnv_instance *inst)
 {
 	struct mnv_io *io = &inst->io;
-	unsigned int i, work = 0;
+	unsigned int i, work = 0, reaped = 0;
 
 	lockdep_assert_held(&inst->lock);
 	if (!io->ready || !inst->ctrl)
@@ -137,10 +137,12 @@ bool mnv_io_poll_locked(struct mnv_instance *inst)
 	mnv_io_dbbuf_sync(inst);
 	for (i = 0; i < inst->nr_qpairs; i++) {
 		if (io->hq[i].nr_on_hw)
-			work += mnv_io_reap(inst, i);
+			reaped += mnv_io_reap(inst, i);
 		if (io->hq[i].nr_done)
 			work += mnv_io_complete(inst, i, MNV_COMPLETE_KEEP);
 	}
+	work += reaped;
+	mnv_io_check_silence(inst, reaped);
 
 	if (vnvme_ctrl_ready(inst->ctrl) && !io->fatal &&
 	    !READ_ONCE(inst->host->dead)) {

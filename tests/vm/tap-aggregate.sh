@@ -264,13 +264,14 @@ fi
 # What QEMU saw L1 do wrong to its devices (run-l1.sh: -d guest_errors):
 # reports of the NVMe controllers start with pci_nvme_, and a write where
 # no device answers (a BAR whose memory decoding is off during a function
-# reset) is an "Invalid write".  After a surprise removal (a run with a
-# host-action channel, run-l1.sh --hotplug) writes to the removed
-# controller's BAR cannot be helped: the driver learns of the removal
-# from them.
+# reset) is an "Invalid write".  A surprise removal (a run with a
+# host-action channel, run-l1.sh --hotplug) resets the controller and
+# takes it away under its driver, which learns of it only from doorbells
+# nobody answers: such a run is not judged by this.
 bad_access='^pci_nvme_|^Invalid (read|write) at addr'
-[ -d "$OUT/host-action" ] && bad_access='^pci_nvme_'
-if [ -e "$OUT/qemu-guest-errors.log" ]; then
+if [ -d "$OUT/host-action" ]; then
+	emit "ok" "no invalid access to the emulated devices" "SKIP a controller was removed under its driver"
+elif [ -e "$OUT/qemu-guest-errors.log" ]; then
 	nvme_errs=$(grep -cE "$bad_access" "$OUT/qemu-guest-errors.log")
 	if [ "$nvme_errs" -eq 0 ]; then
 		emit "ok" "no invalid access to the emulated devices"

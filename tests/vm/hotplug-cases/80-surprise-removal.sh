@@ -119,6 +119,23 @@ tap_eq "controller $B reads all ones" ffff "$(setpci -s "$B" VENDOR_ID.w)"
 tap_eq "QEMU no longer has the controller" 0 \
 	"$(peripherals | grep -c '"name": "nvhp"')"
 
+# The instances' own I/O must find the controller gone: their commands
+# on the hardware get no completion, and after a second of that each
+# instance asks whether the controller is still there.  No admin command
+# is needed for it.
+t0=$(now_ms)
+state=
+while [ $(($(now_ms) - t0)) -lt 30000 ]; do
+	state=$(cat "$DEV/mdev_nvme/state" 2>&1)
+	[ "$state" = failed ] && break
+	sleep 0.1
+done
+t_io=$(($(now_ms) - t0))
+diag "controller state $state ${t_io} ms after QEMU let go of it"
+tap_eq "the instances' I/O found the controller gone" failed "$state"
+tap_cond "... within 5 s (${t_io} ms), not at a guest's command timeout" \
+	[ "$t_io" -lt 5000 ]
+
 # An admin command to the gone controller: creating an instance sends
 # Create I/O CQ.  It must fail fast, and the controller be failed.
 U3=$(cat /proc/sys/kernel/random/uuid)
