@@ -31,6 +31,11 @@ MDEV=/sys/bus/mdev/devices
 MAX_NTH=${MNV_FAULT_MAX_NTH:-1000}
 EVERY_NTH=${MNV_FAULT_EVERY_NTH:-60}
 STRIDE=${MNV_FAULT_STRIDE:-16}
+# "Every allocation fails" stops after this many faults: a user page
+# fault of the client that needs a kernel allocation (a page table, an
+# anon_vma) is retried by the fault handler until it succeeds, so an
+# unbounded injection would hang the client there for ever.
+ALL_TIMES=${MNV_FAULT_ALL_TIMES:-500}
 
 # Not a kernel with fault injection: a failure, never a quiet skip (this
 # directory runs on the debug kernel only, see l1-tap.sh).
@@ -193,15 +198,19 @@ tap_run "it works without injection" "$CLIENT" -c io "$U" ||
 # --- open, enable, queues, io ---------------------------------------------------
 
 # all_fail STEP [-t]: every allocation of the client (or the I/O thread)
-# fails during STEP.
+# fails during STEP, up to ALL_TIMES of them.
 all_fail() {
 	local step=$1 who=client out rc
 	shift
 	[ $# -eq 0 ] || who="I/O thread"
+	fault_attr failslab times "$ALL_TIMES"
+	fault_attr fail_page_alloc times "$ALL_TIMES"
 	faults_prob 100
 	out=$("$CLIENT" "$@" -a "$step" "$U" 2>&1)
 	rc=$?
 	faults_prob 0
+	fault_attr failslab times 1000000000
+	fault_attr fail_page_alloc times 1000000000
 	printf '%s\n' "all $step $* rc=$rc $(printf '%s\n' "$out" | grep -E '^(step|injected|recovered)' | tr '\n' ' ')" >>"$LOG"
 	if [ "$rc" -eq 0 ]; then
 		tap_ok "$step with every allocation of the $who failing: $(printf '%s\n' "$out" | grep -E '^(step|injected)' | tr '\n' ' ')"
