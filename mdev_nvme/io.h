@@ -299,6 +299,7 @@ unsigned int mnv_io_complete(struct mnv_instance *inst, unsigned int h,
 /* io_recover.c: under inst->lock but for mnv_io_dma_unmap() */
 void mnv_io_check_host(struct mnv_instance *inst);
 void mnv_io_check_silence(struct mnv_instance *inst, bool progress);
+unsigned int mnv_io_nr_on_hw(struct mnv_instance *inst);
 void mnv_io_hqs_start(struct mnv_instance *inst);
 void mnv_io_quiesce(struct mnv_instance *inst, int only,
 		    enum mnv_io_complete_mode mode);

@@ -132,6 +132,17 @@ void mnv_io_check_host(struct mnv_instance *inst)
 			mnv_io_hq_restart(inst, h, NVME_SC_ABORT_REQ);
 }
 
+/* Commands of the instance on the hardware; caller holds inst->lock. */
+unsigned int mnv_io_nr_on_hw(struct mnv_instance *inst)
+{
+	unsigned int h, on_hw = 0;
+
+	lockdep_assert_held(&inst->lock);
+	for (h = 0; h < inst->nr_qpairs; h++)
+		on_hw += inst->io.hq[h].nr_on_hw;
+	return on_hw;
+}
+
 /*
  * How long commands may sit on the hardware with none of them completing
  * before the instance asks whether the controller is still there: a
@@ -149,12 +160,9 @@ void mnv_io_check_host(struct mnv_instance *inst)
 void mnv_io_check_silence(struct mnv_instance *inst, bool progress)
 {
 	struct mnv_io *io = &inst->io;
-	unsigned int h, on_hw = 0;
 
 	lockdep_assert_held(&inst->lock);
-	for (h = 0; h < inst->nr_qpairs; h++)
-		on_hw += io->hq[h].nr_on_hw;
-	if (!on_hw || progress) {
+	if (!mnv_io_nr_on_hw(inst) || progress) {
 		io->silent_since = jiffies;
 		return;
 	}

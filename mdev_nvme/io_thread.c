@@ -39,7 +39,7 @@ static int mnv_io_thread_fn(void *data)
 	struct mnv_instance *inst = data;
 	struct mnv_io *io = &inst->io;
 	u64 last_work = ktime_get_ns();
-	unsigned int on_hw, h;
+	unsigned int on_hw;
 	bool work, waiting, slept = false;
 
 	while (!kthread_should_stop()) {
@@ -54,8 +54,7 @@ static int mnv_io_thread_fn(void *data)
 		mutex_lock(&inst->lock);
 		work = mnv_io_dbpage_poll(inst);
 		work |= mnv_io_poll_locked(inst);
-		for (on_hw = 0, h = 0; h < inst->nr_qpairs; h++)
-			on_hw += io->hq[h].nr_on_hw;
+		on_hw = mnv_io_nr_on_hw(inst);
 		/* Completions held for guest CQ room, or commands stalled. */
 		waiting = io->nr_inflight > on_hw || io->stalled;
 		inst->stats.polls++;
