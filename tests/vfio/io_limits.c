@@ -80,6 +80,29 @@ int memlock_limit(unsigned long pages)
 }
 
 /*
+ * Ring SQ 1 for the @n commands pushed with ids @cids, and take in their
+ * completions: Status Field of each in @st, -1 for one that never came.
+ */
+static void ring_and_reap(struct inst *in, const uint16_t *cids,
+			  unsigned int n, int *st)
+{
+	struct nvme_cqe cqe;
+	unsigned int i, j;
+
+	for (i = 0; i < n; i++)
+		st[i] = -1;
+	nvme_io_ring(&in->dev, &in->sq[1]);
+	for (i = 0; i < n; i++) {
+		if (!nvme_io_reap(&in->dev, &in->cq[1], &cqe, 10000))
+			break;
+		for (j = 0; j < n && cids[j] != cqe.cid; j++)
+			;
+		if (j < n)
+			st[j] = cqe.status >> 1;
+	}
+}
+
+/*
  * Write data pages [@first, @first + @n) of G_BIG with one two-page
  * command each, all with one doorbell; statuses in @st (-1: none came).
  */
@@ -89,27 +112,17 @@ static void write_pairs(struct inst *in, unsigned int first, unsigned int n,
 	struct nvme_dev *d = &in->dev;
 	uint16_t cids[QD];
 	struct nvme_sqe sqe;
-	struct nvme_cqe cqe;
-	unsigned int i, j;
+	unsigned int i;
 
 	for (i = 0; i < n; i++) {
 		unsigned int p = first + 2 * i;
 
-		st[i] = -1;
 		nvme_rw_init(&sqe, NVME_CMD_WRITE, big_lba(p),
 			     2 * G_PAGE / LBA_SIZE, giova(G_BIG + p * G_PAGE),
 			     giova(G_BIG + (p + 1) * G_PAGE));
 		cids[i] = nvme_io_push(d, &in->sq[1], &sqe);
 	}
-	nvme_io_ring(d, &in->sq[1]);
-	for (i = 0; i < n; i++) {
-		if (!nvme_io_reap(d, &in->cq[1], &cqe, 10000))
-			break;
-		for (j = 0; j < n && cids[j] != cqe.cid; j++)
-			;
-		if (j < n)
-			st[j] = cqe.status >> 1;
-	}
+	ring_and_reap(in, cids, n, st);
 }
 
 /* Does page @p of G_BIG read back from its LBAs?  (through G_DATA) */
@@ -201,9 +214,9 @@ void test_bounce_share(struct inst *in, bool bounced)
 	unsigned int good = 0, wrong = 0;
 	long peak, waits, share = in->max_bytes / G_PAGE + 1;
 	uint16_t cids[SHARE_PAGES / 16];
+	int st[SHARE_PAGES / 16];
 	uint8_t *copy = malloc(SHARE_PAGES * G_PAGE);
 	struct nvme_sqe sqe;
-	struct nvme_cqe cqe;
 
 	if (!copy || share >= SHARE_PAGES) {
 		check(false, "bounce share test possible (MDTS %u bytes)",
@@ -232,14 +245,9 @@ void test_bounce_share(struct inst *in, bool bounced)
 			     giova(G_LIST + i * 128));
 		cids[i] = nvme_io_push(d, &in->sq[1], &sqe);
 	}
-	nvme_io_ring(d, &in->sq[1]);
-	for (i = 0; i < n; i++) {
-		if (!nvme_io_reap(d, &in->cq[1], &cqe, 10000))
-			break;
-		for (j = 0; j < n && cids[j] != cqe.cid; j++)
-			;
-		good += j < n && !(cqe.status >> 1);
-	}
+	ring_and_reap(in, cids, n, st);
+	for (i = 0; i < n; i++)
+		good += st[i] == 0;
 	/* Each page read back where it was written from, one at a time. */
 	for (i = 0; i < SHARE_PAGES; i++) {
 		memset(gptr(d, share_page(i)), 0, G_PAGE);
