@@ -81,7 +81,7 @@ test-progs:
 
 check: need-deps
 	$(MAKE) modules-all tools test-progs
-	prove -v tests/unit tests/cli $(VM_TESTS)
+	prove -v tests/unit tests/cli tests/scripts $(VM_TESTS)
 
 FUZZ_RUNS ?= 10000000
 FUZZ_JOBS ?= $(shell nproc)

@@ -156,12 +156,24 @@ static int mnv_mdev_probe(struct mdev_device *mdev)
 		return PTR_ERR(inst);
 
 	ret = vfio_register_emulated_iommu_dev(&inst->vdev);
-	if (ret) {
-		vfio_put_device(&inst->vdev);
-		return ret;
-	}
+	if (ret)
+		goto err_put;
 	dev_set_drvdata(&mdev->dev, inst);
+	/*
+	 * Added here rather than through driver.dev_groups: when adding them
+	 * fails, the 6.1 driver core removes the groups it never added, and
+	 * warns.
+	 */
+	ret = device_add_groups(&mdev->dev, mnv_instance_groups);
+	if (ret)
+		goto err_unregister;
 	return 0;
+
+err_unregister:
+	vfio_unregister_group_dev(&inst->vdev);
+err_put:
+	vfio_put_device(&inst->vdev);
+	return ret;
 }
 
 static void mnv_mdev_remove(struct mdev_device *mdev)
@@ -170,6 +182,8 @@ static void mnv_mdev_remove(struct mdev_device *mdev)
 
 	/* Waits until a VMM holding the device has closed it. */
 	vfio_unregister_group_dev(&inst->vdev);
+	/* The counters stay readable while a VMM is asked to let go. */
+	device_remove_groups(&mdev->dev, mnv_instance_groups);
 	vfio_put_device(&inst->vdev);
 }
 
@@ -179,7 +193,6 @@ struct mdev_driver mnv_mdev_driver = {
 		.name = MNV_DRIVER_NAME,
 		.owner = THIS_MODULE,
 		.mod_name = KBUILD_MODNAME,
-		.dev_groups = mnv_instance_groups,
 	},
 	.probe = mnv_mdev_probe,
 	.remove = mnv_mdev_remove,

@@ -6,7 +6,9 @@
 # Build, and cache, the debug kernel of the VM test bench: Debian's
 # linux-source-6.1 with x86_64_defconfig + kvm_guest.config +
 # scripts/debug-kernel.config (KASAN, lockdep, kmemleak, KFENCE, fault
-# injection; everything the L1 VM uses built in).  Results, under
+# injection; everything the L1 VM uses built in), with the fixes of
+# scripts/debug-kernel-patches/ applied: bugs of 6.1 itself whose reports
+# would end lockdep's checking or hide this module's.  Results, under
 # build/debug-kernel/ (MNV_DEBUG_KERNEL overrides):
 #
 #   linux-source-6.1/   the tree (the module is built against it)
@@ -30,6 +32,7 @@ set -euo pipefail
 SELF=$(readlink -f "$0")
 REPO=$(cd "$(dirname "$SELF")/.." && pwd)
 FRAGMENT=$REPO/scripts/debug-kernel.config
+PATCHES=$REPO/scripts/debug-kernel-patches
 TARBALL=${MNV_LINUX_SOURCE:-/usr/src/linux-source-6.1.tar.xz}
 OUT=${MNV_DEBUG_KERNEL:-$REPO/build/debug-kernel}
 TREE=$OUT/linux-source-6.1
@@ -65,6 +68,7 @@ key=$(
 		stat -c '%n %s %Y' "$TARBALL"
 		sha256sum <"$SELF"
 		sha256sum <"$FRAGMENT"
+		cat "$PATCHES"/*.patch | sha256sum
 	} | sha256sum | cut -d' ' -f1
 )
 if [ "$force" -eq 0 ] && [ -s "$OUT/bzImage" ] && [ -s "$OUT/kernelrelease" ] &&
@@ -85,6 +89,16 @@ if [ ! -e "$TREE/Makefile" ] || [ "$(cat "$OUT/source" 2>/dev/null)" != "$src_id
 	[ -e "$TREE/Makefile" ] || die "$TARBALL did not unpack to $TREE"
 	echo "$src_id" >"$OUT/source"
 fi
+
+# Each fix is applied once: a tree that already has it (a rebuild) is
+# recognised by the patch applying in reverse.
+for p in "$PATCHES"/*.patch; do
+	if patch -d "$TREE" -p1 -R -s -f --dry-run <"$p" >/dev/null 2>&1; then
+		continue
+	fi
+	log "applying $(basename "$p")"
+	patch -d "$TREE" -p1 -N -s <"$p" || die "$(basename "$p") does not apply to $TREE"
+done
 
 # --- configuration -------------------------------------------------------------
 

@@ -65,10 +65,12 @@ PATTERNS=(
 	'Kernel panic'
 )
 
-# Lines that contain a pattern but are no splat: the KASAN boot banner, and
-# the command line echo (it may carry options like hung_task_panic=).
+# Lines that contain a pattern but are no splat: the KASAN and RCU boot
+# banners, and the command line echo (it may carry options like
+# hung_task_panic=).
 IGNORE=(
 	'KernelAddressSanitizer initialized'
+	'rcu:[[:space:]]+RCU lockdep checking is enabled'
 	'Kernel command line:'
 )
 
