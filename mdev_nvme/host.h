@@ -93,7 +93,8 @@ struct mnv_type {
  *    controller (@dead, @epoch, @resetting, @nr_resets).  It is held to
  *    submit a command and to take in completions, not while a command
  *    runs, so that a slow command (a queue deletion on a busy drive)
- *    holds up no other; a reset holds it throughout.  @dead and @epoch
+ *    holds up no other; a reset holds it throughout.  It also protects
+ *    @frozen.  @dead and @epoch
  *    are also read without it (READ_ONCE()) by the I/O path, which acts
  *    on a change later; so is @resetting, under rcu_read_lock() (see
  *    mnv_host_ring_sq()).
@@ -123,10 +124,12 @@ struct mnv_host {
 	struct mnv_namespace namespaces[MNV_MAX_NAMESPACES];
 
 	struct mutex admin_lock;	/* see LOCKING above */
+	struct lock_class_key admin_lock_key;	/* its own: see probe */
 	struct mnv_hwq adminq;
 	struct mnv_admin_cmd *admin_cmds[MNV_ADMIN_MAX_CMDS];
 	bool dead;		/* controller failed or gone: no more commands */
 	bool resetting;		/* a reset runs: no other, no I/O doorbell */
+	bool frozen;		/* PCI error recovery will reset: wait for it */
 	u32 epoch;		/* controller resets so far: see struct mnv_hwq */
 	unsigned int nr_resets;	/* of them, resets to recover from a fault */
 
@@ -175,6 +178,8 @@ void mnv_admin_queue_free(struct mnv_host *host);
 void mnv_host_fail_locked(struct mnv_host *host);
 void mnv_host_stop_locked(struct mnv_host *host);
 int mnv_host_reset_locked(struct mnv_host *host, const char *why);
+void mnv_host_freeze(struct mnv_host *host);
+void mnv_host_thaw(struct mnv_host *host);
 void mnv_host_reset_prepare(struct mnv_host *host);
 int mnv_host_reset_done(struct mnv_host *host, const char *why);
 bool mnv_host_gone(struct mnv_host *host);

@@ -163,6 +163,11 @@ static bool mnv_admin_poll_locked(struct mnv_host *host,
 		mnv_admin_reap_locked(host);
 	if (ac->done)
 		return true;
+	if (host->frozen) {
+		/* No answer on a frozen link: slot_reset ends the command. */
+		ac->deadline = jiffies + msecs_to_jiffies(admin_timeout_ms);
+		return false;
+	}
 	if (time_after(jiffies, ac->next_check)) {
 		ac->next_check = jiffies +
 				 msecs_to_jiffies(MNV_ADMIN_GONE_CHECK_MS);
@@ -289,6 +294,9 @@ int mnv_host_reset_locked(struct mnv_host *host, const char *why)
 	lockdep_assert_held(&host->admin_lock);
 	if (host->dead)
 		return -ENODEV;
+	/* PCI error recovery resets it anyway, once the link is back. */
+	if (host->frozen)
+		return -EAGAIN;
 	/*
 	 * Gone from the bus: nothing to reset.  (QEMU answers reads of a
 	 * removed device's BAR with zeroes, which look like a controller
@@ -320,6 +328,48 @@ int mnv_host_reset_locked(struct mnv_host *host, const char *why)
 }
 
 /**
+ * mnv_host_freeze - PCI error recovery found the link frozen
+ * @host: controller
+ *
+ * Until slot_reset() resets the function (mnv_host_reset_prepare()), or
+ * the error is found permanent, reads may return all ones and commands
+ * get no answer.  Taking that for a gone controller or a timed-out
+ * command would fail a controller that recovery is about to bring back:
+ * no such verdict is taken meanwhile, and no doorbell is rung, as during
+ * a reset.
+ */
+void mnv_host_freeze(struct mnv_host *host)
+{
+	mutex_lock(&host->admin_lock);
+	if (!host->dead && !host->frozen) {
+		host->frozen = true;
+		mnv_host_doorbells_off(host);
+	}
+	mutex_unlock(&host->admin_lock);
+}
+
+/**
+ * mnv_host_thaw - PCI error recovery is over
+ * @host: controller
+ *
+ * Normally slot_reset() has reset the function and ended the frozen state
+ * already.  If it did not run, the controller is reset now: its link went
+ * through a reset either way.
+ */
+void mnv_host_thaw(struct mnv_host *host)
+{
+	bool frozen;
+
+	mutex_lock(&host->admin_lock);
+	frozen = host->frozen;
+	mutex_unlock(&host->admin_lock);
+	if (frozen) {
+		mnv_host_reset_prepare(host);
+		mnv_host_reset_done(host, "PCI error recovery without slot reset");
+	}
+}
+
+/**
  * mnv_host_reset_prepare - the function is about to be reset from outside
  * @host: controller
  *
@@ -333,6 +383,8 @@ void mnv_host_reset_prepare(struct mnv_host *host)
 	mutex_lock(&host->admin_lock);
 	/* For sparse, which does not follow mutexes. */
 	__acquire(&host->admin_lock);
+	/* From here on the reset itself answers for the controller. */
+	host->frozen = false;
 	if (host->dead)
 		return;
 	mnv_host_doorbells_off(host);
@@ -523,7 +575,7 @@ void mnv_host_check_gone(struct mnv_host *host)
 {
 	if (!mutex_trylock(&host->admin_lock))
 		return;
-	if (!host->dead && mnv_host_gone(host)) {
+	if (!host->dead && !host->frozen && mnv_host_gone(host)) {
 		dev_err(mnv_host_dev(host), "controller gone from the bus: I/O commands get no completion\n");
 		mnv_host_fail_locked(host);
 	}

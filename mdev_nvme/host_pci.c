@@ -93,6 +93,7 @@ static void mnv_host_free(struct kref *ref)
 
 	mutex_destroy(&host->lock);
 	mutex_destroy(&host->admin_lock);
+	lockdep_unregister_key(&host->admin_lock_key);
 	pci_dev_put(host->pdev);
 	kfree(host);
 }
@@ -125,6 +126,13 @@ static int mnv_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	kref_init(&host->ref);
 	host->pdev = pci_dev_get(pdev);
 	mutex_init(&host->admin_lock);
+	/*
+	 * A bus reset of several controllers holds each one's admin lock
+	 * at once (reset_prepare to reset_done): one lock class per
+	 * controller, or lockdep would take that for recursion.
+	 */
+	lockdep_register_key(&host->admin_lock_key);
+	lockdep_set_class(&host->admin_lock, &host->admin_lock_key);
 	mutex_init(&host->lock);
 	INIT_LIST_HEAD(&host->instances);
 	pci_set_drvdata(pdev, host);
@@ -205,6 +213,8 @@ static void mnv_pci_remove(struct pci_dev *pdev)
 	 * VMMs see it and close; a gone device cannot DMA any more.
 	 */
 	mutex_lock(&host->admin_lock);
+	/* Removed during error recovery: no slot_reset will come. */
+	host->frozen = false;
 	if (!host->dead && mnv_host_gone(host)) {
 		dev_warn(&pdev->dev, "controller removed from the bus\n");
 		mnv_host_fail_locked(host);
@@ -236,6 +246,7 @@ static void mnv_pci_shutdown(struct pci_dev *pdev)
 	struct mnv_host *host = pci_get_drvdata(pdev);
 
 	mutex_lock(&host->admin_lock);
+	host->frozen = false;
 	mnv_ctrl_shutdown_locked(host);
 	mutex_unlock(&host->admin_lock);
 }
@@ -267,10 +278,13 @@ static pci_ers_result_t mnv_pci_error_detected(struct pci_dev *pdev,
 		return PCI_ERS_RESULT_CAN_RECOVER;
 	if (state == pci_channel_io_perm_failure) {
 		mutex_lock(&host->admin_lock);
+		host->frozen = false;
 		mnv_host_fail_locked(host);
 		mutex_unlock(&host->admin_lock);
 		return PCI_ERS_RESULT_DISCONNECT;
 	}
+	/* Frozen: the link is reset next, then slot_reset. */
+	mnv_host_freeze(host);
 	return PCI_ERS_RESULT_NEED_RESET;
 }
 
@@ -285,9 +299,15 @@ static pci_ers_result_t mnv_pci_slot_reset(struct pci_dev *pdev)
 	return PCI_ERS_RESULT_RECOVERED;
 }
 
+static void mnv_pci_resume(struct pci_dev *pdev)
+{
+	mnv_host_thaw(pci_get_drvdata(pdev));
+}
+
 static const struct pci_error_handlers mnv_pci_err_handlers = {
 	.error_detected = mnv_pci_error_detected,
 	.slot_reset = mnv_pci_slot_reset,
+	.resume = mnv_pci_resume,
 	.reset_prepare = mnv_pci_reset_prepare,
 	.reset_done = mnv_pci_reset_done,
 };

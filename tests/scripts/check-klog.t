@@ -35,7 +35,7 @@ BANNERS+='[    4.562488] ... MAX_LOCKDEP_SUBCLASSES:  8\n'
 
 expect_scan "debug kernel boot banners are clean" 0 "$BANNERS"
 expect_scan "a lockdep cycle after the banners is a splat" 1 \
-	"$BANNERS[ 2873.718819] WARNING: possible circular locking dependency detected\n"
+	"${BANNERS}[ 2873.718819] WARNING: possible circular locking dependency detected\n"
 expect_scan "a lockdep recursion report is a splat" 1 \
 	"[   10.0] WARNING: possible recursive locking detected\n"
 expect_scan "a KASAN report is a splat" 1 \

@@ -505,47 +505,79 @@ static unsigned int reap_retryable(struct inst *in, uint16_t q, unsigned int n,
 }
 
 /*
- * The controller itself is reset from outside with both instances busy:
- * the module brings it back, the instances make their hardware queues
- * again, and their commands complete or come back retryable.
+ * Reset the controller from outside: through its sysfs reset file, or by
+ * running @inject, which makes the platform report a PCI error.  True
+ * when the reset was asked for.
  */
-static void test_parent_reset(struct inst *a, struct inst *b, const char *bdf)
+static bool reset_parent(const char *bdf, const char *inject)
 {
-	long resets = parent_resets(bdf);
-	struct during_reset dr = { .in = a };
-	unsigned int done, bad, n = 40;
 	char path[256];
-	pthread_t thr;
-	bool started;
 	FILE *f;
 	int ret;
 
-	if (!flood_one(a, b, n, giova(G_BIG), "parent reset"))
-		return;
+	if (inject) {
+		ret = system(inject);
+		return check(ret == 0, "%s: '%s' succeeded (%d)", "PCI error",
+			     inject, ret);
+	}
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/reset", bdf);
-	started = pthread_create(&thr, NULL, submit_during_reset, &dr) == 0;
 	f = fopen(path, "w");
-	ret = started && f ? fputs("1\n", f) : -1;
+	ret = f ? fputs("1\n", f) : -1;
 	ret = f && fclose(f) == 0 && ret >= 0 ? 0 : -1;
+	return check(ret == 0, "parent reset: 1 written to %s", path);
+}
+
+/* The resets counter of @bdf reaching @want within @ms. */
+static long wait_resets(const char *bdf, long want, unsigned int ms)
+{
+	uint64_t end = now_ms() + ms;
+	long n;
+
+	while ((n = parent_resets(bdf)) >= 0 && n < want && now_ms() < end)
+		sleep_ms(20);
+	return n;
+}
+
+/*
+ * The controller itself is reset from outside with both instances busy
+ * (@inject: by PCI error recovery, see reset_parent()): the module brings
+ * it back, the instances make their hardware queues again, and their
+ * commands complete or come back retryable.
+ */
+void test_parent_reset(struct inst *a, struct inst *b, const char *bdf,
+		       const char *inject)
+{
+	const char *what = inject ? "PCI error" : "parent reset";
+	long resets = parent_resets(bdf);
+	struct during_reset dr = { .in = a };
+	unsigned int done, bad, n = 40;
+	pthread_t thr;
+	bool started;
+
+	if (!flood_one(a, b, n, giova(G_BIG), what))
+		return;
+	started = pthread_create(&thr, NULL, submit_during_reset, &dr) == 0;
+	if (started && reset_parent(bdf, inject))
+		/* Error recovery runs in the kernel after the report. */
+		wait_resets(bdf, resets + 1, SLOW_MS);
 	__atomic_store_n(&dr.stop, 1, __ATOMIC_RELEASE);
 	if (started)
 		pthread_join(thr, NULL);
-	check(ret == 0, "parent reset: 1 written to %s", path);
 	done = reap_retryable(a, 1, n, &bad);
 	check(done == n && !bad,
-	      "parent reset: instance 1's %u writes all completed, successfully or retryable (%u done, %u other)",
-	      n, done, bad);
+	      "%s: instance 1's %u writes all completed, successfully or retryable (%u done, %u other)",
+	      what, n, done, bad);
 	done = reap_retryable(a, 2, dr.submitted, &bad);
 	check(dr.submitted && done == dr.submitted && !bad,
-	      "parent reset: instance 1's %u writes submitted during it all completed, successfully or retryable (%u done, %u other)",
-	      dr.submitted, done, bad);
-	check_finish(b, "parent reset", true);
-	parent_live(bdf, "parent reset");
+	      "%s: instance 1's %u writes submitted during it all completed, successfully or retryable (%u done, %u other)",
+	      what, dr.submitted, done, bad);
+	check_finish(b, what, true);
+	parent_live(bdf, what);
 	check(resets >= 0 && parent_resets(bdf) == resets + 1,
-	      "parent reset: the module counted one controller reset (%ld -> %ld)",
-	      resets, parent_resets(bdf));
-	still_works(a, "parent reset");
-	still_works(b, "parent reset");
+	      "%s: the module counted one controller reset (%ld -> %ld)",
+	      what, resets, parent_resets(bdf));
+	still_works(a, what);
+	still_works(b, what);
 }
 
 void test_faults(struct inst *a, struct inst *b, const char *bdf)
@@ -562,5 +594,5 @@ void test_faults(struct inst *a, struct inst *b, const char *bdf)
 	check(parent_resets(bdf) == 0,
 	      "no fault of instance 1 made the module reset the controller (%ld)",
 	      parent_resets(bdf));
-	test_parent_reset(a, b, bdf);
+	test_parent_reset(a, b, bdf, NULL);
 }

@@ -97,6 +97,8 @@ int inst_setup(struct inst *in, const char *uuid, unsigned int idx,
 
 /* io_faults.c */
 void test_faults(struct inst *a, struct inst *b, const char *bdf);
+void test_parent_reset(struct inst *a, struct inst *b, const char *bdf,
+		       const char *inject);
 
 /* io_limits.c */
 /* Drop CAP_IPC_LOCK and limit locked memory to @pages; 0 or -errno */

@@ -936,7 +936,7 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: vfio-io [-m LBA] [-t TAG] UUID1 [UUID2]\n"
 		"       vfio-io -q UUID1\n"
-		"       vfio-io -f BDF UUID1 UUID2\n"
+		"       vfio-io -f BDF [-e CMD] UUID1 UUID2   (-e: CMD reports a PCI error)\n"
 		"       vfio-io -l PAGES UUID1   (RLIMIT_MEMLOCK of PAGES)\n"
 		"       vfio-io -b UUID1         (bounce_pages_max=1 at open)\n");
 	exit(2);
@@ -945,7 +945,7 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	static struct inst in1, in2;
-	const char *tag = "vfio-io", *fault_bdf = NULL;
+	const char *tag = "vfio-io", *fault_bdf = NULL, *inject = NULL;
 	char tag1[64], tag2[64];
 	uint64_t mark = 100;
 	unsigned long memlock = 0;
@@ -953,10 +953,13 @@ int main(int argc, char **argv)
 	long sleeps0;
 	int opt, st;
 
-	while ((opt = getopt(argc, argv, "bf:l:m:qt:")) != -1) {
+	while ((opt = getopt(argc, argv, "be:f:l:m:qt:")) != -1) {
 		switch (opt) {
 		case 'b':
 			bounce = true;
+			break;
+		case 'e':
+			inject = optarg;
 			break;
 		case 'l':
 			memlock = strtoul(optarg, NULL, 0);
@@ -984,8 +987,8 @@ int main(int argc, char **argv)
 	snprintf(tag2, sizeof(tag2), "%s-2", tag);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
-	if (fault_bdf) {
-		if (!two)
+	if (fault_bdf || inject) {
+		if (!two || !fault_bdf)
 			usage();
 		if (!check(inst_setup(&in1, argv[optind], 1, 2) == 0 &&
 			   inst_setup(&in2, argv[optind + 1], 2, 1) == 0,
@@ -993,7 +996,10 @@ int main(int argc, char **argv)
 			printf("Bail out! instances unusable\n");
 			return 1;
 		}
-		test_faults(&in1, &in2, fault_bdf);
+		if (inject)
+			test_parent_reset(&in1, &in2, fault_bdf, inject);
+		else
+			test_faults(&in1, &in2, fault_bdf);
 		nvme_disable(&in1.dev);
 		nvme_dev_close(&in1.dev);
 		nvme_disable(&in2.dev);

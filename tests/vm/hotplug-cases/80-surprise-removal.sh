@@ -34,25 +34,8 @@ DEV=/sys/bus/pci/devices/$B
 MDEV=/sys/bus/mdev/devices
 PORT=$(basename "$(readlink -f "$DEV/..")")
 ACTIONS=$MNV_OUT/host-action
-
-# host_action JSON: have the host send one QMP command to the VM's
-# monitor (run-l1.sh --hotplug); prints QEMU's reply.  Runs in command
-# substitutions too: the request's name comes from the clock, not from a
-# counter a subshell would lose.
 host_action() {
-	local n i
-	n=$MNV_CASE-$(date +%s%N)
-	echo "$1" >"$ACTIONS/.$n.req" && mv "$ACTIONS/.$n.req" "$ACTIONS/$n.req" ||
-		return 1
-	for i in $(seq 300); do
-		if [ -e "$ACTIONS/$n.ack" ]; then
-			cat "$ACTIONS/$n.ack"
-			return 0
-		fi
-		sleep 0.1
-	done
-	echo "no answer from the host in 30 s"
-	return 1
+	"$MNV_REPO/tests/vm/host-action.sh" "$1"
 }
 
 # ms since boot
