@@ -18,11 +18,10 @@
 #   make fuzz            each libFuzzer target of the core for FUZZ_RUNS inputs
 #                        (default 10 million), FUZZ_JOBS at once (default nproc)
 
-# Newest installed kernel of a series that has a build tree, e.g. $(call newest,6.1.0-*-amd64)
-newest = $(lastword $(sort $(notdir $(patsubst %/build,%,$(wildcard /lib/modules/$(1)/build)))))
-
-KVER_61  := $(call newest,6.1.0-*-amd64)
-KVER_612 := $(call newest,6.12.*+deb12-amd64)
+# Newest installed kernel of each series with a build tree (the one rule
+# for the build, the tests, the demo and the benchmark).
+KVER_61  := $(shell scripts/pick-kernel.sh 6.1)
+KVER_612 := $(shell scripts/pick-kernel.sh 6.12)
 KVER     ?= $(KVER_61)
 KDIR     ?= /lib/modules/$(KVER)/build
 KVERS    := $(strip $(KVER_61) $(KVER_612))

@@ -21,7 +21,7 @@
 # doorbell page) tune it.
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
-kver=$(ls -d /lib/modules/6.1.0-*-amd64/build 2>/dev/null | sort -V | tail -n 1 | cut -d/ -f4)
+kver=$("$repo/scripts/pick-kernel.sh" --boot 6.1)
 [ -n "$kver" ] || { echo "bench: error: no Debian 6.1 kernel installed (run: make deps)" >&2; exit 1; }
 stamp=$(date -u +%Y%m%d-%H%M%S)
 raw=$repo/build/bench

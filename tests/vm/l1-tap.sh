@@ -49,15 +49,9 @@ fi
 series=$1
 casedir=${2:-cases}
 
-# pick_kernel SERIES: newest Debian generic kernel of SERIES, e.g.
-# 6.1.0-56-amd64 or 6.12.117+deb12-amd64 (not -cloud-, not -rt-).
+# pick_kernel SERIES: the kernel the VM boots (scripts/pick-kernel.sh).
 pick_kernel() {
-	local re="^${1//./\\.}\\.[0-9]+(-[0-9]+)?(\\+deb[0-9]+)?-amd64$" d k
-	for d in /lib/modules/*/; do
-		k=$(basename "$d")
-		[[ $k =~ $re ]] || continue
-		[ -d "/lib/modules/$k/build" ] && [ -r "/boot/vmlinuz-$k" ] && echo "$k"
-	done | sort -V | tail -n 1
+	"$REPO/scripts/pick-kernel.sh" --boot "$1"
 }
 
 # Options for run-l1.sh that come with the kernel (the debug kernel's).

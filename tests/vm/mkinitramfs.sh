@@ -204,6 +204,12 @@ MNV_RUNNER=
 # shellcheck source=/dev/null
 . "$R$OUT_MNT/vm.env"
 [ -n "$MNV_RUNNER" ] || die "MNV_RUNNER not set in vm.env"
+# A repository under a path the guest hides (/tmp): its own share.
+if [ "${MNV_REPO_SHARE:-0}" = 1 ]; then
+	mkdir -p "$R$MNV_REPO" &&
+		mount -t 9p -o "$P9OPTS,ro,cache=loose" mnvrepo "$R$MNV_REPO" ||
+		die "cannot mount the repository share (9p tag mnvrepo) at $MNV_REPO"
+fi
 
 if grep -qw mnv_shell=1 /proc/cmdline; then
 	msg "interactive shell; exit it to power off"
