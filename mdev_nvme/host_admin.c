@@ -243,6 +243,7 @@ static int mnv_host_restart_locked(struct mnv_host *host)
 	u32 granted;
 	int ret;
 
+	lockdep_assert_held(&host->admin_lock);
 	/* The controller dropped what was in flight when it was disabled. */
 	mnv_admin_end_all_locked(host, -EAGAIN);
 	mnv_hwq_rewind(&host->adminq);

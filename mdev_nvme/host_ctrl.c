@@ -236,6 +236,7 @@ int mnv_ctrl_request_queues_locked(struct mnv_host *host, u32 *granted)
 	struct nvme_command cmd = { };
 	int ret;
 
+	lockdep_assert_held(&host->admin_lock);
 	cmd.features.opcode = nvme_admin_set_features;
 	cmd.features.fid = cpu_to_le32(NVME_FEAT_NUM_QUEUES);
 	cmd.features.dword11 = cpu_to_le32(wanted | (wanted << 16));

@@ -92,6 +92,7 @@ u16 mnv_io_cmd_prepare(struct mnv_instance *inst, struct mnv_io_slot *slot,
 	struct vnvme_sqe *h = hsqe;
 	u16 status;
 
+	lockdep_assert_held(&inst->lock);
 	slot->nr_pages = 0;
 	slot->bytes = 0;
 	slot->is_write = false;

@@ -62,6 +62,7 @@ void mnv_io_dbpage_close(struct mnv_instance *inst)
 {
 	struct mnv_io *io = &inst->io;
 
+	lockdep_assert_held(&inst->lock);
 	if (!io->db_page)
 		return;
 	put_page(io->db_page);
@@ -79,6 +80,7 @@ void mnv_io_dbpage_reset(struct mnv_instance *inst)
 	struct mnv_io *io = &inst->io;
 	unsigned int i;
 
+	lockdep_assert_held(&inst->lock);
 	if (!io->db_vals)
 		return;
 	for (i = 0; i < io->db_slots; i++)
@@ -98,6 +100,7 @@ void mnv_io_dbpage_new_queue(struct mnv_instance *inst, u16 qid, bool is_cq)
 	struct mnv_io *io = &inst->io;
 	unsigned int i = 2 * qid + is_cq;
 
+	lockdep_assert_held(&inst->lock);
 	mnv_io_dbbuf_new_queue(inst, qid, is_cq);
 	if (!io->db_vals || i >= io->db_slots)
 		return;
@@ -120,6 +123,7 @@ bool mnv_io_dbpage_write(struct mnv_instance *inst, u64 off, const void *buf,
 	const u8 *src = buf;
 	u32 idx, shift, n, i, val, mask;
 
+	lockdep_assert_held(&inst->lock);
 	if (!io->db_vals)
 		return false;
 	if (pos + size > 4 * io->db_slots)
@@ -154,6 +158,7 @@ bool mnv_io_dbpage_poll(struct mnv_instance *inst)
 	unsigned int i;
 	__le32 val;
 
+	lockdep_assert_held(&inst->lock);
 	if (!io->db_vals)
 		return false;
 	for (i = 0; i < io->db_slots; i++) {

@@ -87,6 +87,7 @@ bool mnv_io_doorbell(struct mnv_instance *inst, u16 qid, bool is_cq,
 {
 	struct mnv_io *io = &inst->io;
 
+	lockdep_assert_held(&inst->lock);
 	if (!io->ready || !qid || qid > inst->nr_qpairs)
 		return true;
 	if (is_cq) {
@@ -159,6 +160,7 @@ static void mnv_io_dbbuf_unmap(struct mnv_instance *inst)
  */
 void mnv_io_dbbuf_lost(struct mnv_instance *inst)
 {
+	lockdep_assert_held(&inst->lock);
 	mnv_io_dbbuf_unmap(inst);
 	inst->io.fatal = true;
 }
@@ -168,6 +170,7 @@ void mnv_io_dbbuf_release(struct mnv_instance *inst)
 {
 	struct mnv_io *io = &inst->io;
 
+	lockdep_assert_held(&inst->lock);
 	mnv_io_dbbuf_unmap(inst);
 	io->dbbuf_on = false;
 	io->dbbuf_db_iova = 0;
@@ -209,6 +212,7 @@ void mnv_io_dbbuf_sync(struct mnv_instance *inst)
 	u64 db, ei;
 	bool on;
 
+	lockdep_assert_held(&inst->lock);
 	on = vnvme_dbbuf_get(inst->ctrl, &db, &ei);
 	if (on == io->dbbuf_on &&
 	    (!on || (db == io->dbbuf_db_iova && ei == io->dbbuf_ei_iova)))

@@ -329,6 +329,7 @@ unsigned long mnv_io_pins_drop(struct mnv_instance *inst, u64 start, u64 end)
 /* Closing: nothing is in flight; every page goes. */
 void mnv_io_pins_destroy(struct mnv_instance *inst)
 {
+	lockdep_assert_held(&inst->lock);
 	WARN_ON(mnv_io_pins_drop(inst, 0, 0));
 	xa_destroy(&inst->io.pins);
 }

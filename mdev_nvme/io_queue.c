@@ -27,6 +27,7 @@ static void mnv_io_hq_free(struct mnv_instance *inst, struct mnv_io_hq *hq)
 	struct device *dev = mnv_host_dev(inst->host);
 	unsigned int i;
 
+	lockdep_assert_held(&inst->lock);
 	if (hq->slots) {
 		for (i = 0; i < hq->nr_slots; i++)
 			if (hq->slots[i].buf)

@@ -74,6 +74,7 @@ void mnv_io_ring_map(struct mnv_instance *inst, struct mnv_io_ring *ring,
 /* Let go of a ring; nothing if it is not mapped. */
 void mnv_io_ring_unmap(struct mnv_instance *inst, struct mnv_io_ring *ring)
 {
+	lockdep_assert_held(&inst->lock);
 	if (!ring->va)
 		return;
 	vunmap((void *)((unsigned long)ring->va & PAGE_MASK));
@@ -97,6 +98,7 @@ void mnv_io_rings_drop(struct mnv_instance *inst, u64 start, u64 end)
 	struct mnv_io *io = &inst->io;
 	unsigned int q;
 
+	lockdep_assert_held(&inst->lock);
 	for (q = 1; q <= MNV_IO_MAX_QUEUES; q++) {
 		if (mnv_io_ring_in(&io->sq[q].ring, start, end))
 			mnv_io_ring_unmap(inst, &io->sq[q].ring);
@@ -113,6 +115,7 @@ void mnv_io_rings_drop(struct mnv_instance *inst, u64 start, u64 end)
 int mnv_io_sqe_read(struct mnv_instance *inst, struct mnv_io_sq *sq,
 		    u16 head, void *sqe, size_t size)
 {
+	lockdep_assert_held(&inst->lock);
 	if (sq->ring.va) {
 		memcpy(sqe, sq->ring.va + (size_t)head * size, size);
 		return 0;
@@ -132,6 +135,7 @@ int mnv_io_cqe_write(struct mnv_instance *inst, struct mnv_io_cq *cq,
 	u64 iova = cq->iova + (u64)tail * sizeof(*cqe);
 	struct vnvme_cqe *slot;
 
+	lockdep_assert_held(&inst->lock);
 	if (cq->ring.va) {
 		slot = cq->ring.va + (size_t)tail * sizeof(*cqe);
 		memcpy(slot, cqe, offsetof(struct vnvme_cqe, status));

@@ -34,6 +34,7 @@ static unsigned int mnv_io_submit(struct mnv_instance *inst, u16 qid)
 	struct vnvme_sqe g;
 	struct nvme_command h;
 
+	lockdep_assert_held(&inst->lock);
 	if (!cq || tail >= sq->size || sq->head >= sq->size)
 		return 0;
 	/* Its pair could not be created: the guest's controller failed. */

@@ -113,6 +113,7 @@ int mnv_io_thread_start(struct mnv_instance *inst)
 	char id[UUID_STRING_LEN + 1];
 	int cpu = READ_ONCE(inst->cpu);
 
+	lockdep_assert_held(&inst->lock);
 	snprintf(id, sizeof(id), "%pUl", &mdev->uuid);
 	t = kthread_create(mnv_io_thread_fn, inst, "mnv/%.8s", id);
 	if (IS_ERR(t))

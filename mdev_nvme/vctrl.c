@@ -123,6 +123,7 @@ int mnv_vctrl_open(struct mnv_instance *inst)
 	uuid_t uuid;
 	int ret;
 
+	lockdep_assert_held(&inst->lock);
 	ns = mnv_host_namespace(host, inst->slice.nsid);
 	if (WARN_ON(!ns))
 		return -ENXIO;
@@ -169,6 +170,7 @@ int mnv_vctrl_open(struct mnv_instance *inst)
 
 void mnv_vctrl_close(struct mnv_instance *inst)
 {
+	lockdep_assert_held(&inst->lock);
 	if (!inst->ctrl)
 		return;
 	/* Drops inst->lock while the polling thread exits. */
@@ -186,6 +188,7 @@ int mnv_vctrl_access(struct mnv_instance *inst, unsigned int index, u64 off,
 	struct vnvme_ctrl *c = inst->ctrl;
 	int ret;
 
+	lockdep_assert_held(&inst->lock);
 	if (!c)
 		return -ENODEV;
 	switch (index) {
@@ -231,6 +234,7 @@ int mnv_vctrl_access(struct mnv_instance *inst, unsigned int index, u64 off,
  */
 void mnv_vctrl_run_admin(struct mnv_instance *inst)
 {
+	lockdep_assert_held(&inst->lock);
 	if (!vnvme_admin_pending(inst->ctrl))
 		return;
 	vnvme_process_admin(inst->ctrl);
@@ -243,6 +247,7 @@ void mnv_vctrl_run_admin(struct mnv_instance *inst)
 
 void mnv_vctrl_reset(struct mnv_instance *inst)
 {
+	lockdep_assert_held(&inst->lock);
 	if (inst->ctrl)
 		vnvme_flr(inst->ctrl);
 }

@@ -2,8 +2,9 @@
 /*
  * Glue between an instance and its emulated controller (core/): the VFIO
  * regions are served by the core, which reaches guest memory and raises
- * interrupts through the callbacks in vctrl.c.  All functions but
- * mnv_vctrl_dma_unmap() are called with inst->lock held; that one takes it.
+ * interrupts through the callbacks in vctrl.c.  Callers hold inst->lock
+ * (asserted) but for mnv_vctrl_dma_unmap(), which takes it, and the two
+ * constant facts mnv_vctrl_region_size() and mnv_vctrl_nr_vectors().
  */
 #ifndef MNV_VCTRL_H
 #define MNV_VCTRL_H
