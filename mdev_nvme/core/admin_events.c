@@ -4,7 +4,7 @@
  *
  * Up to AERL + 1 AER commands are held; events wait in a small queue until
  * one is available.  Once an event of some type has been reported, further
- * events of that type stay queued until the host reads the associated log
+ * events of that type stay queued until the guest reads the associated log
  * page with RAE cleared (section 5.2.1), see vnvme_aen_unmask().  A reset
  * drops held AERs without completions, like a real controller.
  */
@@ -101,7 +101,7 @@ void vnvme_aen_flush(struct vnvme_ctrl *c)
 }
 
 /*
- * The host read the log page of @type with RAE cleared.  Events now
+ * The guest read the log page of @type with RAE cleared.  Events now
  * deliverable go out after the Get Log Page completion, see
  * vnvme_process_admin().
  */

@@ -5,7 +5,7 @@
  * command set's controller limits (CNS 06h, NVMe 2.0).
  *
  * The controller is alone in its NVM subsystem and has one namespace, the
- * host slice.  Its identifiers (NGUID, EUI-64, UUID, subsystem NQN) are all
+ * slice of a physical namespace.  Its identifiers (NGUID, EUI-64, UUID, subsystem NQN) are all
  * derived from the instance UUID, so they are stable across reboots of the
  * guest and distinct between instances.
  */

@@ -74,8 +74,8 @@ static u32 vnvme_log_smart(struct vnvme_ctrl *c, void *buf)
 							   1000));
 	log->data_units_written[0] =
 		cpu_to_le64(DIV_ROUND_UP(c->units_written, 1000));
-	log->host_reads[0] = cpu_to_le64(c->host_reads);
-	log->host_writes[0] = cpu_to_le64(c->host_writes);
+	log->host_reads[0] = cpu_to_le64(c->read_cmds);
+	log->host_writes[0] = cpu_to_le64(c->write_cmds);
 	log->power_cycles[0] = cpu_to_le64(c->power_cycles);
 	log->num_err_log_entries[0] = cpu_to_le64(c->err_count);
 	return sizeof(*log);

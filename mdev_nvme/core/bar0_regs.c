@@ -60,7 +60,7 @@ void vnvme_ctrl_reset(struct vnvme_ctrl *c, bool notify)
 
 /*
  * CC.EN 0 -> 1.  Parameters the controller cannot honour make the enable
- * fail with CSTS.CFS: the host sees the failure when it polls CSTS.RDY
+ * fail with CSTS.CFS: the guest sees the failure when it polls CSTS.RDY
  * instead of running into it later.  IOSQES/IOCQES of 0 mean "not set yet"
  * and are accepted here; queue creation checks them again.
  */
@@ -177,7 +177,7 @@ static void vnvme_reg_write32(struct vnvme_ctrl *c, u32 off, u32 val,
 	case VNVME_REG_INTMS:
 		/*
 		 * INTMS/INTMC only matter for pin-based and MSI interrupts;
-		 * with MSI-X the host must not use them (section 3.1.3/4).
+		 * with MSI-X the guest must not use them (section 3.1.3/4).
 		 */
 		c->intms |= val & mask;
 		break;
@@ -230,7 +230,7 @@ static void vnvme_admin_sq_doorbell(struct vnvme_ctrl *c, u32 val)
 
 /*
  * The new head may only move over entries the controller has posted and
- * the host has not consumed yet.
+ * the guest has not consumed yet.
  */
 static void vnvme_admin_cq_doorbell(struct vnvme_ctrl *c, u32 val)
 {

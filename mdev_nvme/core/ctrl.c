@@ -120,10 +120,10 @@ void vnvme_stats_add(struct vnvme_ctrl *c, bool is_write, u32 nr_cmds,
 		     u64 bytes)
 {
 	if (is_write) {
-		c->host_writes += nr_cmds;
+		c->write_cmds += nr_cmds;
 		c->units_written += bytes >> 9;
 	} else {
-		c->host_reads += nr_cmds;
+		c->read_cmds += nr_cmds;
 		c->units_read += bytes >> 9;
 	}
 }

@@ -161,7 +161,7 @@ static u16 vnvme_prp_copy_out(struct vnvme_ctrl *c, void *ctx, u64 iova,
 /**
  * vnvme_prp_to_guest() - copy a command's data to the guest
  * @c:       controller
- * @req:     command; its PRP1/PRP2 describe the host buffer
+ * @req:     command; its PRP1/PRP2 describe the guest buffer
  * @buf:     data to copy
  * @buf_len: bytes available in @buf
  * @len:     transfer length; bytes past @buf_len are written as zeroes

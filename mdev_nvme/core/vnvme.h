@@ -111,7 +111,7 @@ struct vnvme_env_ops {
  * @model:	Model Number, 1..40 printable ASCII characters
  * @firmware:	Firmware Revision, 1..8 printable ASCII characters
  * @nr_ioq:	I/O queue pairs, 1..VNVME_MAX_IOQ; MSI-X vectors = nr_ioq + 1
- * @nsze:	size of namespace 1 in logical blocks (the host slice)
+ * @nsze:	size of namespace 1 in logical blocks (the slice of the physical namespace)
  * @lba_shift:	log2 of the logical block size, 9..16
  * @dlfeat:	Deallocate Logical Block Features of the backing namespace
  *		(bits 2:0 what a deallocated block reads as, bit 3 Write
@@ -287,8 +287,8 @@ struct vnvme_ctrl {
 	u64 err_count;
 	u64 units_read;		/* 512-byte units */
 	u64 units_written;
-	u64 host_reads;
-	u64 host_writes;
+	u64 read_cmds;		/* SMART Host Read Commands */
+	u64 write_cmds;		/* SMART Host Write Commands */
 	u64 power_cycles;
 	u8 crit_warning;
 	bool ns_changed;

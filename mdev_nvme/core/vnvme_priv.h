@@ -74,7 +74,7 @@ void vnvme_regs_init(struct vnvme_ctrl *c);
 void vnvme_ctrl_reset(struct vnvme_ctrl *c, bool notify);
 void vnvme_doorbell_error(struct vnvme_ctrl *c, u16 qid, bool is_cq, u8 info);
 
-/* admin_queue.c */
+/* admin_dispatch.c */
 bool vnvme_admin_active(const struct vnvme_ctrl *c);
 bool vnvme_admin_cq_full(const struct vnvme_ctrl *c);
 bool vnvme_admin_post(struct vnvme_ctrl *c, u16 cid, u16 status, u32 result);
@@ -100,7 +100,7 @@ void vnvme_error_record(struct vnvme_ctrl *c, u16 sqid, u16 cid, u16 status,
 			u16 param_loc, u32 nsid);
 u16 vnvme_adm_get_log_page(struct vnvme_ctrl *c, struct vnvme_req *req);
 
-/* admin_queues.c */
+/* admin_io_queues.c */
 u16 vnvme_adm_create_cq(struct vnvme_ctrl *c, struct vnvme_req *req);
 u16 vnvme_adm_create_sq(struct vnvme_ctrl *c, struct vnvme_req *req);
 u16 vnvme_adm_delete_cq(struct vnvme_ctrl *c, struct vnvme_req *req);

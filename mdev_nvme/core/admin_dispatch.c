@@ -25,7 +25,7 @@ bool vnvme_admin_cq_full(const struct vnvme_ctrl *c)
 }
 
 /*
- * A function without Bus Master Enable may not touch host memory: its
+ * A function without Bus Master Enable may not touch guest memory: its
  * commands wait until the guest sets the bit again.
  */
 bool vnvme_admin_pending(const struct vnvme_ctrl *c)
@@ -36,7 +36,7 @@ bool vnvme_admin_pending(const struct vnvme_ctrl *c)
 
 /*
  * Post one completion to the admin CQ.  Returns false if it could not be
- * posted: controller not running, CQ full (only a host that submits more
+ * posted: controller not running, CQ full (only a guest that submits more
  * commands than its CQ holds gets there) or CQ memory unreachable (fatal).
  */
 bool vnvme_admin_post(struct vnvme_ctrl *c, u16 cid, u16 status, u32 result)
