@@ -94,7 +94,7 @@ struct mnv_type {
  *    submit a command and to take in completions, not while a command
  *    runs, so that a slow command (a queue deletion on a busy drive)
  *    holds up no other; a reset holds it throughout.  It also protects
- *    @frozen.  @dead and @epoch
+ *    @frozen, @frozen_until and @gone_since.  @dead and @epoch
  *    are also read without it (READ_ONCE()) by the I/O path, which acts
  *    on a change later; so is @resetting, under rcu_read_lock() (see
  *    mnv_host_ring_sq()).
@@ -130,6 +130,8 @@ struct mnv_host {
 	bool dead;		/* controller failed or gone: no more commands */
 	bool resetting;		/* a reset runs: no other, no I/O doorbell */
 	bool frozen;		/* PCI error recovery will reset: wait for it */
+	unsigned long frozen_until;	/* jiffies: a recovery failed by then */
+	unsigned long gone_since;	/* jiffies: first read as gone, or 0 */
 	u32 epoch;		/* controller resets so far: see struct mnv_hwq */
 	unsigned int nr_resets;	/* of them, resets to recover from a fault */
 

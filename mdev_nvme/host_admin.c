@@ -49,6 +49,21 @@ void mnv_admin_queue_free(struct mnv_host *host)
  */
 #define MNV_ADMIN_GONE_CHECK_MS	100
 
+/*
+ * A controller that reads as gone is failed only if it still does this
+ * much later: a link that just went down may be about to be reported to
+ * the AER driver, whose recovery would bring the controller back.
+ */
+#define MNV_GONE_CONFIRM_MS	500
+
+/*
+ * PCI error recovery that has not reset the function (slot_reset) or
+ * ended (resume) after this long has failed: the PCI core waits at most
+ * 60 s for a function to come back from a reset, and a failed recovery
+ * calls no driver back (Linux 6.1 only sends a uevent).
+ */
+#define MNV_FROZEN_MAX_MS	90000
+
 /**
  * mnv_host_gone - has the controller left the bus?
  * @host: controller
@@ -60,6 +75,54 @@ bool mnv_host_gone(struct mnv_host *host)
 {
 	return !pci_device_is_present(host->pdev) ||
 	       readl(host->bar + NVME_REG_CSTS) == ~0U;
+}
+
+/*
+ * Is PCI error recovery still to bring the controller back?  A freeze
+ * that outlived any recovery ends here, failing the controller: nobody
+ * else would, and its commands would wait for ever.
+ */
+static bool mnv_host_frozen_locked(struct mnv_host *host)
+{
+	lockdep_assert_held(&host->admin_lock);
+	if (!host->frozen)
+		return false;
+	if (time_before(jiffies, host->frozen_until))
+		return true;
+	dev_err(mnv_host_dev(host), "PCI error recovery did not bring the controller back within %u s\n",
+		MNV_FROZEN_MAX_MS / 1000);
+	host->frozen = false;
+	mnv_host_fail_locked(host);
+	return false;
+}
+
+/*
+ * Has the controller left the bus for good?  Not while PCI error recovery
+ * runs or is about to (the PCI core marks the function offline before it
+ * calls error_detected()), and only once it has read as gone for
+ * MNV_GONE_CONFIRM_MS, unless the PCI core knows it is disconnected.
+ */
+static bool mnv_host_lost_locked(struct mnv_host *host)
+{
+	pci_channel_state_t state = READ_ONCE(host->pdev->error_state);
+
+	lockdep_assert_held(&host->admin_lock);
+	if (mnv_host_frozen_locked(host) || host->dead)
+		return false;
+	if (!mnv_host_gone(host)) {
+		host->gone_since = 0;
+		return false;
+	}
+	if (state == pci_channel_io_perm_failure)
+		return true;
+	if (state == pci_channel_io_frozen)
+		return false;
+	if (!host->gone_since) {
+		host->gone_since = jiffies;
+		return false;
+	}
+	return time_after(jiffies, host->gone_since +
+			  msecs_to_jiffies(MNV_GONE_CONFIRM_MS));
 }
 
 /*
@@ -109,7 +172,9 @@ static int mnv_admin_submit_locked(struct mnv_host *host,
 	host->admin_cmds[cid] = ac;
 	cmd->common.command_id = cid;
 	mnv_hwq_push(q, cmd);
-	mnv_hwq_ring_sq(q);
+	/* Not on a frozen link: the reset that ends the freeze drops it. */
+	if (!host->frozen)
+		mnv_hwq_ring_sq(q);
 	return 0;
 }
 
@@ -163,15 +228,18 @@ static bool mnv_admin_poll_locked(struct mnv_host *host,
 		mnv_admin_reap_locked(host);
 	if (ac->done)
 		return true;
-	if (host->frozen) {
+	if (mnv_host_frozen_locked(host)) {
 		/* No answer on a frozen link: slot_reset ends the command. */
 		ac->deadline = jiffies + msecs_to_jiffies(admin_timeout_ms);
 		return false;
 	}
+	/* Ended by the failure of a freeze that outlived recovery. */
+	if (ac->done)
+		return true;
 	if (time_after(jiffies, ac->next_check)) {
 		ac->next_check = jiffies +
 				 msecs_to_jiffies(MNV_ADMIN_GONE_CHECK_MS);
-		if (mnv_host_gone(host)) {
+		if (mnv_host_lost_locked(host)) {
 			dev_err(mnv_host_dev(host), "controller gone during admin command 0x%02x\n",
 				opcode);
 			/* Ends every command, @ac too, with -ENODEV. */
@@ -293,11 +361,11 @@ int mnv_host_reset_locked(struct mnv_host *host, const char *why)
 	int ret;
 
 	lockdep_assert_held(&host->admin_lock);
+	/* PCI error recovery resets it anyway, once the link is back. */
+	if (mnv_host_frozen_locked(host))
+		return -EAGAIN;
 	if (host->dead)
 		return -ENODEV;
-	/* PCI error recovery resets it anyway, once the link is back. */
-	if (host->frozen)
-		return -EAGAIN;
 	/*
 	 * Gone from the bus: nothing to reset.  (QEMU answers reads of a
 	 * removed device's BAR with zeroes, which look like a controller
@@ -344,6 +412,8 @@ void mnv_host_freeze(struct mnv_host *host)
 	mutex_lock(&host->admin_lock);
 	if (!host->dead && !host->frozen) {
 		host->frozen = true;
+		host->frozen_until = jiffies +
+				     msecs_to_jiffies(MNV_FROZEN_MAX_MS);
 		mnv_host_doorbells_off(host);
 	}
 	mutex_unlock(&host->admin_lock);
@@ -365,7 +435,10 @@ void mnv_host_thaw(struct mnv_host *host)
 	frozen = host->frozen;
 	mutex_unlock(&host->admin_lock);
 	if (frozen) {
+		/* The link was reset: config space is the power-on one. */
+		pci_restore_state(host->pdev);
 		mnv_host_reset_prepare(host);
+		host->frozen = false;
 		mnv_host_reset_done(host, "PCI error recovery without slot reset");
 	}
 }
@@ -384,8 +457,6 @@ void mnv_host_reset_prepare(struct mnv_host *host)
 	mutex_lock(&host->admin_lock);
 	/* For sparse, which does not follow mutexes. */
 	__acquire(&host->admin_lock);
-	/* From here on the reset itself answers for the controller. */
-	host->frozen = false;
 	if (host->dead)
 		return;
 	mnv_host_doorbells_off(host);
@@ -495,6 +566,9 @@ static int mnv_admin_run(struct mnv_host *host, const u32 *epoch,
 			ret = host->dead ? -ENODEV : -EAGAIN;
 		else
 			ret = mnv_admin_submit_locked(host, &ac, cmd);
+		/* Command ids come back only once recovery resets it. */
+		if (ret == -EBUSY && mnv_host_frozen_locked(host))
+			deadline = jiffies + msecs_to_jiffies(admin_timeout_ms);
 		mutex_unlock(&host->admin_lock);
 		/* All command ids taken: wait for one to come back. */
 		if (ret != -EBUSY || time_after(jiffies, deadline))
@@ -557,10 +631,23 @@ int mnv_admin_exec_in_epoch(struct mnv_host *host, u32 epoch,
 void mnv_host_reset_in_epoch(struct mnv_host *host, u32 epoch,
 			     const char *why)
 {
-	mutex_lock(&host->admin_lock);
-	if (host->epoch == epoch && !host->dead)
-		mnv_host_reset_locked(host, why);
-	mutex_unlock(&host->admin_lock);
+	int ret = 0;
+
+	for (;;) {
+		mutex_lock(&host->admin_lock);
+		if (host->epoch == epoch && !host->dead)
+			ret = mnv_host_reset_locked(host, why);
+		mutex_unlock(&host->admin_lock);
+		/*
+		 * Deferred to PCI error recovery: callers release what the
+		 * controller may use once this returns, so only after the
+		 * recovery's reset, or the failure of the freeze.
+		 */
+		if (ret != -EAGAIN)
+			return;
+		msleep(MNV_ADMIN_GONE_CHECK_MS);
+		ret = 0;
+	}
 }
 
 /**
@@ -576,7 +663,7 @@ void mnv_host_check_gone(struct mnv_host *host)
 {
 	if (!mutex_trylock(&host->admin_lock))
 		return;
-	if (!host->dead && !host->frozen && mnv_host_gone(host)) {
+	if (mnv_host_lost_locked(host)) {
 		dev_err(mnv_host_dev(host), "controller gone from the bus: I/O commands get no completion\n");
 		mnv_host_fail_locked(host);
 	}

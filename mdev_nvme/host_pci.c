@@ -214,7 +214,10 @@ static void mnv_pci_remove(struct pci_dev *pdev)
 	 */
 	mutex_lock(&host->admin_lock);
 	/* Removed during error recovery: no slot_reset will come. */
-	host->frozen = false;
+	if (host->frozen) {
+		host->frozen = false;
+		mnv_host_fail_locked(host);
+	}
 	if (!host->dead && mnv_host_gone(host)) {
 		dev_warn(&pdev->dev, "controller removed from the bus\n");
 		mnv_host_fail_locked(host);
@@ -246,7 +249,10 @@ static void mnv_pci_shutdown(struct pci_dev *pdev)
 	struct mnv_host *host = pci_get_drvdata(pdev);
 
 	mutex_lock(&host->admin_lock);
-	host->frozen = false;
+	if (host->frozen) {
+		host->frozen = false;
+		mnv_host_fail_locked(host);
+	}
 	mnv_ctrl_shutdown_locked(host);
 	mutex_unlock(&host->admin_lock);
 }
@@ -273,6 +279,9 @@ static pci_ers_result_t mnv_pci_error_detected(struct pci_dev *pdev,
 	struct mnv_host *host = pci_get_drvdata(pdev);
 
 	dev_warn(&pdev->dev, "PCI error (channel state %d)\n", state);
+	/* Failed already: its vote must not hold up the other functions. */
+	if (READ_ONCE(host->dead))
+		return PCI_ERS_RESULT_NONE;
 	/* The link still works: nothing to reset for the tenants. */
 	if (state == pci_channel_io_normal)
 		return PCI_ERS_RESULT_CAN_RECOVER;
@@ -292,8 +301,12 @@ static pci_ers_result_t mnv_pci_slot_reset(struct pci_dev *pdev)
 {
 	struct mnv_host *host = pci_get_drvdata(pdev);
 
+	if (READ_ONCE(host->dead))
+		return PCI_ERS_RESULT_NONE;
 	pci_restore_state(pdev);
 	mnv_host_reset_prepare(host);
+	/* From here on the reset itself answers for the controller. */
+	host->frozen = false;
 	if (mnv_host_reset_done(host, "PCI error recovery"))
 		return PCI_ERS_RESULT_DISCONNECT;
 	return PCI_ERS_RESULT_RECOVERED;
