@@ -5,26 +5,18 @@
 # written here: boot banners of debug kernels are no splat, every report
 # kind is one, and only the known emulation warning is dropped.
 set -u
-KLOG=$(cd "$(dirname "$0")/../vm" && pwd)/check-klog.sh
+VMDIR=$(cd "$(dirname "$0")/../vm" && pwd)
+KLOG=$VMDIR/check-klog.sh
+# shellcheck source=../vm/lib.sh
+. "$VMDIR/lib.sh"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-n=0
-fail=0
 
 # expect_scan NAME WANT_RC TEXT: scan TEXT, compare the exit status.
 expect_scan() {
-	local name=$1 want=$2 got
 	printf '%b' "$3" >"$TMP/log"
 	bash "$KLOG" "$TMP/log" >"$TMP/out" 2>&1
-	got=$?
-	n=$((n + 1))
-	if [ "$got" -eq "$want" ]; then
-		echo "ok $n - $name"
-	else
-		echo "not ok $n - $name (exit $got, want $want)"
-		sed 's/^/#   /' "$TMP/out"
-		fail=1
-	fi
+	tap_eq "$1 (exit status)" "$2" "$?" || diag_file "$TMP/out"
 }
 
 BANNERS='[    0.000000] Kernel command line: console=ttyS0 hung_task_panic=1\n'
@@ -49,5 +41,4 @@ expect_scan "the nested-KVM XSAVE warning block is dropped" 0 \
 expect_scan "any other warning block is a splat" 1 \
 	"[    1.0] ------------[ cut here ]------------\n[    1.0] WARNING: CPU: 0 PID: 1 at mdev_nvme/io_recover.c:360\n[    1.0] Call Trace:\n[    1.0] ---[ end trace 0000000000000000 ]---\n"
 
-echo "1..$n"
-exit $fail
+tap_done
