@@ -243,6 +243,27 @@ mnv_require_cmd() {
 	done
 }
 
+# mnv_require_client NAME: CLIENT becomes the VFIO test client
+# tests/vfio/NAME; bails out if it is not built.
+mnv_require_client() {
+	CLIENT=$MNV_REPO/tests/vfio/$1
+	[ -x "$CLIENT" ] || tap_bail "client not built: $CLIENT (make test-progs)"
+}
+
+# mnv_take_controllers BDF...: load VFIO's type1 backend and the module
+# under test, and bind each controller BDF to it: one test each, bailing
+# out at the first failure (nothing after it could run).
+mnv_take_controllers() {
+	local b
+	tap_run "modprobe vfio_iommu_type1" modprobe vfio_iommu_type1 ||
+		tap_bail "no vfio_iommu_type1"
+	tap_run "load mdev_nvme" mnv_insmod_ko || tap_bail "insmod failed"
+	for b in "$@"; do
+		tap_run "bind $b to mdev_nvme" mnv_pci_bind "$b" mdev_nvme ||
+			tap_bail "cannot bind $b"
+	done
+}
+
 # mnv_insmod_ko [PARAM=VALUE...]: load the module under test after the
 # in-tree modules it depends on (insmod does not resolve dependencies).
 mnv_insmod_ko() {

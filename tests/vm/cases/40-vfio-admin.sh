@@ -9,8 +9,7 @@
 mnv_require_root
 mnv_require_ko
 
-CLIENT=$MNV_REPO/tests/vfio/vfio-nvme
-[ -x "$CLIENT" ] || tap_skip_all "client not built: $CLIENT (make test-progs)"
+mnv_require_client vfio-nvme
 # shellcheck disable=SC2086 # one word per controller
 set -- $MNV_BDFS
 [ $# -ge 2 ] || tap_skip_all "needs two NVMe controllers"
@@ -21,11 +20,7 @@ MDEV=/sys/bus/mdev/devices
 # --- setup: module, controller B (8 queue pairs, namespaces of 1048576
 # and 524288 LBAs), a 2q instance on [0, 4096) of namespace 1 and a 1q
 # instance on the whole of namespace 2 ----------------------------------------
-tap_run "modprobe vfio_iommu_type1" modprobe vfio_iommu_type1 ||
-	tap_bail "no vfio_iommu_type1"
-tap_run "load mdev_nvme" mnv_insmod_ko || tap_bail "insmod failed"
-tap_run "bind $B to mdev_nvme" mnv_pci_bind "$B" mdev_nvme ||
-	tap_bail "cannot bind $B"
+mnv_take_controllers "$B"
 
 U1=$(cat /proc/sys/kernel/random/uuid)
 U2=$(cat /proc/sys/kernel/random/uuid)

@@ -12,8 +12,7 @@
 mnv_require_root
 mnv_require_ko
 
-CLIENT=$MNV_REPO/tests/vfio/vfio-io
-[ -x "$CLIENT" ] || tap_skip_all "client not built: $CLIENT (make test-progs)"
+mnv_require_client vfio-io
 # shellcheck disable=SC2086 # one word per controller
 set -- $MNV_BDFS
 [ $# -ge 2 ] || tap_skip_all "needs two NVMe controllers"
@@ -58,11 +57,7 @@ tap_run "guard patterns written before slice 1 and after slice 2" \
 tap_run "guards read back through nvme" verify_guards
 
 # --- the module, two instances with adjacent slices --------------------------
-tap_run "modprobe vfio_iommu_type1" modprobe vfio_iommu_type1 ||
-	tap_bail "no vfio_iommu_type1"
-tap_run "load mdev_nvme" mnv_insmod_ko || tap_bail "insmod failed"
-tap_run "bind $B to mdev_nvme" mnv_pci_bind "$B" mdev_nvme ||
-	tap_bail "cannot bind $B"
+mnv_take_controllers "$B"
 
 U1=$(cat /proc/sys/kernel/random/uuid)
 U2=$(cat /proc/sys/kernel/random/uuid)

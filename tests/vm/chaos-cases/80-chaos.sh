@@ -24,8 +24,7 @@
 mnv_require_root
 mnv_require_ko
 
-CLIENT=$MNV_REPO/tests/vfio/vfio-chaos
-[ -x "$CLIENT" ] || tap_bail "client not built: $CLIENT (make test-progs)"
+mnv_require_client vfio-chaos
 # shellcheck disable=SC2086 # one word per controller
 set -- $MNV_BDFS
 [ $# -ge 2 ] || tap_bail "needs two NVMe controllers, found: $MNV_BDFS"
@@ -54,13 +53,7 @@ for i in 1 2 3 4; do
 	UUID[i]=$(cat /proc/sys/kernel/random/uuid)
 done
 
-tap_run "modprobe vfio_iommu_type1" modprobe vfio_iommu_type1 ||
-	tap_bail "no vfio_iommu_type1"
-tap_run "load mdev_nvme" mnv_insmod_ko || tap_bail "insmod failed"
-for b in "$1" "$2"; do
-	tap_run "bind $b to mdev_nvme" mnv_pci_bind "$b" mdev_nvme ||
-		tap_bail "cannot bind $b"
-done
+mnv_take_controllers "$1" "$2"
 
 # create I [MODE]: instance I with its slice (and polling mode).
 create() {

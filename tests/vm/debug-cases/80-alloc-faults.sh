@@ -98,11 +98,7 @@ tap_run "fault attributes set (task-filter, quiet, GFP_KERNEL included)" \
 
 # --- setup -------------------------------------------------------------------------
 
-tap_run "modprobe vfio_iommu_type1" modprobe vfio_iommu_type1 ||
-	tap_bail "no vfio_iommu_type1"
-tap_run "load mdev_nvme" mnv_insmod_ko || tap_bail "insmod failed"
-tap_run "bind $B to mdev_nvme" mnv_pci_bind "$B" mdev_nvme ||
-	tap_bail "cannot bind $B"
+mnv_take_controllers "$B"
 
 U=$(cat /proc/sys/kernel/random/uuid)
 LOG=$MNV_OUT/$MNV_CASE.runs

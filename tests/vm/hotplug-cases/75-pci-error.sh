@@ -15,8 +15,7 @@
 mnv_require_root
 mnv_require_ko
 
-CLIENT=$MNV_REPO/tests/vfio/vfio-io
-[ -x "$CLIENT" ] || tap_bail "client not built: $CLIENT (make test-progs)"
+mnv_require_client vfio-io
 # shellcheck disable=SC2086 # one word per controller
 set -- $MNV_BDFS
 [ $# -ge 3 ] || tap_bail "needs the hot-plug controller (run-l1.sh --hotplug), found: $MNV_BDFS"
@@ -41,11 +40,7 @@ EOS
 	echo "$f"
 }
 
-tap_run "modprobe vfio_iommu_type1" modprobe vfio_iommu_type1 ||
-	tap_bail "no vfio_iommu_type1"
-tap_run "load mdev_nvme" mnv_insmod_ko || tap_bail "insmod failed"
-tap_run "bind $B to mdev_nvme" mnv_pci_bind "$B" mdev_nvme ||
-	tap_bail "cannot bind $B"
+mnv_take_controllers "$B"
 U1=$(cat /proc/sys/kernel/random/uuid)
 U2=$(cat /proc/sys/kernel/random/uuid)
 tap_run "create 2q instance on [0, +65536)" \

@@ -24,8 +24,7 @@ mnv_require_root
 mnv_require_ko
 mnv_require_cmd setpci
 
-CLIENT=$MNV_REPO/tests/vfio/vfio-io
-[ -x "$CLIENT" ] || tap_bail "client not built: $CLIENT (make test-progs)"
+mnv_require_client vfio-io
 # shellcheck disable=SC2086 # one word per controller
 set -- $MNV_BDFS
 [ $# -ge 3 ] || tap_bail "needs the hot-plug controller (run-l1.sh --hotplug), found: $MNV_BDFS"
@@ -52,11 +51,7 @@ peripherals() {
 [ -d "$ACTIONS" ] || tap_bail "no host action channel at $ACTIONS (run-l1.sh --hotplug)"
 tap_eq "QEMU lists the hot-plug controller (host action channel)" 1 \
 	"$(peripherals | grep -c '"name": "nvhp"')"
-tap_run "modprobe vfio_iommu_type1" modprobe vfio_iommu_type1 ||
-	tap_bail "no vfio_iommu_type1"
-tap_run "load mdev_nvme" mnv_insmod_ko || tap_bail "insmod failed"
-tap_run "bind $B to mdev_nvme" mnv_pci_bind "$B" mdev_nvme ||
-	tap_bail "cannot bind $B"
+mnv_take_controllers "$B"
 
 U1=$(cat /proc/sys/kernel/random/uuid)
 U2=$(cat /proc/sys/kernel/random/uuid)

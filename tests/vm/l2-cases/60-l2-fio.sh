@@ -66,11 +66,7 @@ tap_eq "backing namespace reads deallocated blocks as zeroes (DLFEAT & 7)" \
 	"$EXPECT_DLFEAT_READ" \
 	"$(nvme id-ns "$DEV" 2>/dev/null | awk -F: '$1 ~ /^dlfeat/ { print ($2 + 0) % 8 }')"
 
-tap_run "modprobe vfio_iommu_type1" modprobe vfio_iommu_type1 ||
-	tap_bail "no vfio_iommu_type1"
-tap_run "load mdev_nvme" mnv_insmod_ko || tap_bail "insmod failed"
-tap_run "bind $B to mdev_nvme" mnv_pci_bind "$B" mdev_nvme ||
-	tap_bail "cannot bind $B"
+mnv_take_controllers "$B"
 U=$(cat /proc/sys/kernel/random/uuid)
 # shellcheck disable=SC2317 # called through tap_run
 create() {

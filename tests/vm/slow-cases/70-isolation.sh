@@ -12,8 +12,7 @@
 mnv_require_root
 mnv_require_ko
 
-CLIENT=$MNV_REPO/tests/vfio/vfio-io
-[ -x "$CLIENT" ] || tap_bail "client not built: $CLIENT (make test-progs)"
+mnv_require_client vfio-io
 # shellcheck disable=SC2086 # one word per controller
 set -- $MNV_BDFS
 [ $# -ge 2 ] || tap_bail "needs two NVMe controllers, found: $MNV_BDFS"
@@ -21,11 +20,7 @@ B=$2
 MDEV=/sys/bus/mdev/devices
 PARENT=/sys/bus/pci/devices/$B/mdev_nvme
 
-tap_run "modprobe vfio_iommu_type1" modprobe vfio_iommu_type1 ||
-	tap_bail "no vfio_iommu_type1"
-tap_run "load mdev_nvme" mnv_insmod_ko || tap_bail "insmod failed"
-tap_run "bind $B to mdev_nvme" mnv_pci_bind "$B" mdev_nvme ||
-	tap_bail "cannot bind $B"
+mnv_take_controllers "$B"
 tap_eq "controller $B live after bind" live "$(cat "$PARENT/state" 2>&1)"
 
 U1=$(cat /proc/sys/kernel/random/uuid)
