@@ -155,8 +155,11 @@ int mnv_vctrl_open(struct mnv_instance *inst)
 	memcpy(p.uuid, uuid.b, sizeof(p.uuid));
 	/* Shadow doorbells: see io_doorbell.c. */
 	p.dbbuf = READ_ONCE(shadow_doorbells);
-	/* QEMU's vfio-pci keeps the MSI-X table and PBA itself. */
-	p.msix_table_external = true;
+	/*
+	 * MSI-X as vfio-pci offers it: SET_IRQS wires the vectors, the VMM
+	 * masks them itself (mnv_vctrl_msix_wired()).
+	 */
+	p.msix_vfio = true;
 
 	ret = vnvme_init(inst->ctrl, &p, &mnv_env_ops, inst);
 	if (!ret)
@@ -243,6 +246,25 @@ void mnv_vctrl_run_admin(struct mnv_instance *inst)
 	 * (queues, Doorbell Buffer Config): one pass picks it up.
 	 */
 	mnv_io_thread_kick(inst);
+}
+
+/*
+ * VFIO_DEVICE_SET_IRQS changed the MSI-X eventfds: tell the core which
+ * vectors have one.  A wired eventfd is the VMM's "enabled and unmasked"
+ * for its vector, whatever the emulated capability and table say: VMMs
+ * other than QEMU never write them to the device (see core/msix.c).
+ */
+void mnv_vctrl_msix_wired(struct mnv_instance *inst)
+{
+	unsigned int v, n;
+
+	lockdep_assert_held(&inst->lock);
+	if (!inst->ctrl)
+		return;
+	n = min_t(unsigned int, mnv_vctrl_nr_vectors(inst),
+		  ARRAY_SIZE(inst->msix_trigger));
+	for (v = 0; v < n; v++)
+		vnvme_msix_wire(inst->ctrl, v, inst->msix_trigger[v]);
 }
 
 void mnv_vctrl_reset(struct mnv_instance *inst)

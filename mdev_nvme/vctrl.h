@@ -16,6 +16,7 @@ void mnv_vctrl_close(struct mnv_instance *inst);
 int mnv_vctrl_access(struct mnv_instance *inst, unsigned int index, u64 off,
 		     void *buf, size_t size, bool write);
 void mnv_vctrl_run_admin(struct mnv_instance *inst);
+void mnv_vctrl_msix_wired(struct mnv_instance *inst);
 void mnv_vctrl_reset(struct mnv_instance *inst);
 u64 mnv_vctrl_region_size(struct mnv_instance *inst, unsigned int index);
 unsigned int mnv_vctrl_nr_vectors(struct mnv_instance *inst);

@@ -380,12 +380,15 @@ static long mnv_ioctl_set_irqs(struct mnv_instance *inst, void __user *arg)
 	}
 
 	mutex_lock(&inst->lock);
-	if (hdr.index == VFIO_PCI_MSIX_IRQ_INDEX)
+	if (hdr.index == VFIO_PCI_MSIX_IRQ_INDEX) {
 		ret = mnv_set_irqs_triggers(&hdr, data, inst->msix_trigger,
 					    nr_irqs);
-	else
+		/* Even a failed call may have changed the first vectors. */
+		mnv_vctrl_msix_wired(inst);
+	} else {
 		ret = mnv_set_irqs_triggers(&hdr, data, &inst->req_trigger,
 					    nr_irqs);
+	}
 	mutex_unlock(&inst->lock);
 	kfree(data);
 	return ret;

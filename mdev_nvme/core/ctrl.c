@@ -88,7 +88,7 @@ int vnvme_init(struct vnvme_ctrl *c, const struct vnvme_params *p,
 	c->mdts = p->mdts;
 	c->vwc = p->vwc;
 	c->dbbuf = p->dbbuf;
-	c->msix_external = p->msix_table_external;
+	c->msix_vfio = p->msix_vfio;
 	c->power_cycles = 1;
 
 	vnvme_cfg_reset(c);

@@ -7,18 +7,42 @@
  * irq_raise() signals a vector (an eventfd in the kernel), and the VMM
  * turns it into the message the guest programmed.  The core only decides
  * whether a vector may fire now or must wait in the PBA (PCI Local Bus 3.0
- * section 6.8.2): MSI-X enabled, function not masked, vector not masked,
- * and bus mastering enabled (a function without Bus Master Enable cannot
- * write the message).  The function has no INTx pin, so an interrupt
- * raised while MSI-X is disabled is also kept pending: a driver that
- * briefly disables MSI-X to reallocate vectors (Linux nvme does) must not
- * lose an admin completion that arrived meanwhile.
+ * section 6.8.2).  Bus mastering is needed in every case: a function
+ * without Bus Master Enable cannot write the message.  What else is
+ * needed depends on who owns MSI-X:
+ *
+ * - The core (msix_vfio clear): MSI-X enabled, function not masked,
+ *   vector not masked, as the capability and the table say.
+ *
+ * - The VMM (msix_vfio set), as VFIO defines it for a vfio-pci device:
+ *   VFIO_DEVICE_SET_IRQS on the MSI-X index is what enables MSI-X, and a
+ *   vector is live once an eventfd is wired to it.  vfio-pci drops the
+ *   user's writes to the capability and never delivers through the
+ *   device's table, so a VMM that emulates the capability (cloud-
+ *   hypervisor, crosvm) or a userspace driver never sets Enable here, and
+ *   QEMU, which does write the capability through, masks vectors and the
+ *   function in its own emulated table.  The wired eventfd is therefore
+ *   the only enable and the only per-vector mask: Enable, Function Mask
+ *   and the table's Mask bits are stored for the VMM to read back and
+ *   hold nothing back.  A vector without an eventfd keeps its interrupt
+ *   pending until one is wired, as a vfio-pci device keeps an interrupt
+ *   of a vector the host kernel has masked.
+ *
+ * The function has no INTx pin, so an interrupt raised while it cannot
+ * fire is always kept pending: a driver that briefly disables MSI-X to
+ * reallocate vectors (Linux nvme does; QEMU then unwires every eventfd
+ * until the guest enables MSI-X again) must not lose an admin completion
+ * that arrived meanwhile.
  */
 #include "vnvme_priv.h"
 #include "pci_spec.h"
 
 #define VNVME_MSIX_VCTRL	3	/* Vector Control dword of an entry */
 
+/*
+ * The wired vectors are left alone: they are the VMM's VFIO state, not the
+ * function's, and survive a reset as vfio-pci's eventfds do.
+ */
 void vnvme_msix_reset(struct vnvme_ctrl *c)
 {
 	u16 v;
@@ -32,13 +56,15 @@ void vnvme_msix_reset(struct vnvme_ctrl *c)
 
 static bool vnvme_msix_can_fire(const struct vnvme_ctrl *c, u16 vector)
 {
-	u16 ctrl = vnvme_cfg_msix_ctrl(c);
+	u16 ctrl;
 
-	if (!(ctrl & VNVME_MSIX_FLAGS_ENABLE) ||
-	    ctrl & VNVME_MSIX_FLAGS_MASKALL || !vnvme_cfg_bus_master(c))
+	if (!vnvme_cfg_bus_master(c))
 		return false;
-	if (c->msix_external)
-		return true;
+	if (c->msix_vfio)
+		return c->msix_wired[vector / 64] & BIT_ULL(vector % 64);
+	ctrl = vnvme_cfg_msix_ctrl(c);
+	if (!(ctrl & VNVME_MSIX_FLAGS_ENABLE) || ctrl & VNVME_MSIX_FLAGS_MASKALL)
+		return false;
 	return !(c->msix_table[vector][VNVME_MSIX_VCTRL] &
 		 VNVME_MSIX_CTRL_MASKBIT);
 }
@@ -58,8 +84,7 @@ void vnvme_msix_deliver_pending(struct vnvme_ctrl *c)
 {
 	u16 v;
 
-	if (!(vnvme_cfg_msix_ctrl(c) & VNVME_MSIX_FLAGS_ENABLE) ||
-	    !(c->msix_pba[0] | c->msix_pba[1]))
+	if (!(c->msix_pba[0] | c->msix_pba[1]))
 		return;
 	for (v = 0; v < c->nr_vectors; v++) {
 		u64 bit = BIT_ULL(v % 64);
@@ -69,6 +94,20 @@ void vnvme_msix_deliver_pending(struct vnvme_ctrl *c)
 		c->msix_pba[v / 64] &= ~bit;
 		c->ops->irq_raise(c->env, v);
 	}
+}
+
+void vnvme_msix_wire(struct vnvme_ctrl *c, u16 vector, bool wired)
+{
+	u64 bit = BIT_ULL(vector % 64);
+
+	if (!c->msix_vfio || vector >= c->nr_vectors)
+		return;
+	if (wired)
+		c->msix_wired[vector / 64] |= bit;
+	else
+		c->msix_wired[vector / 64] &= ~bit;
+	if (wired && c->msix_pba[vector / 64] & bit)
+		vnvme_msix_deliver_pending(c);
 }
 
 /* @off is a dword-aligned offset from the start of the table. */

@@ -71,8 +71,8 @@
  * @dma_read:     copy @len bytes of guest memory at @iova into @buf;
  *                0 or -errno (the address is then treated as unreachable).
  * @dma_write:    copy @buf to guest memory at @iova; 0 or -errno.
- * @irq_raise:    signal MSI-X vector @vector to the guest.  Masking and
- *                the MSI-X enable state have already been checked.
+ * @irq_raise:    signal MSI-X vector @vector to the guest.  The core has
+ *                already found that the vector may fire (vnvme_irq_raise()).
  * @io_cq_create: an I/O CQ was created: @qsize entries of 16 bytes,
  *                physically contiguous at @iova; interrupts on @vector if
  *                @ien.  Returns an NVMe status (0 = success), which is
@@ -132,9 +132,15 @@ struct vnvme_env_ops {
  *		is offered (OACS bit 8).  A guest told so stops ringing the
  *		MMIO doorbells of its I/O queues, so only set it when the
  *		I/O path honours vnvme_dbbuf_get().
- * @msix_table_external: the VMM emulates the MSI-X table and PBA itself
- *		(QEMU's vfio-pci does) and never forwards table writes; the
- *		per-vector mask bits of the core's table are then ignored
+ * @msix_vfio:	MSI-X follows VFIO's contract for a vfio-pci device: the
+ *		VMM emulates the capability, table and PBA for its guest
+ *		and makes a vector live by wiring an eventfd to it
+ *		(VFIO_DEVICE_SET_IRQS), which it reports with
+ *		vnvme_msix_wire().  A vector then fires when it is wired
+ *		and bus mastering is on, whatever the capability's Enable
+ *		and Function Mask bits and the table's Mask bits say (see
+ *		msix.c).  Clear: the core's capability and table decide,
+ *		as on a bare PCI function.
  */
 struct vnvme_params {
 	const char *serial;
@@ -155,7 +161,7 @@ struct vnvme_params {
 	u16 subsys_id;
 	u8 revision;
 	bool dbbuf;
-	bool msix_table_external;
+	bool msix_vfio;
 };
 
 /* Internal state; callers treat everything below as opaque. */
@@ -243,7 +249,7 @@ struct vnvme_ctrl {
 	u8 mdts;
 	bool vwc;
 	bool dbbuf;
-	bool msix_external;
+	bool msix_vfio;
 
 	/* PCI configuration space: contents, writable and W1C bits */
 	u8 cfg[256];
@@ -253,6 +259,8 @@ struct vnvme_ctrl {
 	/* MSI-X table (4 dwords per vector) and Pending Bit Array */
 	u32 msix_table[VNVME_MAX_VECTORS][4];
 	u64 msix_pba[2];
+	/* @msix_vfio: vectors with an eventfd wired, see vnvme_msix_wire() */
+	u64 msix_wired[2];
 
 	/* controller registers */
 	u64 cap;
@@ -345,11 +353,20 @@ bool vnvme_ctrl_ready(const struct vnvme_ctrl *c);
 bool vnvme_cfg_bus_master(const struct vnvme_ctrl *c);
 
 /*
- * Signal MSI-X vector @vector now, or set its pending bit until MSI-X is
- * enabled, the function and the vector are unmasked and bus mastering is
- * on.  An out-of-range vector is ignored.
+ * Signal MSI-X vector @vector now, or set its pending bit until it may
+ * fire: bus mastering on and, with @msix_vfio, an eventfd wired to the
+ * vector; without, MSI-X enabled and the function and the vector
+ * unmasked.  An out-of-range vector is ignored.
  */
 void vnvme_irq_raise(struct vnvme_ctrl *c, u16 vector);
+
+/*
+ * With @msix_vfio: the VMM wired (@wired) or took away the eventfd of
+ * MSI-X @vector through VFIO_DEVICE_SET_IRQS.  Wiring it delivers what
+ * the vector held pending meanwhile.  Ignored without @msix_vfio and for
+ * an out-of-range vector.
+ */
+void vnvme_msix_wire(struct vnvme_ctrl *c, u16 vector, bool wired);
 
 /* Account completed I/O commands for the SMART / Health log. */
 void vnvme_stats_add(struct vnvme_ctrl *c, bool is_write, u32 nr_cmds,

@@ -143,7 +143,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	p.nr_ioq = 1 + cfg % VNVME_MAX_IOQ;
 	p.mdts = (cfg >> 6) & 7;
 	p.vwc = cfg & BIT(9);
-	p.msix_table_external = cfg & BIT(10);
+	p.msix_vfio = cfg & BIT(10);
 	p.oncs = cfg & BIT(11) ? VNVME_ONCS_DSM | VNVME_ONCS_WRITE_ZEROES : 0;
 	p.max_queue_entries = cfg & BIT(12) ? 64 : 0;
 	memcpy(p.uuid, uuid, sizeof(uuid));
@@ -215,7 +215,11 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 				bring_up(&c);
 			break;
 		case 9:
-			vnvme_irq_raise(&c, take(&in, 1));
+			/* The I/O path raising, or the VMM (un)wiring */
+			if (op & 0x80)
+				vnvme_msix_wire(&c, take(&in, 1), op & 0x40);
+			else
+				vnvme_irq_raise(&c, take(&in, 1));
 			break;
 		case 10:
 			vnvme_stats_add(&c, op & 0x80, take(&in, 1),

@@ -218,20 +218,85 @@ static void test_msix_gating(void)
 	guest_fini(&g);
 }
 
-static void test_msix_external(void)
+/*
+ * MSI-X the VFIO way: the VMM wires eventfds (VFIO_DEVICE_SET_IRQS) and
+ * may never write the capability, as cloud-hypervisor, crosvm and
+ * userspace drivers do; masking is its own business.
+ */
+static void test_msix_vfio(void)
 {
+	const u32 mctl = VNVME_CAP_MSIX + 2;
 	struct vnvme_params p;
 	struct guest g;
 
 	guest_default_params(&p);
-	p.msix_table_external = true;
+	p.msix_vfio = true;
 	guest_init(&g, &p);
 	cfg_wr(&g, VNVME_PCI_COMMAND,
 	       VNVME_PCI_CMD_MEMORY | VNVME_PCI_CMD_MASTER, 2);
-	cfg_wr(&g, VNVME_CAP_MSIX + 2, VNVME_MSIX_FLAGS_ENABLE, 2);
 	vnvme_irq_raise(g.c, 1);
-	is(g.env.irqs[1], 1,
-	   "VMM-emulated table: reset-masked vector still fires");
+	is(g.env.irqs[1], 0, "no eventfd wired: no interrupt");
+	is(bar_rd32(&g, VNVME_BAR0_MSIX_PBA), 1 << 1, "but kept pending");
+	vnvme_msix_wire(g.c, 0, true);
+	is(g.env.irq_total, 0, "wiring another vector delivers nothing");
+	vnvme_msix_wire(g.c, 1, true);
+	is(g.env.irqs[1], 1, "wiring the vector delivers what it held");
+	is(bar_rd32(&g, VNVME_BAR0_MSIX_PBA), 0, "PBA cleared");
+	is(cfg_rd(&g, mctl, 2) & VNVME_MSIX_FLAGS_ENABLE, 0,
+	   "capability Enable still clear");
+	vnvme_irq_raise(g.c, 1);
+	is(g.env.irqs[1], 2, "wired vector fires with Enable clear");
+	vnvme_irq_raise(g.c, 2);
+	is(g.env.irqs[2], 0, "an unwired vector next to it is held");
+
+	/* QEMU writes the capability through and masks in its own table. */
+	cfg_wr(&g, mctl, VNVME_MSIX_FLAGS_ENABLE | VNVME_MSIX_FLAGS_MASKALL,
+	       2);
+	vnvme_irq_raise(g.c, 0);
+	is(g.env.irqs[0], 1, "Function Mask written: wired vector still fires");
+	cfg_wr(&g, mctl, VNVME_MSIX_FLAGS_ENABLE, 2);
+	is(bar_rd32(&g, VNVME_BAR0_MSIX_TABLE + 12), 1,
+	   "table entry masked since reset");
+	vnvme_irq_raise(g.c, 0);
+	is(g.env.irqs[0], 2, "table Mask bit: wired vector still fires");
+	cfg_wr(&g, mctl, 0, 2);
+	vnvme_irq_raise(g.c, 0);
+	is(g.env.irqs[0], 3, "Enable cleared: wired vector still fires");
+
+	cfg_wr(&g, VNVME_PCI_COMMAND, VNVME_PCI_CMD_MEMORY, 2);
+	vnvme_irq_raise(g.c, 1);
+	is(g.env.irqs[1], 2, "no bus master: held");
+	cfg_wr(&g, VNVME_PCI_COMMAND,
+	       VNVME_PCI_CMD_MEMORY | VNVME_PCI_CMD_MASTER, 2);
+	is(g.env.irqs[1], 3, "bus master on: delivered");
+
+	/* DATA_NONE with count 0: every eventfd goes. */
+	vnvme_msix_wire(g.c, 0, false);
+	vnvme_msix_wire(g.c, 1, false);
+	vnvme_irq_raise(g.c, 0);
+	is(g.env.irqs[0], 3, "eventfds torn down: held");
+	vnvme_msix_wire(g.c, 0, true);
+	is(g.env.irqs[0], 4, "wired again: delivered");
+
+	/* FLR resets the function; the eventfds are the VMM's and stay. */
+	vnvme_flr(g.c);
+	cfg_wr(&g, VNVME_PCI_COMMAND,
+	       VNVME_PCI_CMD_MEMORY | VNVME_PCI_CMD_MASTER, 2);
+	vnvme_irq_raise(g.c, 0);
+	is(g.env.irqs[0], 5, "wiring survives FLR");
+	vnvme_msix_wire(g.c, 5, true);
+	vnvme_msix_wire(g.c, 200, true);
+	vnvme_irq_raise(g.c, 5);
+	is(g.env.irq_total, 8, "vectors beyond the table cannot be wired");
+	guest_fini(&g);
+
+	/* Without msix_vfio, wiring means nothing: the capability decides. */
+	guest_init(&g, NULL);
+	cfg_wr(&g, VNVME_PCI_COMMAND,
+	       VNVME_PCI_CMD_MEMORY | VNVME_PCI_CMD_MASTER, 2);
+	vnvme_msix_wire(g.c, 1, true);
+	vnvme_irq_raise(g.c, 1);
+	is(g.env.irqs[1], 0, "core-owned MSI-X: wiring does not enable");
 	guest_fini(&g);
 }
 
@@ -271,7 +336,7 @@ int main(void)
 	test_caps();
 	test_access_rules();
 	test_msix_gating();
-	test_msix_external();
+	test_msix_vfio();
 	test_flr();
 	return tap_done();
 }

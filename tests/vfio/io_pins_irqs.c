@@ -12,6 +12,7 @@
  *  - without Bus Master Enable the function touches no guest memory.
  */
 #include <endian.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -355,6 +356,112 @@ void test_coalescing(struct inst *in)
 	st = st ? st : qpair_recreate(in, 2, QD, G_IOCQ2, G_IOSQ2, -1);
 	check(st == 0, "coalescing off, CQ 2 back without interrupts (0x%x)",
 	      st);
+}
+
+/*
+ * Wait up to @ms for eventfd @fd to be signalled, in poll() as a VMM's
+ * event loop would.  Return: the signals counted, 0 if none came, -1 on
+ * error.
+ */
+static int irq_wait(int fd, unsigned int ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	int ret = poll(&pfd, 1, (int)ms);
+
+	return ret > 0 ? nvme_efd_count(fd) : ret;
+}
+
+/* One write on SQ 2, rung: its completion is left for the caller. */
+static void write_on_q2(struct inst *in)
+{
+	struct nvme_sqe sqe;
+
+	nvme_rw_init(&sqe, NVME_CMD_WRITE, PIN_LBA, 8, giova(G_DATA), 0);
+	nvme_io_push(&in->dev, &in->sq[2], &sqe);
+	nvme_io_ring(&in->dev, &in->sq[2]);
+}
+
+/* A write on SQ 2 completes while vector 2 has no eventfd: no signal. */
+static bool held_on_q2(struct inst *in)
+{
+	struct nvme_cqe cqe;
+
+	write_on_q2(in);
+	return nvme_io_reap(&in->dev, &in->cq[2], &cqe, 10000) &&
+	       !(cqe.status >> 1) && irq_wait(in->dev.efd[2], 300) == 0;
+}
+
+/*
+ * MSI-X the way cloud-hypervisor, crosvm and userspace drivers use it:
+ * VFIO_DEVICE_SET_IRQS is the enable, the MSI-X capability is never
+ * written (vfio-io -x opens the instance so).  Completions must signal
+ * the wired eventfds; a vector whose eventfd is taken away keeps its
+ * interrupt pending until one is wired again, as on a vfio-pci device.
+ */
+void test_msix_set_irqs(struct inst *in)
+{
+	struct nvme_dev *d = &in->dev;
+	uint32_t ctrl = cfg_rd(d, d->cap_msix + PCI_MSIX_FLAGS, 2);
+	struct nvme_cqe cqe;
+	int32_t none = -1;
+	bool done;
+	int st, n;
+
+	check(d->cap_msix && !(ctrl & (PCI_MSIX_FLAGS_ENABLE |
+				       PCI_MSIX_FLAGS_MASKALL)),
+	      "MSI-X capability never written: Enable and Function Mask clear (0x%x)",
+	      ctrl);
+	st = nvme_connect_eventfds(d);
+	st = st ? st : qpair_recreate(in, 2, QD, G_IOCQ2, G_IOSQ2, 2);
+	if (!check(st == 0,
+		   "SET_IRQS wired %u eventfds, CQ 2 on vector 2 with interrupts (%d)",
+		   d->nr_vectors, st))
+		return;
+	nvme_drain_eventfds(d);
+
+	st = nvme_identify(d, NVME_CNS_CTRL, 0, giova(G_DATA), 0);
+	n = irq_wait(d->efd[0], 5000);
+	check(st == 0 && n == 1,
+	      "admin completion signals eventfd 0 (status 0x%x, %d signals)",
+	      st, n);
+
+	write_on_q2(in);
+	n = irq_wait(d->efd[2], 5000);
+	done = nvme_io_reap(d, &in->cq[2], &cqe, 100) && !(cqe.status >> 1);
+	check(n == 1 && done,
+	      "I/O completion signals eventfd 2 before the CQ is looked at (%d signals, CQE %s)",
+	      n, done ? "posted" : "missing");
+	check(irq_wait(d->efd[1], 0) == 0 && irq_wait(d->efd[0], 0) == 0,
+	      "no other vector signalled");
+
+	/* fd -1 for one vector: vfio-pci leaves it masked at the host. */
+	st = vfio_user_set_irq_eventfds(&d->vu, VFIO_PCI_MSIX_IRQ_INDEX, 2, 1,
+					&none);
+	check(st == 0 && held_on_q2(in),
+	      "vector 2 without its eventfd: completion posted, nothing signalled (%d)",
+	      st);
+	st = vfio_user_set_irq_eventfds(&d->vu, VFIO_PCI_MSIX_IRQ_INDEX, 2, 1,
+					&d->efd[2]);
+	n = irq_wait(d->efd[2], 2000);
+	check(st == 0 && n == 1,
+	      "eventfd 2 wired again: the held interrupt is signalled (%d)", n);
+
+	/* DATA_NONE, count 0: the index is off until SET_IRQS wires it. */
+	st = vfio_user_disable_irqs(&d->vu, VFIO_PCI_MSIX_IRQ_INDEX);
+	check(st == 0 && held_on_q2(in),
+	      "MSI-X torn down: completion posted, nothing signalled (%d)", st);
+	st = nvme_connect_eventfds(d);
+	n = irq_wait(d->efd[2], 2000);
+	check(st == 0 && n == 1,
+	      "eventfds wired again: the held interrupt is signalled (%d)", n);
+	write_on_q2(in);
+	n = irq_wait(d->efd[2], 5000);
+	done = nvme_io_reap(d, &in->cq[2], &cqe, 100) && !(cqe.status >> 1);
+	check(n == 1 && done, "and the next completion signals at once (%d)",
+	      n);
+
+	st = qpair_recreate(in, 2, QD, G_IOCQ2, G_IOSQ2, -1);
+	check(st == 0, "CQ 2 back without interrupts (0x%x)", st);
 }
 
 /*

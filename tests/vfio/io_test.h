@@ -91,6 +91,9 @@ int qpair_recreate(struct inst *in, uint16_t q, uint16_t cq_entries,
 /* A write and read back at SCRATCH_LBA, as one TAP test */
 void still_works(struct inst *in, const char *after);
 
+/* vfio-io -x: inst_setup() opens instances that never write MSI-X's capability */
+extern bool msix_set_irqs_only;
+
 /* Open @uuid, enable it, create @nq queue pairs of QD entries; 0 or -1 */
 int inst_setup(struct inst *in, const char *uuid, unsigned int idx,
 	       unsigned int nq);
@@ -116,6 +119,7 @@ void test_remap_at_once(struct inst *in);
 void test_readonly_map(struct inst *in);
 void test_coalescing(struct inst *in);
 void test_bus_master(struct inst *in);
+void test_msix_set_irqs(struct inst *in);
 
 /* io_modes.c */
 void test_thread_mode(struct inst *in, long sleeps0);

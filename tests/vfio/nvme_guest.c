@@ -290,7 +290,7 @@ void nvme_pci_setup(struct nvme_dev *d)
 
 	cfg_wr(d, PCI_COMMAND, cmd | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER,
 	       2);
-	if (d->cap_msix) {
+	if (d->cap_msix && !d->msix_set_irqs_only) {
 		uint32_t ctrl = cfg_rd(d, d->cap_msix + PCI_MSIX_FLAGS, 2);
 
 		ctrl = (ctrl | PCI_MSIX_FLAGS_ENABLE) & ~PCI_MSIX_FLAGS_MASKALL;

@@ -262,6 +262,12 @@ struct nvme_dev {
 	/* MSI-X eventfds, one per vector, -1 if none */
 	int efd[MAX_VECTORS];
 	unsigned int nr_vectors;
+	/*
+	 * Never write the MSI-X capability: MSI-X is enabled by
+	 * VFIO_DEVICE_SET_IRQS alone, as cloud-hypervisor, crosvm and
+	 * userspace drivers do.  Set after nvme_dev_open().
+	 */
+	bool msix_set_irqs_only;
 };
 
 /* Open UUID, read its sysfs attributes and map guest memory; 0 or -errno */
@@ -288,7 +294,10 @@ uint64_t bar_rd64(struct nvme_dev *d, uint32_t off);
 void bar_wr32(struct nvme_dev *d, uint32_t off, uint32_t val);
 void bar_wr64(struct nvme_dev *d, uint32_t off, uint64_t val);
 
-/* Memory and bus master enable, MSI-X enabled and unmasked */
+/*
+ * Memory and bus master enable; MSI-X enabled and unmasked in the
+ * capability, unless @d->msix_set_irqs_only
+ */
 void nvme_pci_setup(struct nvme_dev *d);
 
 /*

@@ -25,6 +25,10 @@
  * With -q only the polling thread's mode is checked on UUID1 (see
  * io_modes.c): run it once per mode, set while the device is closed.
  *
+ * With -x only MSI-X as VMMs other than QEMU use it is checked on UUID1
+ * (io_pins_irqs.c): the client never writes the MSI-X capability and
+ * wires its eventfds with VFIO_DEVICE_SET_IRQS alone.
+ *
  * With -f BDF, the isolation tests of io_faults.c run instead: UUID1 is
  * reset, killed and so on with its queues full while UUID2 (another
  * instance on controller BDF) has verified writes in flight.
@@ -46,6 +50,7 @@
 #include "io_test.h"
 
 int tests, failures;
+bool msix_set_irqs_only;
 
 void diag(const char *fmt, ...)
 {
@@ -358,6 +363,7 @@ int inst_setup(struct inst *in, const char *uuid, unsigned int idx,
 		diag("cannot open %s: %s", uuid, strerror(-ret));
 		return -1;
 	}
+	d->msix_set_irqs_only = msix_set_irqs_only;
 	in->nsze = d->lba_count;
 	v = sysfs_long(uuid, "lba_start");
 	if (v < 0)
@@ -936,6 +942,7 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: vfio-io [-m LBA] [-t TAG] UUID1 [UUID2]\n"
 		"       vfio-io -q UUID1\n"
+		"       vfio-io -x UUID1         (MSI-X by SET_IRQS alone)\n"
 		"       vfio-io -f BDF [-e CMD] UUID1 UUID2   (-e: CMD reports a PCI error)\n"
 		"       vfio-io -l PAGES UUID1   (RLIMIT_MEMLOCK of PAGES)\n"
 		"       vfio-io -b UUID1         (bounce_pages_max=1 at open)\n");
@@ -953,7 +960,7 @@ int main(int argc, char **argv)
 	long sleeps0;
 	int opt, st;
 
-	while ((opt = getopt(argc, argv, "be:f:l:m:qt:")) != -1) {
+	while ((opt = getopt(argc, argv, "be:f:l:m:qt:x")) != -1) {
 		switch (opt) {
 		case 'b':
 			bounce = true;
@@ -975,6 +982,9 @@ int main(int argc, char **argv)
 			break;
 		case 't':
 			tag = optarg;
+			break;
+		case 'x':
+			msix_set_irqs_only = true;
 			break;
 		default:
 			usage();
@@ -1030,6 +1040,23 @@ int main(int argc, char **argv)
 			test_memlock(&in1, memlock);
 		else
 			test_bounce_share(&in1, swiotlb_forced());
+		nvme_disable(&in1.dev);
+		nvme_dev_close(&in1.dev);
+		check(sysfs_long(in1.uuid, "pinned_pages") == 0,
+		      "instance closed: pinned_pages 0");
+		printf("1..%d\n", tests);
+		return failures ? 1 : 0;
+	}
+
+	if (msix_set_irqs_only) {
+		if (two)
+			usage();
+		if (!check(inst_setup(&in1, argv[optind], 1, 2) == 0,
+			   "instance: open, enable, two I/O queue pairs, MSI-X capability untouched")) {
+			printf("Bail out! instance unusable\n");
+			return 1;
+		}
+		test_msix_set_irqs(&in1);
 		nvme_disable(&in1.dev);
 		nvme_dev_close(&in1.dev);
 		check(sysfs_long(in1.uuid, "pinned_pages") == 0,

@@ -74,6 +74,11 @@ out=$MNV_TMP/vfio-io.tap
 "$CLIENT" -m "$MARK" -t "$TAG" "$U1" "$U2" >"$out"
 rc=$?
 tap_reemit vfio-io "$out" "$rc"
+# MSI-X as cloud-hypervisor, crosvm and userspace drivers use it: eventfds
+# wired with VFIO_DEVICE_SET_IRQS alone, the capability never written
+# (vfio-io above enables it in config space as QEMU does, then wires).
+"$CLIENT" -x "$U1" >"$MNV_TMP/vfio-io-msix.tap"
+tap_reemit "vfio-io msix by SET_IRQS" "$MNV_TMP/vfio-io-msix.tap" $?
 
 tap_eq "instances closed, nothing pinned" "0 0 0 0" \
 	"$(cat "$MDEV/$U1/open" "$MDEV/$U2/open" "$MDEV/$U1/pinned_pages" \
