@@ -183,8 +183,9 @@ int vnvme_cfg_write(struct vnvme_ctrl *c, u32 off, const void *buf, u32 len)
 	}
 
 	/*
-	 * Enabling bus mastering or MSI-X, or clearing the function mask,
-	 * may release interrupts held in the PBA.
+	 * Enabling bus mastering may release interrupts held in the PBA;
+	 * so may enabling MSI-X or clearing the function mask, when the
+	 * core owns MSI-X (not under VFIO, where wired eventfds decide).
 	 */
 	vnvme_msix_deliver_pending(c);
 	return 0;
