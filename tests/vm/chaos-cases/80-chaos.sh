@@ -60,6 +60,9 @@ tap_run "load mdev_nvme" mnv_insmod_ko || tap_bail "insmod failed"
 for b in "$1" "$2"; do
 	tap_run "bind $b to mdev_nvme" mnv_pci_bind "$b" mdev_nvme ||
 		tap_bail "cannot bind $b"
+	# A re-created instance verifies its predecessor's data: no scrub.
+	tap_run "$b: no scrub between instances" \
+		sh -c "echo 0 > /sys/bus/pci/devices/$b/mdev_nvme/scrub"
 done
 
 # create I [MODE]: instance I with its slice (and polling mode).
