@@ -188,8 +188,30 @@ tap_run "create instance 7 with only its UUID" bare "$U7"
 tap_eq "it gets namespace 1, claimed at open" "1 0 0" "$(slice_of "$U7")"
 tap_eq "available by queue pairs alone" 12 "$(avail 1q)"
 
+# --- a closed instance handed to another tenant: a scrub on request ------------------------
+tap_eq "scrub asked for on closed instance 6" ok "$(sysfs_err "$MDEV/$U6/scrub" 1)"
+tap_cond "it finishes" wait_scrub "$U6" clean 120
+tap_run "the next tenant of instance 6 reads only zeroes" "$BLK" "$U6" zeroes 0 100
+
+# --- the parent's scrub off: a slice opens as it is ---------------------------------------
+tap_run "tenant F writes through instance 6" "$BLK" "$U6" write 0 100 tenantF
+tap_run "remove instance 6" sh -c "echo 1 > $MDEV/$U6/remove"
+tap_eq "its slice is dirty" "1 4096 100" "$(cat "$P/dirty")"
+tap_eq "scrubbing off" ok "$(sysfs_err "$P/scrub" 0)"
+U8=$(new_uuid)
+tap_eq "instance 8 set on those LBAs waits for a scrub that does not run" \
+	"1 4096 100 pending" \
+	"$(bare "$U8" && echo 1 >"$MDEV/$U8/nsid" && echo 4096 >"$MDEV/$U8/lba_start" &&
+	   echo 100 >"$MDEV/$U8/lba_count" && slice_of "$U8") $(cat "$MDEV/$U8/scrub")"
+tap_run "it opens as it is: tenant F's data is there" "$BLK" "$U8" verify 0 100 tenantF
+tap_eq "the LBAs are its own now, not dirty" "" "$(cat "$P/dirty")"
+tap_eq "scrubbing on again" ok "$(sysfs_err "$P/scrub" 1)"
+tap_run "instance 8 still opens: its own data is not scrubbed" "$BLK" "$U8" verify 0 100 tenantF
+tap_run "remove instance 8" sh -c "echo 1 > $MDEV/$U8/remove"
+tap_eq "what it was handed counts as written: dirty again" "1 4096 100" "$(cat "$P/dirty")"
+
 # --- teardown ----------------------------------------------------------------------------
-for u in "$U2" "$U5" "$U6" "$U7"; do
+for u in "$U2" "$U5" "$U7"; do
 	echo 1 >"$MDEV/$u/remove" || tap_fail "remove $u"
 done
 tap_eq "all queue pairs free" 16 "$(cat "$P/queue_pairs_free")"
