@@ -81,13 +81,27 @@ struct mnv_type {
 };
 
 /*
+ * LBAs of a namespace that an instance wrote and then gave up (it was
+ * removed, or its slice moved): they still hold that tenant's data, so
+ * the next instance to get any of them scrubs its slice before it can be
+ * opened (scrub.c).  On host->dirty, disjoint, under host->lock.
+ */
+struct mnv_extent {
+	struct list_head node;
+	u32 nsid;
+	u64 lba_start;
+	u64 lba_count;
+};
+
+/*
  * struct mnv_host - one physical controller bound to mdev_nvme.
  *
  * LOCKING (outermost first; an instance's own lock, if held, comes before
  * all of these):
- *  - @lock protects @qid_used, @nr_free_qpairs, @instances and the slice
- *    and open state of every instance on the list, so that slice overlap
- *    checks see a stable picture.
+ *  - @lock protects @qid_used, @nr_free_qpairs, @instances and the slice,
+ *    scrub and open state of every instance on the list, so that slice
+ *    overlap checks see a stable picture; and the slice policy
+ *    @default_slice_bytes, @scrub and the record of @dirty LBAs.
  *  - @admin_lock protects the hardware admin queue (@adminq and the
  *    commands in flight on it, @admin_cmds) and the state of the
  *    controller (@dead, @epoch, @resetting, @nr_resets).  It is held to
@@ -140,6 +154,9 @@ struct mnv_host {
 	unsigned int nr_free_qpairs;
 	DECLARE_BITMAP(qid_used, MNV_MAX_HW_QPAIRS + 1);
 	struct list_head instances;
+	u64 default_slice_bytes;	/* 0: namespace 1, set by hand */
+	bool scrub;			/* scrub dirty LBAs before use */
+	struct list_head dirty;		/* struct mnv_extent */
 
 	struct mdev_parent parent;
 	unsigned int nr_types;

@@ -91,6 +91,7 @@ static void mnv_host_free(struct kref *ref)
 {
 	struct mnv_host *host = container_of(ref, struct mnv_host, ref);
 
+	mnv_dirty_free(host);
 	mutex_destroy(&host->lock);
 	mutex_destroy(&host->admin_lock);
 	lockdep_unregister_key(&host->admin_lock_key);
@@ -135,6 +136,9 @@ static int mnv_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	lockdep_set_class(&host->admin_lock, &host->admin_lock_key);
 	mutex_init(&host->lock);
 	INIT_LIST_HEAD(&host->instances);
+	INIT_LIST_HEAD(&host->dirty);
+	/* Safe by default: no tenant reads another's blocks. */
+	host->scrub = true;
 	pci_set_drvdata(pdev, host);
 
 	ret = pci_enable_device_mem(pdev);

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Read-only facts about a bound controller, below
+ * Facts about a bound controller, and its slice policy, below
  * /sys/bus/pci/devices/BDF/mdev_nvme/ (Documentation/sysfs.rst).
  */
+#include <linux/kernel.h>
 #include <linux/pci.h>
 #include <linux/sysfs.h>
 
 #include "host.h"
+#include "instance.h"
 
 static struct mnv_host *dev_to_host(struct device *dev)
 {
@@ -89,7 +91,103 @@ static ssize_t resets_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(resets);
 
+/*
+ * default_slice_bytes: the size of the slice an instance created without
+ * attributes gets; 0 for namespace 1 whole, claimed at open.  Suffixes K,
+ * M, G, T (powers of 1024) as memparse() reads them.
+ */
+static ssize_t default_slice_bytes_show(struct device *dev,
+					struct device_attribute *attr,
+					char *buf)
+{
+	struct mnv_host *host = dev_to_host(dev);
+	u64 bytes;
+
+	mutex_lock(&host->lock);
+	bytes = host->default_slice_bytes;
+	mutex_unlock(&host->lock);
+	return sysfs_emit(buf, "%llu\n", bytes);
+}
+
+static ssize_t default_slice_bytes_store(struct device *dev,
+					 struct device_attribute *attr,
+					 const char *buf, size_t count)
+{
+	struct mnv_host *host = dev_to_host(dev);
+	char *end;
+	u64 bytes;
+	int ret;
+
+	bytes = memparse(buf, &end);
+	if (end == buf || (*end && *end != '\n') ||
+	    (*end == '\n' && end[1]))
+		return -EINVAL;
+	/* Namespaces are fixed since probe: no lock needed to check. */
+	ret = mnv_policy_check(host, bytes);
+	if (ret) {
+		dev_info(dev, "default slice of %llu bytes refused: %s\n", bytes,
+			 ret == -ERANGE ? "larger than every namespace" :
+			 "not a whole number of LBAs of every namespace");
+		return ret;
+	}
+	mutex_lock(&host->lock);
+	host->default_slice_bytes = bytes;
+	mutex_unlock(&host->lock);
+	return count;
+}
+static DEVICE_ATTR_RW(default_slice_bytes);
+
+/* scrub: 1 (default) to scrub former tenants' LBAs before reuse. */
+static ssize_t scrub_show(struct device *dev, struct device_attribute *attr,
+			  char *buf)
+{
+	return sysfs_emit(buf, "%d\n", READ_ONCE(dev_to_host(dev)->scrub));
+}
+
+static ssize_t scrub_store(struct device *dev, struct device_attribute *attr,
+			   const char *buf, size_t count)
+{
+	struct mnv_host *host = dev_to_host(dev);
+	bool val;
+	int ret;
+
+	ret = kstrtobool(buf, &val);
+	if (ret)
+		return ret;
+	mutex_lock(&host->lock);
+	host->scrub = val;
+	mutex_unlock(&host->lock);
+	return count;
+}
+static DEVICE_ATTR_RW(scrub);
+
+/* dirty: LBA ranges a former tenant wrote, "<nsid> <lba_start> <count>". */
+static ssize_t dirty_show(struct device *dev, struct device_attribute *attr,
+			  char *buf)
+{
+	struct mnv_host *host = dev_to_host(dev);
+	struct mnv_extent *e;
+	int len = 0;
+
+	mutex_lock(&host->lock);
+	list_for_each_entry(e, &host->dirty, node) {
+		/* One page at most: the rest is left out, which is said. */
+		if (len > PAGE_SIZE - 64) {
+			len += sysfs_emit_at(buf, len, "...\n");
+			break;
+		}
+		len += sysfs_emit_at(buf, len, "%u %llu %llu\n", e->nsid,
+				     e->lba_start, e->lba_count);
+	}
+	mutex_unlock(&host->lock);
+	return len;
+}
+static DEVICE_ATTR_RO(dirty);
+
 static struct attribute *mnv_host_attrs[] = {
+	&dev_attr_default_slice_bytes.attr,
+	&dev_attr_scrub.attr,
+	&dev_attr_dirty.attr,
 	&dev_attr_state.attr,
 	&dev_attr_resets.attr,
 	&dev_attr_model.attr,

@@ -5,6 +5,7 @@
  */
 #include <linux/mdev.h>
 #include <linux/module.h>
+#include <linux/slab.h>
 #include <linux/vfio.h>
 
 #include "compat.h"
@@ -72,6 +73,14 @@ int mnv_slice_check_locked(struct mnv_instance *inst,
 	return 0;
 }
 
+/* The slice of an instance nobody configured, without a parent policy. */
+void mnv_slice_default(struct mnv_host *host, struct mnv_slice *slice)
+{
+	slice->nsid = host->nr_namespaces ? host->namespaces[0].nsid : 1;
+	slice->lba_start = 0;
+	slice->lba_count = 0;
+}
+
 static void mnv_instance_delete_hwqs(struct mnv_instance *inst,
 				     unsigned int nr)
 {
@@ -97,11 +106,18 @@ int mnv_instance_init(struct vfio_device *vdev)
 	inst->cpu = MNV_CPU_ANY;
 	inst->mode = MNV_IO_ADAPTIVE;
 	inst->idle_us = MNV_IDLE_US_DEFAULT;
-	inst->slice.nsid = host->nr_namespaces ? host->namespaces[0].nsid : 1;
+	mnv_slice_default(host, &inst->slice);
+	mnv_scrub_init(inst);
 	mutex_init(&inst->lock);
 	/* Dropped at release, which may come after the controller's remove. */
 	mnv_host_get(host);
 
+	/* Taken at release, where the slice may have to be recorded dirty. */
+	inst->spare = kzalloc(sizeof(*inst->spare), GFP_KERNEL);
+	if (!inst->spare) {
+		ret = -ENOMEM;
+		goto err_mutex;
+	}
 	ret = mnv_qpool_reserve(host, inst->nr_qpairs, inst->qids);
 	if (ret) {
 		dev_info(&mdev->dev, "not enough free hardware queue pairs for type %s\n",
@@ -114,8 +130,21 @@ int mnv_instance_init(struct vfio_device *vdev)
 			goto err_delete;
 	}
 
+	/* Carving and joining the list at once: no other creation between. */
 	mutex_lock(&host->lock);
+	if (host->default_slice_bytes) {
+		ret = mnv_slice_carve_locked(host, &inst->slice);
+		if (ret) {
+			mutex_unlock(&host->lock);
+			dev_info(&mdev->dev, "no free space for a default slice of %llu bytes\n",
+				 host->default_slice_bytes);
+			goto err_delete;
+		}
+		inst->slice_auto = true;
+	}
 	list_add_tail(&inst->host_node, &host->instances);
+	/* A former tenant's LBAs: scrubbed right away, before any open. */
+	mnv_scrub_restart_locked(inst, false);
 	mutex_unlock(&host->lock);
 	return 0;
 
@@ -123,6 +152,7 @@ err_delete:
 	mnv_instance_delete_hwqs(inst, i);
 	mnv_qpool_release(host, inst->nr_qpairs, inst->qids);
 err_mutex:
+	kfree(inst->spare);
 	mutex_destroy(&inst->lock);
 	mnv_host_put(host);
 	return ret;
@@ -134,9 +164,15 @@ void mnv_instance_release(struct vfio_device *vdev)
 	struct mnv_instance *inst = vdev_to_instance(vdev);
 	struct mnv_host *host = inst->host;
 
+	/* No scrub command on the pairs once this returns. */
+	mnv_scrub_cancel(inst);
 	mutex_lock(&host->lock);
 	list_del(&inst->host_node);
+	/* What the tenant wrote stays until the next instance scrubs it. */
+	if (inst->wrote)
+		mnv_dirty_add_locked(host, &inst->slice, &inst->spare);
 	mutex_unlock(&host->lock);
+	kfree(inst->spare);
 
 	mnv_instance_delete_hwqs(inst, inst->nr_qpairs);
 	mnv_qpool_release(host, inst->nr_qpairs, inst->qids);

@@ -11,6 +11,7 @@
 #include <linux/mdev.h>
 #include <linux/mutex.h>
 #include <linux/vfio.h>
+#include <linux/workqueue.h>
 
 #include "host.h"
 #include "io.h"
@@ -28,13 +29,42 @@ struct mnv_slice {
 	u64 lba_count;		/* 0: up to the end of the namespace */
 };
 
+/* Where an instance's slice stands with the data of earlier tenants. */
+enum mnv_scrub_state {
+	MNV_SCRUB_CLEAN,	/* holds nothing of another tenant */
+	MNV_SCRUB_PENDING,	/* to be scrubbed before the device opens */
+	MNV_SCRUB_FAILED,	/* the last scrub failed; an open retries */
+};
+
+/*
+ * The scrub of an instance's slice (scrub.c).  Everything but @work is
+ * protected by host->lock; the commands themselves go to the instance's
+ * first hardware queue pair under inst->lock, one chunk at a time.
+ * @gen moves on whenever the scrub starts over (new slice, a request), so
+ * that a chunk that ran meanwhile is not counted for the new one.
+ */
+struct mnv_scrub {
+	enum mnv_scrub_state state;
+	bool running;		/* the worker is between two chunks */
+	bool stop;		/* the instance is going away */
+	u32 gen;
+	u64 done;		/* LBAs of the slice scrubbed so far */
+	u64 total;
+	struct work_struct work;
+};
+
 /*
  * struct mnv_instance - a vNVMe.
  *
  * LOCKING:
- *  - @slice, @cpu, @mode, @idle_us and @open are protected by
- *    host->lock: slice overlap checks look at every instance of the
- *    controller at once.
+ *  - @slice, @slice_auto, @scrub, @cpu, @mode, @idle_us and @open are
+ *    protected by host->lock: slice overlap checks look at every
+ *    instance of the controller at once.  The slice changes under
+ *    inst->lock too, so that no scrub command runs on LBAs the instance
+ *    has just given up.
+ *  - @wrote is set by the I/O path under inst->lock and read under
+ *    inst->lock once the device is closed.
+ *  - @spare is the extent that records the slice as dirty at release.
  *  - @lock serialises everything a VMM does through the VFIO device
  *    (region accesses, ioctls, open and close) and protects the
  *    emulated controller @ctrl and the interrupt triggers @msix_trigger
@@ -54,6 +84,10 @@ struct mnv_instance {
 	struct list_head host_node;	/* on host->instances */
 
 	struct mnv_slice slice;
+	bool slice_auto;		/* carved by the parent's policy */
+	bool wrote;			/* the slice may hold tenant data */
+	struct mnv_scrub scrub;
+	struct mnv_extent *spare;
 	int cpu;
 	enum mnv_io_mode mode;
 	u32 idle_us;
@@ -91,10 +125,31 @@ ssize_t mnv_mdev_show_description(struct mdev_type *mtype, char *buf);
 extern struct mdev_driver mnv_mdev_driver;
 int mnv_instance_init(struct vfio_device *vdev);
 void mnv_instance_release(struct vfio_device *vdev);
+void mnv_slice_default(struct mnv_host *host, struct mnv_slice *slice);
 int mnv_slice_check_locked(struct mnv_instance *inst,
 			   const struct mnv_slice *slice);
 u64 mnv_slice_resolved_count(struct mnv_host *host,
 			     const struct mnv_slice *slice);
+
+/* slice.c: under host->lock */
+u64 mnv_policy_lbas(const struct mnv_namespace *ns, u64 bytes);
+int mnv_policy_check(struct mnv_host *host, u64 bytes);
+unsigned int mnv_policy_fit_locked(struct mnv_host *host);
+int mnv_slice_carve_locked(struct mnv_host *host, struct mnv_slice *slice);
+bool mnv_dirty_overlaps_locked(struct mnv_host *host,
+			       const struct mnv_slice *slice);
+void mnv_dirty_add_locked(struct mnv_host *host, const struct mnv_slice *slice,
+			  struct mnv_extent **node);
+int mnv_dirty_clear_locked(struct mnv_host *host,
+			   const struct mnv_slice *slice,
+			   struct mnv_extent **spare);
+void mnv_dirty_free(struct mnv_host *host);
+
+/* scrub.c */
+void mnv_scrub_init(struct mnv_instance *inst);
+void mnv_scrub_restart_locked(struct mnv_instance *inst, bool force);
+int mnv_scrub_gate_locked(struct mnv_instance *inst);
+void mnv_scrub_cancel(struct mnv_instance *inst);
 
 /* instance_sysfs.c */
 extern const struct attribute_group *mnv_instance_groups[];

@@ -6,6 +6,7 @@
 #include <linux/cpumask.h>
 #include <linux/kernel.h>
 #include <linux/mdev.h>
+#include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
 
@@ -32,11 +33,19 @@ static const char *mnv_slice_error(int err)
 
 enum mnv_slice_field { MNV_FIELD_NSID, MNV_FIELD_START, MNV_FIELD_COUNT };
 
+static bool mnv_slices_equal(const struct mnv_slice *a,
+			     const struct mnv_slice *b)
+{
+	return a->nsid == b->nsid && a->lba_start == b->lba_start &&
+	       a->lba_count == b->lba_count;
+}
+
 static ssize_t mnv_slice_store(struct device *dev, const char *buf,
 			       size_t count, enum mnv_slice_field field)
 {
 	struct mnv_instance *inst = dev_to_instance(dev);
 	struct mnv_host *host = inst->host;
+	struct mnv_extent *node;
 	struct mnv_slice slice;
 	u64 val;
 	int ret;
@@ -46,13 +55,27 @@ static ssize_t mnv_slice_store(struct device *dev, const char *buf,
 		return ret;
 	if (field == MNV_FIELD_NSID && (val == 0 || val > U32_MAX))
 		return -ENXIO;
+	/* Records the old slice as dirty if the instance wrote to it. */
+	node = kzalloc(sizeof(*node), GFP_KERNEL);
+	if (!node)
+		return -ENOMEM;
 
+	/* inst->lock: waits for a scrub command on the old slice to end. */
+	mutex_lock(&inst->lock);
 	mutex_lock(&host->lock);
 	if (inst->open) {
 		ret = -EBUSY;
 		goto out;
 	}
-	slice = inst->slice;
+	/*
+	 * The first explicit write replaces a slice the policy carved with
+	 * the default one, so that nsid, lba_start, lba_count written in
+	 * that order claim nothing in between, as without a policy.
+	 */
+	if (inst->slice_auto)
+		mnv_slice_default(host, &slice);
+	else
+		slice = inst->slice;
 	if (field == MNV_FIELD_NSID)
 		slice.nsid = val;
 	else if (field == MNV_FIELD_START)
@@ -66,9 +89,19 @@ static ssize_t mnv_slice_store(struct device *dev, const char *buf,
 			 mnv_slice_error(ret));
 		goto out;
 	}
+	if (mnv_slices_equal(&slice, &inst->slice) && !inst->slice_auto)
+		goto out;
+	if (inst->wrote) {
+		mnv_dirty_add_locked(host, &inst->slice, &node);
+		inst->wrote = false;
+	}
 	inst->slice = slice;
+	inst->slice_auto = false;
+	mnv_scrub_restart_locked(inst, false);
 out:
 	mutex_unlock(&host->lock);
+	mutex_unlock(&inst->lock);
+	kfree(node);
 	return ret ? ret : count;
 }
 
@@ -252,7 +285,71 @@ static ssize_t pinned_pages_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(pinned_pages);
 
+/*
+ * scrub: where the slice stands with former tenants' data; writing 1 asks
+ * for a scrub now (between two tenants of the same instance, say).
+ */
+static ssize_t scrub_show(struct device *dev, struct device_attribute *attr,
+			  char *buf)
+{
+	struct mnv_instance *inst = dev_to_instance(dev);
+	const char *state;
+
+	mutex_lock(&inst->host->lock);
+	if (inst->scrub.state == MNV_SCRUB_CLEAN)
+		state = "clean";
+	else if (inst->scrub.state == MNV_SCRUB_FAILED)
+		state = "failed";
+	else if (inst->scrub.running)
+		state = "scrubbing";
+	else
+		state = "pending";
+	mutex_unlock(&inst->host->lock);
+	return sysfs_emit(buf, "%s\n", state);
+}
+
+static ssize_t scrub_store(struct device *dev, struct device_attribute *attr,
+			   const char *buf, size_t count)
+{
+	struct mnv_instance *inst = dev_to_instance(dev);
+	bool val;
+	int ret;
+
+	ret = kstrtobool(buf, &val);
+	if (ret)
+		return ret;
+	if (!val)
+		return -EINVAL;
+	mutex_lock(&inst->lock);
+	mutex_lock(&inst->host->lock);
+	if (inst->open)
+		ret = -EBUSY;
+	else
+		mnv_scrub_restart_locked(inst, true);
+	mutex_unlock(&inst->host->lock);
+	mutex_unlock(&inst->lock);
+	return ret ? ret : count;
+}
+static DEVICE_ATTR_RW(scrub);
+
+/* LBAs of the slice scrubbed so far, and of the whole scrub. */
+static ssize_t scrub_progress_show(struct device *dev,
+				   struct device_attribute *attr, char *buf)
+{
+	struct mnv_instance *inst = dev_to_instance(dev);
+	u64 done, total;
+
+	mutex_lock(&inst->host->lock);
+	done = inst->scrub.done;
+	total = inst->scrub.total;
+	mutex_unlock(&inst->host->lock);
+	return sysfs_emit(buf, "%llu %llu\n", done, total);
+}
+static DEVICE_ATTR_RO(scrub_progress);
+
 static struct attribute *mnv_instance_attrs[] = {
+	&dev_attr_scrub.attr,
+	&dev_attr_scrub_progress.attr,
 	&dev_attr_nsid.attr,
 	&dev_attr_lba_start.attr,
 	&dev_attr_lba_count.attr,

@@ -193,8 +193,11 @@ void mnv_io_slot_done(struct mnv_instance *inst, struct mnv_io_hq *hq,
 	/* Copies bounce buffers back: before the guest sees the CQE. */
 	mnv_io_unpin_slot(inst, slot, true);
 	/* Whatever may have changed the medium is for the next flush. */
-	if (slot->is_write || !slot->bytes)
+	if (slot->is_write || !slot->bytes) {
 		inst->io.unflushed = true;
+		/* And the next tenant of these LBAs must not read it. */
+		inst->wrote = true;
+	}
 	slot->done = true;
 	slot->status = status;
 	slot->result = result;

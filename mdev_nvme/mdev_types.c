@@ -26,6 +26,10 @@ static struct mnv_host *mnv_type_host(struct mdev_type *mtype)
 	return container_of(mtype->parent, struct mnv_host, parent);
 }
 
+/*
+ * Free queue pairs, and with a slice policy free space for a default
+ * slice too: what a creation with nothing but a UUID would get.
+ */
 unsigned int mnv_mdev_get_available(struct mdev_type *mtype)
 {
 	struct mnv_type *type = container_of(mtype, struct mnv_type, mtype);
@@ -34,16 +38,33 @@ unsigned int mnv_mdev_get_available(struct mdev_type *mtype)
 
 	mutex_lock(&host->lock);
 	avail = host->nr_free_qpairs / type->qpairs;
+	if (host->default_slice_bytes)
+		avail = min(avail, mnv_policy_fit_locked(host));
 	mutex_unlock(&host->lock);
 	return avail;
 }
 
+/* mdevctl shows the lines joined by ", ". */
 ssize_t mnv_mdev_show_description(struct mdev_type *mtype, char *buf)
 {
 	struct mnv_type *type = container_of(mtype, struct mnv_type, mtype);
+	struct mnv_host *host = mnv_type_host(mtype);
+	u64 bytes;
+	int len;
 
-	return sysfs_emit(buf, "virtual NVMe controller with %u I/O queue pair(s)\n",
-			  type->qpairs);
+	mutex_lock(&host->lock);
+	bytes = host->default_slice_bytes;
+	mutex_unlock(&host->lock);
+	len = sysfs_emit(buf, "virtual NVMe controller with %u I/O queue pair(s)\n",
+			 type->qpairs);
+	if (bytes)
+		len += sysfs_emit_at(buf, len, "namespace slice of %llu bytes (%llu MiB)\n",
+				     bytes, bytes >> 20);
+	else
+		len += sysfs_emit_at(buf, len, "namespace slice: whole namespace %u unless set\n",
+				     host->nr_namespaces ?
+				     host->namespaces[0].nsid : 1);
+	return len;
 }
 
 int mnv_mdev_parent_register(struct mnv_host *host)

@@ -25,9 +25,14 @@ static int mnv_vfio_open(struct vfio_device *vdev)
 {
 	struct mnv_instance *inst = vdev_to_instance(vdev);
 	struct mnv_host *host = inst->host;
+	struct mnv_extent *spare;
 	struct mnv_slice slice;
 	int ret;
 
+	/* For a slice opened unscrubbed: see below. */
+	spare = kzalloc(sizeof(*spare), GFP_KERNEL);
+	if (!spare)
+		return -ENOMEM;
 	mutex_lock(&inst->lock);
 	mutex_lock(&host->lock);
 	slice = inst->slice;
@@ -36,13 +41,30 @@ static int mnv_vfio_open(struct vfio_device *vdev)
 	if (ret) {
 		dev_warn(mnv_instance_dev(inst), "cannot open: slice nsid %u lba %llu+%llu is not usable (%d)\n",
 			 slice.nsid, slice.lba_start, slice.lba_count, ret);
-		mutex_unlock(&host->lock);
-		mutex_unlock(&inst->lock);
-		return -EBUSY;
+		ret = -EBUSY;
+		goto out_unlock;
 	}
+	/* Claimed even if the scrub holds the open back: it scrubs that. */
 	inst->slice = slice;
+	ret = mnv_scrub_gate_locked(inst);
+	if (ret)
+		goto out_unlock;
+	/*
+	 * The parent does not scrub: a former tenant's blocks are this
+	 * instance's now, as if it had written them, so that they are
+	 * scrubbed for the next tenant should scrubbing be turned on.
+	 */
+	if (mnv_dirty_overlaps_locked(host, &slice)) {
+		ret = mnv_dirty_clear_locked(host, &slice, &spare);
+		if (ret)
+			goto out_unlock;
+		inst->wrote = true;
+	}
+	/* Owed or not, a scrub would now wipe this tenant's own data. */
+	inst->scrub.state = MNV_SCRUB_CLEAN;
 	inst->open = true;
 	mutex_unlock(&host->lock);
+	kfree(spare);
 
 	ret = mnv_vctrl_open(inst);
 	if (ret) {
@@ -51,6 +73,12 @@ static int mnv_vfio_open(struct vfio_device *vdev)
 		mutex_unlock(&host->lock);
 	}
 	mutex_unlock(&inst->lock);
+	return ret;
+
+out_unlock:
+	mutex_unlock(&host->lock);
+	mutex_unlock(&inst->lock);
+	kfree(spare);
 	return ret;
 }
 

@@ -29,6 +29,9 @@ static const char create_help[] =
 "  --nsid N       host namespace (default 1)\n"
 "  --lba-start S  first LBA of the slice (default 0)\n"
 "  --lba-count C  LBAs in the slice (default: the rest of the namespace)\n"
+"                 With none of these three and a slice policy on the\n"
+"                 controller (its default_slice_bytes), the kernel picks\n"
+"                 the slice: the first free one of that size.\n"
 "  --cpu N        CPU of the polling thread, or -1/any (default any)\n"
 "  --mode M       how the polling thread waits: adaptive (default: polls\n"
 "                 while busy, sleeps when idle), poll (never sleeps) or\n"
@@ -142,6 +145,8 @@ struct create_req {
 	uint64_t start;
 	uint64_t count;
 	bool have_count;
+	bool have_slice;	/* --nsid, --lba-start or --lba-count given */
+	uint64_t policy_bytes;	/* the controller's default_slice_bytes */
 	int64_t cpu;
 	const char *mode;
 	uint64_t idle_us;
@@ -174,17 +179,20 @@ static int parse_create_args(int argc, char **argv, struct create_req *r)
 		case 'n':
 			if (mnv_parse_u64(optarg, &r->nsid) || r->nsid > UINT32_MAX)
 				return mnv_usage_err(cmd, "--nsid '%s' is not a namespace id", optarg);
+			r->have_slice = true;
 			break;
 		case 's':
 			if (mnv_parse_u64(optarg, &r->start))
 				return mnv_usage_err(cmd, "--lba-start '%s' is not a number of 0 to 2^64-1",
 						     optarg);
+			r->have_slice = true;
 			break;
 		case 'c':
 			if (mnv_parse_u64(optarg, &r->count))
 				return mnv_usage_err(cmd, "--lba-count '%s' is not a number of 0 to 2^64-1",
 						     optarg);
 			r->have_count = true;
+			r->have_slice = true;
 			break;
 		case 'C':
 			if (!strcmp(optarg, "-1") || !strcmp(optarg, "any"))
@@ -304,6 +312,9 @@ static int precheck(struct create_req *r, const struct mnv_ctrl *c)
 		return MNV_EXIT_FAIL;
 	}
 
+	/* The kernel carves the slice: its checks are the ones that count. */
+	if (!r->have_slice && r->policy_bytes)
+		goto slice_done;
 	if (c->ns_err) {
 		mnv_err("cannot read the namespaces of %s: %s", r->bdf, strerror(-c->ns_err));
 		return MNV_EXIT_FAIL;
@@ -340,6 +351,7 @@ static int precheck(struct create_req *r, const struct mnv_ctrl *c)
 	ret = check_overlap(r, nsze);
 	if (ret)
 		return ret;
+slice_done:
 
 	if (!r->type->avail) {
 		mnv_err("no free queue pairs on %s for %s, which needs %u (%" PRId64 " of %" PRId64 " free)",
@@ -406,13 +418,28 @@ static int do_create(const struct create_req *r)
 	snprintf(set[3].val, sizeof(set[3].val), "%" PRId64, r->cpu);
 	snprintf(set[4].val, sizeof(set[4].val), "%s", r->mode);
 	snprintf(set[5].val, sizeof(set[5].val), "%" PRIu64, r->idle_us);
-	for (i = 0; i < ARRAY_SIZE(set); i++) {
+	/* With the policy's slice, the three slice attributes are left alone. */
+	for (i = (!r->have_slice && r->policy_bytes) ? 3 : 0; i < ARRAY_SIZE(set); i++) {
 		snprintf(line, sizeof(line), "%s\n", set[i].val);
 		ret = mnv_write(line, "/sys/bus/mdev/devices/%s/%s", r->uuid, set[i].attr);
 		if (ret)
 			return rollback(r, set[i].attr, set[i].val, -ret);
 	}
 
+	if (!r->have_slice && r->policy_bytes) {
+		uint64_t nsid = 0, start = 0, count = 0;
+
+		if (mnv_read_u64(&nsid, "/sys/bus/mdev/devices/%s/nsid", r->uuid) ||
+		    mnv_read_u64(&start, "/sys/bus/mdev/devices/%s/lba_start", r->uuid) ||
+		    mnv_read_u64(&count, "/sys/bus/mdev/devices/%s/lba_count", r->uuid))
+			mnv_note("cannot read back the slice the kernel gave %s", r->uuid);
+		printf("created %s instance on %s: namespace %" PRIu64 ", LBAs [%" PRIu64
+		       ", %" PRIu64 ") (slice policy), cpu %s, mode %s\n", r->type->name,
+		       r->bdf, nsid, start, start + count,
+		       r->cpu < 0 ? "any" : set[3].val, r->mode);
+		printf("%s\n", r->uuid);
+		return MNV_EXIT_OK;
+	}
 	printf("created %s instance on %s: namespace %" PRIu64 ", LBAs [%" PRIu64 ", %"
 	       PRIu64 "), cpu %s, mode %s\n", r->type->name, r->bdf, r->nsid,
 	       r->start, r->start + r->count, r->cpu < 0 ? "any" : set[3].val,
@@ -440,6 +467,10 @@ int mnv_cmd_create(int argc, char **argv)
 		mnv_err("cannot read %s: %s", r.bdf, strerror(-ret));
 		return MNV_EXIT_FAIL;
 	}
+	/* Missing (an older module) reads as no policy. */
+	if (mnv_read_u64(&r.policy_bytes, "/sys/bus/pci/devices/%s/" MNV_PARENT_GROUP
+			 "/default_slice_bytes", r.bdf))
+		r.policy_bytes = 0;
 	ret = precheck(&r, &c);
 	if (!ret)
 		ret = do_create(&r);

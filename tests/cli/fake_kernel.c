@@ -10,7 +10,11 @@
  *                           "nvme" when there is none; a driver directory
  *                           holding a file ".refuse" never takes a device
  *   .../<type>/create       makes the instance directory and its link under
- *                           bus/mdev/devices, takes its queue pairs
+ *                           bus/mdev/devices, takes its queue pairs; with a
+ *                           non-zero mdev_nvme/default_slice_bytes its slice
+ *                           is that many bytes of namespace 1 from LBA 0
+ *                           (512-byte LBAs; enough for a controller with no
+ *                           other instance, which is all the tests use)
  *   <instance>/nsid ...     checked as documented (EBUSY, EINVAL, ENXIO,
  *                           ERANGE, EEXIST), then stored; lba_start past
  *                           the namespace is ERANGE even with lba_count 0
@@ -268,7 +272,7 @@ static int do_create(char *type_dir, const char *uuid)
 {
 	char dev[PATH_MAX], inst[PATH_MAX], p[PATH_MAX], v[64];
 	const char *type = strrchr(type_dir, '/') + 1;
-	uint64_t avail, free_qp;
+	uint64_t avail, free_qp, policy = 0;
 	unsigned int n;
 	struct stat st;
 
@@ -291,7 +295,11 @@ static int do_create(char *type_dir, const char *uuid)
 	} while (0)
 	ATTR("nsid", "1\n");
 	ATTR("lba_start", "0\n");
-	ATTR("lba_count", "0\n");
+	fmt(p, sizeof(p), "%s/mdev_nvme/default_slice_bytes", dev);
+	if (!get_u64(p, &policy))
+		policy = 0;
+	fmt(v, sizeof(v), "%" PRIu64 "\n", policy / 512);
+	ATTR("lba_count", v);
 	ATTR("cpu", "-1\n");
 	ATTR("mode", "adaptive\n");
 	ATTR("idle_us", "100\n");

@@ -552,6 +552,24 @@ c_create_defaults() {
 		file_is "$R$i/lba_count" 2048 &&
 		file_is "$DEV/0000:09:00.0/mdev_nvme/queue_pairs_free" 3
 }
+c_create_policy() {
+	local i=/sys/devices/pci0000:00/0000:09:00.0/$UR
+
+	echo 524288 >"$DEV/0000:09:00.0/mdev_nvme/default_slice_bytes" &&
+		run create 09:00.0 && rc_is 0 && err_empty && last_line_is "$UR" &&
+		out_has "LBAs [0, 1024) (slice policy)" &&
+		log_is "/sys/devices/pci0000:00/0000:09:00.0/mdev_supported_types/mdev_nvme-1q/create '$UR\n'" \
+			"$i/cpu '-1\n'" "$i/mode 'adaptive\n'" "$i/idle_us '100\n'" &&
+		file_is "$R$i/lba_count" 1024
+}
+c_create_policy_overridden() {
+	local i=/sys/devices/pci0000:00/0000:09:00.0/$UR
+
+	echo 524288 >"$DEV/0000:09:00.0/mdev_nvme/default_slice_bytes" &&
+		run create 09:00.0 --lba-start 8 && rc_is 0 && err_empty &&
+		log_has "$i/nsid '1\n'" && log_has "$i/lba_start '8\n'" &&
+		log_has "$i/lba_count '2040\n'"
+}
 c_create_explicit() {
 	local i=/sys/devices/pci0000:00/0000:05:00.0/$UN
 

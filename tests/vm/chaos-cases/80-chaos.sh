@@ -54,6 +54,11 @@ for i in 1 2 3 4; do
 done
 
 mnv_take_controllers "$1" "$2"
+for b in "$1" "$2"; do
+	# A re-created instance verifies its predecessor's data: no scrub.
+	tap_run "$b: no scrub between instances" \
+		sh -c "echo 0 > /sys/bus/pci/devices/$b/mdev_nvme/scrub"
+done
 
 # create I [MODE]: instance I with its slice (and polling mode).
 create() {

@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Where instances' slices go when nobody says: the parent's slice policy
+ * carves its namespaces into slices of default_slice_bytes, first fit, so
+ * that instances created with nothing but a UUID never overlap.  And which
+ * LBAs still hold a former tenant's data (host->dirty), so that the next
+ * instance given any of them scrubs its slice first (scrub.c).
+ *
+ * Everything here runs under host->lock, which also protects every
+ * instance's slice: the pictures of free and dirty space are stable while
+ * it is held.
+ */
+#include <linux/slab.h>
+
+#include "instance.h"
+
+/* LBAs of one policy slice on @ns; 0 if it does not fit there. */
+u64 mnv_policy_lbas(const struct mnv_namespace *ns, u64 bytes)
+{
+	u64 lbas = bytes >> ns->lba_shift;
+
+	return lbas <= ns->lba_count ? lbas : 0;
+}
+
+/**
+ * mnv_policy_check - could the parent carve slices of @bytes?
+ * @host: controller
+ * @bytes: proposed default slice size, 0 for none
+ *
+ * Return: 0, -EINVAL if @bytes is not a whole number of LBAs of every
+ * namespace (a slice would end in the middle of a block), -ERANGE if not
+ * even one slice fits in any namespace.
+ */
+int mnv_policy_check(struct mnv_host *host, u64 bytes)
+{
+	bool fits = false;
+	u32 i;
+
+	if (!bytes)
+		return 0;
+	for (i = 0; i < host->nr_namespaces; i++) {
+		const struct mnv_namespace *ns = &host->namespaces[i];
+
+		if (bytes & ((1ULL << ns->lba_shift) - 1))
+			return -EINVAL;
+		if (mnv_policy_lbas(ns, bytes))
+			fits = true;
+	}
+	return fits ? 0 : -ERANGE;
+}
+
+/*
+ * Is @lba of @ns free?  *@end receives the end of the free run starting
+ * there (the next claimed slice or the end of the namespace), or of the
+ * claimed slice covering it.  Slices with lba_count 0 claim nothing yet.
+ */
+static bool mnv_lba_free_locked(struct mnv_host *host,
+				const struct mnv_namespace *ns, u64 lba,
+				u64 *end)
+{
+	struct mnv_instance *inst;
+	u64 next = ns->lba_count;
+
+	lockdep_assert_held(&host->lock);
+	list_for_each_entry(inst, &host->instances, host_node) {
+		const struct mnv_slice *s = &inst->slice;
+
+		if (s->nsid != ns->nsid || !s->lba_count)
+			continue;
+		if (s->lba_start <= lba && lba - s->lba_start < s->lba_count) {
+			*end = s->lba_start + s->lba_count;
+			return false;
+		}
+		if (s->lba_start > lba && s->lba_start < next)
+			next = s->lba_start;
+	}
+	*end = next;
+	return true;
+}
+
+/*
+ * Slices of @lbas that fit in the free space of @ns; *@first receives
+ * the start of the first of them (U64_MAX if none).
+ */
+static u64 mnv_ns_fit_locked(struct mnv_host *host,
+			     const struct mnv_namespace *ns, u64 lbas,
+			     u64 *first)
+{
+	u64 lba = 0, end, n = 0;
+
+	*first = U64_MAX;
+	while (lba < ns->lba_count) {
+		if (mnv_lba_free_locked(host, ns, lba, &end) &&
+		    end - lba >= lbas) {
+			if (*first == U64_MAX)
+				*first = lba;
+			n += (end - lba) / lbas;
+		}
+		lba = end;
+	}
+	return n;
+}
+
+/* Default slices that fit in the free space of every namespace now. */
+unsigned int mnv_policy_fit_locked(struct mnv_host *host)
+{
+	u64 lbas, first, n = 0;
+	u32 i;
+
+	lockdep_assert_held(&host->lock);
+	for (i = 0; i < host->nr_namespaces; i++) {
+		lbas = mnv_policy_lbas(&host->namespaces[i],
+				       host->default_slice_bytes);
+		if (lbas)
+			n += mnv_ns_fit_locked(host, &host->namespaces[i],
+					       lbas, &first);
+	}
+	return min_t(u64, n, UINT_MAX);
+}
+
+/**
+ * mnv_slice_carve_locked - the first free default slice
+ * @host: controller with a slice policy
+ * @slice: receives it
+ *
+ * Namespaces in the order the controller lists them, lowest LBA first.
+ *
+ * Return: 0 or -ENOSPC.
+ */
+int mnv_slice_carve_locked(struct mnv_host *host, struct mnv_slice *slice)
+{
+	const struct mnv_namespace *ns;
+	u64 lbas, first;
+	u32 i;
+
+	lockdep_assert_held(&host->lock);
+	for (i = 0; i < host->nr_namespaces; i++) {
+		ns = &host->namespaces[i];
+		lbas = mnv_policy_lbas(ns, host->default_slice_bytes);
+		if (!lbas || !mnv_ns_fit_locked(host, ns, lbas, &first))
+			continue;
+		slice->nsid = ns->nsid;
+		slice->lba_start = first;
+		slice->lba_count = lbas;
+		return 0;
+	}
+	return -ENOSPC;
+}
+
+static bool mnv_extent_overlaps(const struct mnv_extent *e,
+				const struct mnv_slice *s)
+{
+	return e->nsid == s->nsid && e->lba_start < s->lba_start + s->lba_count &&
+	       s->lba_start < e->lba_start + e->lba_count;
+}
+
+/* Does @slice (its count resolved) share an LBA with a dirty extent? */
+bool mnv_dirty_overlaps_locked(struct mnv_host *host,
+			       const struct mnv_slice *slice)
+{
+	struct mnv_extent *e;
+
+	lockdep_assert_held(&host->lock);
+	list_for_each_entry(e, &host->dirty, node)
+		if (mnv_extent_overlaps(e, slice))
+			return true;
+	return false;
+}
+
+/**
+ * mnv_dirty_clear_locked - LBAs of @slice hold no former tenant's data
+ * @host: controller
+ * @slice: the LBAs, count resolved
+ * @spare: an unused extent, taken (set to NULL) if one must be split
+ *
+ * Extents are disjoint, so at most one of them strictly contains @slice
+ * and needs splitting; that is checked first, so that a missing @spare
+ * changes nothing.
+ *
+ * Return: 0, or -ENOMEM if a split was needed and *@spare is NULL.
+ */
+int mnv_dirty_clear_locked(struct mnv_host *host,
+			   const struct mnv_slice *slice,
+			   struct mnv_extent **spare)
+{
+	u64 start = slice->lba_start, end = start + slice->lba_count;
+	struct mnv_extent *e, *tmp;
+	u64 e_end;
+
+	lockdep_assert_held(&host->lock);
+	list_for_each_entry(e, &host->dirty, node) {
+		e_end = e->lba_start + e->lba_count;
+		if (e->nsid != slice->nsid || e->lba_start >= start ||
+		    e_end <= end)
+			continue;
+		if (!*spare)
+			return -ENOMEM;
+		/* The head stays in @e, the tail goes to the spare. */
+		(*spare)->nsid = e->nsid;
+		(*spare)->lba_start = end;
+		(*spare)->lba_count = e_end - end;
+		list_add(&(*spare)->node, &e->node);
+		*spare = NULL;
+		e->lba_count = start - e->lba_start;
+		return 0;
+	}
+	list_for_each_entry_safe(e, tmp, &host->dirty, node) {
+		if (!mnv_extent_overlaps(e, slice))
+			continue;
+		e_end = e->lba_start + e->lba_count;
+		if (e->lba_start >= start && e_end <= end) {
+			list_del(&e->node);
+			kfree(e);
+		} else if (e->lba_start < start) {
+			e->lba_count = start - e->lba_start;
+		} else {
+			e->lba_start = end;
+			e->lba_count = e_end - end;
+		}
+	}
+	return 0;
+}
+
+/**
+ * mnv_dirty_add_locked - @slice holds a tenant's data from now on
+ * @host: controller
+ * @slice: the LBAs, count resolved
+ * @node: an unused extent, taken (set to NULL) unless the LBAs were all
+ *	dirty already
+ */
+void mnv_dirty_add_locked(struct mnv_host *host, const struct mnv_slice *slice,
+			  struct mnv_extent **node)
+{
+	struct mnv_extent *e, *none = NULL;
+
+	lockdep_assert_held(&host->lock);
+	if (!slice->lba_count)
+		return;
+	list_for_each_entry(e, &host->dirty, node)
+		if (e->nsid == slice->nsid && e->lba_start <= slice->lba_start &&
+		    slice->lba_start + slice->lba_count <=
+		    e->lba_start + e->lba_count)
+			return;
+	/* No extent contains the slice: clearing it splits none. */
+	WARN_ON(mnv_dirty_clear_locked(host, slice, &none));
+	(*node)->nsid = slice->nsid;
+	(*node)->lba_start = slice->lba_start;
+	(*node)->lba_count = slice->lba_count;
+	list_add_tail(&(*node)->node, &host->dirty);
+	*node = NULL;
+}
+
+/* The controller goes: so does the record. */
+void mnv_dirty_free(struct mnv_host *host)
+{
+	struct mnv_extent *e, *tmp;
+
+	list_for_each_entry_safe(e, tmp, &host->dirty, node) {
+		list_del(&e->node);
+		kfree(e);
+	}
+}

@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vfio-blk: one block-level step on a vNVMe instance, as a tenant would
+ * see its disk, for shell test cases.
+ *
+ *   vfio-blk UUID open
+ *   vfio-blk UUID write LBA NLB TAG
+ *   vfio-blk UUID verify LBA NLB TAG
+ *   vfio-blk UUID zeroes LBA NLB
+ *
+ * LBAs are the guest's (namespace 1 of the instance, 512-byte blocks).
+ * "write" fills each block with TAG, its guest LBA and the instance's
+ * slice start, "verify" reads them back and checks every byte, "zeroes"
+ * checks that every byte reads as zero.  Transfers go through one I/O
+ * queue pair, 64 blocks (one PRP list) at a time.
+ *
+ * Prints one line saying what happened.  Exit status: 0 done and
+ * correct, 1 wrong data or a failed command, 2 bad usage, 3 the device
+ * did not open (the line then ends with the errno's text, so that a
+ * caller can tell "Resource temporarily unavailable" from the rest).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nvme_guest.h"
+#include "nvme_io.h"
+
+#define LBA_SIZE	512u
+#define CHUNK_LBAS	64u	/* 32 KiB: eight pages, one PRP list */
+#define QD		16
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: vfio-blk UUID open|write|verify|zeroes [LBA NLB [TAG]]\n");
+	exit(2);
+}
+
+/* What block @lba of a tenant's write holds. */
+static void fill_block(uint8_t *b, const char *tag, uint64_t lba,
+		       uint64_t slice_start)
+{
+	unsigned int i;
+	int n;
+
+	n = snprintf((char *)b, LBA_SIZE, "%s lba %" PRIu64 " slice %" PRIu64 " ",
+		     tag, lba, slice_start);
+	for (i = n; i < LBA_SIZE; i++)
+		b[i] = (uint8_t)(lba * 31 + i);
+}
+
+static int rw(struct nvme_dev *d, struct nvme_io_sq *sq, uint8_t opcode,
+	      uint64_t lba, unsigned int nlb)
+{
+	uint64_t *list = gptr(d, G_LIST);
+	unsigned int pages = (nlb * LBA_SIZE + G_PAGE - 1) / G_PAGE, i;
+	struct nvme_sqe sqe;
+	struct nvme_cqe cqe;
+	uint64_t prp2 = 0;
+
+	if (pages == 2)
+		prp2 = giova(G_BIG + G_PAGE);
+	else if (pages > 2) {
+		for (i = 1; i < pages; i++)
+			list[i - 1] = giova(G_BIG + (uint64_t)i * G_PAGE);
+		prp2 = giova(G_LIST);
+	}
+	nvme_rw_init(&sqe, opcode, lba, nlb, giova(G_BIG), prp2);
+	return nvme_io_exec(d, sq, &sqe, &cqe);
+}
+
+int main(int argc, char **argv)
+{
+	static struct nvme_dev d;
+	struct nvme_io_cq cq;
+	struct nvme_io_sq sq;
+	const char *uuid, *op, *tag = "";
+	uint64_t lba = 0, nlb = 0, done, slice_start = 0, bad = 0, first_bad = 0;
+	uint8_t want[LBA_SIZE];
+	unsigned int n, i;
+	int ret, st;
+
+	if (argc < 3)
+		usage();
+	uuid = argv[1];
+	op = argv[2];
+	if (strcmp(op, "open")) {
+		if (argc < 5)
+			usage();
+		lba = strtoull(argv[3], NULL, 0);
+		nlb = strtoull(argv[4], NULL, 0);
+		if (!strcmp(op, "write") || !strcmp(op, "verify")) {
+			if (argc != 6)
+				usage();
+			tag = argv[5];
+		} else if (strcmp(op, "zeroes") || argc != 5) {
+			usage();
+		}
+	} else if (argc != 3) {
+		usage();
+	}
+
+	ret = nvme_dev_open(&d, uuid);
+	if (ret) {
+		printf("%s: open: %s\n", uuid, strerror(-ret));
+		return 3;
+	}
+	if (!strcmp(op, "open")) {
+		printf("%s: opened, slice of %" PRIu64 " LBAs\n", uuid,
+		       d.lba_count);
+		nvme_dev_close(&d);
+		return 0;
+	}
+	{
+		FILE *f;
+		char path[256];
+
+		snprintf(path, sizeof(path), "/sys/bus/mdev/devices/%s/lba_start",
+			 uuid);
+		f = fopen(path, "r");
+		if (!f || fscanf(f, "%" SCNu64, &slice_start) != 1) {
+			printf("%s: cannot read lba_start\n", uuid);
+			return 1;
+		}
+		fclose(f);
+	}
+	if (lba + nlb > d.lba_count) {
+		printf("%s: [%" PRIu64 ", +%" PRIu64 ") is outside the slice of %" PRIu64 " LBAs\n",
+		       uuid, lba, nlb, d.lba_count);
+		return 1;
+	}
+	nvme_pci_setup(&d);
+	if (nvme_enable(&d) & NVME_CSTS_CFS || !nvme_ready(&d) ||
+	    nvme_io_cq_create(&d, &cq, 1, QD, G_IOCQ1) ||
+	    nvme_io_sq_create(&d, &sq, 1, QD, G_IOSQ1, &cq)) {
+		printf("%s: controller or I/O queue setup failed\n", uuid);
+		return 1;
+	}
+
+	for (done = 0; done < nlb; done += n) {
+		n = nlb - done < CHUNK_LBAS ? nlb - done : CHUNK_LBAS;
+		if (!strcmp(op, "write")) {
+			for (i = 0; i < n; i++)
+				fill_block(gptr(&d, G_BIG + i * LBA_SIZE), tag,
+					   lba + done + i, slice_start);
+			st = rw(&d, &sq, NVME_CMD_WRITE, lba + done, n);
+		} else {
+			memset(gptr(&d, G_BIG), 0xa5, n * LBA_SIZE);
+			st = rw(&d, &sq, NVME_CMD_READ, lba + done, n);
+		}
+		if (st) {
+			printf("%s: %s of [%" PRIu64 ", +%u) ended with status 0x%x\n",
+			       uuid, op, lba + done, n, st);
+			return 1;
+		}
+		if (!strcmp(op, "write"))
+			continue;
+		for (i = 0; i < n; i++) {
+			if (!strcmp(op, "verify"))
+				fill_block(want, tag, lba + done + i, slice_start);
+			else
+				memset(want, 0, sizeof(want));
+			if (memcmp(gptr(&d, G_BIG + i * LBA_SIZE), want,
+				   LBA_SIZE)) {
+				if (!bad++)
+					first_bad = lba + done + i;
+			}
+		}
+	}
+	nvme_disable(&d);
+	nvme_dev_close(&d);
+	if (bad) {
+		printf("%s: %s: %" PRIu64 " of %" PRIu64 " blocks wrong, first at LBA %" PRIu64 "\n",
+		       uuid, op, bad, nlb, first_bad);
+		return 1;
+	}
+	printf("%s: %s of [%" PRIu64 ", +%" PRIu64 ") done\n", uuid, op, lba,
+	       nlb);
+	return 0;
+}

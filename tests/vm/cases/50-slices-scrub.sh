@@ -1,0 +1,220 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Instances created with nothing but a UUID, as libvirt, mdevctl, Nova and
+# KubeVirt create them: the parent's slice policy gives each a slice of
+# its own, available_instances counts what fits, a policy that cannot fit
+# is refused and changes nothing, explicit slice attributes still win.
+# And no data crosses tenants: blocks an instance wrote read as zeroes on
+# the next instance given the same LBAs, which cannot be opened before
+# they are scrubbed; a removal in the middle of a scrub leaves them dirty.
+# Controller 1 (first of MNV_BDFS): one namespace of 2097152 LBAs of 512
+# bytes, 16 queue pairs.
+. "$MNV_REPO/tests/vm/lib.sh"
+mnv_require_root
+mnv_require_ko
+
+BLK=$MNV_REPO/tests/vfio/vfio-blk
+[ -x "$BLK" ] || tap_skip_all "client not built: $BLK (make test-progs)"
+# shellcheck disable=SC2086 # one word per controller
+set -- $MNV_BDFS
+[ $# -ge 1 ] || tap_skip_all "needs an NVMe controller"
+A=$1
+P=/sys/bus/pci/devices/$A/mdev_nvme
+T=/sys/bus/pci/devices/$A/mdev_supported_types
+MDEV=/sys/bus/mdev/devices
+CHUNK=/sys/module/mdev_nvme/parameters/scrub_chunk_kib
+HALF=524288		# LBAs of a 256 MiB slice
+
+# sysfs_err FILE VALUE: the error text of writing VALUE to FILE, or "ok".
+sysfs_err() {
+	local out
+	if out=$( (echo "$2" >"$1") 2>&1); then
+		echo ok
+	else
+		echo "${out##*: }"
+	fi
+}
+
+slice_of() {
+	echo "$(cat "$MDEV/$1/nsid") $(cat "$MDEV/$1/lba_start") $(cat "$MDEV/$1/lba_count")"
+}
+
+avail() {
+	cat "$T/mdev_nvme-$1/available_instances"
+}
+
+new_uuid() {
+	cat /proc/sys/kernel/random/uuid
+}
+
+# bare UUID: create a 1q instance the way the operators' stacks do.
+bare() {
+	echo "$1" >"$T/mdev_nvme-1q/create"
+}
+
+# wait_scrub UUID STATE SECONDS: wait until the instance's scrub reads STATE.
+wait_scrub() {
+	local i
+	for ((i = 0; i < $3 * 10; i++)); do
+		[ "$(cat "$MDEV/$1/scrub")" = "$2" ] && return 0
+		sleep 0.1
+	done
+	diag "scrub of $1: $(cat "$MDEV/$1/scrub") $(cat "$MDEV/$1/scrub_progress")"
+	return 1
+}
+
+modprobe vfio_iommu_type1
+mnv_insmod_ko || tap_bail "insmod failed"
+mnv_pci_bind "$A" mdev_nvme || tap_bail "cannot bind $A"
+
+# --- the policy ------------------------------------------------------------------------
+tap_eq "no slice policy by default" 0 "$(cat "$P/default_slice_bytes")"
+tap_eq "scrubbing on by default" 1 "$(cat "$P/scrub")"
+before="$(avail 1q) $(avail 8q)"
+tap_eq "without a policy, queue pairs alone count" "16 2" "$before"
+tap_eq "a slice larger than every namespace is refused" \
+	"Numerical result out of range" "$(sysfs_err "$P/default_slice_bytes" 2G)"
+tap_eq "a slice that is not whole LBAs is refused" \
+	"Invalid argument" "$(sysfs_err "$P/default_slice_bytes" 1000)"
+tap_eq "garbage is refused" "Invalid argument" \
+	"$(sysfs_err "$P/default_slice_bytes" 12x)"
+tap_eq "refused policies changed nothing" "0 $before" \
+	"$(cat "$P/default_slice_bytes") $(avail 1q) $(avail 8q)"
+tap_eq "policy: slices of 256 MiB" ok "$(sysfs_err "$P/default_slice_bytes" 256M)"
+tap_eq "read back in bytes" 268435456 "$(cat "$P/default_slice_bytes")"
+tap_eq "available: 4 slices fit (1q), 2 by queue pairs (8q)" "4 2" \
+	"$(avail 1q) $(avail 8q)"
+tap_eq "description: queue pairs and slice size" \
+	"virtual NVMe controller with 2 I/O queue pair(s)|namespace slice of 268435456 bytes (256 MiB)" \
+	"$(paste -sd '|' "$T/mdev_nvme-2q/description")"
+tap_eq "a policy that does not fit keeps the one in place" \
+	"Numerical result out of range 268435456 4" \
+	"$(sysfs_err "$P/default_slice_bytes" 4G) $(cat "$P/default_slice_bytes") $(avail 1q)"
+
+# --- two instances with nothing but a UUID ---------------------------------------------
+U1=$(new_uuid)
+U2=$(new_uuid)
+tap_run "create instance 1 with only its UUID" bare "$U1"
+tap_run "create instance 2 with only its UUID" bare "$U2"
+tap_eq "instance 1: the first slice" "1 0 $HALF" "$(slice_of "$U1")"
+tap_eq "instance 2: the next one, disjoint" "1 $HALF $HALF" "$(slice_of "$U2")"
+tap_eq "available: 2 slices left" 2 "$(avail 1q)"
+tap_eq "both clean: nothing was written before" "clean clean" \
+	"$(cat "$MDEV/$U1/scrub") $(cat "$MDEV/$U2/scrub")"
+tap_run "tenant A writes through instance 1 (start and end of its slice)" \
+	sh -c "'$BLK' '$U1' write 0 2048 tenantA && '$BLK' '$U1' write $((HALF - 64)) 64 tenantA"
+tap_run "tenant B writes through instance 2" "$BLK" "$U2" write 0 2048 tenantB
+tap_run "tenant A reads its data back" \
+	sh -c "'$BLK' '$U1' verify 0 2048 tenantA && '$BLK' '$U1' verify $((HALF - 64)) 64 tenantA"
+tap_run "tenant B reads its data back" "$BLK" "$U2" verify 0 2048 tenantB
+tap_eq "no dirty LBAs while their instances live" "" "$(cat "$P/dirty")"
+
+# --- A goes, the next instance gets its LBAs ---------------------------------------------
+tap_run "remove instance 1" sh -c "echo 1 > $MDEV/$U1/remove"
+tap_eq "its slice is recorded as holding a tenant's data" "1 0 $HALF" "$(cat "$P/dirty")"
+# 16 KiB per command: long enough to try an open in the middle.
+echo 16 >"$CHUNK"
+U3=$(new_uuid)
+tap_run "create instance 3 with only its UUID" bare "$U3"
+tap_eq "instance 3 gets the LBAs of instance 1" "1 0 $HALF" "$(slice_of "$U3")"
+tap_eq "opening it during the scrub fails: try again" \
+	"$U3: open: Resource temporarily unavailable" "$("$BLK" "$U3" open)"
+tap_eq "moved by its attributes mid-scrub: open-ended, nothing to scrub yet" \
+	"ok 1 1048576 0 clean" \
+	"$(sysfs_err "$MDEV/$U3/lba_start" 1048576) $(slice_of "$U3") $(cat "$MDEV/$U3/scrub")"
+tap_eq "the LBAs it gave up are still dirty" "1 0 $HALF" "$(cat "$P/dirty")"
+tap_eq "back on them: the scrub starts over" "ok ok 1 0 $HALF" \
+	"$(sysfs_err "$MDEV/$U3/lba_start" 0) $(sysfs_err "$MDEV/$U3/lba_count" "$HALF") $(slice_of "$U3")"
+tap_eq "and the open is refused again meanwhile" \
+	"$U3: open: Resource temporarily unavailable" "$("$BLK" "$U3" open)"
+tap_cond "scrub finishes" wait_scrub "$U3" clean 300
+tap_eq "progress: the whole slice" "$HALF $HALF" "$(cat "$MDEV/$U3/scrub_progress")"
+tap_eq "dirty record cleared" "" "$(cat "$P/dirty")"
+tap_run "tenant C reads only zeroes where tenant A wrote" \
+	sh -c "'$BLK' '$U3' zeroes 0 2048 && '$BLK' '$U3' zeroes $((HALF - 64)) 64"
+tap_run "tenant B's data untouched by the scrub next door" \
+	"$BLK" "$U2" verify 0 2048 tenantB
+
+# --- removal during a scrub --------------------------------------------------------------
+tap_run "tenant C writes" "$BLK" "$U3" write 0 2048 tenantC
+tap_run "remove instance 3" sh -c "echo 1 > $MDEV/$U3/remove"
+# 1 KiB per command: the scrub of 256 MiB takes far longer than the test.
+echo 1 >"$CHUNK"
+U4=$(new_uuid)
+free=$(cat "$P/queue_pairs_free")
+tap_run "create instance 4 over the same LBAs" bare "$U4"
+read -r d1 total < <(sleep 1; cat "$MDEV/$U4/scrub_progress")
+sleep 1
+read -r d2 _ < <(cat "$MDEV/$U4/scrub_progress")
+diag "scrub progress: $d1 then $d2 of $total"
+tap_cond "the scrub advances and is not done" \
+	test "$total" = "$HALF" -a "$d2" -gt "$d1" -a "$d2" -lt "$total"
+tap_eq "it reads scrubbing" scrubbing "$(cat "$MDEV/$U4/scrub")"
+t0=$(date +%s)
+tap_run "remove instance 4 in the middle of its scrub" \
+	timeout 60 sh -c "echo 1 > $MDEV/$U4/remove"
+tap_cond "the removal did not wait for the scrub (under 10 s)" \
+	test $(($(date +%s) - t0)) -lt 10
+tap_eq "its queue pair is free again" "$free" "$(cat "$P/queue_pairs_free")"
+tap_eq "the interrupted scrub left the LBAs dirty" "1 0 $HALF" "$(cat "$P/dirty")"
+echo 8192 >"$CHUNK"
+U5=$(new_uuid)
+tap_run "create instance 5 over the same LBAs" bare "$U5"
+tap_cond "its scrub finishes" wait_scrub "$U5" clean 300
+tap_run "tenant D reads only zeroes where tenant C wrote" "$BLK" "$U5" zeroes 0 2048
+
+# --- explicit attributes still override --------------------------------------------------
+tap_eq "nsid, lba_start, lba_count written after a bare create" "1 0 4096" \
+	"$(echo 1 >"$MDEV/$U5/nsid" && echo 0 >"$MDEV/$U5/lba_start" &&
+	   echo 4096 >"$MDEV/$U5/lba_count" && slice_of "$U5")"
+U6=$(new_uuid)
+tap_run "create instance 6 with only its UUID" bare "$U6"
+tap_eq "it gets the first gap that fits" "1 1048576 $HALF" "$(slice_of "$U6")"
+tap_eq "an explicit start inside instance 2, count still 0" ok \
+	"$(sysfs_err "$MDEV/$U6/lba_start" $((HALF + 10)))"
+tap_eq "overlap with instance 2 refused" "File exists" \
+	"$(sysfs_err "$MDEV/$U6/lba_count" 100)"
+tap_eq "a slice in the free gap is accepted" "ok ok 1 4096 100" \
+	"$(sysfs_err "$MDEV/$U6/lba_start" 4096) $(sysfs_err "$MDEV/$U6/lba_count" 100) $(slice_of "$U6")"
+tap_eq "available counts the gaps left" 2 "$(avail 1q)"
+tap_run "instance 6 opens and does verified I/O" \
+	sh -c "'$BLK' '$U6' write 0 100 tenantE && '$BLK' '$U6' verify 0 100 tenantE"
+
+# --- no policy: the old default slice ----------------------------------------------------
+tap_eq "policy off again" ok "$(sysfs_err "$P/default_slice_bytes" 0)"
+U7=$(new_uuid)
+tap_run "create instance 7 with only its UUID" bare "$U7"
+tap_eq "it gets namespace 1, claimed at open" "1 0 0" "$(slice_of "$U7")"
+tap_eq "available by queue pairs alone" 12 "$(avail 1q)"
+
+# --- a closed instance handed to another tenant: a scrub on request ------------------------
+tap_eq "scrub asked for on closed instance 6" ok "$(sysfs_err "$MDEV/$U6/scrub" 1)"
+tap_cond "it finishes" wait_scrub "$U6" clean 120
+tap_run "the next tenant of instance 6 reads only zeroes" "$BLK" "$U6" zeroes 0 100
+
+# --- the parent's scrub off: a slice opens as it is ---------------------------------------
+tap_run "tenant F writes through instance 6" "$BLK" "$U6" write 0 100 tenantF
+tap_run "remove instance 6" sh -c "echo 1 > $MDEV/$U6/remove"
+tap_eq "its slice is dirty" "1 4096 100" "$(cat "$P/dirty")"
+tap_eq "scrubbing off" ok "$(sysfs_err "$P/scrub" 0)"
+U8=$(new_uuid)
+tap_eq "instance 8 set on those LBAs waits for a scrub that does not run" \
+	"1 4096 100 pending" \
+	"$(bare "$U8" && echo 1 >"$MDEV/$U8/nsid" && echo 4096 >"$MDEV/$U8/lba_start" &&
+	   echo 100 >"$MDEV/$U8/lba_count" && slice_of "$U8") $(cat "$MDEV/$U8/scrub")"
+tap_run "it opens as it is: tenant F's data is there" "$BLK" "$U8" verify 0 100 tenantF
+tap_eq "the LBAs are its own now, not dirty" "" "$(cat "$P/dirty")"
+tap_eq "scrubbing on again" ok "$(sysfs_err "$P/scrub" 1)"
+tap_run "instance 8 still opens: its own data is not scrubbed" "$BLK" "$U8" verify 0 100 tenantF
+tap_run "remove instance 8" sh -c "echo 1 > $MDEV/$U8/remove"
+tap_eq "what it was handed counts as written: dirty again" "1 4096 100" "$(cat "$P/dirty")"
+
+# --- teardown ----------------------------------------------------------------------------
+for u in "$U2" "$U5" "$U7"; do
+	echo 1 >"$MDEV/$u/remove" || tap_fail "remove $u"
+done
+tap_eq "all queue pairs free" 16 "$(cat "$P/queue_pairs_free")"
+tap_run "unbind" mnv_pci_bind "$A" ""
+tap_run "rmmod" rmmod mdev_nvme
+tap_done
