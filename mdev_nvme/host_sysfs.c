@@ -4,7 +4,9 @@
  * /sys/bus/pci/devices/BDF/mdev_nvme/ (Documentation/sysfs.rst).
  */
 #include <linux/kernel.h>
+#include <linux/overflow.h>
 #include <linux/pci.h>
+#include <linux/string.h>
 #include <linux/sysfs.h>
 
 #include "host.h"
@@ -93,9 +95,34 @@ static DEVICE_ATTR_RO(resets);
 
 /*
  * default_slice_bytes: the size of the slice an instance created without
- * attributes gets; 0 for namespace 1 whole, claimed at open.  Suffixes K,
- * M, G, T (powers of 1024) as memparse() reads them.
+ * attributes gets; 0 for namespace 1 whole, claimed at open.  A decimal
+ * number with an optional suffix K, M, G or T (powers of 1024).
  */
+static int mnv_parse_bytes(const char *buf, u64 *bytes)
+{
+	static const char suffixes[] = "KMGT";
+	char num[24], *sfx;
+	size_t len = strcspn(buf, "\n");
+	unsigned int shift = 0;
+	u64 val;
+
+	if (!len || len >= sizeof(num) || (buf[len] && buf[len + 1]))
+		return -EINVAL;
+	memcpy(num, buf, len);
+	num[len] = '\0';
+	sfx = strchr(suffixes, num[len - 1]);
+	if (sfx && *sfx) {
+		shift = 10 * (unsigned int)(sfx - suffixes + 1);
+		num[len - 1] = '\0';
+	}
+	if (kstrtou64(num, 10, &val))
+		return -EINVAL;
+	/* Refused rather than wrapped: 16E must not read as 0 (off). */
+	if (check_shl_overflow(val, shift, bytes))
+		return -ERANGE;
+	return 0;
+}
+
 static ssize_t default_slice_bytes_show(struct device *dev,
 					struct device_attribute *attr,
 					char *buf)
@@ -114,14 +141,12 @@ static ssize_t default_slice_bytes_store(struct device *dev,
 					 const char *buf, size_t count)
 {
 	struct mnv_host *host = dev_to_host(dev);
-	char *end;
 	u64 bytes;
 	int ret;
 
-	bytes = memparse(buf, &end);
-	if (end == buf || (*end && *end != '\n') ||
-	    (*end == '\n' && end[1]))
-		return -EINVAL;
+	ret = mnv_parse_bytes(buf, &bytes);
+	if (ret)
+		return ret;
 	/* Namespaces are fixed since probe: no lock needed to check. */
 	ret = mnv_policy_check(host, bytes);
 	if (ret) {

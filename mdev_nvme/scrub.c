@@ -9,9 +9,10 @@
  * command at a time, each covering at most scrub_chunk_kib, so that a
  * large slice costs its neighbours no more than any tenant's I/O does,
  * and so that a removal or a slice change waits for one chunk at most.
- * Write Zeroes is used where the controller has it (deallocating as it
- * goes when the namespace reads deallocated blocks as zeroes), else
- * Dataset Management Deallocate where deallocated blocks read as zeroes.
+ * Write Zeroes is used (deallocating as it goes when the namespace reads
+ * deallocated blocks as zeroes).  Dataset Management Deallocate is not:
+ * it is advisory, and a controller may deallocate less than asked and
+ * still report success, leaving the old tenant's data readable.
  *
  * Each chunk runs under inst->lock, which the slice attributes take too:
  * no command of the scrub is left on LBAs the instance has given up.
@@ -20,7 +21,6 @@
  * leaves the LBAs dirty for whoever gets them next.
  */
 #include <linux/delay.h>
-#include <linux/dma-mapping.h>
 #include <linux/jiffies.h>
 #include <linux/moduleparam.h>
 #include <linux/nvme.h>
@@ -31,7 +31,14 @@
 static unsigned int scrub_chunk_kib = 8192;
 module_param(scrub_chunk_kib, uint, 0644);
 MODULE_PARM_DESC(scrub_chunk_kib,
-		 "KiB each scrub command clears at most (default 8192)");
+		 "KiB each scrub command clears at most (default 8192, 1 to 65536)");
+
+/*
+ * Bounds of scrub_chunk_kib: 0 would clear nothing, one huge command
+ * would outlast the timeout.
+ */
+#define MNV_SCRUB_CHUNK_MIN_KIB	1
+#define MNV_SCRUB_CHUNK_MAX_KIB	65536
 
 /* Write Zeroes counts blocks in 16 bits, 0's based. */
 #define MNV_SCRUB_WZ_MAX_LBAS	65536
@@ -53,12 +60,6 @@ static bool mnv_ns_deallocated_zeroes(const struct mnv_namespace *ns)
 {
 	return (ns->dlfeat & 7) == 1;
 }
-
-/* The range list of a Deallocate, in memory the controller reads. */
-struct mnv_scrub_buf {
-	struct nvme_dsm_range *range;
-	dma_addr_t dma;
-};
 
 /*
  * Run @cmd on the instance's first hardware pair and wait for it.
@@ -114,9 +115,16 @@ static int mnv_scrub_exec(struct mnv_instance *inst, struct nvme_command *cmd)
 	cid = cqe->command_id;
 	mnv_hwq_pop_cqe(hwq);
 	mnv_host_ring_cq(host, hwq);
-	if (cid != MNV_SCRUB_CID || status) {
-		dev_warn(mnv_instance_dev(inst), "scrub command failed (command %u, status 0x%x)\n",
-			 cid, status);
+	if (cid != MNV_SCRUB_CID) {
+		dev_warn(mnv_instance_dev(inst), "completion of unknown command %u on the scrub's pair: deleting the pair\n",
+			 cid);
+		/* The scrub's own command may still run: end it first. */
+		mnv_hwq_stop(host, hwq);
+		return -EIO;
+	}
+	if (status) {
+		dev_warn(mnv_instance_dev(inst), "scrub command failed (status 0x%x)\n",
+			 status);
 		return -EIO;
 	}
 	return 0;
@@ -124,42 +132,22 @@ static int mnv_scrub_exec(struct mnv_instance *inst, struct nvme_command *cmd)
 
 /*
  * Build the command that scrubs @nlb LBAs from @slba of @ns, or return
- * -EOPNOTSUPP if the controller has no way that leaves zeroes behind.
+ * -EOPNOTSUPP if the controller has no Write Zeroes.
  */
 static int mnv_scrub_cmd(struct mnv_instance *inst,
 			 const struct mnv_namespace *ns, u64 slba, u64 nlb,
-			 struct mnv_scrub_buf *buf, struct nvme_command *cmd)
+			 struct nvme_command *cmd)
 {
-	struct mnv_host *host = inst->host;
-
 	memset(cmd, 0, sizeof(*cmd));
-	if (host->oncs & NVME_CTRL_ONCS_WRITE_ZEROES) {
-		cmd->write_zeroes.opcode = nvme_cmd_write_zeroes;
-		cmd->write_zeroes.nsid = cpu_to_le32(ns->nsid);
-		cmd->write_zeroes.slba = cpu_to_le64(slba);
-		cmd->write_zeroes.length = cpu_to_le16(nlb - 1);
-		/* Only then may the controller deallocate instead of writing. */
-		if (mnv_ns_deallocated_zeroes(ns))
-			cmd->write_zeroes.control = cpu_to_le16(MNV_WZ_DEAC);
-		return 0;
-	}
-	if (!(host->oncs & NVME_CTRL_ONCS_DSM) || !mnv_ns_deallocated_zeroes(ns))
+	if (!(inst->host->oncs & NVME_CTRL_ONCS_WRITE_ZEROES))
 		return -EOPNOTSUPP;
-	if (!buf->range) {
-		buf->range = dma_alloc_coherent(mnv_host_dev(host),
-						sizeof(*buf->range), &buf->dma,
-						GFP_KERNEL);
-		if (!buf->range)
-			return -ENOMEM;
-	}
-	buf->range->cattr = 0;
-	buf->range->nlb = cpu_to_le32(nlb);
-	buf->range->slba = cpu_to_le64(slba);
-	cmd->dsm.opcode = nvme_cmd_dsm;
-	cmd->dsm.nsid = cpu_to_le32(ns->nsid);
-	cmd->dsm.dptr.prp1 = cpu_to_le64(buf->dma);
-	cmd->dsm.nr = 0;	/* one range */
-	cmd->dsm.attributes = cpu_to_le32(NVME_DSMGMT_AD);
+	cmd->write_zeroes.opcode = nvme_cmd_write_zeroes;
+	cmd->write_zeroes.nsid = cpu_to_le32(ns->nsid);
+	cmd->write_zeroes.slba = cpu_to_le64(slba);
+	cmd->write_zeroes.length = cpu_to_le16(nlb - 1);
+	/* Only then may the controller deallocate instead of writing. */
+	if (mnv_ns_deallocated_zeroes(ns))
+		cmd->write_zeroes.control = cpu_to_le16(MNV_WZ_DEAC);
 	return 0;
 }
 
@@ -167,12 +155,11 @@ static int mnv_scrub_cmd(struct mnv_instance *inst,
 static u64 mnv_scrub_chunk_lbas(struct mnv_host *host,
 				const struct mnv_namespace *ns)
 {
-	u64 lbas = ((u64)READ_ONCE(scrub_chunk_kib) << 10) >> ns->lba_shift;
+	u64 kib = clamp_t(u64, READ_ONCE(scrub_chunk_kib),
+			  MNV_SCRUB_CHUNK_MIN_KIB, MNV_SCRUB_CHUNK_MAX_KIB);
+	u64 lbas = (kib << 10) >> ns->lba_shift;
 
-	lbas = max_t(u64, lbas, 1);
-	if (host->oncs & NVME_CTRL_ONCS_WRITE_ZEROES)
-		lbas = min_t(u64, lbas, MNV_SCRUB_WZ_MAX_LBAS);
-	return min_t(u64, lbas, U32_MAX);
+	return clamp_t(u64, lbas, 1, MNV_SCRUB_WZ_MAX_LBAS);
 }
 
 /* The scrub of generation @gen failed with @err; caller holds host->lock. */
@@ -194,8 +181,7 @@ static void mnv_scrub_failed_locked(struct mnv_instance *inst, u32 gen,
  * One chunk of the scrub.  Return: 1 to go on, 0 once there is nothing
  * (more) to do, -EAGAIN to try the chunk again later.
  */
-static int mnv_scrub_step(struct mnv_instance *inst, struct mnv_scrub_buf *buf,
-			  struct mnv_extent **spare)
+static int mnv_scrub_step(struct mnv_instance *inst, struct mnv_extent **spare)
 {
 	struct mnv_host *host = inst->host;
 	struct mnv_scrub *sc = &inst->scrub;
@@ -238,7 +224,7 @@ static int mnv_scrub_step(struct mnv_instance *inst, struct mnv_scrub_buf *buf,
 	nlb = ns ? min(sc->total - sc->done, mnv_scrub_chunk_lbas(host, ns)) : 0;
 	mutex_unlock(&host->lock);
 
-	ret = ns ? mnv_scrub_cmd(inst, ns, slba, nlb, buf, &cmd) : -ENXIO;
+	ret = ns ? mnv_scrub_cmd(inst, ns, slba, nlb, &cmd) : -ENXIO;
 	if (!ret)
 		ret = mnv_scrub_exec(inst, &cmd);
 	if (ret == -EAGAIN)
@@ -246,7 +232,7 @@ static int mnv_scrub_step(struct mnv_instance *inst, struct mnv_scrub_buf *buf,
 
 	mutex_lock(&host->lock);
 	if (ret == -EOPNOTSUPP)
-		dev_warn(mnv_instance_dev(inst), "the controller has neither Write Zeroes nor a Deallocate that reads back zeroes: set the controller's scrub to 0 to use slices unscrubbed\n");
+		dev_warn(mnv_instance_dev(inst), "the controller has no Write Zeroes: set the controller's scrub to 0 to use slices unscrubbed\n");
 	if (ret)
 		mnv_scrub_failed_locked(inst, gen, ret);
 	else if (sc->gen == gen)
@@ -260,14 +246,13 @@ static void mnv_scrub_work(struct work_struct *work)
 	struct mnv_instance *inst = container_of(work, struct mnv_instance,
 						 scrub.work);
 	struct mnv_extent *spare = kzalloc(sizeof(*spare), GFP_KERNEL);
-	struct mnv_scrub_buf buf = { };
 	unsigned int again = 0;
 	u32 gen;
 	int ret;
 
 	do {
 		mutex_lock(&inst->lock);
-		ret = mnv_scrub_step(inst, &buf, &spare);
+		ret = mnv_scrub_step(inst, &spare);
 		mutex_unlock(&inst->lock);
 		if (ret != -EAGAIN) {
 			again = 0;
@@ -285,10 +270,6 @@ static void mnv_scrub_work(struct work_struct *work)
 		msleep(MNV_SCRUB_RETRY_MS);
 	} while (ret);
 
-	/* Every command of the scrub is over: completed, or its pair gone. */
-	if (buf.range)
-		dma_free_coherent(mnv_host_dev(inst->host), sizeof(*buf.range),
-				  buf.range, buf.dma);
 	kfree(spare);
 }
 

@@ -79,6 +79,10 @@ tap_eq "a slice that is not whole LBAs is refused" \
 	"Invalid argument" "$(sysfs_err "$P/default_slice_bytes" 1000)"
 tap_eq "garbage is refused" "Invalid argument" \
 	"$(sysfs_err "$P/default_slice_bytes" 12x)"
+# 2^24 T is 2^64 bytes: it must not wrap to 0 (which means no policy).
+tap_eq "a size beyond 64 bits is refused, not wrapped" \
+	"Numerical result out of range" \
+	"$(sysfs_err "$P/default_slice_bytes" 16777216T)"
 tap_eq "refused policies changed nothing" "0 $before" \
 	"$(cat "$P/default_slice_bytes") $(avail 1q) $(avail 8q)"
 tap_eq "policy: slices of 256 MiB" ok "$(sysfs_err "$P/default_slice_bytes" 256M)"
