@@ -173,14 +173,19 @@ static ssize_t scrub_store(struct device *dev, struct device_attribute *attr,
 			   const char *buf, size_t count)
 {
 	struct mnv_host *host = dev_to_host(dev);
-	bool val;
+	struct mnv_instance *inst;
+	bool val, resume;
 	int ret;
 
 	ret = kstrtobool(buf, &val);
 	if (ret)
 		return ret;
 	mutex_lock(&host->lock);
+	resume = val && !host->scrub;
 	host->scrub = val;
+	if (resume)
+		list_for_each_entry(inst, &host->instances, host_node)
+			mnv_scrub_resume_locked(inst);
 	mutex_unlock(&host->lock);
 	return count;
 }

@@ -148,6 +148,7 @@ void mnv_dirty_free(struct mnv_host *host);
 /* scrub.c */
 void mnv_scrub_init(struct mnv_instance *inst);
 void mnv_scrub_restart_locked(struct mnv_instance *inst, bool force);
+void mnv_scrub_resume_locked(struct mnv_instance *inst);
 int mnv_scrub_gate_locked(struct mnv_instance *inst);
 void mnv_scrub_cancel(struct mnv_instance *inst);
 

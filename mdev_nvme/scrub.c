@@ -308,6 +308,22 @@ void mnv_scrub_restart_locked(struct mnv_instance *inst, bool force)
 }
 
 /**
+ * mnv_scrub_resume_locked - the parent's scrub was turned back on
+ * @inst: instance; caller holds host->lock
+ *
+ * A scrub that paused while it was off goes on without waiting for an
+ * open to ask for it.
+ */
+void mnv_scrub_resume_locked(struct mnv_instance *inst)
+{
+	struct mnv_scrub *sc = &inst->scrub;
+
+	lockdep_assert_held(&inst->host->lock);
+	if (sc->state == MNV_SCRUB_PENDING && sc->total && !sc->stop)
+		queue_work(system_unbound_wq, &sc->work);
+}
+
+/**
  * mnv_scrub_gate_locked - may the device open, as far as scrubbing goes?
  * @inst: instance being opened, its slice claimed and resolved; caller
  *	holds inst->lock and host->lock

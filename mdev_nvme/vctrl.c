@@ -264,7 +264,7 @@ void mnv_vctrl_msix_wired(struct mnv_instance *inst)
 	n = min_t(unsigned int, mnv_vctrl_nr_vectors(inst),
 		  ARRAY_SIZE(inst->msix_trigger));
 	for (v = 0; v < n; v++)
-		vnvme_msix_wire(inst->ctrl, v, inst->msix_trigger[v]);
+		vnvme_msix_wire(inst->ctrl, v, !!inst->msix_trigger[v]);
 }
 
 void mnv_vctrl_reset(struct mnv_instance *inst)

@@ -155,6 +155,17 @@ diag "scrub progress: $d1 then $d2 of $total"
 tap_cond "the scrub advances and is not done" \
 	test "$total" = "$HALF" -a "$d2" -gt "$d1" -a "$d2" -lt "$total"
 tap_eq "it reads scrubbing" scrubbing "$(cat "$MDEV/$U4/scrub")"
+# The parent's scrub off pauses it; on again, it goes on by itself.
+tap_eq "parent's scrub off mid-scrub" ok "$(sysfs_err "$P/scrub" 0)"
+sleep 1
+read -r p1 _ < <(cat "$MDEV/$U4/scrub_progress")
+sleep 1
+read -r p2 _ < <(cat "$MDEV/$U4/scrub_progress")
+tap_eq "paused while off" "$p1" "$p2"
+tap_eq "parent's scrub on again" ok "$(sysfs_err "$P/scrub" 1)"
+sleep 1
+read -r p3 _ < <(cat "$MDEV/$U4/scrub_progress")
+tap_cond "resumed without an open ($p2 -> $p3 LBAs)" test "$p3" -gt "$p2"
 t0=$(date +%s)
 tap_run "remove instance 4 in the middle of its scrub" \
 	timeout 60 sh -c "echo 1 > $MDEV/$U4/remove"
