@@ -9,7 +9,8 @@
 DEBUG_KDIR := build/debug-kernel
 # Same suites as make check's 6.1 ones, plus allocation failures.
 DEBUG_VM_TESTS := tests/vm/l1-debug.t tests/vm/l1-faults-debug.t \
-	tests/vm/l1-iommu-debug.t tests/vm/l1-slow-debug.t tests/vm/l2-debug.t
+	tests/vm/l1-iommu-debug.t tests/vm/l1-slow-debug.t tests/vm/l1-chaos-debug.t \
+	tests/vm/l2-debug.t
 
 .PHONY: check-debug debug-kernel debug-module
 

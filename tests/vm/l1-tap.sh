@@ -78,7 +78,13 @@ if [ -n "${MNV_DEBUG_KERNEL:-}" ]; then
 	# One CPU: under TCG the debug kernel hangs bringing up a second one
 	# (right after "Running RCU-tasks wait API self tests").
 	kernel_args=(--timeout 7200 --case-timeout 3600 --smp 1 --kernel "$dk/bzImage")
-	debug_append="mnv_modules=$dk/modules/lib/modules/$kver mnv_kmemleak=1"
+	# no5lvl: on 6.1, identify_cpu() clears the boot CPU's feature words
+	# and reads them back, and while X86_FEATURE_LA57 is clear KASAN
+	# computes its shadow range for 4-level paging.  An interrupt taken
+	# in that window (TCG's -cpu max has LA57) then reports every lock
+	# in the direct map as a wild-memory-access and turns lockdep off
+	# for the whole run.  Four-level paging closes the window.
+	debug_append="mnv_modules=$dk/modules/lib/modules/$kver mnv_kmemleak=1 no5lvl"
 	kver_note=" (debug kernel $dk)"
 	build_hint=check-debug
 else
