@@ -77,7 +77,10 @@ if [ -n "${MNV_DEBUG_KERNEL:-}" ]; then
 	# the module tree or the leak scan.
 	# One CPU: under TCG the debug kernel hangs bringing up a second one
 	# (right after "Running RCU-tasks wait API self tests").
-	kernel_args=(--timeout 7200 --case-timeout 3600 --smp 1 --kernel "$dk/bzImage")
+	# It reaches /init in 20-150 s; a boot that hangs (see run-l1.sh's
+	# boot_watch) is given up after 900 s and retried once.
+	kernel_args=(--timeout 7200 --case-timeout 3600 --boot-timeout 900
+		--smp 1 --kernel "$dk/bzImage")
 	# no5lvl: on 6.1, identify_cpu() clears the boot CPU's feature words
 	# and reads them back, and while X86_FEATURE_LA57 is clear KASAN
 	# computes its shadow range for 4-level paging.  An interrupt taken

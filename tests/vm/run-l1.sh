@@ -16,6 +16,8 @@
 #                       emptied first
 #   --timeout SEC       kill the VM after SEC seconds (default 1500)
 #   --case-timeout SEC  per-case limit inside the VM (default 600)
+#   --boot-timeout SEC  kill the VM if its runner has not started SEC
+#                       seconds after QEMU did (default 600)
 #   --mem MB            guest memory (default 3072)
 #   --smp N             guest CPUs (default 2)
 #   --iommu             q35 + emulated Intel IOMMU, intel_iommu=on
@@ -79,6 +81,7 @@ kernel=
 out=
 timeout=1500
 case_timeout=600
+boot_timeout=600
 mem=3072
 smp=2
 iommu=0
@@ -105,6 +108,7 @@ while [ $# -gt 0 ]; do
 	--out) need_arg "$@"; out=$2; shift 2 ;;
 	--timeout) need_arg "$@"; timeout=$2; shift 2 ;;
 	--case-timeout) need_arg "$@"; case_timeout=$2; shift 2 ;;
+	--boot-timeout) need_arg "$@"; boot_timeout=$2; shift 2 ;;
 	--mem) need_arg "$@"; mem=$2; shift 2 ;;
 	--smp) need_arg "$@"; smp=$2; shift 2 ;;
 	--iommu) iommu=1; shift ;;
@@ -123,7 +127,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-for n in "$timeout" "$case_timeout" "$mem" "$smp" ${throttle:+"$throttle"}; do
+for n in "$timeout" "$case_timeout" "$boot_timeout" "$mem" "$smp" ${throttle:+"$throttle"}; do
 	[[ $n =~ ^[1-9][0-9]*$ ]] || die "not a positive number: $n"
 done
 [ "$shell" -eq 1 ] || [ ${#cases[@]} -gt 0 ] || die "no case scripts given"
@@ -395,6 +399,25 @@ PYEOF
 	done
 }
 
+# boot_watch PID: a kernel that hangs while booting (seen with the debug
+# kernel under TCG: no message after "Running RCU-tasks wait API self
+# tests") would otherwise hold the machine for the whole --timeout.  The
+# runner creates runner.log as soon as it starts; kill QEMU (through
+# PID, its timeout wrapper) if that has not happened in time.
+boot_watch() {
+	local waited=0
+	while [ ! -e "$out/runner.log" ]; do
+		kill -0 "$1" 2>/dev/null || return 0
+		if [ "$waited" -ge "$boot_timeout" ]; then
+			echo "$boot_timeout" >"$out/boot.timeout"
+			kill "$1"
+			return 0
+		fi
+		sleep 5
+		waited=$((waited + 5))
+	done
+}
+
 log "booting $kver (machine $machine, ${mem} MiB, timeout ${timeout}s), ${#cases[@]} case(s), results in $out"
 start=$(date +%s)
 watcher=
@@ -403,8 +426,14 @@ if [ "$hotplug" -eq 1 ]; then
 	host_action_watch "$out/host-action" "$qmp_sock" &
 	watcher=$!
 fi
-timeout --kill-after=15 "$timeout" "${qemu[@]}" </dev/null >"$out/qemu.log" 2>&1
+timeout --kill-after=15 "$timeout" "${qemu[@]}" </dev/null >"$out/qemu.log" 2>&1 &
+qemu_pid=$!
+boot_watch "$qemu_pid" &
+boot_watcher=$!
+wait "$qemu_pid"
 rc=$?
+kill "$boot_watcher" 2>/dev/null
+wait "$boot_watcher" 2>/dev/null
 if [ -n "$watcher" ]; then
 	kill "$watcher" 2>/dev/null
 	wait "$watcher" 2>/dev/null
@@ -415,7 +444,11 @@ echo "$rc" >"$out/qemu.rc"
 echo "$elapsed" >"$out/vm.seconds"
 
 status=0
-if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+if [ -e "$out/boot.timeout" ]; then
+	log "VM killed: its runner had not started after ${boot_timeout}s"
+	echo boot-timeout >"$out/vm.status"
+	status=2
+elif [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
 	log "VM killed after ${timeout}s timeout"
 	echo timeout >"$out/vm.status"
 	status=2
