@@ -138,6 +138,13 @@ bool tap_expect(bool pass, int line, const char *fmt, ...)
 	return false;
 }
 
+bool tap_expect_eq(unsigned long long got, unsigned long long want, int line,
+		   const char *got_expr, const char *want_expr)
+{
+	return tap_expect(got == want, line, "%s = 0x%llx, expected %s = 0x%llx",
+			  got_expr, got, want_expr, want);
+}
+
 void tap_test_skip(const char *why)
 {
 	cur_skip = why;
@@ -172,15 +179,16 @@ void tap_run_fixture(const struct tap_fixture *f,
 
 			if (!self)
 				tap_bail("%s: out of memory", f->name);
-			if (!f->setup(self, var)) {
-				ok(false, "%s%s%s: %s: setup", var->name,
-				   *var->name ? " " : "", f->name, t[j].name);
-			} else {
-				diag("%s%s%s: %s", var->name,
-				     *var->name ? " " : "", f->name, t[j].name);
+			diag("%s: %s%s%s%s", f->name, t[j].name,
+			     *var->name ? " (" : "", var->name,
+			     *var->name ? ")" : "");
+			if (f->setup(self, var, t[j].name))
 				t[j].run(self, var);
-				f->teardown(self, var);
-			}
+			else
+				ok(false, "%s: %s%s%s%s: setup", f->name,
+				   t[j].name, *var->name ? " (" : "",
+				   var->name, *var->name ? ")" : "");
+			f->teardown(self, var, t[j].name);
 			free(self);
 		}
 	}

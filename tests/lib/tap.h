@@ -71,18 +71,20 @@ bool tap_test_end(const char *fmt, ...) TAP_PRINTF(1, 2);
 
 #define expect(cond)		tap_expect(!!(cond), __LINE__, "%s", #cond)
 #define expectf(cond, ...)	tap_expect(!!(cond), __LINE__, __VA_ARGS__)
+/* @got == @want, each evaluated once (a register read has effects) */
+bool tap_expect_eq(unsigned long long got, unsigned long long want, int line,
+		   const char *got_expr, const char *want_expr);
 #define expect_eq(got, want) \
-	tap_expect((unsigned long long)(got) == (unsigned long long)(want), \
-		   __LINE__, "%s = 0x%llx, expected %s = 0x%llx", #got, \
-		   (unsigned long long)(got), #want, \
-		   (unsigned long long)(want))
+	tap_expect_eq((unsigned long long)(got), (unsigned long long)(want), \
+		      __LINE__, #got, #want)
 
 /*
  * Fixtures.  For each variant (or once, with none) and each test:
  * setup() on a zeroed @size-byte state; if it fails, one "not ok ...
- * setup" line and the test does not run; else the test, then teardown(),
- * which runs whatever the test did and may add checks of its own (say,
- * that nothing stays pinned).  A test's TAP lines are its own checks.
+ * setup" line and the test does not run.  teardown() runs after it in
+ * any case, so it must cope with a setup that stopped half-way; it may add
+ * checks of its own (say, that nothing stays pinned).  A test's TAP lines
+ * are its own checks; @test is the test's name for theirs.
  */
 struct tap_variant {
 	const char *name;	/* prefixed to the setup line, "" for none */
@@ -92,8 +94,10 @@ struct tap_variant {
 struct tap_fixture {
 	const char *name;
 	size_t size;
-	bool (*setup)(void *self, const struct tap_variant *v);
-	void (*teardown)(void *self, const struct tap_variant *v);
+	bool (*setup)(void *self, const struct tap_variant *v,
+		      const char *test);
+	void (*teardown)(void *self, const struct tap_variant *v,
+			 const char *test);
 };
 
 struct tap_test {
