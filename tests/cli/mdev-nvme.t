@@ -16,26 +16,29 @@
 # (MNV_FAKE_FAIL) so that the tool's handling of kernel refusals is covered.
 # The real module is exercised by the VM tests.
 
+# shellcheck disable=SC2317 # the c_* checks are called through $CASES
 set -u
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
 TOOL=$TOP/tools/mdev-nvme
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/mnv-cli.XXXXXX") || { echo "Bail out! mktemp"; exit 1; }
+# The shell TAP helpers (tap_ok, tap_fail, diag, ...) of all the tests
+# shellcheck source-path=SCRIPTDIR source=../vm/lib.sh
+. "$TOP/tests/vm/lib.sh"
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/mnv-cli.XXXXXX") || tap_bail "mktemp"
 trap 'rm -rf "$T"' EXIT
 
 if ! make -s -C "$TOP/tools" >"$T/build.log" 2>&1; then
-	echo "Bail out! building tools/mdev-nvme failed"
-	sed 's/^/# /' "$T/build.log"
-	exit 1
+	diag "$(cat "$T/build.log")"
+	tap_bail "building tools/mdev-nvme failed"
 fi
 SHIM=$T/fake_kernel.so
 if ! ${CC:-gcc} -O2 -Wall -Wextra -shared -fPIC -o "$SHIM" "$HERE/fake_kernel.c" -ldl \
 		>"$T/build.log" 2>&1; then
-	echo "Bail out! building tests/cli/fake_kernel.c failed"
-	sed 's/^/# /' "$T/build.log"
-	exit 1
+	diag "$(cat "$T/build.log")"
+	tap_bail "building tests/cli/fake_kernel.c failed"
 fi
 
 UA=11111111-1111-4111-8111-111111111111		# 05:00.0, 2q, ns 1 [0, 1000)
@@ -682,18 +685,15 @@ c_stats_unreadable() {
 CASES=$(grep -oE '^c_[a-z0-9_]+\(\)' "$0" | tr -d '()')
 
 mk_template
-echo "TAP version 13"
-echo "1..$(wc -w <<<"$CASES")"
-n=0
+tap_plan "$(wc -w <<<"$CASES")"
 for c in $CASES; do
-	n=$((n + 1))
 	fresh
 	if "$c"; then
-		echo "ok $n - ${c#c_}"
+		tap_ok "${c#c_}"
 	else
-		echo "not ok $n - ${c#c_}"
-		echo "# ${WHY:-failed}"
+		tap_fail "${c#c_}" "${WHY:-failed}"
 		sed 's/^/# stderr: /' "$T/err"
 		sed 's/^/# stdout: /' "$T/out" | head -n 20
 	fi
 done
+tap_done

@@ -4,6 +4,8 @@
  * handshake, enable validation (CSTS.CFS), disable and shutdown, register
  * masks and access sizes.
  */
+#include <stdlib.h>
+
 #include "guest.h"
 #include "tap.h"
 

@@ -77,8 +77,8 @@ static bool parent_live(const char *bdf, const char *after)
 	char buf[32];
 
 	parent_attr(bdf, "state", buf, sizeof(buf));
-	return check(!strcmp(buf, "live"), "after %s: controller %s is live (%s)",
-		     after, bdf, buf[0] ? buf : "no state");
+	return ok(!strcmp(buf, "live"), "after %s: controller %s is live (%s)",
+		  after, bdf, buf[0] ? buf : "no state");
 }
 
 /* Queue pair @q of @in again, with FLOOD_QD entries. */
@@ -131,8 +131,8 @@ static bool wait_fetched(struct inst *in, long doorbells0, unsigned int nr_sqs,
 		}
 		sleep_ms(1);
 	} while (now_ms() < end);
-	return check(false, "%s: instance 1's flood reached the hardware (doorbells %ld -> %ld)",
-		     what, doorbells0, db);
+	return ok(false, "%s: instance 1's flood reached the hardware (doorbells %ld -> %ld)",
+		  what, doorbells0, db);
 }
 
 /* Instance 2's writes in flight: CHECK_NR random pages from G_BIG. */
@@ -159,7 +159,7 @@ static void check_submit(struct inst *in)
 static void check_finish(struct inst *in, const char *during, bool retry_ok)
 {
 	struct nvme_dev *d = &in->dev;
-	unsigned int i, ok = 0, retried = 0, lost = 0, bad = 0;
+	unsigned int i, good = 0, retried = 0, lost = 0, bad = 0;
 	uint8_t *r = gptr(d, G_BIG + 512 * 1024);
 	struct nvme_cqe cqe;
 	uint16_t sf;
@@ -172,7 +172,7 @@ static void check_finish(struct inst *in, const char *during, bool retry_ok)
 		}
 		sf = cqe.status >> 1;
 		if (!sf)
-			ok++;
+			good++;
 		else if (retry_ok && (sf & 0x7ff) == SC_ABORT_REQUESTED &&
 			 !(sf & 0x4000))
 			retried++;
@@ -194,9 +194,9 @@ static void check_finish(struct inst *in, const char *during, bool retry_ok)
 		bad += st || memcmp(r, gptr(d, G_BIG + (uint64_t)i * G_PAGE),
 				    G_PAGE);
 	}
-	check(!lost && ok + retried == CHECK_NR && !bad,
-	      "%s: instance 2's %u writes in flight all done (%u ok, %u retried, %u lost) and read back (%u bad)",
-	      during, CHECK_NR, ok, retried, lost, bad);
+	ok(!lost && good + retried == CHECK_NR && !bad,
+	   "%s: instance 2's %u writes in flight all done (%u ok, %u retried, %u lost) and read back (%u bad)",
+	   during, CHECK_NR, good, retried, lost, bad);
 }
 
 /* Instance 1 again after what happened to it: fresh queues, I/O works. */
@@ -218,8 +218,8 @@ static void back_to_work(struct inst *in, const char *after, bool reopen)
 		     !nvme_io_sq_create(d, &in->sq[2], 2, QD, G_IOSQ2,
 					&in->cq[2]);
 	}
-	if (!check(up, "after %s: instance 1 enabled with its queues again",
-		   after))
+	if (!ok(up, "after %s: instance 1 enabled with its queues again",
+		after))
 		return;
 	still_works(in, after);
 }
@@ -229,9 +229,9 @@ static bool flood_both(struct inst *a, struct inst *b, const char *what)
 {
 	long db0;
 
-	if (!check(!flood_queues(a, 1) && !flood_queues(a, 2),
-		   "%s: instance 1 has two queue pairs of %u entries", what,
-		   FLOOD_QD))
+	if (!ok(!flood_queues(a, 1) && !flood_queues(a, 2),
+		"%s: instance 1 has two queue pairs of %u entries", what,
+		FLOOD_QD))
 		return false;
 	db0 = stat_of(a, "host_doorbells");
 	flood(a, 1, FLOOD_QD - 1, giova(G_BIG));
@@ -249,8 +249,8 @@ static bool flood_one(struct inst *a, struct inst *b, unsigned int n,
 {
 	long db0;
 
-	if (!check(!flood_queues(a, 1), "%s: instance 1 SQ 1 of %u entries",
-		   what, FLOOD_QD))
+	if (!ok(!flood_queues(a, 1), "%s: instance 1 SQ 1 of %u entries",
+		what, FLOOD_QD))
 		return false;
 	db0 = stat_of(a, "host_doorbells");
 	flood(a, 1, n, iova);
@@ -271,15 +271,15 @@ static void test_fault_reset(struct inst *a, struct inst *b, const char *bdf)
 	csts = nvme_disable(&a->dev);
 	diag("reset of instance 1 with %u writes in flight took %llu ms",
 	     2 * (FLOOD_QD - 1), (unsigned long long)(now_ms() - t));
-	check(!(csts & (NVME_CSTS_RDY | NVME_CSTS_CFS)),
-	      "reset: instance 1 disabled with its queues full (CSTS 0x%x)",
-	      csts);
+	ok(!(csts & (NVME_CSTS_RDY | NVME_CSTS_CFS)),
+	   "reset: instance 1 disabled with its queues full (CSTS 0x%x)",
+	   csts);
 	check_finish(b, "reset of instance 1", false);
 	parent_live(bdf, "instance 1's reset");
 	/* The emulated controllers have a volatile write cache. */
-	check(flushes >= 0 && stat_of(a, "cache_flushes") > flushes,
-	      "reset: instance 1's writes flushed from the drive's cache (%ld -> %ld)",
-	      flushes, stat_of(a, "cache_flushes"));
+	ok(flushes >= 0 && stat_of(a, "cache_flushes") > flushes,
+	   "reset: instance 1's writes flushed from the drive's cache (%ld -> %ld)",
+	   flushes, stat_of(a, "cache_flushes"));
 	diag("commands aborted by the reset: %ld",
 	     stat_of(a, "aborted_cmds") - aborted);
 	back_to_work(a, "reset", false);
@@ -301,24 +301,24 @@ static void test_fault_delete_sq(struct inst *a, struct inst *b,
 	sqe.cdw10 = 1;
 	nvme_submit(d, &sqe);
 	st = nvme_reap(d, &cqe, SLOW_MS) ? cqe.status >> 1 : -1;
-	check(st == 0, "delete SQ: instance 1 deletes SQ 1 with %u writes in flight (0x%x)",
-	      FLOOD_QD - 1, st);
+	ok(st == 0, "delete SQ: instance 1 deletes SQ 1 with %u writes in flight (0x%x)",
+	   FLOOD_QD - 1, st);
 	/* Each command completed or was aborted by the deletion. */
 	while (nvme_io_reap(d, &a->cq[1], &cqe, 100)) {
 		sf = cqe.status >> 1;
 		posted++;
 		bad += sf && (sf & 0x7ff) != NVME_SF(0, 0x08);
 	}
-	check(posted == FLOOD_QD - 1 && !bad,
-	      "delete SQ: every command completed or aborted by the deletion (%u of %u, %u other statuses)",
-	      posted, FLOOD_QD - 1, bad);
-	check(nvme_delete_q(d, NVME_ADM_DELETE_CQ, 1) == 0,
-	      "delete SQ: then CQ 1 is deleted");
+	ok(posted == FLOOD_QD - 1 && !bad,
+	   "delete SQ: every command completed or aborted by the deletion (%u of %u, %u other statuses)",
+	   posted, FLOOD_QD - 1, bad);
+	ok(nvme_delete_q(d, NVME_ADM_DELETE_CQ, 1) == 0,
+	   "delete SQ: then CQ 1 is deleted");
 	check_finish(b, "SQ deletion on instance 1", false);
 	parent_live(bdf, "instance 1's SQ deletion");
-	check(!nvme_io_cq_create(d, &a->cq[1], 1, QD, G_IOCQ1) &&
-	      !nvme_io_sq_create(d, &a->sq[1], 1, QD, G_IOSQ1, &a->cq[1]),
-	      "delete SQ: instance 1 creates queue pair 1 again");
+	ok(!nvme_io_cq_create(d, &a->cq[1], 1, QD, G_IOCQ1) &&
+	   !nvme_io_sq_create(d, &a->sq[1], 1, QD, G_IOSQ1, &a->cq[1]),
+	   "delete SQ: instance 1 creates queue pair 1 again");
 	still_works(a, "SQ deletion");
 }
 
@@ -332,8 +332,8 @@ static void test_fault_flr(struct inst *a, struct inst *b, const char *bdf)
 	t = now_ms();
 	st = vfio_user_reset(&a->dev.vu);
 	diag("FLR of instance 1 took %llu ms", (unsigned long long)(now_ms() - t));
-	check(st == 0, "FLR: VFIO_DEVICE_RESET of instance 1 with its queues full (%d)",
-	      st);
+	ok(st == 0, "FLR: VFIO_DEVICE_RESET of instance 1 with its queues full (%d)",
+	   st);
 	check_finish(b, "FLR of instance 1", false);
 	parent_live(bdf, "instance 1's FLR");
 	nvme_pci_setup(&a->dev);
@@ -349,10 +349,10 @@ static void after_close(struct inst *a, struct inst *b, const char *bdf,
 {
 	char what[64];
 
-	check(sysfs_long(a->uuid, "open") == 0 &&
-	      sysfs_long(a->uuid, "pinned_pages") == 0,
-	      "%s: instance 1 closed with its queues full: open 0, pinned_pages 0",
-	      how);
+	ok(sysfs_long(a->uuid, "open") == 0 &&
+	   sysfs_long(a->uuid, "pinned_pages") == 0,
+	   "%s: instance 1 closed with its queues full: open 0, pinned_pages 0",
+	   how);
 	snprintf(what, sizeof(what), "%s of instance 1", how);
 	check_finish(b, what, false);
 	parent_live(bdf, what);
@@ -378,7 +378,7 @@ static void test_fault_kill(struct inst *a, struct inst *b, const char *bdf)
 	nvme_disable(&a->dev);
 	nvme_dev_close(&a->dev);
 	db0 = stat_of(a, "host_doorbells");
-	if (!check(pipe(ready) == 0, "kill: pipe"))
+	if (!ok(pipe(ready) == 0, "kill: pipe"))
 		return;
 	pid = fork();
 	if (pid == 0) {
@@ -397,8 +397,8 @@ static void test_fault_kill(struct inst *a, struct inst *b, const char *bdf)
 		_exit(0);
 	}
 	close(ready[1]);
-	if (!check(pid > 0 && read(ready[0], &c, 1) == 1 && c == 1,
-		   "kill: a VMM process opened instance 1 and filled its queues")) {
+	if (!ok(pid > 0 && read(ready[0], &c, 1) == 1 && c == 1,
+		"kill: a VMM process opened instance 1 and filled its queues")) {
 		if (pid > 0) {
 			kill(pid, SIGKILL);
 			waitpid(pid, &status, 0);
@@ -426,8 +426,8 @@ static void test_fault_unmap(struct inst *a, struct inst *b, const char *bdf)
 	int st;
 
 	f = vfio_user_map(&d->vu, F_IOVA, (size_t)F_PAGES * G_PAGE);
-	if (!check(f != NULL, "unmap: %u pages mapped at 0x%llx", F_PAGES,
-		   (unsigned long long)F_IOVA))
+	if (!ok(f != NULL, "unmap: %u pages mapped at 0x%llx", F_PAGES,
+		(unsigned long long)F_IOVA))
 		return;
 	fill_random(f, (size_t)F_PAGES * G_PAGE);
 	if (!flood_one(a, b, FLOOD_QD - 1, F_IOVA, "unmap"))
@@ -436,17 +436,17 @@ static void test_fault_unmap(struct inst *a, struct inst *b, const char *bdf)
 	st = vfio_user_unmap(&d->vu, F_IOVA, (size_t)F_PAGES * G_PAGE);
 	diag("unmap under %u writes took %llu ms", FLOOD_QD - 1,
 	     (unsigned long long)(now_ms() - t));
-	check(st == 0, "unmap: the range instance 1's writes use is unmapped (%d)",
-	      st);
+	ok(st == 0, "unmap: the range instance 1's writes use is unmapped (%d)",
+	   st);
 	while (posted < FLOOD_QD - 1 &&
 	       nvme_io_reap(d, &a->cq[1], &cqe, SLOW_MS)) {
 		sf = cqe.status >> 1;
 		posted++;
 		bad += sf && (sf & 0x7ff) != NVME_SF(0, 0x08);
 	}
-	check(posted == FLOOD_QD - 1 && !bad,
-	      "unmap: instance 1 gets a completion for every write (%u of %u, %u unexpected statuses)",
-	      posted, FLOOD_QD - 1, bad);
+	ok(posted == FLOOD_QD - 1 && !bad,
+	   "unmap: instance 1 gets a completion for every write (%u of %u, %u unexpected statuses)",
+	   posted, FLOOD_QD - 1, bad);
 	check_finish(b, "unmap on instance 1", false);
 	parent_live(bdf, "instance 1's unmap");
 	still_works(a, "unmap");
@@ -517,14 +517,14 @@ static bool reset_parent(const char *bdf, const char *inject)
 
 	if (inject) {
 		ret = system(inject);
-		return check(ret == 0, "%s: '%s' succeeded (%d)", "PCI error",
-			     inject, ret);
+		return ok(ret == 0, "%s: '%s' succeeded (%d)", "PCI error",
+			  inject, ret);
 	}
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/reset", bdf);
 	f = fopen(path, "w");
 	ret = f ? fputs("1\n", f) : -1;
 	ret = f && fclose(f) == 0 && ret >= 0 ? 0 : -1;
-	return check(ret == 0, "parent reset: 1 written to %s", path);
+	return ok(ret == 0, "parent reset: 1 written to %s", path);
 }
 
 /* The resets counter of @bdf reaching @want within @ms. */
@@ -564,18 +564,18 @@ void test_parent_reset(struct inst *a, struct inst *b, const char *bdf,
 	if (started)
 		pthread_join(thr, NULL);
 	done = reap_retryable(a, 1, n, &bad);
-	check(done == n && !bad,
-	      "%s: instance 1's %u writes all completed, successfully or retryable (%u done, %u other)",
-	      what, n, done, bad);
+	ok(done == n && !bad,
+	   "%s: instance 1's %u writes all completed, successfully or retryable (%u done, %u other)",
+	   what, n, done, bad);
 	done = reap_retryable(a, 2, dr.submitted, &bad);
-	check(dr.submitted && done == dr.submitted && !bad,
-	      "%s: instance 1's %u writes submitted during it all completed, successfully or retryable (%u done, %u other)",
-	      what, dr.submitted, done, bad);
+	ok(dr.submitted && done == dr.submitted && !bad,
+	   "%s: instance 1's %u writes submitted during it all completed, successfully or retryable (%u done, %u other)",
+	   what, dr.submitted, done, bad);
 	check_finish(b, what, true);
 	parent_live(bdf, what);
-	check(resets >= 0 && parent_resets(bdf) == resets + 1,
-	      "%s: the module counted one controller reset (%ld -> %ld)",
-	      what, resets, parent_resets(bdf));
+	ok(resets >= 0 && parent_resets(bdf) == resets + 1,
+	   "%s: the module counted one controller reset (%ld -> %ld)",
+	   what, resets, parent_resets(bdf));
 	still_works(a, what);
 	still_works(b, what);
 }
@@ -584,15 +584,15 @@ void test_faults(struct inst *a, struct inst *b, const char *bdf)
 {
 	long resets = parent_resets(bdf);
 
-	check(resets == 0, "controller %s: no reset so far (%ld)", bdf, resets);
+	ok(resets == 0, "controller %s: no reset so far (%ld)", bdf, resets);
 	test_fault_reset(a, b, bdf);
 	test_fault_delete_sq(a, b, bdf);
 	test_fault_flr(a, b, bdf);
 	test_fault_unmap(a, b, bdf);
 	test_fault_close(a, b, bdf);
 	test_fault_kill(a, b, bdf);
-	check(parent_resets(bdf) == 0,
-	      "no fault of instance 1 made the module reset the controller (%ld)",
-	      parent_resets(bdf));
+	ok(parent_resets(bdf) == 0,
+	   "no fault of instance 1 made the module reset the controller (%ld)",
+	   parent_resets(bdf));
 	test_parent_reset(a, b, bdf, NULL);
 }

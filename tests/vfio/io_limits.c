@@ -139,7 +139,7 @@ static bool big_page_reads_back(struct inst *in, unsigned int p)
 void test_memlock(struct inst *in, unsigned long limit)
 {
 	struct nvme_dev *d = &in->dev;
-	unsigned int i, failed = 0, ok = 0, bad = 0, wrong = 0;
+	unsigned int i, failed = 0, good = 0, bad = 0, wrong = 0;
 	int st[QD];
 	long pinned;
 
@@ -161,12 +161,12 @@ void test_memlock(struct inst *in, unsigned long limit)
 	}
 	for (i = 0; i < BIG_PAGES; i++)
 		wrong += !big_page_reads_back(in, i);
-	check(!failed && !wrong,
-	      "RLIMIT_MEMLOCK %lu pages: %u pages written one command at a time all succeed and read back (%u failed, %u differ)",
-	      limit, BIG_PAGES, failed, wrong);
+	ok(!failed && !wrong,
+	   "RLIMIT_MEMLOCK %lu pages: %u pages written one command at a time all succeed and read back (%u failed, %u differ)",
+	   limit, BIG_PAGES, failed, wrong);
 	pinned = sysfs_long(in->uuid, "pinned_pages");
-	check(pinned >= 0 && (unsigned long)pinned <= limit,
-	      "pinned_pages %ld within the VMM's limit of %lu", pinned, limit);
+	ok(pinned >= 0 && (unsigned long)pinned <= limit,
+	   "pinned_pages %ld within the VMM's limit of %lu", pinned, limit);
 
 	/*
 	 * QD - 1 commands of two fresh pages at once need more than the
@@ -179,15 +179,15 @@ void test_memlock(struct inst *in, unsigned long limit)
 	for (i = 0; i < QD - 1; i++) {
 		if (st[i] == 0 && big_page_reads_back(in, 2 * i) &&
 		    big_page_reads_back(in, 2 * i + 1))
-			ok++;
+			good++;
 		else if (refused(st[i], SC_DATA_XFER_ERROR))
 			failed++;
 		else
 			bad++;
 	}
-	if (!check(ok && failed && !bad && 2 * ok <= limit,
-		   "%u two-page writes at once over a %lu-page limit: %u succeed and read back, %u Data Transfer Error, %u otherwise",
-		   QD - 1, limit, ok, failed, bad))
+	if (!ok(good && failed && !bad && 2 * good <= limit,
+		"%u two-page writes at once over a %lu-page limit: %u succeed and read back, %u Data Transfer Error, %u otherwise",
+		QD - 1, limit, good, failed, bad))
 		for (i = 0; i < QD - 1; i++)
 			diag("write %u: status 0x%x", i, st[i]);
 	still_works(in, "commands over RLIMIT_MEMLOCK");
@@ -219,8 +219,8 @@ void test_bounce_share(struct inst *in, bool bounced)
 	struct nvme_sqe sqe;
 
 	if (!copy || share >= SHARE_PAGES) {
-		check(false, "bounce share test possible (MDTS %u bytes)",
-		      in->max_bytes);
+		ok(false, "bounce share test possible (MDTS %u bytes)",
+		   in->max_bytes);
 		free(copy);
 		return;
 	}
@@ -257,21 +257,21 @@ void test_bounce_share(struct inst *in, bool bounced)
 				G_PAGE);
 	}
 	free(copy);
-	check(good == n && !wrong,
-	      "%u writes of %u pages at once all succeed and read back (%u ok, %u pages differ)",
-	      n, per_cmd, good, wrong);
+	ok(good == n && !wrong,
+	   "%u writes of %u pages at once all succeed and read back (%u ok, %u pages differ)",
+	   n, per_cmd, good, wrong);
 
 	peak = stat_of(in, "bounce_peak");
 	waits = stat_of(in, "bounce_waits");
 	if (!bounced) {
-		check(peak == 0 && waits == 0,
-		      "no bounce buffers on this kernel command line: bounce_peak %ld, bounce_waits %ld",
-		      peak, waits);
-		printf("ok %d - at most one largest transfer bounced at once # SKIP needs swiotlb=force\n",
-		       ++tests);
+		ok(peak == 0 && waits == 0,
+		   "no bounce buffers on this kernel command line: bounce_peak %ld, bounce_waits %ld",
+		   peak, waits);
+		tap_skip("needs swiotlb=force",
+			 "at most one largest transfer bounced at once");
 		return;
 	}
-	check(peak > 0 && peak <= share && waits > 0,
-	      "swiotlb=force: at most one largest transfer (%ld pages) bounced at once: bounce_peak %ld, bounce_waits %ld",
-	      share, peak, waits);
+	ok(peak > 0 && peak <= share && waits > 0,
+	   "swiotlb=force: at most one largest transfer (%ld pages) bounced at once: bounce_peak %ld, bounce_waits %ld",
+	   share, peak, waits);
 }

@@ -40,7 +40,7 @@ void test_thread_mode(struct inst *in, long sleeps0)
 	read_mode(in, mode, sizeof(mode));
 
 	bad = write_read_back(in, 16, SCRATCH_LBA, 1);
-	check(bad == 0, "mode %s: 16 writes read back (%d)", mode, bad);
+	ok(bad == 0, "mode %s: 16 writes read back (%d)", mode, bad);
 
 	sleep_ms(300);
 	p1 = stat_of(in, "polls");
@@ -48,13 +48,13 @@ void test_thread_mode(struct inst *in, long sleeps0)
 	p2 = stat_of(in, "polls");
 	s2 = stat_of(in, "idle_sleeps");
 	if (!strcmp(mode, "poll"))
-		check(p2 - p1 > 10 && s2 == sleeps0,
-		      "mode poll, idle: the thread keeps polling (%ld passes in 300 ms) and never slept (%ld)",
-		      p2 - p1, s2 - sleeps0);
+		ok(p2 - p1 > 10 && s2 == sleeps0,
+		   "mode poll, idle: the thread keeps polling (%ld passes in 300 ms) and never slept (%ld)",
+		   p2 - p1, s2 - sleeps0);
 	else
-		check(p1 >= 0 && p2 == p1 && s2 > sleeps0,
-		      "mode %s, idle: no polling pass in 300 ms (%ld), the thread sleeps (%ld times so far)",
-		      mode, p2 - p1, s2 - sleeps0);
+		ok(p1 >= 0 && p2 == p1 && s2 > sleeps0,
+		   "mode %s, idle: no polling pass in 300 ms (%ld), the thread sleeps (%ld times so far)",
+		   mode, p2 - p1, s2 - sleeps0);
 }
 
 /*
@@ -71,8 +71,8 @@ static void requeue_same_tail(struct inst *in)
 	int st;
 
 	st = qpair_recreate(in, 1, QD, G_IOCQ1, G_IOSQ1, -1);
-	if (!check(st == 0 && n > 1, "queue pair 1 deleted and created again, old tail %u (0x%x)",
-		   n, st))
+	if (!ok(st == 0 && n > 1, "queue pair 1 deleted and created again, old tail %u (0x%x)",
+		n, st))
 		return;
 	for (i = 0; i < n; i++) {
 		nvme_rw_init(&sqe, NVME_CMD_READ, SCRATCH_LBA, 8,
@@ -83,8 +83,8 @@ static void requeue_same_tail(struct inst *in)
 	while (done < n && nvme_io_reap(d, &in->cq[1], &cqe, 2000) &&
 	       !(cqe.status >> 1))
 		done++;
-	check(done == n, "%u reads rung at once, tail %u as before the deletion: %u complete",
-	      n, in->sq[1].tail, done);
+	ok(done == n, "%u reads rung at once, tail %u as before the deletion: %u complete",
+	   n, in->sq[1].tail, done);
 }
 
 /*
@@ -112,42 +112,42 @@ void test_doorbell_page(struct inst *in)
 	n = vfio_user_sparse_areas(&d->vu, VFIO_PCI_BAR0_REGION_INDEX, &flags,
 				   area, 2);
 	if (!poll) {
-		check(n == 0 && !(flags & VFIO_REGION_INFO_FLAG_MMAP),
-		      "mode %s: BAR0 has nothing to map (flags 0x%x, %d areas)",
-		      mode, flags, n);
+		ok(n == 0 && !(flags & VFIO_REGION_INFO_FLAG_MMAP),
+		   "mode %s: BAR0 has nothing to map (flags 0x%x, %d areas)",
+		   mode, flags, n);
 		map = vfio_user_mmap(&d->vu, VFIO_PCI_BAR0_REGION_INDEX,
 				     NVME_REG_DB, G_PAGE, MAP_SHARED);
-		check(map == MAP_FAILED,
-		      "mode %s: mmap of the doorbell page refused", mode);
+		ok(map == MAP_FAILED,
+		   "mode %s: mmap of the doorbell page refused", mode);
 		if (map != MAP_FAILED)
 			munmap(map, G_PAGE);
 		return;
 	}
-	check(n == 1 && flags & VFIO_REGION_INFO_FLAG_MMAP &&
-	      area[0].offset == NVME_REG_DB && area[0].size == G_PAGE,
-	      "mode poll: BAR0 offers exactly the doorbell page to map (flags 0x%x, %d areas, first %#llx+%#llx)",
-	      flags, n, n > 0 ? (unsigned long long)area[0].offset : 0ULL,
-	      n > 0 ? (unsigned long long)area[0].size : 0ULL);
+	ok(n == 1 && flags & VFIO_REGION_INFO_FLAG_MMAP &&
+	   area[0].offset == NVME_REG_DB && area[0].size == G_PAGE,
+	   "mode poll: BAR0 offers exactly the doorbell page to map (flags 0x%x, %d areas, first %#llx+%#llx)",
+	   flags, n, n > 0 ? (unsigned long long)area[0].offset : 0ULL,
+	   n > 0 ? (unsigned long long)area[0].size : 0ULL);
 
 	map = vfio_user_mmap(&d->vu, VFIO_PCI_BAR0_REGION_INDEX, 0, G_PAGE,
 			     MAP_SHARED);
-	check(map == MAP_FAILED, "mmap of the register page refused");
+	ok(map == MAP_FAILED, "mmap of the register page refused");
 	if (map != MAP_FAILED)
 		munmap(map, G_PAGE);
 	map = vfio_user_mmap(&d->vu, VFIO_PCI_BAR0_REGION_INDEX, NVME_REG_DB,
 			     2 * G_PAGE, MAP_SHARED);
-	check(map == MAP_FAILED,
-	      "mmap of the doorbell page with the MSI-X table refused");
+	ok(map == MAP_FAILED,
+	   "mmap of the doorbell page with the MSI-X table refused");
 	if (map != MAP_FAILED)
 		munmap(map, 2 * G_PAGE);
 	map = vfio_user_mmap(&d->vu, VFIO_PCI_BAR0_REGION_INDEX, NVME_REG_DB,
 			     G_PAGE, MAP_PRIVATE);
-	check(map == MAP_FAILED, "private mapping of the doorbell page refused");
+	ok(map == MAP_FAILED, "private mapping of the doorbell page refused");
 	if (map != MAP_FAILED)
 		munmap(map, G_PAGE);
 	map = vfio_user_mmap(&d->vu, VFIO_PCI_BAR0_REGION_INDEX, NVME_REG_DB,
 			     G_PAGE, MAP_SHARED);
-	if (!check(map != MAP_FAILED, "shared mapping of the doorbell page"))
+	if (!ok(map != MAP_FAILED, "shared mapping of the doorbell page"))
 		return;
 	d->db_map = map;
 
@@ -156,24 +156,24 @@ void test_doorbell_page(struct inst *in)
 	 * more write and read leave queue 1 away from its starting point.
 	 */
 	bad = write_read_back(in, 1, SCRATCH_LBA, 1);
-	check(bad == 0 && in->sq[1].tail != 0 &&
-	      d->db_map[2] == in->sq[1].tail && d->db_map[3] == in->cq[1].head,
-	      "the page holds queue 1's doorbells as last rung (%u %u, want %u %u)",
-	      d->db_map[2], d->db_map[3], in->sq[1].tail, in->cq[1].head);
+	ok(bad == 0 && in->sq[1].tail != 0 &&
+	   d->db_map[2] == in->sq[1].tail && d->db_map[3] == in->cq[1].head,
+	   "the page holds queue 1's doorbells as last rung (%u %u, want %u %u)",
+	   d->db_map[2], d->db_map[3], in->sq[1].tail, in->cq[1].head);
 
 	trapped0 = stat_of(in, "mmio_doorbells");
 	reads0 = stat_of(in, "read_cmds");
 	bad = write_read_back(in, 32, DATA_LBA, 32);
-	check(bad == 0, "32 writes read back, doorbells rung through the page (%d)",
-	      bad);
+	ok(bad == 0, "32 writes read back, doorbells rung through the page (%d)",
+	   bad);
 	st = nvme_identify(d, NVME_CNS_CTRL, 0, giova(G_DATA), 0);
-	check(st == 0 && get16(gptr(d, G_DATA), ID_CTRL_VID) != 0,
-	      "Identify through the admin doorbells in the page (0x%x)", st);
-	check(stat_of(in, "mmio_doorbells") == trapped0 &&
-	      stat_of(in, "read_cmds") >= reads0 + 32,
-	      "no doorbell write trapped (%ld more), %ld reads done",
-	      stat_of(in, "mmio_doorbells") - trapped0,
-	      stat_of(in, "read_cmds") - reads0);
+	ok(st == 0 && get16(gptr(d, G_DATA), ID_CTRL_VID) != 0,
+	   "Identify through the admin doorbells in the page (0x%x)", st);
+	ok(stat_of(in, "mmio_doorbells") == trapped0 &&
+	   stat_of(in, "read_cmds") >= reads0 + 32,
+	   "no doorbell write trapped (%ld more), %ld reads done",
+	   stat_of(in, "mmio_doorbells") - trapped0,
+	   stat_of(in, "read_cmds") - reads0);
 
 	/*
 	 * Reset with the admin tail at 1: unless the reset cleared the page,
@@ -182,22 +182,22 @@ void test_doorbell_page(struct inst *in)
 	while (d->sq_tail != 1 && nvme_identify(d, NVME_CNS_CTRL, 0,
 						giova(G_DATA), 0) == 0)
 		;
-	check(d->sq_tail == 1, "admin SQ tail brought to 1 (%u)", d->sq_tail);
+	ok(d->sq_tail == 1, "admin SQ tail brought to 1 (%u)", d->sq_tail);
 	nvme_disable(d);
 	for (i = 0, zero = 0; i < 2 * (d->qpairs + 1); i++)
 		zero += d->db_map[i] == 0;
-	check(zero == 2 * (d->qpairs + 1),
-	      "controller reset: %u of %u doorbell slots back to 0", zero,
-	      2 * (d->qpairs + 1));
+	ok(zero == 2 * (d->qpairs + 1),
+	   "controller reset: %u of %u doorbell slots back to 0", zero,
+	   2 * (d->qpairs + 1));
 	st = !(nvme_enable(d) & NVME_CSTS_CFS) && nvme_ready(d) ?
 		nvme_identify(d, NVME_CNS_CTRL, 0, giova(G_DATA), 0) : -1;
-	check(st == 0, "after the reset, the first admin command (tail 1) completes (0x%x)",
-	      st);
+	ok(st == 0, "after the reset, the first admin command (tail 1) completes (0x%x)",
+	   st);
 	st = st ? st : nvme_io_cq_create(d, &in->cq[1], 1, QD, G_IOCQ1);
 	st = st ? st : nvme_io_sq_create(d, &in->sq[1], 1, QD, G_IOSQ1,
 					 &in->cq[1]);
 	bad = st ? -1 : write_read_back(in, 8, DATA_LBA, 8);
-	check(bad == 0, "queue pair 1 recreated; 8 writes read back (%d)", bad);
+	ok(bad == 0, "queue pair 1 recreated; 8 writes read back (%d)", bad);
 	requeue_same_tail(in);
 }
 
@@ -218,8 +218,8 @@ void test_doorbell_page_close(struct inst *in)
 	nvme_dev_close(d);
 	if (!map)
 		return;
-	check(sysfs_long(in->uuid, "open") == 1,
-	      "device closed with the doorbell page mapped: still open");
+	ok(sysfs_long(in->uuid, "open") == 1,
+	   "device closed with the doorbell page mapped: still open");
 	munmap(map, G_PAGE);
 	for (i = 0; i < 100; i++) {
 		open = sysfs_long(in->uuid, "open");
@@ -227,8 +227,8 @@ void test_doorbell_page_close(struct inst *in)
 			break;
 		sleep_ms(10);
 	}
-	check(open == 0 && sysfs_long(in->uuid, "pinned_pages") == 0,
-	      "unmapped: the instance closes (open %ld), nothing pinned", open);
+	ok(open == 0 && sysfs_long(in->uuid, "pinned_pages") == 0,
+	   "unmapped: the instance closes (open %ld), nothing pinned", open);
 }
 
 /*
@@ -251,7 +251,7 @@ void test_adaptive_stall(struct inst *in)
 		return;
 	/* Queue pair 2 with a CQ of 4 entries: 3 completions fill it. */
 	st = qpair_recreate(in, 2, 4, G_IOCQ2, G_IOSQ2, -1);
-	if (!check(st == 0, "queue pair 2 with a 4-entry CQ (0x%x)", st))
+	if (!ok(st == 0, "queue pair 2 with a 4-entry CQ (0x%x)", st))
 		return;
 	fill_random(gptr(d, G_DATA), G_PAGE);
 	for (i = 0; i < 8; i++) {
@@ -265,14 +265,14 @@ void test_adaptive_stall(struct inst *in)
 	sleep_ms(300);
 	p2 = stat_of(in, "polls");
 	/* Spinning makes hundreds of thousands of passes in that time. */
-	check(p1 >= 0 && p2 - p1 < 20000,
-	      "mode adaptive, guest CQ full, commands in flight: no spinning (%ld passes in 300 ms)",
-	      p2 - p1);
+	ok(p1 >= 0 && p2 - p1 < 20000,
+	   "mode adaptive, guest CQ full, commands in flight: no spinning (%ld passes in 300 ms)",
+	   p2 - p1);
 	while (done < 8 && nvme_io_reap(d, &in->cq[2], &cqe, 5000) &&
 	       !(cqe.status >> 1))
 		done++;
-	check(done == 8, "once the guest reads its CQ, all 8 writes complete (%u)",
-	      done);
+	ok(done == 8, "once the guest reads its CQ, all 8 writes complete (%u)",
+	   done);
 	st = qpair_recreate(in, 2, QD, G_IOCQ2, G_IOSQ2, -1);
-	check(st == 0, "queue pair 2 back to its usual size (0x%x)", st);
+	ok(st == 0, "queue pair 2 back to its usual size (0x%x)", st);
 }

@@ -86,32 +86,32 @@ void test_pin_cache(struct inst *in)
 		again = r < 0 || again < 0 ? -1 : again + r;
 	}
 	hit1 = stat_of(in, "pin_hits");
-	check(first == 0 && again == 0,
-	      "pin cache: 5 rounds of 32 single-page commands read back what they wrote (%d, %d)",
-	      first, again);
-	check(miss0 >= 0 && miss1 - miss0 <= 32,
-	      "first round pins at most its 32 pages (%ld)", miss1 - miss0);
+	ok(first == 0 && again == 0,
+	   "pin cache: 5 rounds of 32 single-page commands read back what they wrote (%d, %d)",
+	   first, again);
+	ok(miss0 >= 0 && miss1 - miss0 <= 32,
+	   "first round pins at most its 32 pages (%ld)", miss1 - miss0);
 	if (bounce) {
 		diag("swiotlb=force: nothing stays pinned after its command");
 		limit = 0;
 	} else if (limit >= 32) {
-		check(stat_of(in, "pin_misses") == miss1,
-		      "steady state: 4 more rounds pin nothing new (%ld)",
-		      stat_of(in, "pin_misses") - miss1);
-		check(hit1 - hit0 >= 4 * 32,
-		      "and find their 128 pages in the cache (%ld)",
-		      hit1 - hit0);
+		ok(stat_of(in, "pin_misses") == miss1,
+		   "steady state: 4 more rounds pin nothing new (%ld)",
+		   stat_of(in, "pin_misses") - miss1);
+		ok(hit1 - hit0 >= 4 * 32,
+		   "and find their 128 pages in the cache (%ld)",
+		   hit1 - hit0);
 	}
 	pinned = sysfs_long(in->uuid, "pinned_pages");
 	if (bounce)
-		check(pinned >= 0 && pinned <= RING_PAGES,
-		      "idle: no data page stays pinned, only the rings (%ld)",
-		      pinned);
+		ok(pinned >= 0 && pinned <= RING_PAGES,
+		   "idle: no data page stays pinned, only the rings (%ld)",
+		   pinned);
 	else
-		check(limit >= 0 && pinned <= (limit > 32 ? limit : 32) &&
-		      (limit == 0 ? pinned == 0 : pinned >= 32),
-		      "idle: %ld pages stay pinned, pin_cache_pages is %ld",
-		      pinned, limit);
+		ok(limit >= 0 && pinned <= (limit > 32 ? limit : 32) &&
+		   (limit == 0 ? pinned == 0 : pinned >= 32),
+		   "idle: %ld pages stay pinned, pin_cache_pages is %ld",
+		   pinned, limit);
 }
 
 /*
@@ -126,8 +126,8 @@ void test_release_keeps_data(struct inst *in)
 	int ws, rs, st;
 
 	z = vfio_user_map(&d->vu, Z_IOVA, XY_PAGES * G_PAGE);
-	if (!check(z != NULL, "map %u pages at 0x%llx", XY_PAGES,
-		   (unsigned long long)Z_IOVA))
+	if (!ok(z != NULL, "map %u pages at 0x%llx", XY_PAGES,
+		(unsigned long long)Z_IOVA))
 		return;
 	fill_random(z, 2 * G_PAGE);
 	ws = io_rw(in, 1, NVME_CMD_WRITE, PIN_LBA + 16, 8, Z_IOVA, 0);
@@ -138,11 +138,11 @@ void test_release_keeps_data(struct inst *in)
 	memcpy(rest, z + G_PAGE + 512, sizeof(rest));
 	rs = io_rw(in, 1, NVME_CMD_READ, PIN_LBA + 16, 1, Z_IOVA + G_PAGE, 0);
 	st = vfio_user_unmap(&d->vu, Z_IOVA, XY_PAGES * G_PAGE);
-	check(ws == 0 && rs == 0 && st == 0 && !memcmp(z, ref, G_PAGE),
-	      "a page changed after its write keeps the change when released (w 0x%x r 0x%x unmap %d)",
-	      ws, rs, st);
-	check(!memcmp(z + G_PAGE + 512, rest, sizeof(rest)),
-	      "a 512-byte read leaves the rest of its page as the guest left it");
+	ok(ws == 0 && rs == 0 && st == 0 && !memcmp(z, ref, G_PAGE),
+	   "a page changed after its write keeps the change when released (w 0x%x r 0x%x unmap %d)",
+	   ws, rs, st);
+	ok(!memcmp(z + G_PAGE + 512, rest, sizeof(rest)),
+	   "a 512-byte read leaves the rest of its page as the guest left it");
 	free_mapping(z, XY_PAGES * G_PAGE);
 }
 
@@ -158,8 +158,8 @@ void test_remap_at_once(struct inst *in)
 	int ws, rs = -1, st;
 
 	a = vfio_user_map(&d->vu, X_IOVA, XY_PAGES * G_PAGE);
-	if (!check(a != NULL, "map %u pages at 0x%llx", XY_PAGES,
-		   (unsigned long long)X_IOVA))
+	if (!ok(a != NULL, "map %u pages at 0x%llx", XY_PAGES,
+		(unsigned long long)X_IOVA))
 		return;
 	fill_random(a, G_PAGE);
 	memcpy(ref, a, G_PAGE);
@@ -170,9 +170,9 @@ void test_remap_at_once(struct inst *in)
 		memset(b, 0, G_PAGE);
 		rs = io_rw(in, 1, NVME_CMD_READ, PIN_LBA + 24, 8, X_IOVA, 0);
 	}
-	check(ws == 0 && b && rs == 0 && !memcmp(b, ref, G_PAGE),
-	      "memory mapped again at once: a read waits for the hold-off, then lands in it (w 0x%x r 0x%x unmap %d)",
-	      ws, rs, st);
+	ok(ws == 0 && b && rs == 0 && !memcmp(b, ref, G_PAGE),
+	   "memory mapped again at once: a read waits for the hold-off, then lands in it (w 0x%x r 0x%x unmap %d)",
+	   ws, rs, st);
 	if (b) {
 		vfio_user_unmap(&d->vu, X_IOVA, XY_PAGES * G_PAGE);
 		free_mapping(b, XY_PAGES * G_PAGE);
@@ -193,50 +193,50 @@ void test_remap(struct inst *in)
 	int ws, rs, st;
 
 	a = vfio_user_map(&d->vu, X_IOVA, XY_PAGES * G_PAGE);
-	if (!check(a != NULL, "map %u pages at 0x%llx", XY_PAGES,
-		   (unsigned long long)X_IOVA))
+	if (!ok(a != NULL, "map %u pages at 0x%llx", XY_PAGES,
+		(unsigned long long)X_IOVA))
 		return;
 	fill_random(a, G_PAGE);
 	memcpy(ref, a, G_PAGE);
 	memset(a + G_PAGE, 0, G_PAGE);
 	ws = io_rw(in, 1, NVME_CMD_WRITE, PIN_LBA, 8, X_IOVA, 0);
 	rs = io_rw(in, 1, NVME_CMD_READ, PIN_LBA, 8, X_IOVA + G_PAGE, 0);
-	check(ws == 0 && rs == 0 && !memcmp(ref, a + G_PAGE, G_PAGE),
-	      "I/O through the extra mapping (w 0x%x r 0x%x)", ws, rs);
+	ok(ws == 0 && rs == 0 && !memcmp(ref, a + G_PAGE, G_PAGE),
+	   "I/O through the extra mapping (w 0x%x r 0x%x)", ws, rs);
 
 	before = sysfs_long(in->uuid, "pinned_pages");
 	st = vfio_user_unmap(&d->vu, X_IOVA, XY_PAGES * G_PAGE);
 	after = sysfs_long(in->uuid, "pinned_pages");
 	/* Bounce-buffered pages were not kept after their commands. */
-	check(st == 0 && (bounce_forced() ? after == before :
-			  after <= before - 2),
-	      "unmap while its pages are cached: done, their pins released (%ld -> %ld)",
-	      before, after);
+	ok(st == 0 && (bounce_forced() ? after == before :
+		       after <= before - 2),
+	   "unmap while its pages are cached: done, their pins released (%ld -> %ld)",
+	   before, after);
 	st = io_rw(in, 1, NVME_CMD_READ, PIN_LBA, 8, X_IOVA, 0);
-	check(refused(st, SC_DATA_XFER_ERROR),
-	      "read into the unmapped range: Data Transfer Error (0x%x)", st);
+	ok(refused(st, SC_DATA_XFER_ERROR),
+	   "read into the unmapped range: Data Transfer Error (0x%x)", st);
 
 	/* Past the module's hold-off on the range: plain new memory. */
 	sleep_ms(200);
 	b = vfio_user_map(&d->vu, X_IOVA, XY_PAGES * G_PAGE);
-	if (!check(b != NULL, "map new memory at 0x%llx",
-		   (unsigned long long)X_IOVA))
+	if (!ok(b != NULL, "map new memory at 0x%llx",
+		(unsigned long long)X_IOVA))
 		goto out;
 	memset(a, 0x5a, 2 * G_PAGE);
 	memset(b, 0, 2 * G_PAGE);
 	rs = io_rw(in, 1, NVME_CMD_READ, PIN_LBA, 8, X_IOVA, 0);
-	check(rs == 0 && !memcmp(b, ref, G_PAGE),
-	      "a read lands in the new memory (0x%x)", rs);
-	check(a[0] == 0x5a && a[G_PAGE - 1] == 0x5a,
-	      "and not in the pages unmapped before");
+	ok(rs == 0 && !memcmp(b, ref, G_PAGE),
+	   "a read lands in the new memory (0x%x)", rs);
+	ok(a[0] == 0x5a && a[G_PAGE - 1] == 0x5a,
+	   "and not in the pages unmapped before");
 	fill_random(b + G_PAGE, G_PAGE);
 	memcpy(ref, b + G_PAGE, G_PAGE);
 	ws = io_rw(in, 1, NVME_CMD_WRITE, PIN_LBA + 8, 8, X_IOVA + G_PAGE, 0);
 	memset(gptr(d, G_DATA2), 0, G_PAGE);
 	rs = io_rw(in, 1, NVME_CMD_READ, PIN_LBA + 8, 8, giova(G_DATA2), 0);
-	check(ws == 0 && rs == 0 && !memcmp(gptr(d, G_DATA2), ref, G_PAGE),
-	      "a write takes its data from the new memory (w 0x%x r 0x%x)",
-	      ws, rs);
+	ok(ws == 0 && rs == 0 && !memcmp(gptr(d, G_DATA2), ref, G_PAGE),
+	   "a write takes its data from the new memory (w 0x%x r 0x%x)",
+	   ws, rs);
 	vfio_user_unmap(&d->vu, X_IOVA, XY_PAGES * G_PAGE);
 	free_mapping(b, XY_PAGES * G_PAGE);
 out:
@@ -251,27 +251,27 @@ void test_readonly_map(struct inst *in)
 	int st;
 
 	y = vfio_user_map_prot(&d->vu, Y_IOVA, XY_PAGES * G_PAGE, false);
-	if (!check(y != NULL, "map %u pages read-only at 0x%llx", XY_PAGES,
-		   (unsigned long long)Y_IOVA))
+	if (!ok(y != NULL, "map %u pages read-only at 0x%llx", XY_PAGES,
+		(unsigned long long)Y_IOVA))
 		return;
 	memset(y, 0x77, G_PAGE);
 	st = io_rw(in, 1, NVME_CMD_READ, PIN_LBA, 8, Y_IOVA, 0);
-	check(refused(st, SC_DATA_XFER_ERROR) && y[0] == 0x77 &&
-	      y[G_PAGE - 1] == 0x77,
-	      "read into read-only memory: Data Transfer Error, page untouched (0x%x)",
-	      st);
+	ok(refused(st, SC_DATA_XFER_ERROR) && y[0] == 0x77 &&
+	   y[G_PAGE - 1] == 0x77,
+	   "read into read-only memory: Data Transfer Error, page untouched (0x%x)",
+	   st);
 	fill_random(y, G_PAGE);
 	memcpy(ref, y, G_PAGE);
 	st = io_rw(in, 1, NVME_CMD_WRITE, PIN_LBA, 8, Y_IOVA, 0);
 	memset(gptr(d, G_DATA2), 0, G_PAGE);
-	check(st == 0 &&
-	      !io_rw(in, 1, NVME_CMD_READ, PIN_LBA, 8, giova(G_DATA2), 0) &&
-	      !memcmp(gptr(d, G_DATA2), ref, G_PAGE),
-	      "write from read-only memory works (0x%x)", st);
+	ok(st == 0 &&
+	   !io_rw(in, 1, NVME_CMD_READ, PIN_LBA, 8, giova(G_DATA2), 0) &&
+	   !memcmp(gptr(d, G_DATA2), ref, G_PAGE),
+	   "write from read-only memory works (0x%x)", st);
 	st = io_rw(in, 1, NVME_CMD_READ, PIN_LBA, 8, Y_IOVA, 0);
-	check(refused(st, SC_DATA_XFER_ERROR) && !memcmp(y, ref, G_PAGE),
-	      "again, with the page now cached: refused, untouched (0x%x)",
-	      st);
+	ok(refused(st, SC_DATA_XFER_ERROR) && !memcmp(y, ref, G_PAGE),
+	   "again, with the page now cached: refused, untouched (0x%x)",
+	   st);
 	vfio_user_unmap(&d->vu, Y_IOVA, XY_PAGES * G_PAGE);
 	free_mapping(y, XY_PAGES * G_PAGE);
 	still_works(in, "read-only guest memory");
@@ -326,36 +326,36 @@ void test_coalescing(struct inst *in)
 
 	st = nvme_connect_eventfds(d);
 	st = st ? st : qpair_recreate(in, 2, QD, G_IOCQ2, G_IOSQ2, 2);
-	if (!check(st == 0, "CQ 2 on MSI-X vector 2 with interrupts (%d)", st))
+	if (!ok(st == 0, "CQ 2 on MSI-X vector 2 with interrupts (%d)", st))
 		return;
 	nvme_drain_eventfds(d);
 
 	/* Up to 8 completions or 25.5 ms per interrupt. */
 	st = nvme_set_feat(d, FEAT_IRQ_COALESCE, 0xff07, NULL);
-	check(st == 0, "Interrupt Coalescing: threshold 8, time 25.5 ms (0x%x)",
-	      st);
+	ok(st == 0, "Interrupt Coalescing: threshold 8, time 25.5 ms (0x%x)",
+	   st);
 	irq0 = stat_of(in, "guest_irqs");
 	good = batch_on_q2(in, 24);
 	n1 = irqs_within(d->efd[2], 2000);
 	irq1 = stat_of(in, "guest_irqs");
-	check(good == 24 && n1 >= 1 && n1 <= 12,
-	      "24 completions with coalescing: %d interrupts, at least one, at most half",
-	      n1);
-	check(irq1 - irq0 == n1,
-	      "every interrupt raised reached the eventfd (%ld raised, %d seen)",
-	      irq1 - irq0, n1);
+	ok(good == 24 && n1 >= 1 && n1 <= 12,
+	   "24 completions with coalescing: %d interrupts, at least one, at most half",
+	   n1);
+	ok(irq1 - irq0 == n1,
+	   "every interrupt raised reached the eventfd (%ld raised, %d seen)",
+	   irq1 - irq0, n1);
 
 	/* Alone in flight, a completion is not held for the timer. */
 	good = batch_on_q2(in, 1);
 	n2 = irqs_within(d->efd[2], 2000);
-	check(good == 1 && n2 == 1,
-	      "one command alone in flight: its interrupt comes at once (%d)",
-	      n2);
+	ok(good == 1 && n2 == 1,
+	   "one command alone in flight: its interrupt comes at once (%d)",
+	   n2);
 
 	st = nvme_set_feat(d, FEAT_IRQ_COALESCE, 0, NULL);
 	st = st ? st : qpair_recreate(in, 2, QD, G_IOCQ2, G_IOSQ2, -1);
-	check(st == 0, "coalescing off, CQ 2 back without interrupts (0x%x)",
-	      st);
+	ok(st == 0, "coalescing off, CQ 2 back without interrupts (0x%x)",
+	   st);
 }
 
 /*
@@ -407,61 +407,61 @@ void test_msix_set_irqs(struct inst *in)
 	bool done;
 	int st, n;
 
-	check(d->cap_msix && !(ctrl & (PCI_MSIX_FLAGS_ENABLE |
-				       PCI_MSIX_FLAGS_MASKALL)),
-	      "MSI-X capability never written: Enable and Function Mask clear (0x%x)",
-	      ctrl);
+	ok(d->cap_msix && !(ctrl & (PCI_MSIX_FLAGS_ENABLE |
+				    PCI_MSIX_FLAGS_MASKALL)),
+	   "MSI-X capability never written: Enable and Function Mask clear (0x%x)",
+	   ctrl);
 	st = nvme_connect_eventfds(d);
 	st = st ? st : qpair_recreate(in, 2, QD, G_IOCQ2, G_IOSQ2, 2);
-	if (!check(st == 0,
-		   "SET_IRQS wired %u eventfds, CQ 2 on vector 2 with interrupts (%d)",
-		   d->nr_vectors, st))
+	if (!ok(st == 0,
+		"SET_IRQS wired %u eventfds, CQ 2 on vector 2 with interrupts (%d)",
+		d->nr_vectors, st))
 		return;
 	nvme_drain_eventfds(d);
 
 	st = nvme_identify(d, NVME_CNS_CTRL, 0, giova(G_DATA), 0);
 	n = irq_wait(d->efd[0], 5000);
-	check(st == 0 && n == 1,
-	      "admin completion signals eventfd 0 (status 0x%x, %d signals)",
-	      st, n);
+	ok(st == 0 && n == 1,
+	   "admin completion signals eventfd 0 (status 0x%x, %d signals)",
+	   st, n);
 
 	write_on_q2(in);
 	n = irq_wait(d->efd[2], 5000);
 	done = nvme_io_reap(d, &in->cq[2], &cqe, 100) && !(cqe.status >> 1);
-	check(n == 1 && done,
-	      "I/O completion signals eventfd 2 before the CQ is looked at (%d signals, CQE %s)",
-	      n, done ? "posted" : "missing");
-	check(irq_wait(d->efd[1], 0) == 0 && irq_wait(d->efd[0], 0) == 0,
-	      "no other vector signalled");
+	ok(n == 1 && done,
+	   "I/O completion signals eventfd 2 before the CQ is looked at (%d signals, CQE %s)",
+	   n, done ? "posted" : "missing");
+	ok(irq_wait(d->efd[1], 0) == 0 && irq_wait(d->efd[0], 0) == 0,
+	   "no other vector signalled");
 
 	/* fd -1 for one vector: vfio-pci leaves it masked at the host. */
 	st = vfio_user_set_irq_eventfds(&d->vu, VFIO_PCI_MSIX_IRQ_INDEX, 2, 1,
 					&none);
-	check(st == 0 && held_on_q2(in),
-	      "vector 2 without its eventfd: completion posted, nothing signalled (%d)",
-	      st);
+	ok(st == 0 && held_on_q2(in),
+	   "vector 2 without its eventfd: completion posted, nothing signalled (%d)",
+	   st);
 	st = vfio_user_set_irq_eventfds(&d->vu, VFIO_PCI_MSIX_IRQ_INDEX, 2, 1,
 					&d->efd[2]);
 	n = irq_wait(d->efd[2], 2000);
-	check(st == 0 && n == 1,
-	      "eventfd 2 wired again: the held interrupt is signalled (%d)", n);
+	ok(st == 0 && n == 1,
+	   "eventfd 2 wired again: the held interrupt is signalled (%d)", n);
 
 	/* DATA_NONE, count 0: the index is off until SET_IRQS wires it. */
 	st = vfio_user_disable_irqs(&d->vu, VFIO_PCI_MSIX_IRQ_INDEX);
-	check(st == 0 && held_on_q2(in),
-	      "MSI-X torn down: completion posted, nothing signalled (%d)", st);
+	ok(st == 0 && held_on_q2(in),
+	   "MSI-X torn down: completion posted, nothing signalled (%d)", st);
 	st = nvme_connect_eventfds(d);
 	n = irq_wait(d->efd[2], 2000);
-	check(st == 0 && n == 1,
-	      "eventfds wired again: the held interrupt is signalled (%d)", n);
+	ok(st == 0 && n == 1,
+	   "eventfds wired again: the held interrupt is signalled (%d)", n);
 	write_on_q2(in);
 	n = irq_wait(d->efd[2], 5000);
 	done = nvme_io_reap(d, &in->cq[2], &cqe, 100) && !(cqe.status >> 1);
-	check(n == 1 && done, "and the next completion signals at once (%d)",
-	      n);
+	ok(n == 1 && done, "and the next completion signals at once (%d)",
+	   n);
 
 	st = qpair_recreate(in, 2, QD, G_IOCQ2, G_IOSQ2, -1);
-	check(st == 0, "CQ 2 back without interrupts (0x%x)", st);
+	ok(st == 0, "CQ 2 back without interrupts (0x%x)", st);
 }
 
 /*
@@ -486,11 +486,11 @@ void test_bus_master(struct inst *in)
 	early = nvme_io_reap(d, &in->cq[1], &cqe, 200);
 	cfg_wr(d, PCI_COMMAND, cmd | PCI_COMMAND_MASTER, 2);
 	late = !early && nvme_io_reap(d, &in->cq[1], &cqe, 10000);
-	check(!early && late && !(cqe.status >> 1),
-	      "without bus mastering a write waits, and completes once it is back (%s)",
-	      early ? "completed early" : late ? "ok" : "never completed");
+	ok(!early && late && !(cqe.status >> 1),
+	   "without bus mastering a write waits, and completes once it is back (%s)",
+	   early ? "completed early" : late ? "ok" : "never completed");
 	memset(r, 0, G_PAGE);
 	rs = io_rw(in, 1, NVME_CMD_READ, PIN_LBA, 8, giova(G_DATA2), 0);
-	check(rs == 0 && !memcmp(w, r, G_PAGE),
-	      "and its data reads back (0x%x)", rs);
+	ok(rs == 0 && !memcmp(w, r, G_PAGE),
+	   "and its data reads back (0x%x)", rs);
 }

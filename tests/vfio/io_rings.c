@@ -48,39 +48,39 @@ void test_ring_pins(struct inst *in)
 	st = st ? st : nvme_io_sq_create(d, &in->sq[2], 2, QD, RING_SQ,
 					 &in->cq[2]);
 	p1 = sysfs_long(in->uuid, "pinned_pages");
-	check(st == 0 && p1 == p0 + 2,
-	      "queue pair 2 in the spare mapping: its 2 ring pages pinned at creation (%ld -> %ld, 0x%x)",
-	      p0, p1, st);
-	check(qpair2_works(in), "a page written and read back through it");
+	ok(st == 0 && p1 == p0 + 2,
+	   "queue pair 2 in the spare mapping: its 2 ring pages pinned at creation (%ld -> %ld, 0x%x)",
+	   p0, p1, st);
+	ok(qpair2_works(in), "a page written and read back through it");
 
 	p1 = sysfs_long(in->uuid, "pinned_pages");
 	st = qpair_recreate(in, 2, QD, G_IOCQ2, G_IOSQ2, -1);
 	p2 = sysfs_long(in->uuid, "pinned_pages");
 	/* The ring pages at G_IOCQ2 and G_IOSQ2 replace those at G_SPARE. */
-	check(st == 0 && p2 == p1, "moved back: 2 ring pages let go, 2 pinned (%ld -> %ld, 0x%x)",
-	      p1, p2, st);
+	ok(st == 0 && p2 == p1, "moved back: 2 ring pages let go, 2 pinned (%ld -> %ld, 0x%x)",
+	   p1, p2, st);
 
 	/* The rings go away under live queues. */
 	st = qpair_recreate(in, 2, QD, RING_CQ, RING_SQ, -1);
-	check(st == 0 && qpair2_works(in),
-	      "queue pair 2 in the spare mapping again, working (0x%x)", st);
+	ok(st == 0 && qpair2_works(in),
+	   "queue pair 2 in the spare mapping again, working (0x%x)", st);
 	p1 = sysfs_long(in->uuid, "pinned_pages");
 	st = vfio_user_unmap(&d->vu, giova(G_SPARE), G_SPARE_SIZE);
 	p2 = sysfs_long(in->uuid, "pinned_pages");
-	check(st == 0 && p2 == p1 - 2,
-	      "spare mapping unmapped under the rings: done, their 2 pins released (%ld -> %ld)",
-	      p1, p2);
+	ok(st == 0 && p2 == p1 - 2,
+	   "spare mapping unmapped under the rings: done, their 2 pins released (%ld -> %ld)",
+	   p1, p2);
 	nvme_rw_init(&sqe, NVME_CMD_READ, SCRATCH_LBA, 8, giova(G_DATA2), 0);
 	nvme_io_push(d, &in->sq[2], &sqe);
 	nvme_io_ring(d, &in->sq[2]);
 	csts = nvme_wait_csts(d, NVME_CSTS_CFS, NVME_CSTS_CFS, 2000);
-	check(csts != ~0u && (csts & NVME_CSTS_CFS),
-	      "a doorbell of the queue without its ring: CSTS.CFS (0x%x)", csts);
+	ok(csts != ~0u && (csts & NVME_CSTS_CFS),
+	   "a doorbell of the queue without its ring: CSTS.CFS (0x%x)", csts);
 
 	/* The guest's recovery: memory back, controller reset, queues anew. */
 	st = vfio_user_map_va(&d->vu, giova(G_SPARE), gptr(d, G_SPARE),
 			      G_SPARE_SIZE, true);
-	check(st == 0, "spare mapping mapped again");
+	ok(st == 0, "spare mapping mapped again");
 	csts = nvme_disable(d);
 	csts = csts & NVME_CSTS_RDY ? csts : nvme_enable(d);
 	st = !(csts & NVME_CSTS_CFS) && nvme_ready(d) ? 0 : -1;
@@ -91,6 +91,6 @@ void test_ring_pins(struct inst *in)
 	st = st ? st : nvme_io_sq_create(d, &in->sq[2], 2, QD, G_IOSQ2,
 					 &in->cq[2]);
 	bad = st ? -1 : write_read_back(in, 4, SCRATCH_LBA, 1);
-	check(bad == 0 && qpair2_works(in),
-	      "after a reset both queue pairs work (CSTS 0x%x, %d)", csts, bad);
+	ok(bad == 0 && qpair2_works(in),
+	   "after a reset both queue pairs work (CSTS 0x%x, %d)", csts, bad);
 }

@@ -60,8 +60,8 @@ static void stale_shadow_tail(struct inst *in)
 	st = nvme_delete_q(d, NVME_ADM_DELETE_SQ, 1);
 	st = st ? st : nvme_delete_q(d, NVME_ADM_DELETE_CQ, 1);
 	st = st ? st : nvme_io_cq_create(d, &in->cq[1], 1, QD, G_IOCQ1);
-	if (!check(st == 0, "stale tail: queue pair 1 deleted, CQ 1 created again (0x%x)",
-		   st))
+	if (!ok(st == 0, "stale tail: queue pair 1 deleted, CQ 1 created again (0x%x)",
+		st))
 		return;
 	/* The SQ by hand: nvme_io_sq_create() would clear the ring. */
 	memset(&in->sq[1], 0, sizeof(in->sq[1]));
@@ -79,15 +79,15 @@ static void stale_shadow_tail(struct inst *in)
 	d->event_idx[2] = htole32(STALE_N);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	st = nvme_create_sq(d, 1, QD, giova(G_IOSQ1), 1, true);
-	if (!check(st == 0, "SQ 1 created again, its shadow tail still %u (0x%x)",
-		   STALE_N, st))
+	if (!ok(st == 0, "SQ 1 created again, its shadow tail still %u (0x%x)",
+		STALE_N, st))
 		return;
 	sleep_ms(100);
-	check(!nvme_io_reap(d, &in->cq[1], &cqe, 0),
-	      "nothing fetched from the new SQ before the guest rings (got cid 0x%x status 0x%x)",
-	      cqe.cid, cqe.status >> 1);
-	check(le32toh(d->shadow_db[2]) == 0,
-	      "the new SQ's shadow tail reads 0 (%u)", le32toh(d->shadow_db[2]));
+	ok(!nvme_io_reap(d, &in->cq[1], &cqe, 0),
+	   "nothing fetched from the new SQ before the guest rings (got cid 0x%x status 0x%x)",
+	   cqe.cid, cqe.status >> 1);
+	ok(le32toh(d->shadow_db[2]) == 0,
+	   "the new SQ's shadow tail reads 0 (%u)", le32toh(d->shadow_db[2]));
 
 	/* Back to a proper queue: the commands overwrite the stale ones. */
 	in->cq[1].head = 0;
@@ -114,11 +114,11 @@ static void stale_shadow_tail(struct inst *in)
 			wrong++;
 		}
 	}
-	check(n == 3 && !stale && !wrong,
-	      "the 3 commands rung complete exactly once, no stale one fetched (%u ok, %u stale, %u other)",
-	      n, stale, wrong);
+	ok(n == 3 && !stale && !wrong,
+	   "the 3 commands rung complete exactly once, no stale one fetched (%u ok, %u stale, %u other)",
+	   n, stale, wrong);
 	st = qpair_recreate(in, 1, QD, G_IOCQ1, G_IOSQ1, -1);
-	check(st == 0, "queue pair 1 created again cleanly (0x%x)", st);
+	ok(st == 0, "queue pair 1 created again cleanly (0x%x)", st);
 	still_works(in, "a queue created again over a stale shadow tail");
 }
 
@@ -183,19 +183,19 @@ static void blocked_no_spin(struct inst *in)
 	}
 	nvme_io_ring(d, &in->sq[1]);
 	polls = polls_in_300ms(in);
-	check(polls >= 0 && polls < BLOCKED_MAX_POLLS,
-	      "shadow doorbells, bus mastering off, 4 SQEs unfetched: no spinning (%ld passes in 300 ms)",
-	      polls);
+	ok(polls >= 0 && polls < BLOCKED_MAX_POLLS,
+	   "shadow doorbells, bus mastering off, 4 SQEs unfetched: no spinning (%ld passes in 300 ms)",
+	   polls);
 	cfg_wr(d, PCI_COMMAND, cmd | PCI_COMMAND_MASTER, 2);
 	while (done < 4 && nvme_io_reap(d, &in->cq[1], &cqe, 10000) &&
 	       !(cqe.status >> 1))
 		done++;
-	check(done == 4, "bus mastering back: all 4 commands complete (%u)",
-	      done);
+	ok(done == 4, "bus mastering back: all 4 commands complete (%u)",
+	   done);
 
 	/* Guest CQ full, nothing in flight: nowhere to complete to. */
 	st = shadow_qpair_recreate(in, 2, 4, G_IOCQ2, G_IOSQ2);
-	if (!check(st == 0, "queue pair 2 with a 4-entry CQ (0x%x)", st))
+	if (!ok(st == 0, "queue pair 2 with a 4-entry CQ (0x%x)", st))
 		return;
 	for (i = 0; i < 3; i++) {
 		nvme_rw_init(&sqe, NVME_CMD_READ, SCRATCH_LBA, 8,
@@ -212,18 +212,18 @@ static void blocked_no_spin(struct inst *in)
 	}
 	nvme_io_ring(d, &in->sq[2]);
 	polls = polls_in_300ms(in);
-	check(polls >= 0 && polls < BLOCKED_MAX_POLLS,
-	      "shadow doorbells, guest CQ full, 2 SQEs unfetched: no spinning (%ld passes in 300 ms)",
-	      polls);
+	ok(polls >= 0 && polls < BLOCKED_MAX_POLLS,
+	   "shadow doorbells, guest CQ full, 2 SQEs unfetched: no spinning (%ld passes in 300 ms)",
+	   polls);
 	done = 0;
 	while (done < 5 && nvme_io_reap(d, &in->cq[2], &cqe, 10000) &&
 	       !(cqe.status >> 1))
 		done++;
-	check(done == 5,
-	      "once the guest reads its CQ (heads in the shadow page), all 5 commands complete (%u)",
-	      done);
+	ok(done == 5,
+	   "once the guest reads its CQ (heads in the shadow page), all 5 commands complete (%u)",
+	   done);
 	st = shadow_qpair_recreate(in, 2, QD, G_IOCQ2, G_IOSQ2);
-	check(st == 0, "queue pair 2 back to its usual size (0x%x)", st);
+	ok(st == 0, "queue pair 2 back to its usual size (0x%x)", st);
 }
 
 void test_shadow_doorbells(struct inst *in)
@@ -236,11 +236,11 @@ void test_shadow_doorbells(struct inst *in)
 	int st, bad;
 
 	st = nvme_identify(d, NVME_CNS_CTRL, 0, giova(G_DATA), 0);
-	if (!check(st == 0 && (get16(id, ID_CTRL_OACS) & OACS_DBBUF),
-		   "Identify: Doorbell Buffer Config offered (OACS bit 8)"))
+	if (!ok(st == 0 && (get16(id, ID_CTRL_OACS) & OACS_DBBUF),
+		"Identify: Doorbell Buffer Config offered (OACS bit 8)"))
 		return;
 	pages = vfio_user_map(&d->vu, DB_IOVA, 2 * G_PAGE);
-	if (!check(pages != NULL, "map the shadow doorbell and event index pages"))
+	if (!ok(pages != NULL, "map the shadow doorbell and event index pages"))
 		return;
 	/*
 	 * The queues exist already: the shadow page starts from their state,
@@ -252,36 +252,36 @@ void test_shadow_doorbells(struct inst *in)
 		pages[G_PAGE / 4 + 2 * q] = htole32(in->sq[q].tail);
 	}
 	st = dbbuf_config(d, DB_IOVA, DB_IOVA + G_PAGE);
-	check(st == 0, "Doorbell Buffer Config (0x%x)", st);
+	ok(st == 0, "Doorbell Buffer Config (0x%x)", st);
 	d->shadow_db = pages;
 	d->event_idx = pages + G_PAGE / 4;
 
 	st = write_read_back(in, 4, ZERO_LBA, 2);
-	check(st == 0, "I/O through shadow doorbells (%d)", st);
+	ok(st == 0, "I/O through shadow doorbells (%d)", st);
 	/* Idle now: the thread goes to sleep and arms the event index. */
 	sleep_ms(100);
-	check(le32toh(d->event_idx[2]) == in->sq[1].tail,
-	      "idle thread armed SQ 1's event index at its tail (%u, tail %u)",
-	      le32toh(d->event_idx[2]), in->sq[1].tail);
+	ok(le32toh(d->event_idx[2]) == in->sq[1].tail,
+	   "idle thread armed SQ 1's event index at its tail (%u, tail %u)",
+	   le32toh(d->event_idx[2]), in->sq[1].tail);
 
 	skipped = d->db_skipped;
 	rung = d->db_rung;
 	bad = write_read_back(in, 40, ZERO_LBA, 2);
-	check(bad == 0,
-	      "80 commands, CQ 1 wrapping with heads in the shadow page only: all complete, data verified (%d)",
-	      bad);
+	ok(bad == 0,
+	   "80 commands, CQ 1 wrapping with heads in the shadow page only: all complete, data verified (%d)",
+	   bad);
 	skipped = d->db_skipped - skipped;
 	rung = d->db_rung - rung;
-	check(skipped >= 40, "doorbell writes that needed no MMIO: %lu of %lu",
-	      skipped, skipped + rung);
+	ok(skipped >= 40, "doorbell writes that needed no MMIO: %lu of %lu",
+	   skipped, skipped + rung);
 
 	/* A shadow tail beyond the queue: ignored, the queue goes on. */
 	d->shadow_db[2] = htole32(5000);
 	bar_wr32(d, nvme_sq_db(d, 1), in->sq[1].tail);
 	sleep_ms(50);
 	d->shadow_db[2] = htole32(in->sq[1].tail);
-	check(!(bar_rd32(d, NVME_REG_CSTS) & NVME_CSTS_CFS),
-	      "shadow SQ tail 5000 (queue of %u): no fatal status", QD);
+	ok(!(bar_rd32(d, NVME_REG_CSTS) & NVME_CSTS_CFS),
+	   "shadow SQ tail 5000 (queue of %u): no fatal status", QD);
 	still_works(in, "a shadow SQ tail beyond the queue");
 
 	blocked_no_spin(in);
@@ -295,9 +295,9 @@ void test_shadow_doorbells(struct inst *in)
 			break;
 		sleep_ms(20);
 	}
-	check(st == 0 && (csts & NVME_CSTS_CFS),
-	      "shadow doorbell pages unmapped: unmap done, CSTS.CFS set (0x%x)",
-	      csts);
+	ok(st == 0 && (csts & NVME_CSTS_CFS),
+	   "shadow doorbell pages unmapped: unmap done, CSTS.CFS set (0x%x)",
+	   csts);
 	d->shadow_db = NULL;
 	d->event_idx = NULL;
 	munmap(pages, 2 * G_PAGE);

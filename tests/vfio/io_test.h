@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * What the parts of vfio-io share: the instance as the tests see it, the
- * guest LBAs and pages each test group uses, and the TAP helpers.
+ * guest LBAs and pages each test group uses.  TAP output: tests/lib/tap.h.
  */
 #ifndef MNV_TEST_IO_TEST_H
 #define MNV_TEST_IO_TEST_H
@@ -12,6 +12,7 @@
 
 #include "nvme_guest.h"
 #include "nvme_io.h"
+#include "tap.h"
 
 #define LBA_SIZE	512u
 #define MIN_SLICE1	8192u
@@ -55,12 +56,6 @@ struct inst {
 	struct nvme_io_sq sq[3];
 };
 
-extern int tests, failures;
-
-void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* One TAP test line; returns @cond. */
-bool check(bool cond, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
 /* A refused command completes with exactly its status and DNR set. */
 bool refused(int sf, unsigned int want);
 /* The number in file @path; -1 if none */

@@ -87,8 +87,11 @@ void test_uffd_region(struct inst *in)
 
 	uffd = uffd_open();
 	if (uffd < 0) {
-		printf("ok %d - region read into a userfaultfd page # SKIP no userfaultfd (%s)\n",
-		       ++tests, strerror(-uffd));
+		char why[96];
+
+		snprintf(why, sizeof(why), "no userfaultfd (%s)",
+			 strerror(-uffd));
+		tap_skip(why, "region read into a userfaultfd page");
 		return;
 	}
 	rd.buf = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE,
@@ -97,10 +100,10 @@ void test_uffd_region(struct inst *in)
 	reg.range.start = (uintptr_t)rd.buf;
 	reg.range.len = (uint64_t)page;
 	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
-	if (!check(rd.buf != MAP_FAILED && !ioctl(uffd, UFFDIO_REGISTER, &reg),
-		   "a page registered with userfaultfd") ||
-	    !check(!pthread_create(&rt, NULL, stalled_read_fn, &rd),
-		   "a thread reads CSTS into it")) {
+	if (!ok(rd.buf != MAP_FAILED && !ioctl(uffd, UFFDIO_REGISTER, &reg),
+		"a page registered with userfaultfd") ||
+	    !ok(!pthread_create(&rt, NULL, stalled_read_fn, &rd),
+		"a thread reads CSTS into it")) {
 		close(uffd);
 		return;
 	}
@@ -110,7 +113,7 @@ void test_uffd_region(struct inst *in)
 	faulted = poll(&pfd, 1, 5000) == 1 &&
 		  read(uffd, &msg, sizeof(msg)) == (ssize_t)sizeof(msg) &&
 		  msg.event == UFFD_EVENT_PAGEFAULT;
-	check(faulted, "the region read faults on the page and waits");
+	ok(faulted, "the region read faults on the page and waits");
 	if (faulted && !pthread_create(&jt, NULL, io_job_fn, &job)) {
 		job_started = true;
 		for (waited = 0; waited < 3000; waited += 10) {
@@ -120,9 +123,9 @@ void test_uffd_region(struct inst *in)
 		}
 		served = __atomic_load_n(&job.done, __ATOMIC_ACQUIRE);
 	}
-	check(served && job.st == 0,
-	      "while it waits, a read on the instance completes (%s, 0x%x)",
-	      served ? "served" : "stuck for 3 s", job.st);
+	ok(served && job.st == 0,
+	   "while it waits, a read on the instance completes (%s, 0x%x)",
+	   served ? "served" : "stuck for 3 s", job.st);
 
 	/* Resolve the fault: the read and anything stuck behind it finish. */
 	memset(&zp, 0, sizeof(zp));
@@ -134,9 +137,9 @@ void test_uffd_region(struct inst *in)
 	if (job_started)
 		pthread_join(jt, NULL);
 	memcpy(&csts, rd.buf, sizeof(csts));
-	check(rd.ret == 4 && (le32toh(csts) & NVME_CSTS_RDY),
-	      "fault resolved: the region read returns CSTS (%ld, 0x%x)",
-	      rd.ret, le32toh(csts));
+	ok(rd.ret == 4 && (le32toh(csts) & NVME_CSTS_RDY),
+	   "fault resolved: the region read returns CSTS (%ld, 0x%x)",
+	   rd.ret, le32toh(csts));
 	munmap(rd.buf, (size_t)page);
 	close(uffd);
 	still_works(in, "a region read that waited on a fault");

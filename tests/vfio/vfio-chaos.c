@@ -45,7 +45,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +57,7 @@
 
 #include "nvme_guest.h"
 #include "nvme_io.h"
+#include "tap.h"
 
 #define LBA_SIZE	512u
 #define CHUNK_LBAS	8u		/* a chunk is one 4 KiB page */
@@ -188,19 +188,6 @@ static void sleep_ms(unsigned int ms)
 			       .tv_nsec = (long)(ms % 1000) * 1000000 };
 
 	nanosleep(&ts, NULL);
-}
-
-static void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("# ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
 }
 
 /* --- the data pattern ------------------------------------------------------ */
@@ -1149,25 +1136,6 @@ static bool final_verify(struct chaos *c)
 	return true;
 }
 
-static int tests;
-static int failures;
-
-static void check(bool cond, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void check(bool cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	tests++;
-	failures += !cond;
-	printf("%sok %d - ", cond ? "" : "not ", tests);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-}
-
 static void usage(void)
 {
 	fprintf(stderr, "usage: vfio-chaos --chaos SECONDS SEED --state FILE UUID\n");
@@ -1212,10 +1180,8 @@ int main(int argc, char **argv)
 	rng = seed * 0x9e3779b97f4a7c15ULL + 1;
 	diag("vfio-chaos %s: %lu s, seed %llu", argv[optind], seconds, seed);
 
-	if (chaos_open(&c, argv[optind], state)) {
-		printf("Bail out! %s unusable\n", argv[optind]);
-		return 1;
-	}
+	if (chaos_open(&c, argv[optind], state))
+		tap_bail("%s unusable", argv[optind]);
 	diag("%s: slice [%llu, +%u chunks of 4 KiB), %u queue pairs", c.uuid,
 	     (unsigned long long)c.lba_start, c.nchunks, c.nq);
 	end = now_ms() + seconds * 1000;
@@ -1234,17 +1200,16 @@ int main(int argc, char **argv)
 	nvme_dev_close(&c.d);
 	close(c.req_fd);
 	print_counts(&c, "final");
-	check(c.writes_ok > 0 && c.reads_ok > 0,
-	      "%s: verified I/O ran (%lu writes, %lu reads)", c.uuid,
-	      c.writes_ok, c.reads_ok);
-	check(!c.data_errors, "%s: no data errors (%lu chunks verified, %lu in the final pass)",
-	      c.uuid, c.chunks_verified, c.final_verified);
-	check(!c.status_errors, "%s: no unexpected completion status (%lu retried)",
-	      c.uuid, c.retries);
-	check(!c.lost && !c.stalls, "%s: no command lost, no stall (%lu lost, %lu stalls)",
-	      c.uuid, c.lost, c.stalls);
-	check(!c.admin_errors, "%s: every fault and re-initialisation went through (%lu errors)",
-	      c.uuid, c.admin_errors);
-	printf("1..%d\n", tests);
-	return failures ? 1 : 0;
+	ok(c.writes_ok > 0 && c.reads_ok > 0,
+	   "%s: verified I/O ran (%lu writes, %lu reads)", c.uuid,
+	   c.writes_ok, c.reads_ok);
+	ok(!c.data_errors, "%s: no data errors (%lu chunks verified, %lu in the final pass)",
+	   c.uuid, c.chunks_verified, c.final_verified);
+	ok(!c.status_errors, "%s: no unexpected completion status (%lu retried)",
+	   c.uuid, c.retries);
+	ok(!c.lost && !c.stalls, "%s: no command lost, no stall (%lu lost, %lu stalls)",
+	   c.uuid, c.lost, c.stalls);
+	ok(!c.admin_errors, "%s: every fault and re-initialisation went through (%lu errors)",
+	   c.uuid, c.admin_errors);
+	return tap_done();
 }

@@ -33,12 +33,18 @@
  * reset, killed and so on with its queues full while UUID2 (another
  * instance on controller BDF) has verified writes in flight.
  *
- * Output is TAP (kselftest style); exit status 0 iff every test passed.
+ * Each group of checks runs on its own open of UUID1 (the fixture of
+ * tests/lib/tap.h: open, enable, create the queue pairs; close and check
+ * that nothing stays pinned), so that a group which fails or wrecks the
+ * controller does not fail the groups after it.  UUID2 stays open
+ * throughout as instance 1's neighbour; the marks are written first and
+ * read back last, through opens of their own.
+ *
+ * Output is TAP (tests/lib/tap.h); exit status 0 iff every test passed.
  */
 #include <endian.h>
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,35 +55,7 @@
 #include "nvme_io.h"
 #include "io_test.h"
 
-int tests, failures;
 bool msix_set_irqs_only;
-
-void diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("# ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-}
-
-bool check(bool cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	tests++;
-	if (!cond)
-		failures++;
-	printf("%sok %d - ", cond ? "" : "not ", tests);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	return cond;
-}
 
 /* A refused command completes with exactly its status and DNR set. */
 bool refused(int sf, unsigned int want)
@@ -264,7 +242,7 @@ static void rw_case(struct inst *in, const char *name, uint64_t slba,
 	bool data = false, margins = false;
 
 	if (!ref || !got) {
-		check(false, "%s: out of memory", name);
+		ok(false, "%s: out of memory", name);
 		goto out;
 	}
 	fill_random(ref, len);
@@ -282,7 +260,7 @@ static void rw_case(struct inst *in, const char *name, uint64_t slba,
 		data = !memcmp(ref, got, len);
 		margins = xfer_margins_hold(in, &r, FILL_READ);
 	}
-	if (!check(ws == 0 && rs == 0 && data && margins, "%s", name))
+	if (!ok(ws == 0 && rs == 0 && data && margins, "%s", name))
 		diag("write status 0x%x, read status 0x%x, data %s, bytes around the buffer %s",
 		     ws, rs, data ? "matches" : "differs",
 		     margins ? "intact" : "overwritten");
@@ -439,8 +417,8 @@ void still_works(struct inst *in, const char *after)
 		   giova(G_DATA), 0);
 	rs = io_rw(in, 1, NVME_CMD_READ, SCRATCH_LBA, G_PAGE / LBA_SIZE,
 		   giova(G_DATA2), 0);
-	if (!check(ws == 0 && rs == 0 && !memcmp(w, r, G_PAGE),
-		   "after %s: write and read back still work", after))
+	if (!ok(ws == 0 && rs == 0 && !memcmp(w, r, G_PAGE),
+		"after %s: write and read back still work", after))
 		diag("write 0x%x read 0x%x", ws, rs);
 }
 
@@ -450,7 +428,7 @@ static void hostile(struct inst *in, struct nvme_sqe *sqe, unsigned int want,
 {
 	int st = nvme_io_exec(&in->dev, &in->sq[1], sqe, NULL);
 
-	if (!check(refused(st, want), "%s: status 0x%03x", name, want))
+	if (!ok(refused(st, want), "%s: status 0x%03x", name, want))
 		diag("got status field 0x%x", st);
 	still_works(in, name);
 }
@@ -490,9 +468,9 @@ static void test_transfers(struct inst *in)
 		0, 19, 0);
 	rw_case(in, "128 KiB at offset 1024, read through a chained list",
 		DATA_LBA + 256, 131072, 1024, 13, 0, 512, 21, mid);
-	if (!check(max >= 131072 && max <= 1048576,
-		   "MDTS offered to the guest is 128 KiB..1 MiB (%u bytes)",
-		   max))
+	if (!ok(max >= 131072 && max <= 1048576,
+		"MDTS offered to the guest is 128 KiB..1 MiB (%u bytes)",
+		max))
 		return;
 	rw_case(in, "max transfer (MDTS) through a PRP list", DATA_LBA, max,
 		0, 23, 0, 0, 25, 0);
@@ -514,7 +492,7 @@ static void test_transfers(struct inst *in)
 		int ws, rs = -1;
 
 		if (!ref) {
-			check(false, "LBA offsets inside a transfer: no memory");
+			ok(false, "LBA offsets inside a transfer: no memory");
 			return;
 		}
 		fill_random(ref, max);
@@ -526,11 +504,11 @@ static void test_transfers(struct inst *in)
 		if (!ws)
 			rs = io_rw(in, 1, NVME_CMD_READ, DATA_LBA + 200, 8,
 				   giova(G_DATA2), 0);
-		check(ws == 0 && rs == 0 &&
-		      !memcmp(gptr(&in->dev, G_DATA2), ref + 200 * LBA_SIZE,
-			      G_PAGE),
-		      "4 KiB read at LBA +200 of a max transfer finds its bytes (w 0x%x r 0x%x)",
-		      ws, rs);
+		ok(ws == 0 && rs == 0 &&
+		   !memcmp(gptr(&in->dev, G_DATA2), ref + 200 * LBA_SIZE,
+			   G_PAGE),
+		   "4 KiB read at LBA +200 of a max transfer finds its bytes (w 0x%x r 0x%x)",
+		   ws, rs);
 		free(ref);
 	}
 }
@@ -568,9 +546,9 @@ static void test_batches(struct inst *in)
 			bad++;
 		}
 	}
-	if (!check(good == n && !bad,
-		   "%u writes submitted with one doorbell all complete once, successfully",
-		   n))
+	if (!ok(good == n && !bad,
+		"%u writes submitted with one doorbell all complete once, successfully",
+		n))
 		diag("%u good, %u bad or duplicate completions", good, bad);
 
 	/* Read them back in a second full batch into other pages. */
@@ -591,9 +569,9 @@ static void test_batches(struct inst *in)
 		bad += !!memcmp(gptr(d, G_BIG + (uint64_t)i * G_PAGE),
 				gptr(d, G_BIG + (128 + (uint64_t)i) * G_PAGE),
 				G_PAGE);
-	check(good == n && !bad,
-	      "a batch of %u reads returns what the batch of writes wrote (%u ok, %u differ)",
-	      n, good, bad);
+	ok(good == n && !bad,
+	   "a batch of %u reads returns what the batch of writes wrote (%u ok, %u differ)",
+	   n, good, bad);
 }
 
 static void test_second_queue(struct inst *in)
@@ -606,9 +584,9 @@ static void test_second_queue(struct inst *in)
 	memset(r, 0, G_PAGE);
 	ws = io_rw(in, 2, NVME_CMD_WRITE, SCRATCH_LBA, 8, giova(G_DATA), 0);
 	rs = io_rw(in, 1, NVME_CMD_READ, SCRATCH_LBA, 8, giova(G_DATA2), 0);
-	check(ws == 0 && rs == 0 && !memcmp(w, r, G_PAGE),
-	      "queue pair 2: its write is read back on queue pair 1 (w 0x%x r 0x%x)",
-	      ws, rs);
+	ok(ws == 0 && rs == 0 && !memcmp(w, r, G_PAGE),
+	   "queue pair 2: its write is read back on queue pair 1 (w 0x%x r 0x%x)",
+	   ws, rs);
 
 	/* SQ 2 completing to CQ 1: completions name the SQ they came from. */
 	st = nvme_delete_q(d, NVME_ADM_DELETE_SQ, 2);
@@ -618,8 +596,8 @@ static void test_second_queue(struct inst *in)
 	memset(r, 0, G_PAGE);
 	rs = st ? -1 : io_rw(in, 2, NVME_CMD_READ, SCRATCH_LBA, 8,
 			     giova(G_DATA2), 0);
-	check(st == 0 && rs == 0 && !memcmp(w, r, G_PAGE),
-	      "SQ 2 completing to CQ 1 (admin 0x%x, read 0x%x)", st, rs);
+	ok(st == 0 && rs == 0 && !memcmp(w, r, G_PAGE),
+	   "SQ 2 completing to CQ 1 (admin 0x%x, read 0x%x)", st, rs);
 }
 
 static void test_refused(struct inst *in)
@@ -724,11 +702,11 @@ static void test_refused(struct inst *in)
 	/* Flush: NSID 1 and all namespaces are both this one namespace */
 	nvme_sqe_init(&sqe, NVME_CMD_FLUSH);
 	sqe.nsid = htole32(1);
-	check(nvme_io_exec(d, &in->sq[1], &sqe, NULL) == 0, "flush, NSID 1");
+	ok(nvme_io_exec(d, &in->sq[1], &sqe, NULL) == 0, "flush, NSID 1");
 	nvme_sqe_init(&sqe, NVME_CMD_FLUSH);
 	sqe.nsid = htole32(0xffffffff);
-	check(nvme_io_exec(d, &in->sq[1], &sqe, NULL) == 0,
-	      "flush, NSID FFFFFFFFh");
+	ok(nvme_io_exec(d, &in->sq[1], &sqe, NULL) == 0,
+	   "flush, NSID FFFFFFFFh");
 	nvme_sqe_init(&sqe, NVME_CMD_FLUSH);
 	sqe.nsid = htole32(3);
 	hostile(in, &sqe, SC_INVALID_NS, "flush with NSID 3");
@@ -754,12 +732,12 @@ static void test_write_zeroes(struct inst *in)
 	nvme_rw_init(&sqe, NVME_CMD_WRITE_ZEROES, ZERO_LBA + 2, 4, 0, 0);
 	zs = nvme_io_exec(d, &in->sq[1], &sqe, NULL);
 	rs = io_rw(in, 1, NVME_CMD_READ, ZERO_LBA, 8, giova(G_DATA2), 0);
-	check(ws == 0 && zs == 0 && rs == 0 &&
-	      !memcmp(r, w, 2 * LBA_SIZE) &&
-	      !memcmp(r + 2 * LBA_SIZE, zero, sizeof(zero)) &&
-	      !memcmp(r + 6 * LBA_SIZE, w + 6 * LBA_SIZE, 2 * LBA_SIZE),
-	      "Write Zeroes clears exactly its 4 blocks (w 0x%x z 0x%x r 0x%x)",
-	      ws, zs, rs);
+	ok(ws == 0 && zs == 0 && rs == 0 &&
+	   !memcmp(r, w, 2 * LBA_SIZE) &&
+	   !memcmp(r + 2 * LBA_SIZE, zero, sizeof(zero)) &&
+	   !memcmp(r + 6 * LBA_SIZE, w + 6 * LBA_SIZE, 2 * LBA_SIZE),
+	   "Write Zeroes clears exactly its 4 blocks (w 0x%x z 0x%x r 0x%x)",
+	   ws, zs, rs);
 	nvme_rw_init(&sqe, NVME_CMD_WRITE_ZEROES, in->nsze - 1, 2, 0, 0);
 	hostile(in, &sqe, SC_LBA_RANGE, "Write Zeroes crossing the slice end");
 	nvme_rw_init(&sqe, NVME_CMD_WRITE_ZEROES, ~0ULL, 2, 0, 0);
@@ -803,7 +781,7 @@ static void test_dsm(struct inst *in)
 	dsm_range(&r[0], ZERO_LBA + 8, 8);
 	dsm_init(&sqe, 1, giova(G_DATA), 0);
 	st = nvme_io_exec(d, &in->sq[1], &sqe, NULL);
-	check(st == 0, "DSM deallocate of one range in the slice (0x%x)", st);
+	ok(st == 0, "DSM deallocate of one range in the slice (0x%x)", st);
 
 	/* 256 ranges (4 KiB) from the middle of a page: PRP2 holds the rest */
 	r = gptr(d, G_DATA + 2048);
@@ -814,7 +792,7 @@ static void test_dsm(struct inst *in)
 	/* Ranges read from the page after PRP1's instead would be refused. */
 	memset(gptr(d, G_DATA + G_PAGE), 0xff, 2048);
 	st = nvme_io_exec(d, &in->sq[1], &sqe, NULL);
-	check(st == 0, "DSM with 256 ranges across two pages (0x%x)", st);
+	ok(st == 0, "DSM with 256 ranges across two pages (0x%x)", st);
 
 	r = gptr(d, G_DATA);
 	dsm_range(&r[0], ZERO_LBA + 8, 1);
@@ -856,10 +834,10 @@ static void bad_doorbell(struct inst *in, bool cq)
 	cid = nvme_submit(d, &aer);
 	bar_wr32(d, cq ? nvme_cq_db(d, 1) : nvme_sq_db(d, 1), QD);
 	got = nvme_reap(d, &cqe, 2000);
-	if (!check(got && cqe.cid == cid && !(cqe.status >> 1) &&
-		   cqe.result == 0x010100,
-		   "%s doorbell = queue size: async event Error/Invalid Doorbell Write Value",
-		   what))
+	if (!ok(got && cqe.cid == cid && !(cqe.status >> 1) &&
+		cqe.result == 0x010100,
+		"%s doorbell = queue size: async event Error/Invalid Doorbell Write Value",
+		what))
 		diag("completion %s: cid %u (AER %u) status 0x%x result 0x%x",
 		     got ? "seen" : "missing", cqe.cid, cid, cqe.status >> 1,
 		     cqe.result);
@@ -867,10 +845,10 @@ static void bad_doorbell(struct inst *in, bool cq)
 	memset(log, 0xff, LOG_ERROR_ENTRY);
 	st = nvme_get_log(d, LOG_ERROR, 0xffffffff, 0, LOG_ERROR_ENTRY, false,
 			  giova(G_DATA2), 0);
-	check(st == 0 && get16(log, 8) == (cq ? 0xffff : 1) &&
-	      get16(log, 10) == 0xffff,
-	      "%s: error log entry names the queue (status 0x%x, SQID %u, CID 0x%x)",
-	      what, st, get16(log, 8), get16(log, 10));
+	ok(st == 0 && get16(log, 8) == (cq ? 0xffff : 1) &&
+	   get16(log, 10) == 0xffff,
+	   "%s: error log entry names the queue (status 0x%x, SQID %u, CID 0x%x)",
+	   what, st, get16(log, 8), get16(log, 10));
 	still_works(in, cq ? "a bad CQ head doorbell" :
 			     "a bad SQ tail doorbell");
 }
@@ -893,9 +871,9 @@ static void cq_head_beyond_tail(struct inst *in)
 	/* Nothing is outstanding on CQ 1: any other head is beyond its tail. */
 	bar_wr32(d, nvme_cq_db(d, 1), (in->cq[1].head + 5) % QD);
 	got = nvme_reap(d, &cqe, 2000);
-	if (!check(got && cqe.cid == cid && !(cqe.status >> 1) &&
-		   cqe.result == 0x010100,
-		   "CQ 1 head doorbell beyond the posted entries: async event Invalid Doorbell Write Value"))
+	if (!ok(got && cqe.cid == cid && !(cqe.status >> 1) &&
+		cqe.result == 0x010100,
+		"CQ 1 head doorbell beyond the posted entries: async event Invalid Doorbell Write Value"))
 		diag("completion %s: cid %u (AER %u) status 0x%x result 0x%x",
 		     got ? "seen" : "missing", cqe.cid, cid, cqe.status >> 1,
 		     cqe.result);
@@ -912,16 +890,16 @@ static void test_reset(struct inst *in, const char *tag, uint64_t mark)
 	uint32_t csts = nvme_disable(d);
 	bool up;
 
-	check(!(csts & (NVME_CSTS_RDY | NVME_CSTS_CFS)),
-	      "controller disable with idle queues (CSTS 0x%x)", csts);
+	ok(!(csts & (NVME_CSTS_RDY | NVME_CSTS_CFS)),
+	   "controller disable with idle queues (CSTS 0x%x)", csts);
 	csts = nvme_enable(d);
 	up = !(csts & NVME_CSTS_CFS) && nvme_ready(d) &&
 	     !nvme_io_cq_create(d, &in->cq[1], 1, QD, G_IOCQ1) &&
 	     !nvme_io_sq_create(d, &in->sq[1], 1, QD, G_IOSQ1, &in->cq[1]);
-	check(up, "re-enable and recreate queue pair 1 (CSTS 0x%x)", csts);
-	check(up && mark_matches(in, tag, mark),
-	      "after the reset the mark at LBA %llu reads back",
-	      (unsigned long long)mark);
+	ok(up, "re-enable and recreate queue pair 1 (CSTS 0x%x)", csts);
+	ok(up && mark_matches(in, tag, mark),
+	   "after the reset the mark at LBA %llu reads back",
+	   (unsigned long long)mark);
 }
 
 int qpair_recreate(struct inst *in, uint16_t q, uint16_t cq_entries,
@@ -937,6 +915,170 @@ int qpair_recreate(struct inst *in, uint16_t q, uint16_t cq_entries,
 	return st ? st : nvme_io_sq_create(d, &in->sq[q], q, QD, sq_off,
 					   &in->cq[q]);
 }
+
+/* --- independent groups of checks ------------------------------------------ */
+
+/* What the command line says, for the groups */
+static struct {
+	const char *uuid1;
+	const char *tag1;
+	uint64_t mark;
+	long sleeps0;	/* idle_sleeps before the first open */
+	unsigned int nq;	/* queue pairs each fixture creates */
+} opt;
+
+/*
+ * The fixture of every group: instance 1 opened, enabled and with its I/O
+ * queue pairs, as a guest driver leaves it after probing.  A group that
+ * breaks it (fails the controller, leaves queues half-deleted) breaks only
+ * itself: the next group opens the device afresh.
+ */
+static bool inst1_setup(void *self, const struct tap_variant *v,
+			const char *test)
+{
+	(void)v;
+	(void)test;
+	return inst_setup(self, opt.uuid1, 1, opt.nq) == 0;
+}
+
+/* Close as a VMM would; whatever the group did, nothing stays pinned. */
+static void inst1_teardown(void *self, const struct tap_variant *v,
+			   const char *test)
+{
+	struct inst *in = self;
+
+	if (in->dev.opened)
+		nvme_disable(&in->dev);
+	nvme_dev_close(&in->dev);
+	ok(sysfs_long(opt.uuid1, "pinned_pages") == 0 &&
+	   sysfs_long(opt.uuid1, "open") == 0,
+	   "%s%s%s%s: instance 1 closed: open 0, pinned_pages 0", test,
+	   *v->name ? " (" : "", v->name, *v->name ? ")" : "");
+}
+
+static const struct tap_fixture inst1 = {
+	.name = "instance 1",
+	.size = sizeof(struct inst),
+	.setup = inst1_setup,
+	.teardown = inst1_teardown,
+};
+
+/* A group that is one function of struct inst * */
+#define INST1_TEST(fn)							\
+	static void fn##_f(void *self, const struct tap_variant *v)	\
+	{								\
+		(void)v;						\
+		fn(self);						\
+	}
+
+static void thread_mode(struct inst *in)
+{
+	test_thread_mode(in, opt.sleeps0);
+}
+
+/* Mapped in poll mode, the doorbell page must hold the device open. */
+static void doorbell_page_and_close(struct inst *in)
+{
+	test_doorbell_page(in);
+	test_doorbell_page_close(in);
+}
+
+static void bad_sq_doorbell(struct inst *in)
+{
+	bad_doorbell(in, false);
+}
+
+static void bad_cq_doorbell(struct inst *in)
+{
+	bad_doorbell(in, true);
+}
+
+static void reset_keeps_data(struct inst *in)
+{
+	test_reset(in, opt.tag1, opt.mark);
+}
+
+INST1_TEST(thread_mode)
+INST1_TEST(doorbell_page_and_close)
+INST1_TEST(test_doorbell_page)
+INST1_TEST(test_adaptive_stall)
+INST1_TEST(test_transfers)
+INST1_TEST(test_batches)
+INST1_TEST(test_second_queue)
+INST1_TEST(test_refused)
+INST1_TEST(test_write_zeroes)
+INST1_TEST(test_dsm)
+INST1_TEST(bad_sq_doorbell)
+INST1_TEST(bad_cq_doorbell)
+INST1_TEST(cq_head_beyond_tail)
+INST1_TEST(test_pin_cache)
+INST1_TEST(test_remap)
+INST1_TEST(test_release_keeps_data)
+INST1_TEST(test_remap_at_once)
+INST1_TEST(test_readonly_map)
+INST1_TEST(test_coalescing)
+INST1_TEST(test_bus_master)
+INST1_TEST(test_uffd_region)
+INST1_TEST(test_ring_pins)
+INST1_TEST(test_shadow_doorbells)
+INST1_TEST(reset_keeps_data)
+INST1_TEST(test_msix_set_irqs)
+
+/* The data path on instance 1 (default run), each group on its own open */
+static const struct tap_test io_tests[] = {
+	{ "polling thread mode", thread_mode_f },
+	{ "doorbell page", test_doorbell_page_f },
+	{ "adaptive mode, CQ full", test_adaptive_stall_f },
+	{ "transfers", test_transfers_f },
+	{ "batches", test_batches_f },
+	{ "second queue pair", test_second_queue_f },
+	{ "refused commands", test_refused_f },
+	{ "Write Zeroes", test_write_zeroes_f },
+	{ "Dataset Management", test_dsm_f },
+	{ "SQ tail doorbell out of range", bad_sq_doorbell_f },
+	{ "CQ head doorbell out of range", bad_cq_doorbell_f },
+	{ "CQ head beyond the tail", cq_head_beyond_tail_f },
+	{ "pin cache", test_pin_cache_f },
+	{ "remap", test_remap_f },
+	{ "released pages keep data", test_release_keeps_data_f },
+	{ "remap at once", test_remap_at_once_f },
+	{ "read-only mapping", test_readonly_map_f },
+	{ "interrupt coalescing", test_coalescing_f },
+	{ "bus master", test_bus_master_f },
+	{ "userfaultfd region", test_uffd_region_f },
+	{ "ring pins", test_ring_pins_f },
+	{ "shadow doorbells", test_shadow_doorbells_f },
+	{ "controller reset", reset_keeps_data_f },
+};
+
+/* -q: what the polling thread's mode decides */
+static const struct tap_test mode_tests[] = {
+	{ "polling thread mode", thread_mode_f },
+	{ "doorbell page, closed while mapped", doorbell_page_and_close_f },
+};
+
+/* -x: MSI-X wired by VFIO_DEVICE_SET_IRQS alone */
+static const struct tap_test msix_tests[] = {
+	{ "MSI-X by SET_IRQS alone", test_msix_set_irqs_f },
+};
+
+/* "mode NAME" of instance @uuid's polling thread */
+static void mode_name(const char *uuid, char *buf, size_t len)
+{
+	char path[256], mode[32] = "?";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/bus/mdev/devices/%s/mode", uuid);
+	f = fopen(path, "r");
+	if (f) {
+		if (fscanf(f, "%31s", mode) != 1)
+			strcpy(mode, "?");
+		fclose(f);
+	}
+	snprintf(buf, len, "mode %s", mode);
+}
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 static void usage(void)
 {
@@ -957,11 +1099,10 @@ int main(int argc, char **argv)
 	uint64_t mark = 100;
 	unsigned long memlock = 0;
 	bool two, modes_only = false, bounce = false;
-	long sleeps0;
-	int opt, st;
+	int opt_c, st;
 
-	while ((opt = getopt(argc, argv, "be:f:l:m:qt:x")) != -1) {
-		switch (opt) {
+	while ((opt_c = getopt(argc, argv, "be:f:l:m:qt:x")) != -1) {
+		switch (opt_c) {
 		case 'b':
 			bounce = true;
 			break;
@@ -996,16 +1137,18 @@ int main(int argc, char **argv)
 	snprintf(tag1, sizeof(tag1), "%s-1", tag);
 	snprintf(tag2, sizeof(tag2), "%s-2", tag);
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	opt.uuid1 = argv[optind];
+	opt.tag1 = tag1;
+	opt.mark = mark;
+	opt.nq = 2;
 
 	if (fault_bdf || inject) {
 		if (!two || !fault_bdf)
 			usage();
-		if (!check(inst_setup(&in1, argv[optind], 1, 2) == 0 &&
-			   inst_setup(&in2, argv[optind + 1], 2, 1) == 0,
-			   "instances 1 and 2: open, enable, their I/O queue pairs")) {
-			printf("Bail out! instances unusable\n");
-			return 1;
-		}
+		if (!ok(inst_setup(&in1, argv[optind], 1, 2) == 0 &&
+			inst_setup(&in2, argv[optind + 1], 2, 1) == 0,
+			"instances 1 and 2: open, enable, their I/O queue pairs"))
+			tap_bail("instances unusable");
 		if (inject)
 			test_parent_reset(&in1, &in2, fault_bdf, inject);
 		else
@@ -1014,162 +1157,140 @@ int main(int argc, char **argv)
 		nvme_dev_close(&in1.dev);
 		nvme_disable(&in2.dev);
 		nvme_dev_close(&in2.dev);
-		check(sysfs_long(in1.uuid, "pinned_pages") == 0 &&
-		      sysfs_long(in2.uuid, "pinned_pages") == 0,
-		      "both instances closed: pinned_pages 0");
-		printf("1..%d\n", tests);
-		return failures ? 1 : 0;
+		ok(sysfs_long(in1.uuid, "pinned_pages") == 0 &&
+		   sysfs_long(in2.uuid, "pinned_pages") == 0,
+		   "both instances closed: pinned_pages 0");
+		return tap_done();
 	}
 
 	if (memlock || bounce) {
 		if (two)
 			usage();
 		/* Before the device is opened: VFIO charges at DMA map time. */
-		if (memlock && !check(memlock_limit(memlock) == 0,
-				      "no CAP_IPC_LOCK, RLIMIT_MEMLOCK %lu pages",
-				      memlock)) {
-			printf("Bail out! cannot set the limit\n");
-			return 1;
-		}
-		if (!check(inst_setup(&in1, argv[optind], 1, 1) == 0,
-			   "instance: open, enable, one I/O queue pair")) {
-			printf("Bail out! instance unusable\n");
-			return 1;
-		}
+		if (memlock && !ok(memlock_limit(memlock) == 0,
+				   "no CAP_IPC_LOCK, RLIMIT_MEMLOCK %lu pages",
+				   memlock))
+			tap_bail("cannot set the limit");
+		if (!ok(inst_setup(&in1, argv[optind], 1, 1) == 0,
+			"instance: open, enable, one I/O queue pair"))
+			tap_bail("instance unusable");
 		if (memlock)
 			test_memlock(&in1, memlock);
 		else
 			test_bounce_share(&in1, swiotlb_forced());
 		nvme_disable(&in1.dev);
 		nvme_dev_close(&in1.dev);
-		check(sysfs_long(in1.uuid, "pinned_pages") == 0,
-		      "instance closed: pinned_pages 0");
-		printf("1..%d\n", tests);
-		return failures ? 1 : 0;
+		ok(sysfs_long(in1.uuid, "pinned_pages") == 0,
+		   "instance closed: pinned_pages 0");
+		return tap_done();
 	}
 
 	if (msix_set_irqs_only) {
 		if (two)
 			usage();
-		if (!check(inst_setup(&in1, argv[optind], 1, 2) == 0,
-			   "instance: open, enable, two I/O queue pairs, MSI-X capability untouched")) {
-			printf("Bail out! instance unusable\n");
-			return 1;
-		}
-		test_msix_set_irqs(&in1);
+		if (!ok(inst_setup(&in1, argv[optind], 1, 2) == 0,
+			"instance: open, enable, two I/O queue pairs, MSI-X capability untouched"))
+			tap_bail("instance unusable");
 		nvme_disable(&in1.dev);
 		nvme_dev_close(&in1.dev);
-		check(sysfs_long(in1.uuid, "pinned_pages") == 0,
-		      "instance closed: pinned_pages 0");
-		printf("1..%d\n", tests);
-		return failures ? 1 : 0;
+		tap_run_fixture(&inst1, NULL, 0, msix_tests,
+				ARRAY_SIZE(msix_tests));
+		ok(sysfs_long(in1.uuid, "pinned_pages") == 0,
+		   "instance closed: pinned_pages 0");
+		return tap_done();
 	}
 
-	sleeps0 = sysfs_long(argv[optind], "stats/idle_sleeps");
+	opt.sleeps0 = sysfs_long(argv[optind], "stats/idle_sleeps");
 	if (modes_only) {
+		char mode[48];
+		struct tap_variant in_force = { .name = mode };
+
 		if (two)
 			usage();
-		if (!check(inst_setup(&in1, argv[optind], 1, 2) == 0,
-			   "instance: open, enable, two I/O queue pairs")) {
-			printf("Bail out! instance unusable\n");
-			return 1;
-		}
-		test_thread_mode(&in1, sleeps0);
-		test_doorbell_page(&in1);
-		test_doorbell_page_close(&in1);
-		printf("1..%d\n", tests);
-		return failures ? 1 : 0;
+		if (!ok(inst_setup(&in1, argv[optind], 1, 2) == 0,
+			"instance: open, enable, two I/O queue pairs"))
+			tap_bail("instance unusable");
+		nvme_disable(&in1.dev);
+		nvme_dev_close(&in1.dev);
+		/* The variant: the mode the caller set while it was closed. */
+		mode_name(argv[optind], mode, sizeof(mode));
+		tap_run_fixture(&inst1, &in_force, 1, mode_tests,
+				ARRAY_SIZE(mode_tests));
+		return tap_done();
 	}
 
-	if (!check(inst_setup(&in1, argv[optind], 1, 2) == 0,
-		   "instance 1: open, enable, two I/O queue pairs") ||
-	    !check(in1.nsze >= MIN_SLICE1 && mark >= MARK_NLB &&
-		   mark + 2 * MARK_NLB <= SCRATCH_LBA,
-		   "instance 1: slice of %llu LBAs, mark LBA %llu usable",
-		   (unsigned long long)in1.nsze, (unsigned long long)mark)) {
-		printf("Bail out! instance 1 unusable\n");
-		return 1;
-	}
-	if (two && (!check(inst_setup(&in2, argv[optind + 1], 2, 1) == 0,
-			   "instance 2: open, enable, one I/O queue pair") ||
-		    !check(in2.nsze >= MIN_SLICE2 && mark + MARK_NLB <=
-			   in2.nsze - MARK_NLB,
-			   "instance 2: slice of %llu LBAs",
-			   (unsigned long long)in2.nsze))) {
-		printf("Bail out! instance 2 unusable\n");
-		return 1;
-	}
+	if (!ok(inst_setup(&in1, argv[optind], 1, 2) == 0,
+		"instance 1: open, enable, two I/O queue pairs") ||
+	    !ok(in1.nsze >= MIN_SLICE1 && mark >= MARK_NLB &&
+		mark + 2 * MARK_NLB <= SCRATCH_LBA,
+		"instance 1: slice of %llu LBAs, mark LBA %llu usable",
+		(unsigned long long)in1.nsze, (unsigned long long)mark))
+		tap_bail("instance 1 unusable");
+	if (two && (!ok(inst_setup(&in2, argv[optind + 1], 2, 1) == 0,
+			"instance 2: open, enable, one I/O queue pair") ||
+		    !ok(in2.nsze >= MIN_SLICE2 && mark + MARK_NLB <=
+			in2.nsze - MARK_NLB,
+			"instance 2: slice of %llu LBAs",
+			(unsigned long long)in2.nsze)))
+		tap_bail("instance 2 unusable");
 
 	/*
-	 * Marks first, on both instances: anything the tests below write
-	 * outside instance 1's slice would land on instance 2's marks or
-	 * on the caller's guards.
+	 * Marks first, on both instances: anything the groups below write
+	 * outside instance 1's slice would land on instance 2's marks or on
+	 * the caller's guards.  Instance 2 stays open throughout, as a
+	 * neighbour with I/O queues of its own.
 	 */
 	st = mark_write(&in1, tag1, 0);
 	st = st ? st : mark_write(&in1, tag1, mark);
 	st = st ? st : mark_write(&in1, tag1, in1.nsze - MARK_NLB);
-	check(st == 0, "instance 1: marks written at LBAs 0, %llu, %llu (0x%x)",
-	      (unsigned long long)mark,
-	      (unsigned long long)(in1.nsze - MARK_NLB), st);
+	ok(st == 0, "instance 1: marks written at LBAs 0, %llu, %llu (0x%x)",
+	   (unsigned long long)mark,
+	   (unsigned long long)(in1.nsze - MARK_NLB), st);
 	if (two) {
 		st = mark_write(&in2, tag2, 0);
 		st = st ? st : mark_write(&in2, tag2, mark);
 		st = st ? st : mark_write(&in2, tag2, in2.nsze - MARK_NLB);
-		check(st == 0, "instance 2: marks written (0x%x)", st);
+		ok(st == 0, "instance 2: marks written (0x%x)", st);
 	}
+	nvme_disable(&in1.dev);
+	nvme_dev_close(&in1.dev);
+	ok(sysfs_long(in1.uuid, "pinned_pages") == 0 &&
+	   sysfs_long(in1.uuid, "open") == 0,
+	   "marks: instance 1 closed: open 0, pinned_pages 0");
 
-	test_thread_mode(&in1, sleeps0);
-	test_doorbell_page(&in1);
-	test_adaptive_stall(&in1);
-	test_transfers(&in1);
-	test_batches(&in1);
-	test_second_queue(&in1);
-	test_refused(&in1);
-	test_write_zeroes(&in1);
-	test_dsm(&in1);
-	bad_doorbell(&in1, false);
-	bad_doorbell(&in1, true);
-	cq_head_beyond_tail(&in1);
-	test_pin_cache(&in1);
-	test_remap(&in1);
-	test_release_keeps_data(&in1);
-	test_remap_at_once(&in1);
-	test_readonly_map(&in1);
-	test_coalescing(&in1);
-	test_bus_master(&in1);
-	test_uffd_region(&in1);
-	test_ring_pins(&in1);
-	/* Last before the reset: it ends with the controller failed. */
-	test_shadow_doorbells(&in1);
-	test_reset(&in1, tag1, mark);
+	tap_run_fixture(&inst1, NULL, 0, io_tests, ARRAY_SIZE(io_tests));
 
+	/* The marks, through a fresh open: each instance sees only its own. */
+	if (!ok(inst_setup(&in1, argv[optind], 1, 2) == 0,
+		"instance 1: open again for the marks"))
+		tap_bail("instance 1 unusable");
 	if (two) {
 		/* Same guest LBAs, different data: each sees only its own. */
-		check(mark_matches(&in1, tag1, 0) &&
-		      mark_matches(&in1, tag1, mark) &&
-		      mark_matches(&in1, tag1, in1.nsze - MARK_NLB),
-		      "instance 1 reads its own marks");
-		check(mark_matches(&in2, tag2, 0) &&
-		      mark_matches(&in2, tag2, mark) &&
-		      mark_matches(&in2, tag2, in2.nsze - MARK_NLB),
-		      "instance 2 reads its own marks, not instance 1's");
+		ok(mark_matches(&in1, tag1, 0) &&
+		   mark_matches(&in1, tag1, mark) &&
+		   mark_matches(&in1, tag1, in1.nsze - MARK_NLB),
+		   "instance 1 reads its own marks");
+		ok(mark_matches(&in2, tag2, 0) &&
+		   mark_matches(&in2, tag2, mark) &&
+		   mark_matches(&in2, tag2, in2.nsze - MARK_NLB),
+		   "instance 2 reads its own marks, not instance 1's");
 		st = io_rw(&in2, 1, NVME_CMD_READ, in2.nsze, 1, giova(G_DATA),
 			   0);
-		check(refused(st, SC_LBA_RANGE),
-		      "instance 2: read just beyond its slice: LBA Out of Range (0x%x)",
-		      st);
+		ok(refused(st, SC_LBA_RANGE),
+		   "instance 2: read just beyond its slice: LBA Out of Range (0x%x)",
+		   st);
 		st = io_rw(&in2, 1, NVME_CMD_WRITE, in2.nsze - 1, 2,
 			   giova(G_DATA), 0);
-		check(refused(st, SC_LBA_RANGE),
-		      "instance 2: write crossing its slice end: LBA Out of Range (0x%x)",
-		      st);
-		check(mark_matches(&in2, tag2, in2.nsze - MARK_NLB),
-		      "instance 2: last blocks intact after the refused write");
+		ok(refused(st, SC_LBA_RANGE),
+		   "instance 2: write crossing its slice end: LBA Out of Range (0x%x)",
+		   st);
+		ok(mark_matches(&in2, tag2, in2.nsze - MARK_NLB),
+		   "instance 2: last blocks intact after the refused write");
 	} else {
-		check(mark_matches(&in1, tag1, 0) &&
-		      mark_matches(&in1, tag1, mark) &&
-		      mark_matches(&in1, tag1, in1.nsze - MARK_NLB),
-		      "instance 1 reads its marks back");
+		ok(mark_matches(&in1, tag1, 0) &&
+		   mark_matches(&in1, tag1, mark) &&
+		   mark_matches(&in1, tag1, in1.nsze - MARK_NLB),
+		   "instance 1 reads its marks back");
 	}
 
 	nvme_disable(&in1.dev);
@@ -1178,13 +1299,12 @@ int main(int argc, char **argv)
 		nvme_disable(&in2.dev);
 		nvme_dev_close(&in2.dev);
 	}
-	check(sysfs_long(in1.uuid, "pinned_pages") == 0 &&
-	      sysfs_long(in1.uuid, "open") == 0,
-	      "instance 1 closed: open 0, pinned_pages 0");
+	ok(sysfs_long(in1.uuid, "pinned_pages") == 0 &&
+	   sysfs_long(in1.uuid, "open") == 0,
+	   "instance 1 closed: open 0, pinned_pages 0");
 	if (two)
-		check(sysfs_long(in2.uuid, "pinned_pages") == 0 &&
-		      sysfs_long(in2.uuid, "open") == 0,
-		      "instance 2 closed: open 0, pinned_pages 0");
-	printf("1..%d\n", tests);
-	return failures ? 1 : 0;
+		ok(sysfs_long(in2.uuid, "pinned_pages") == 0 &&
+		   sysfs_long(in2.uuid, "open") == 0,
+		   "instance 2 closed: open 0, pinned_pages 0");
+	return tap_done();
 }

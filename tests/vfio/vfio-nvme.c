@@ -21,7 +21,6 @@
  */
 #include <endian.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +30,7 @@
 #include <linux/pci_regs.h>
 
 #include "nvme_guest.h"
+#include "tap.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -45,70 +45,20 @@
 #define EXP_BAR0_SIZE		0x4000
 #define EXP_MDTS_MAX		8
 
-/* --- TAP --------------------------------------------------------------- */
-
-static bool cur_failed;
-static const char *cur_skip;
-
-static void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("# ", stdout);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-}
-
-static bool check_fmt(bool ok, int line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static bool check_fmt(bool ok, int line, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ok)
-		return true;
-	printf("#   line %d: ", line);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	cur_failed = true;
-	return false;
-}
-
-static bool check_eq(uint64_t got, uint64_t want, int line, const char *what,
-		     const char *wanted)
-{
-	return check_fmt(got == want, line, "%s = 0x%llx, expected %s = 0x%llx",
-			 what, (unsigned long long)got, wanted,
-			 (unsigned long long)want);
-}
-
-static bool check_sf(int sf, int want, int line, const char *what)
+/* An NVMe status: @sf is the Status Field of a completion, -1 for none. */
+static bool expect_sf_at(int sf, int want, int line, const char *what)
 {
 	if (sf < 0)
-		return check_fmt(false, line,
-				 "%s: no completion, expected SCT %d SC 0x%02x",
-				 what, NVME_SF_SCT(want), NVME_SF_SC(want));
-	return check_fmt(NVME_SF_CODE(sf) == want, line,
-			 "%s: SCT %d SC 0x%02x, expected SCT %d SC 0x%02x",
-			 what, NVME_SF_SCT(sf), NVME_SF_SC(sf),
-			 NVME_SF_SCT(want), NVME_SF_SC(want));
+		return tap_expect(false, line,
+				  "%s: no completion, expected SCT %d SC 0x%02x",
+				  what, NVME_SF_SCT(want), NVME_SF_SC(want));
+	return tap_expect(NVME_SF_CODE(sf) == want, line,
+			  "%s: SCT %d SC 0x%02x, expected SCT %d SC 0x%02x",
+			  what, NVME_SF_SCT(sf), NVME_SF_SC(sf),
+			  NVME_SF_SCT(want), NVME_SF_SC(want));
 }
 
-#define CHECK(cond)		check_fmt(!!(cond), __LINE__, "%s", #cond)
-#define CHECKF(cond, ...)	check_fmt(!!(cond), __LINE__, __VA_ARGS__)
-#define CHECK_EQ(got, want)	check_eq((uint64_t)(got), (uint64_t)(want), \
-					 __LINE__, #got, #want)
-#define CHECK_SF(sf, want)	check_sf((sf), (want), __LINE__, #sf)
-
-static void skip(const char *why)
-{
-	cur_skip = why;
-}
+#define expect_sf(sf, want)	expect_sf_at((sf), (want), __LINE__, #sf)
 
 /* --- shared state -------------------------------------------------------- */
 
@@ -193,8 +143,8 @@ static bool need_ready(struct nvme_dev *d)
 	     bar_rd32(d, NVME_REG_CSTS));
 	nvme_disable(d);
 	nvme_enable(d);
-	return CHECKF(nvme_ready(d), "controller cannot be enabled, CSTS 0x%x",
-		      bar_rd32(d, NVME_REG_CSTS));
+	return expectf(nvme_ready(d), "controller cannot be enabled, CSTS 0x%x",
+		       bar_rd32(d, NVME_REG_CSTS));
 }
 
 static int identify_ctrl(struct nvme_dev *d, uint64_t off)
@@ -226,32 +176,32 @@ static void check_power_on_state(struct nvme_dev *d)
 {
 	unsigned int i;
 
-	CHECK_EQ(bar_rd32(d, NVME_REG_CC), 0);
-	CHECK_EQ(bar_rd32(d, NVME_REG_CSTS), 0);
-	CHECK_EQ(bar_rd32(d, NVME_REG_AQA), 0);
-	CHECK_EQ(bar_rd64(d, NVME_REG_ASQ), 0);
-	CHECK_EQ(bar_rd64(d, NVME_REG_ACQ), 0);
-	CHECK_EQ(cfg_rd(d, PCI_COMMAND, 2) &
-		 (PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER), 0);
-	CHECK_EQ(cfg_rd(d, PCI_BASE_ADDRESS_0, 4),
-		 PCI_BASE_ADDRESS_SPACE_MEMORY | PCI_BASE_ADDRESS_MEM_TYPE_64);
-	CHECK_EQ(cfg_rd(d, PCI_BASE_ADDRESS_1, 4), 0);
-	if (CHECK(d->cap_msix)) {
-		CHECK_EQ(cfg_rd(d, d->cap_msix + PCI_MSIX_FLAGS, 2) &
-			 (PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL), 0);
+	expect_eq(bar_rd32(d, NVME_REG_CC), 0);
+	expect_eq(bar_rd32(d, NVME_REG_CSTS), 0);
+	expect_eq(bar_rd32(d, NVME_REG_AQA), 0);
+	expect_eq(bar_rd64(d, NVME_REG_ASQ), 0);
+	expect_eq(bar_rd64(d, NVME_REG_ACQ), 0);
+	expect_eq(cfg_rd(d, PCI_COMMAND, 2) &
+		  (PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER), 0);
+	expect_eq(cfg_rd(d, PCI_BASE_ADDRESS_0, 4),
+		  PCI_BASE_ADDRESS_SPACE_MEMORY | PCI_BASE_ADDRESS_MEM_TYPE_64);
+	expect_eq(cfg_rd(d, PCI_BASE_ADDRESS_1, 4), 0);
+	if (expect(d->cap_msix)) {
+		expect_eq(cfg_rd(d, d->cap_msix + PCI_MSIX_FLAGS, 2) &
+			  (PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL), 0);
 		for (i = 0; i < d->qpairs + 1 && C.msix_table; i++)
-			CHECKF(bar_rd32(d, C.msix_table + i * PCI_MSIX_ENTRY_SIZE +
-					PCI_MSIX_ENTRY_VECTOR_CTRL) &
-			       PCI_MSIX_ENTRY_CTRL_MASKBIT,
-			       "MSI-X vector %u not masked", i);
+			expectf(bar_rd32(d, C.msix_table + i * PCI_MSIX_ENTRY_SIZE +
+					 PCI_MSIX_ENTRY_VECTOR_CTRL) &
+				PCI_MSIX_ENTRY_CTRL_MASKBIT,
+				"MSI-X vector %u not masked", i);
 		if (C.msix_pba)
-			CHECK_EQ(bar_rd64(d, C.msix_pba), 0);
+			expect_eq(bar_rd64(d, C.msix_pba), 0);
 	}
-	if (CHECK(d->cap_pm))
-		CHECK_EQ(cfg_rd(d, d->cap_pm + PCI_PM_CTRL, 2) &
-			 PCI_PM_CTRL_STATE_MASK, 0);
-	if (CHECK(d->cap_exp) && C.devctl0)
-		CHECK_EQ(cfg_rd(d, d->cap_exp + PCI_EXP_DEVCTL, 2), C.devctl0);
+	if (expect(d->cap_pm))
+		expect_eq(cfg_rd(d, d->cap_pm + PCI_PM_CTRL, 2) &
+			  PCI_PM_CTRL_STATE_MASK, 0);
+	if (expect(d->cap_exp) && C.devctl0)
+		expect_eq(cfg_rd(d, d->cap_exp + PCI_EXP_DEVCTL, 2), C.devctl0);
 }
 
 /* --- VFIO device ------------------------------------------------------------ */
@@ -263,19 +213,19 @@ static void t_device_info(void)
 			    VFIO_REGION_INFO_FLAG_WRITE;
 	unsigned int i;
 
-	CHECK(vu->info.flags & VFIO_DEVICE_FLAGS_PCI);
-	CHECK(vu->info.flags & VFIO_DEVICE_FLAGS_RESET);
-	CHECK(vu->info.num_regions >= VFIO_PCI_NUM_REGIONS);
-	CHECK(vu->info.num_irqs >= VFIO_PCI_NUM_IRQS);
-	CHECK_EQ(vu->regions[VFIO_PCI_CONFIG_REGION_INDEX].size, 4096);
-	CHECK_EQ(vu->regions[VFIO_PCI_CONFIG_REGION_INDEX].flags & rw, rw);
-	CHECK_EQ(vu->regions[VFIO_PCI_BAR0_REGION_INDEX].size, EXP_BAR0_SIZE);
-	CHECK_EQ(vu->regions[VFIO_PCI_BAR0_REGION_INDEX].flags & rw, rw);
+	expect(vu->info.flags & VFIO_DEVICE_FLAGS_PCI);
+	expect(vu->info.flags & VFIO_DEVICE_FLAGS_RESET);
+	expect(vu->info.num_regions >= VFIO_PCI_NUM_REGIONS);
+	expect(vu->info.num_irqs >= VFIO_PCI_NUM_IRQS);
+	expect_eq(vu->regions[VFIO_PCI_CONFIG_REGION_INDEX].size, 4096);
+	expect_eq(vu->regions[VFIO_PCI_CONFIG_REGION_INDEX].flags & rw, rw);
+	expect_eq(vu->regions[VFIO_PCI_BAR0_REGION_INDEX].size, EXP_BAR0_SIZE);
+	expect_eq(vu->regions[VFIO_PCI_BAR0_REGION_INDEX].flags & rw, rw);
 	for (i = VFIO_PCI_BAR1_REGION_INDEX; i < VFIO_PCI_NUM_REGIONS; i++) {
 		if (i == VFIO_PCI_CONFIG_REGION_INDEX)
 			continue;
-		CHECKF(vu->regions[i].size == 0, "region %u has size %llu", i,
-		       (unsigned long long)vu->regions[i].size);
+		expectf(vu->regions[i].size == 0, "region %u has size %llu", i,
+			(unsigned long long)vu->regions[i].size);
 	}
 	C.bar0_size = vu->regions[VFIO_PCI_BAR0_REGION_INDEX].size;
 }
@@ -289,24 +239,24 @@ static void t_irq_info(void)
 	struct vfio_irq_info irq;
 	unsigned int i;
 
-	if (CHECK_EQ(vfio_user_irq_info(&D1->vu, VFIO_PCI_MSIX_IRQ_INDEX,
-					&irq), 0)) {
-		CHECK_EQ(irq.count, D1->qpairs + 1);
-		CHECK(irq.flags & VFIO_IRQ_INFO_EVENTFD);
+	if (expect_eq(vfio_user_irq_info(&D1->vu, VFIO_PCI_MSIX_IRQ_INDEX,
+					 &irq), 0)) {
+		expect_eq(irq.count, D1->qpairs + 1);
+		expect(irq.flags & VFIO_IRQ_INFO_EVENTFD);
 	}
 	for (i = 0; i < ARRAY_SIZE(none); i++) {
-		if (CHECK_EQ(vfio_user_irq_info(&D1->vu, none[i].index, &irq),
-			     0))
-			CHECKF(irq.count == 0, "%s offers %u vectors",
-			       none[i].name, irq.count);
+		if (expect_eq(vfio_user_irq_info(&D1->vu, none[i].index, &irq),
+			      0))
+			expectf(irq.count == 0, "%s offers %u vectors",
+				none[i].name, irq.count);
 	}
-	if (CHECK_EQ(vfio_user_irq_info(&D1->vu, VFIO_PCI_REQ_IRQ_INDEX,
-					&irq), 0)) {
-		CHECK_EQ(irq.count, 1);
-		CHECK(irq.flags & VFIO_IRQ_INFO_EVENTFD);
+	if (expect_eq(vfio_user_irq_info(&D1->vu, VFIO_PCI_REQ_IRQ_INDEX,
+					 &irq), 0)) {
+		expect_eq(irq.count, 1);
+		expect(irq.flags & VFIO_IRQ_INFO_EVENTFD);
 	}
 	/* No INTx vector, so no interrupt pin either. */
-	CHECK_EQ(cfg_rd(D1, PCI_INTERRUPT_PIN, 1), 0);
+	expect_eq(cfg_rd(D1, PCI_INTERRUPT_PIN, 1), 0);
 }
 
 static void t_open_state(void)
@@ -318,12 +268,12 @@ static void t_open_state(void)
 	snprintf(path, sizeof(path), "/sys/bus/mdev/devices/%s/open",
 		 C.uuid1);
 	f = fopen(path, "r");
-	if (CHECKF(f, "%s: %s", path, strerror(errno))) {
+	if (expectf(f, "%s: %s", path, strerror(errno))) {
 		if (fscanf(f, "%d", &open_attr) != 1)
 			open_attr = -1;
 		fclose(f);
 	}
-	CHECK_EQ(open_attr, 1);
+	expect_eq(open_attr, 1);
 	/* BAR0 offsets are needed by the power-on check. */
 	if (D1->cap_msix) {
 		C.msix_table = cfg_rd(D1, D1->cap_msix + PCI_MSIX_TABLE, 4) &
@@ -346,34 +296,34 @@ static void t_req_irq(void)
 	int ret;
 
 	fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (!CHECK(fd >= 0))
+	if (!expect(fd >= 0))
 		return;
 	ret = vfio_user_set_irq_eventfds(&D1->vu, VFIO_PCI_REQ_IRQ_INDEX, 0, 1,
 					 &fd);
-	CHECKF(!ret, "request IRQ eventfd: %s", strerror(-ret));
+	expectf(!ret, "request IRQ eventfd: %s", strerror(-ret));
 	/* Nothing asks the user to release the device now */
-	CHECK_EQ(nvme_efd_count(fd), 0);
+	expect_eq(nvme_efd_count(fd), 0);
 	ret = vfio_user_set_irq_eventfds(&D1->vu, VFIO_PCI_REQ_IRQ_INDEX, 0, 1,
 					 &none);
-	CHECKF(!ret, "request IRQ disconnect: %s", strerror(-ret));
+	expectf(!ret, "request IRQ disconnect: %s", strerror(-ret));
 	ret = vfio_user_set_irq_eventfds(&D1->vu, VFIO_PCI_REQ_IRQ_INDEX, 1, 1,
 					 &fd);
-	CHECK_EQ(ret, -EINVAL);
+	expect_eq(ret, -EINVAL);
 	ret = vfio_user_set_irq_eventfds(&D1->vu, VFIO_PCI_MSIX_IRQ_INDEX,
 					 D1->qpairs + 1, 1, &fd);
-	CHECK_EQ(ret, -EINVAL);
+	expect_eq(ret, -EINVAL);
 	ret = vfio_user_set_irq_eventfds(&D1->vu, VFIO_PCI_INTX_IRQ_INDEX, 0, 1,
 					 &fd);
-	CHECK_EQ(ret, -EINVAL);
+	expect_eq(ret, -EINVAL);
 	/*
 	 * "Disable all" on the one-slot request index must touch that slot
 	 * only (it once ran over the MSI-X count and oopsed the host).
 	 */
 	ret = vfio_user_set_irq_eventfds(&D1->vu, VFIO_PCI_REQ_IRQ_INDEX, 0, 1,
 					 &fd);
-	CHECKF(!ret, "request IRQ eventfd: %s", strerror(-ret));
+	expectf(!ret, "request IRQ eventfd: %s", strerror(-ret));
 	ret = vfio_user_disable_irqs(&D1->vu, VFIO_PCI_REQ_IRQ_INDEX);
-	CHECKF(!ret, "request IRQ disable-all: %s", strerror(-ret));
+	expectf(!ret, "request IRQ disable-all: %s", strerror(-ret));
 	close(fd);
 }
 
@@ -381,19 +331,19 @@ static void t_req_irq(void)
 
 static void t_cfg_ids(void)
 {
-	CHECK_EQ(cfg_rd(D1, PCI_VENDOR_ID, 2), EXP_VENDOR);
-	CHECK_EQ(cfg_rd(D1, PCI_DEVICE_ID, 2), EXP_DEVICE);
-	CHECK_EQ(cfg_rd(D1, PCI_SUBSYSTEM_VENDOR_ID, 2), EXP_SUBSYS_VENDOR);
-	CHECK_EQ(cfg_rd(D1, PCI_SUBSYSTEM_ID, 2), EXP_SUBSYS);
+	expect_eq(cfg_rd(D1, PCI_VENDOR_ID, 2), EXP_VENDOR);
+	expect_eq(cfg_rd(D1, PCI_DEVICE_ID, 2), EXP_DEVICE);
+	expect_eq(cfg_rd(D1, PCI_SUBSYSTEM_VENDOR_ID, 2), EXP_SUBSYS_VENDOR);
+	expect_eq(cfg_rd(D1, PCI_SUBSYSTEM_ID, 2), EXP_SUBSYS);
 }
 
 static void t_cfg_class(void)
 {
 	/* Mass storage / Non-Volatile Memory / NVM Express I/O controller */
-	CHECK_EQ(cfg_rd(D1, PCI_CLASS_PROG, 1), 0x02);
-	CHECK_EQ(cfg_rd(D1, PCI_CLASS_DEVICE, 2), 0x0108);
-	CHECK_EQ(cfg_rd(D1, PCI_HEADER_TYPE, 1), PCI_HEADER_TYPE_NORMAL);
-	CHECK(cfg_rd(D1, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST);
+	expect_eq(cfg_rd(D1, PCI_CLASS_PROG, 1), 0x02);
+	expect_eq(cfg_rd(D1, PCI_CLASS_DEVICE, 2), 0x0108);
+	expect_eq(cfg_rd(D1, PCI_HEADER_TYPE, 1), PCI_HEADER_TYPE_NORMAL);
+	expect(cfg_rd(D1, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST);
 }
 
 static void t_cfg_bar0(void)
@@ -406,28 +356,28 @@ static void t_cfg_bar0(void)
 	uint64_t size;
 
 	/* 64-bit, not prefetchable: registers must not be prefetched. */
-	CHECK_EQ(b0 & ~PCI_BASE_ADDRESS_MEM_MASK, type);
+	expect_eq(b0 & ~PCI_BASE_ADDRESS_MEM_MASK, type);
 
 	cfg_wr(D1, PCI_BASE_ADDRESS_0, ~0u, 4);
 	cfg_wr(D1, PCI_BASE_ADDRESS_1, ~0u, 4);
 	s0 = cfg_rd(D1, PCI_BASE_ADDRESS_0, 4);
 	s1 = cfg_rd(D1, PCI_BASE_ADDRESS_1, 4);
 	size = ~((uint64_t)s1 << 32 | (s0 & PCI_BASE_ADDRESS_MEM_MASK)) + 1;
-	CHECK_EQ(s0 & ~PCI_BASE_ADDRESS_MEM_MASK, type);
-	CHECK_EQ(size, C.bar0_size);
+	expect_eq(s0 & ~PCI_BASE_ADDRESS_MEM_MASK, type);
+	expect_eq(size, C.bar0_size);
 	diag("BAR0 sizing: 0x%08x%08x, %llu bytes", s1, s0,
 	     (unsigned long long)size);
 
 	/* An address as firmware would assign it, above 4 GiB */
 	cfg_wr(D1, PCI_BASE_ADDRESS_0, 0xfebf0000, 4);
 	cfg_wr(D1, PCI_BASE_ADDRESS_1, 0x1, 4);
-	CHECK_EQ(cfg_rd(D1, PCI_BASE_ADDRESS_0, 4), 0xfebf0000 | type);
-	CHECK_EQ(cfg_rd(D1, PCI_BASE_ADDRESS_1, 4), 0x1);
+	expect_eq(cfg_rd(D1, PCI_BASE_ADDRESS_0, 4), 0xfebf0000 | type);
+	expect_eq(cfg_rd(D1, PCI_BASE_ADDRESS_1, 4), 0x1);
 
 	cfg_wr(D1, PCI_BASE_ADDRESS_0, b0, 4);
 	cfg_wr(D1, PCI_BASE_ADDRESS_1, b1, 4);
-	CHECK_EQ(cfg_rd(D1, PCI_BASE_ADDRESS_0, 4), b0);
-	CHECK_EQ(cfg_rd(D1, PCI_BASE_ADDRESS_1, 4), b1);
+	expect_eq(cfg_rd(D1, PCI_BASE_ADDRESS_0, 4), b0);
+	expect_eq(cfg_rd(D1, PCI_BASE_ADDRESS_1, 4), b1);
 }
 
 static void t_cfg_other_bars(void)
@@ -439,11 +389,11 @@ static void t_cfg_other_bars(void)
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(regs); i++) {
-		CHECKF(cfg_rd(D1, regs[i], 4) == 0, "0x%02x not zero", regs[i]);
+		expectf(cfg_rd(D1, regs[i], 4) == 0, "0x%02x not zero", regs[i]);
 		cfg_wr(D1, regs[i], ~0u, 4);
-		CHECKF(cfg_rd(D1, regs[i], 4) == 0,
-		       "0x%02x sizes to 0x%08x: not unimplemented", regs[i],
-		       cfg_rd(D1, regs[i], 4));
+		expectf(cfg_rd(D1, regs[i], 4) == 0,
+			"0x%02x sizes to 0x%08x: not unimplemented", regs[i],
+			cfg_rd(D1, regs[i], 4));
 	}
 }
 
@@ -458,15 +408,15 @@ static void t_cfg_command(void)
 	uint32_t v;
 
 	cfg_wr(D1, PCI_COMMAND, me, 2);
-	CHECK_EQ(cfg_rd(D1, PCI_COMMAND, 2) & (me | PCI_COMMAND_IO), me);
+	expect_eq(cfg_rd(D1, PCI_COMMAND, 2) & (me | PCI_COMMAND_IO), me);
 	cfg_wr(D1, PCI_COMMAND, 0, 2);
-	CHECK_EQ(cfg_rd(D1, PCI_COMMAND, 2) & (me | PCI_COMMAND_IO), 0);
+	expect_eq(cfg_rd(D1, PCI_COMMAND, 2) & (me | PCI_COMMAND_IO), 0);
 	cfg_wr(D1, PCI_COMMAND, 0xffff, 2);
 	v = cfg_rd(D1, PCI_COMMAND, 2);
-	CHECK_EQ(v & me, me);
-	CHECK_EQ(v & ro0, 0);
+	expect_eq(v & me, me);
+	expect_eq(v & ro0, 0);
 	cfg_wr(D1, PCI_COMMAND, orig, 2);
-	CHECK_EQ(cfg_rd(D1, PCI_COMMAND, 2), orig);
+	expect_eq(cfg_rd(D1, PCI_COMMAND, 2), orig);
 }
 
 static void t_cfg_caps(void)
@@ -478,10 +428,10 @@ static void t_cfg_caps(void)
 	while (pos) {
 		uint32_t id;
 
-		if (!CHECKF(pos >= 0x40 && pos <= 0xfc && !(pos & 3),
-			    "capability pointer 0x%02x out of place", pos) ||
-		    !CHECKF(!seen[pos], "capability list loops at 0x%02x",
-			    pos))
+		if (!expectf(pos >= 0x40 && pos <= 0xfc && !(pos & 3),
+			     "capability pointer 0x%02x out of place", pos) ||
+		    !expectf(!seen[pos], "capability list loops at 0x%02x",
+			     pos))
 			break;
 		seen[pos] = true;
 		id = cfg_rd(D1, pos, 1);
@@ -491,15 +441,15 @@ static void t_cfg_caps(void)
 		n_exp += id == PCI_CAP_ID_EXP;
 		pos = cfg_rd(D1, pos + PCI_CAP_LIST_NEXT, 1);
 	}
-	CHECK_EQ(n_pm, 1);
-	CHECK_EQ(n_msix, 1);
-	CHECK_EQ(n_exp, 1);
+	expect_eq(n_pm, 1);
+	expect_eq(n_msix, 1);
+	expect_eq(n_exp, 1);
 	if (D1->cap_pm) {
 		/* PCI PM 1.2 and the device is in D0 */
-		CHECK_EQ(cfg_rd(D1, D1->cap_pm + PCI_PM_PMC, 2) &
-			 PCI_PM_CAP_VER_MASK, 3);
-		CHECK_EQ(cfg_rd(D1, D1->cap_pm + PCI_PM_CTRL, 2) &
-			 PCI_PM_CTRL_STATE_MASK, 0);
+		expect_eq(cfg_rd(D1, D1->cap_pm + PCI_PM_PMC, 2) &
+			  PCI_PM_CAP_VER_MASK, 3);
+		expect_eq(cfg_rd(D1, D1->cap_pm + PCI_PM_CTRL, 2) &
+			  PCI_PM_CTRL_STATE_MASK, 0);
 	}
 }
 
@@ -508,50 +458,50 @@ static void t_cfg_msix(void)
 	unsigned int n, i, db_end, pba_len;
 	uint32_t ctrl, table, pba;
 
-	if (!CHECK(D1->cap_msix))
+	if (!expect(D1->cap_msix))
 		return;
 	ctrl = cfg_rd(D1, D1->cap_msix + PCI_MSIX_FLAGS, 2);
 	table = cfg_rd(D1, D1->cap_msix + PCI_MSIX_TABLE, 4);
 	pba = cfg_rd(D1, D1->cap_msix + PCI_MSIX_PBA, 4);
 	n = (ctrl & PCI_MSIX_FLAGS_QSIZE) + 1;
 	diag("MSI-X: %u vectors, table 0x%08x, PBA 0x%08x", n, table, pba);
-	CHECK_EQ(n, D1->qpairs + 1);
-	CHECK_EQ(table & PCI_MSIX_TABLE_BIR, 0);
-	CHECK_EQ(pba & PCI_MSIX_PBA_BIR, 0);
+	expect_eq(n, D1->qpairs + 1);
+	expect_eq(table & PCI_MSIX_TABLE_BIR, 0);
+	expect_eq(pba & PCI_MSIX_PBA_BIR, 0);
 	table &= PCI_MSIX_TABLE_OFFSET;
 	pba &= PCI_MSIX_PBA_OFFSET;
 	pba_len = (n + 63) / 64 * 8;
-	CHECKF(table + n * PCI_MSIX_ENTRY_SIZE <= C.bar0_size,
-	       "table ends beyond BAR0");
-	CHECKF(pba + pba_len <= C.bar0_size, "PBA ends beyond BAR0");
-	CHECKF(table + n * PCI_MSIX_ENTRY_SIZE <= pba ||
-	       pba + pba_len <= table, "table and PBA overlap");
+	expectf(table + n * PCI_MSIX_ENTRY_SIZE <= C.bar0_size,
+		"table ends beyond BAR0");
+	expectf(pba + pba_len <= C.bar0_size, "PBA ends beyond BAR0");
+	expectf(table + n * PCI_MSIX_ENTRY_SIZE <= pba ||
+		pba + pba_len <= table, "table and PBA overlap");
 	/* Neither may sit on the registers or the doorbells (DSTRD 0) */
 	db_end = NVME_REG_DB + 8 * (D1->qpairs + 1);
-	CHECKF(table >= db_end && pba >= db_end,
-	       "MSI-X structures below the doorbells' end 0x%x", db_end);
+	expectf(table >= db_end && pba >= db_end,
+		"MSI-X structures below the doorbells' end 0x%x", db_end);
 	/* Every vector starts masked (PCI 3.0 6.8.2.9) */
 	for (i = 0; i < n; i++)
-		CHECKF(bar_rd32(D1, table + i * PCI_MSIX_ENTRY_SIZE +
-				PCI_MSIX_ENTRY_VECTOR_CTRL) &
-		       PCI_MSIX_ENTRY_CTRL_MASKBIT, "vector %u not masked", i);
-	CHECK_EQ(bar_rd32(D1, pba), 0);
+		expectf(bar_rd32(D1, table + i * PCI_MSIX_ENTRY_SIZE +
+				 PCI_MSIX_ENTRY_VECTOR_CTRL) &
+			PCI_MSIX_ENTRY_CTRL_MASKBIT, "vector %u not masked", i);
+	expect_eq(bar_rd32(D1, pba), 0);
 }
 
 static void t_cfg_pcie(void)
 {
 	uint32_t flags, devcap;
 
-	if (!CHECK(D1->cap_exp))
+	if (!expect(D1->cap_exp))
 		return;
 	flags = cfg_rd(D1, D1->cap_exp + PCI_EXP_FLAGS, 2);
 	devcap = cfg_rd(D1, D1->cap_exp + PCI_EXP_DEVCAP, 4);
-	CHECK_EQ(flags & PCI_EXP_FLAGS_VERS, 2);
-	CHECK_EQ((flags & PCI_EXP_FLAGS_TYPE) >> 4, PCI_EXP_TYPE_ENDPOINT);
-	CHECK(devcap & PCI_EXP_DEVCAP_FLR);
+	expect_eq(flags & PCI_EXP_FLAGS_VERS, 2);
+	expect_eq((flags & PCI_EXP_FLAGS_TYPE) >> 4, PCI_EXP_TYPE_ENDPOINT);
+	expect(devcap & PCI_EXP_DEVCAP_FLR);
 	/* Initiate FLR is write-only */
-	CHECK_EQ(cfg_rd(D1, D1->cap_exp + PCI_EXP_DEVCTL, 2) &
-		 PCI_EXP_DEVCTL_BCR_FLR, 0);
+	expect_eq(cfg_rd(D1, D1->cap_exp + PCI_EXP_DEVCTL, 2) &
+		  PCI_EXP_DEVCTL_BCR_FLR, 0);
 }
 
 static void t_cfg_readonly(void)
@@ -575,29 +525,29 @@ static void t_cfg_readonly(void)
 	uint32_t mask, orig, ctrl, status;
 	unsigned int i;
 
-	if (!CHECK(D1->cap_pm && D1->cap_msix && D1->cap_exp))
+	if (!expect(D1->cap_pm && D1->cap_msix && D1->cap_exp))
 		return;
 	for (i = 0; i < ARRAY_SIZE(ro); i++) {
 		mask = ro[i].len == 4 ? ~0u : (1u << (8 * ro[i].len)) - 1;
 		orig = cfg_rd(D1, ro[i].off, ro[i].len);
 		cfg_wr(D1, ro[i].off, ~orig & mask, ro[i].len);
-		CHECKF(cfg_rd(D1, ro[i].off, ro[i].len) == orig,
-		       "%u bytes at 0x%02x: 0x%x changed to 0x%x", ro[i].len,
-		       ro[i].off, orig, cfg_rd(D1, ro[i].off, ro[i].len));
+		expectf(cfg_rd(D1, ro[i].off, ro[i].len) == orig,
+			"%u bytes at 0x%02x: 0x%x changed to 0x%x", ro[i].len,
+			ro[i].off, orig, cfg_rd(D1, ro[i].off, ro[i].len));
 		cfg_wr(D1, ro[i].off, 0, ro[i].len);
-		CHECKF(cfg_rd(D1, ro[i].off, ro[i].len) == orig,
-		       "%u bytes at 0x%02x: 0x%x cleared to 0x%x", ro[i].len,
-		       ro[i].off, orig, cfg_rd(D1, ro[i].off, ro[i].len));
+		expectf(cfg_rd(D1, ro[i].off, ro[i].len) == orig,
+			"%u bytes at 0x%02x: 0x%x cleared to 0x%x", ro[i].len,
+			ro[i].off, orig, cfg_rd(D1, ro[i].off, ro[i].len));
 	}
 	/* MSI-X Table Size, with the enable and mask bits left alone */
 	ctrl = cfg_rd(D1, D1->cap_msix + PCI_MSIX_FLAGS, 2);
 	cfg_wr(D1, D1->cap_msix + PCI_MSIX_FLAGS, ctrl ^ PCI_MSIX_FLAGS_QSIZE,
 	       2);
-	CHECK_EQ(cfg_rd(D1, D1->cap_msix + PCI_MSIX_FLAGS, 2), ctrl);
+	expect_eq(cfg_rd(D1, D1->cap_msix + PCI_MSIX_FLAGS, 2), ctrl);
 	/* Capabilities List in the status register: not W1C, read-only */
 	status = cfg_rd(D1, PCI_STATUS, 2);
 	cfg_wr(D1, PCI_STATUS, PCI_STATUS_CAP_LIST, 2);
-	CHECK_EQ(cfg_rd(D1, PCI_STATUS, 2), status);
+	expect_eq(cfg_rd(D1, PCI_STATUS, 2), status);
 }
 
 static void t_cfg_odd(void)
@@ -605,38 +555,38 @@ static void t_cfg_odd(void)
 	uint8_t snap[256], b[4];
 	uint32_t off, cmd, v;
 
-	if (!CHECK_EQ(cfg_read(D1, 0, snap, sizeof(snap)), 0))
+	if (!expect_eq(cfg_read(D1, 0, snap, sizeof(snap)), 0))
 		return;
 	/* The bulk read agrees with dword reads */
 	for (off = 0; off < sizeof(snap); off += 4)
-		CHECKF(cfg_rd(D1, off, 4) == get32(snap, off),
-		       "dword 0x%02x differs from the 256-byte read", off);
+		expectf(cfg_rd(D1, off, 4) == get32(snap, off),
+			"dword 0x%02x differs from the 256-byte read", off);
 
-	CHECK(!cfg_read(D1, 0x01, b, 1) && b[0] == snap[0x01]);
-	CHECK(!cfg_read(D1, 0x01, b, 2) && !memcmp(b, snap + 0x01, 2));
-	CHECK(!cfg_read(D1, 0x03, b, 2) && !memcmp(b, snap + 0x03, 2));
-	CHECK(!cfg_read(D1, 0x09, b, 4) && !memcmp(b, snap + 0x09, 4));
-	CHECK(!cfg_read(D1, 0x2d, b, 3) && !memcmp(b, snap + 0x2d, 3));
-	CHECK(!cfg_read(D1, D1->cap_msix + 1, b, 2) &&
-	      !memcmp(b, snap + D1->cap_msix + 1, 2));
-	CHECK(!cfg_read(D1, D1->cap_exp + 5, b, 4) &&
-	      !memcmp(b, snap + D1->cap_exp + 5, 4));
+	expect(!cfg_read(D1, 0x01, b, 1) && b[0] == snap[0x01]);
+	expect(!cfg_read(D1, 0x01, b, 2) && !memcmp(b, snap + 0x01, 2));
+	expect(!cfg_read(D1, 0x03, b, 2) && !memcmp(b, snap + 0x03, 2));
+	expect(!cfg_read(D1, 0x09, b, 4) && !memcmp(b, snap + 0x09, 4));
+	expect(!cfg_read(D1, 0x2d, b, 3) && !memcmp(b, snap + 0x2d, 3));
+	expect(!cfg_read(D1, D1->cap_msix + 1, b, 2) &&
+	       !memcmp(b, snap + D1->cap_msix + 1, 2));
+	expect(!cfg_read(D1, D1->cap_exp + 5, b, 4) &&
+	       !memcmp(b, snap + D1->cap_exp + 5, 4));
 
 	/* 1 byte at 0x05: Interrupt Disable is bit 2 of the command's MSB */
 	cmd = get16(snap, PCI_COMMAND);
 	b[0] = PCI_COMMAND_INTX_DISABLE >> 8;
-	CHECK_EQ(cfg_write(D1, 0x05, b, 1), 0);
-	CHECK_EQ(cfg_rd(D1, PCI_COMMAND, 2), cmd | PCI_COMMAND_INTX_DISABLE);
+	expect_eq(cfg_write(D1, 0x05, b, 1), 0);
+	expect_eq(cfg_rd(D1, PCI_COMMAND, 2), cmd | PCI_COMMAND_INTX_DISABLE);
 	b[0] = cmd >> 8;
-	CHECK_EQ(cfg_write(D1, 0x05, b, 1), 0);
-	CHECK_EQ(cfg_rd(D1, PCI_COMMAND, 2), cmd);
+	expect_eq(cfg_write(D1, 0x05, b, 1), 0);
+	expect_eq(cfg_rd(D1, PCI_COMMAND, 2), cmd);
 
 	/* 2 bytes at 0x0b: class (read-only) and cache line size */
 	b[0] = 0x55;
 	b[1] = 0x10;
-	CHECK_EQ(cfg_write(D1, 0x0b, b, 2), 0);
-	CHECK_EQ(cfg_rd(D1, PCI_CLASS_DEVICE + 1, 1), snap[0x0b]);
-	CHECK_EQ(cfg_rd(D1, PCI_CACHE_LINE_SIZE, 1), 0x10);
+	expect_eq(cfg_write(D1, 0x0b, b, 2), 0);
+	expect_eq(cfg_rd(D1, PCI_CLASS_DEVICE + 1, 1), snap[0x0b]);
+	expect_eq(cfg_rd(D1, PCI_CACHE_LINE_SIZE, 1), 0x10);
 	cfg_wr(D1, PCI_CACHE_LINE_SIZE, snap[PCI_CACHE_LINE_SIZE], 1);
 
 	/* 4 bytes at 0x39: reserved bytes and the interrupt line */
@@ -644,10 +594,10 @@ static void t_cfg_odd(void)
 	b[1] = 0xbb;
 	b[2] = 0xcc;
 	b[3] = 0x5a;
-	CHECK_EQ(cfg_write(D1, 0x39, b, 4), 0);
+	expect_eq(cfg_write(D1, 0x39, b, 4), 0);
 	v = cfg_rd(D1, 0x38, 4);
-	CHECK_EQ(v >> 8, get32(snap, 0x38) >> 8);
-	CHECK_EQ(cfg_rd(D1, PCI_INTERRUPT_LINE, 1), 0x5a);
+	expect_eq(v >> 8, get32(snap, 0x38) >> 8);
+	expect_eq(cfg_rd(D1, PCI_INTERRUPT_LINE, 1), 0x5a);
 	cfg_wr(D1, PCI_INTERRUPT_LINE, snap[PCI_INTERRUPT_LINE], 1);
 }
 
@@ -657,22 +607,22 @@ static void t_cfg_beyond(void)
 	long n;
 
 	n = vfio_user_rw(&D1->vu, VFIO_PCI_CONFIG_REGION_INDEX, 4096, b, 4, 0);
-	CHECKF(n < 0, "4-byte read at 4096 returned %ld", n);
+	expectf(n < 0, "4-byte read at 4096 returned %ld", n);
 	n = vfio_user_rw(&D1->vu, VFIO_PCI_CONFIG_REGION_INDEX, 4096, b, 4, 1);
-	CHECKF(n < 0, "4-byte write at 4096 returned %ld", n);
+	expectf(n < 0, "4-byte write at 4096 returned %ld", n);
 	n = vfio_user_rw(&D1->vu, VFIO_PCI_CONFIG_REGION_INDEX, 0x10000, b, 8,
 			 0);
-	CHECKF(n < 0, "8-byte read at 0x10000 returned %ld", n);
+	expectf(n < 0, "8-byte read at 0x10000 returned %ld", n);
 	/* Straddling the end: at most the byte inside may be transferred */
 	b[0] = 0xff;
 	n = vfio_user_rw(&D1->vu, VFIO_PCI_CONFIG_REGION_INDEX, 4095, b, 2, 0);
-	CHECKF(n < 0 || (n == 1 && b[0] == 0),
-	       "2-byte read at 4095 returned %ld, byte 0x%02x", n, b[0]);
+	expectf(n < 0 || (n == 1 && b[0] == 0),
+		"2-byte read at 4095 returned %ld, byte 0x%02x", n, b[0]);
 	/* The extended space exists but is empty */
-	CHECK_EQ(cfg_rd(D1, 0x100, 4), 0);
-	CHECK_EQ(cfg_rd(D1, 0xffc, 4), 0);
+	expect_eq(cfg_rd(D1, 0x100, 4), 0);
+	expect_eq(cfg_rd(D1, 0xffc, 4), 0);
 	/* The device is still fine */
-	CHECK_EQ(cfg_rd(D1, PCI_VENDOR_ID, 2), EXP_VENDOR);
+	expect_eq(cfg_rd(D1, PCI_VENDOR_ID, 2), EXP_VENDOR);
 }
 
 /* --- BAR0 ------------------------------------------------------------------- */
@@ -687,38 +637,38 @@ static void t_bar_cap(void)
 	     (unsigned long long)cap, NVME_CAP_MQES(cap), NVME_CAP_CQR(cap),
 	     NVME_CAP_TO(cap), NVME_CAP_DSTRD(cap), NVME_CAP_CSS(cap),
 	     NVME_CAP_MPSMIN(cap), NVME_CAP_MPSMAX(cap));
-	CHECK_EQ(cap, halves);
-	CHECK(NVME_CAP_MQES(cap) >= 1);
+	expect_eq(cap, halves);
+	expect(NVME_CAP_MQES(cap) >= 1);
 	/* The module has no PRP-list queues: contiguous ones are required. */
-	CHECK_EQ(NVME_CAP_CQR(cap), 1);
-	CHECK_EQ(NVME_CAP_DSTRD(cap), 0);
-	CHECK(NVME_CAP_TO(cap) >= 1);
-	CHECK(NVME_CAP_CSS(cap) & NVME_CAP_CSS_NVM);
-	CHECK_EQ(NVME_CAP_MPSMIN(cap), 0);
-	CHECK(NVME_CAP_MPSMAX(cap) >= NVME_CAP_MPSMIN(cap));
+	expect_eq(NVME_CAP_CQR(cap), 1);
+	expect_eq(NVME_CAP_DSTRD(cap), 0);
+	expect(NVME_CAP_TO(cap) >= 1);
+	expect(NVME_CAP_CSS(cap) & NVME_CAP_CSS_NVM);
+	expect_eq(NVME_CAP_MPSMIN(cap), 0);
+	expect(NVME_CAP_MPSMAX(cap) >= NVME_CAP_MPSMIN(cap));
 	/* Read-only */
 	bar_wr64(D1, NVME_REG_CAP, ~cap);
-	CHECK_EQ(bar_rd64(D1, NVME_REG_CAP), cap);
+	expect_eq(bar_rd64(D1, NVME_REG_CAP), cap);
 	C.mqes = NVME_CAP_MQES(cap);
 }
 
 static void t_bar_vs(void)
 {
-	CHECK_EQ(bar_rd32(D1, NVME_REG_VS), 0x00010400);
+	expect_eq(bar_rd32(D1, NVME_REG_VS), 0x00010400);
 	bar_wr32(D1, NVME_REG_VS, 0x00020000);
-	CHECK_EQ(bar_rd32(D1, NVME_REG_VS), 0x00010400);
+	expect_eq(bar_rd32(D1, NVME_REG_VS), 0x00010400);
 }
 
 static void t_bar_enable(void)
 {
 	uint32_t csts = nvme_enable(D1);
 
-	CHECK_EQ(csts & (NVME_CSTS_RDY | NVME_CSTS_CFS), NVME_CSTS_RDY);
-	CHECK_EQ(bar_rd32(D1, NVME_REG_AQA),
-		 (AQ_DEPTH - 1) << 16 | (AQ_DEPTH - 1));
-	CHECK_EQ(bar_rd64(D1, NVME_REG_ASQ), giova(G_ASQ));
-	CHECK_EQ(bar_rd64(D1, NVME_REG_ACQ), giova(G_ACQ));
-	CHECK_EQ(bar_rd32(D1, NVME_REG_CC), NVME_CC_DEFAULT | NVME_CC_EN);
+	expect_eq(csts & (NVME_CSTS_RDY | NVME_CSTS_CFS), NVME_CSTS_RDY);
+	expect_eq(bar_rd32(D1, NVME_REG_AQA),
+		  (AQ_DEPTH - 1) << 16 | (AQ_DEPTH - 1));
+	expect_eq(bar_rd64(D1, NVME_REG_ASQ), giova(G_ASQ));
+	expect_eq(bar_rd64(D1, NVME_REG_ACQ), giova(G_ACQ));
+	expect_eq(bar_rd32(D1, NVME_REG_CC), NVME_CC_DEFAULT | NVME_CC_EN);
 }
 
 /* --- MSI-X ------------------------------------------------------------------ */
@@ -729,19 +679,19 @@ static void t_msix_fire(void)
 	int ret;
 
 	ret = nvme_connect_eventfds(D1);
-	if (!CHECKF(!ret, "VFIO_DEVICE_SET_IRQS: %s", strerror(-ret)))
+	if (!expectf(!ret, "VFIO_DEVICE_SET_IRQS: %s", strerror(-ret)))
 		return;
 	if (!need_ready(D1))
 		return;
-	CHECK(cfg_rd(D1, D1->cap_msix + PCI_MSIX_FLAGS, 2) &
-	      PCI_MSIX_FLAGS_ENABLE);
+	expect(cfg_rd(D1, D1->cap_msix + PCI_MSIX_FLAGS, 2) &
+	       PCI_MSIX_FLAGS_ENABLE);
 	nvme_drain_eventfds(D1);
-	CHECK_SF(identify_ctrl(D1, G_DATA), SC_SUCCESS);
-	CHECK_EQ(nvme_efd_count(D1->efd[0]), 1);
+	expect_sf(identify_ctrl(D1, G_DATA), SC_SUCCESS);
+	expect_eq(nvme_efd_count(D1->efd[0]), 1);
 	for (i = 1; i < D1->nr_vectors; i++)
-		CHECKF(nvme_efd_count(D1->efd[i]) == 0, "vector %u fired", i);
+		expectf(nvme_efd_count(D1->efd[i]) == 0, "vector %u fired", i);
 	/* Nothing more without a completion */
-	CHECK_EQ(nvme_efd_count(D1->efd[0]), 0);
+	expect_eq(nvme_efd_count(D1->efd[0]), 0);
 }
 
 /* An admin command whose completion raises vector 0; its cid */
@@ -758,9 +708,9 @@ static void reaped(const char *what, uint16_t cid)
 {
 	struct nvme_cqe cqe;
 
-	if (CHECKF(nvme_reap(D1, &cqe, 2000), "%s: no completion", what)) {
-		CHECK_EQ(cqe.cid, cid);
-		CHECK_SF(cqe.status >> 1, SC_SUCCESS);
+	if (expectf(nvme_reap(D1, &cqe, 2000), "%s: no completion", what)) {
+		expect_eq(cqe.cid, cid);
+		expect_sf(cqe.status >> 1, SC_SUCCESS);
 	}
 }
 
@@ -777,18 +727,18 @@ static void held_unwired(void)
 	uint16_t cid;
 
 	nvme_drain_eventfds(D1);
-	CHECK_EQ(vfio_user_set_irq_eventfds(&D1->vu, VFIO_PCI_MSIX_IRQ_INDEX,
-					    0, 1, &none), 0);
+	expect_eq(vfio_user_set_irq_eventfds(&D1->vu, VFIO_PCI_MSIX_IRQ_INDEX,
+					     0, 1, &none), 0);
 	cid = submit_get_feat();
 	nanosleep(&ts, NULL);
-	CHECKF(nvme_efd_count(D1->efd[0]) == 0, "unwired: vector 0 fired");
-	CHECKF(bar_rd32(D1, C.msix_pba) & 1, "unwired: PBA bit 0 not set");
-	CHECK_EQ(vfio_user_set_irq_eventfds(&D1->vu, VFIO_PCI_MSIX_IRQ_INDEX,
-					    0, 1, &D1->efd[0]), 0);
-	CHECKF(nvme_efd_count(D1->efd[0]) == 1,
-	       "wired again: vector 0 not delivered");
-	CHECKF(!(bar_rd32(D1, C.msix_pba) & 1),
-	       "wired again: PBA bit 0 still set");
+	expectf(nvme_efd_count(D1->efd[0]) == 0, "unwired: vector 0 fired");
+	expectf(bar_rd32(D1, C.msix_pba) & 1, "unwired: PBA bit 0 not set");
+	expect_eq(vfio_user_set_irq_eventfds(&D1->vu, VFIO_PCI_MSIX_IRQ_INDEX,
+					     0, 1, &D1->efd[0]), 0);
+	expectf(nvme_efd_count(D1->efd[0]) == 1,
+		"wired again: vector 0 not delivered");
+	expectf(!(bar_rd32(D1, C.msix_pba) & 1),
+		"wired again: PBA bit 0 still set");
 	reaped("unwired", cid);
 }
 
@@ -806,12 +756,12 @@ static void fires_wired(const char *what, uint32_t off, uint32_t val,
 	cfg_wr(D1, off, val, 2);
 	cid = submit_get_feat();
 	reaped(what, cid);
-	CHECKF(nvme_efd_count(D1->efd[0]) == 1, "%s: vector 0 not delivered",
-	       what);
-	CHECKF(!(bar_rd32(D1, C.msix_pba) & 1), "%s: PBA bit 0 set", what);
+	expectf(nvme_efd_count(D1->efd[0]) == 1, "%s: vector 0 not delivered",
+		what);
+	expectf(!(bar_rd32(D1, C.msix_pba) & 1), "%s: PBA bit 0 set", what);
 	cfg_wr(D1, off, restore, 2);
-	CHECKF(nvme_efd_count(D1->efd[0]) == 0, "%s: vector 0 fired again",
-	       what);
+	expectf(nvme_efd_count(D1->efd[0]) == 0, "%s: vector 0 fired again",
+		what);
 }
 
 /*
@@ -832,24 +782,24 @@ static void held_by_bus_master(uint32_t cmd)
 	sqe.cdw10 = htole32(FEAT_ARBITRATION);
 	cid = nvme_submit(D1, &sqe);
 	nanosleep(&ts, NULL);
-	CHECKF(!nvme_reap(D1, &cqe, 50), "bus master off: command completed");
-	CHECKF(nvme_efd_count(D1->efd[0]) == 0, "bus master off: vector 0 fired");
-	CHECKF(!(bar_rd32(D1, C.msix_pba) & 1),
-	       "bus master off: PBA bit 0 set without a completion");
+	expectf(!nvme_reap(D1, &cqe, 50), "bus master off: command completed");
+	expectf(nvme_efd_count(D1->efd[0]) == 0, "bus master off: vector 0 fired");
+	expectf(!(bar_rd32(D1, C.msix_pba) & 1),
+		"bus master off: PBA bit 0 set without a completion");
 	cfg_wr(D1, PCI_COMMAND, cmd, 2);
-	if (CHECKF(nvme_reap(D1, &cqe, 2000),
-		   "bus master on: no completion")) {
-		CHECK_EQ(cqe.cid, cid);
-		CHECK_SF(cqe.status >> 1, SC_SUCCESS);
+	if (expectf(nvme_reap(D1, &cqe, 2000),
+		    "bus master on: no completion")) {
+		expect_eq(cqe.cid, cid);
+		expect_sf(cqe.status >> 1, SC_SUCCESS);
 	}
-	CHECKF(nvme_efd_count(D1->efd[0]) == 1, "bus master on: vector 0 not delivered");
+	expectf(nvme_efd_count(D1->efd[0]) == 1, "bus master on: vector 0 not delivered");
 }
 
 static void t_msix_pending(void)
 {
 	uint32_t cmd, ctrl;
 
-	if (!CHECK(D1->nr_vectors && C.msix_pba) || !need_ready(D1))
+	if (!expect(D1->nr_vectors && C.msix_pba) || !need_ready(D1))
 		return;
 	cmd = cfg_rd(D1, PCI_COMMAND, 2);
 	ctrl = cfg_rd(D1, D1->cap_msix + PCI_MSIX_FLAGS, 2);
@@ -870,7 +820,7 @@ static void t_id_ctrl(void)
 	unsigned int i;
 
 	if (!need_ready(D1) ||
-	    !CHECK_SF(identify_ctrl(D1, G_DATA), SC_SUCCESS))
+	    !expect_sf(identify_ctrl(D1, G_DATA), SC_SUCCESS))
 		return;
 	memcpy(C.id_ctrl, id, sizeof(C.id_ctrl));
 	C.have_id_ctrl = true;
@@ -880,32 +830,32 @@ static void t_id_ctrl(void)
 	     id[ID_CTRL_ELPE], id[ID_CTRL_VWC]);
 
 	/* VID and SSVID are the PCI ones (Figure 247) */
-	CHECK_EQ(get16(id, ID_CTRL_VID), cfg_rd(D1, PCI_VENDOR_ID, 2));
-	CHECK_EQ(get16(id, ID_CTRL_SSVID),
-		 cfg_rd(D1, PCI_SUBSYSTEM_VENDOR_ID, 2));
+	expect_eq(get16(id, ID_CTRL_VID), cfg_rd(D1, PCI_VENDOR_ID, 2));
+	expect_eq(get16(id, ID_CTRL_SSVID),
+		  cfg_rd(D1, PCI_SUBSYSTEM_VENDOR_ID, 2));
 	expected_serial(D1->uuid_bin, sn);
-	CHECKF(!memcmp(id + ID_CTRL_SN, sn, 20), "SN is not '%.20s'", sn);
-	CHECKF(id_string_is(id + ID_CTRL_MN, 40, EXP_MODEL),
-	       "MN is not '%s'", EXP_MODEL);
-	CHECKF(id_string_is(id + ID_CTRL_FR, 8, EXP_FIRMWARE),
-	       "FR is not '%s'", EXP_FIRMWARE);
-	CHECKF(id[ID_CTRL_MDTS] >= 1 && id[ID_CTRL_MDTS] <= EXP_MDTS_MAX,
-	       "MDTS %u outside 1..%u", id[ID_CTRL_MDTS], EXP_MDTS_MAX);
-	CHECK_EQ(get32(id, ID_CTRL_VER), bar_rd32(D1, NVME_REG_VS));
-	CHECK_EQ(id[ID_CTRL_SQES], 0x66);
-	CHECK_EQ(id[ID_CTRL_CQES], 0x44);
-	CHECK_EQ(get32(id, ID_CTRL_NN), 1);
+	expectf(!memcmp(id + ID_CTRL_SN, sn, 20), "SN is not '%.20s'", sn);
+	expectf(id_string_is(id + ID_CTRL_MN, 40, EXP_MODEL),
+		"MN is not '%s'", EXP_MODEL);
+	expectf(id_string_is(id + ID_CTRL_FR, 8, EXP_FIRMWARE),
+		"FR is not '%s'", EXP_FIRMWARE);
+	expectf(id[ID_CTRL_MDTS] >= 1 && id[ID_CTRL_MDTS] <= EXP_MDTS_MAX,
+		"MDTS %u outside 1..%u", id[ID_CTRL_MDTS], EXP_MDTS_MAX);
+	expect_eq(get32(id, ID_CTRL_VER), bar_rd32(D1, NVME_REG_VS));
+	expect_eq(id[ID_CTRL_SQES], 0x66);
+	expect_eq(id[ID_CTRL_CQES], 0x44);
+	expect_eq(get32(id, ID_CTRL_NN), 1);
 	/* The Commands Supported and Effects log is read below. */
-	CHECK(id[ID_CTRL_LPA] & 0x02);
-	CHECK(id[ID_CTRL_AERL] < ARRAY_SIZE(C.held_aer) - 1);
+	expect(id[ID_CTRL_LPA] & 0x02);
+	expect(id[ID_CTRL_AERL] < ARRAY_SIZE(C.held_aer) - 1);
 	/* A subsystem of its own, named after the instance */
 	snprintf(nqn, sizeof(nqn), "%s%s", EXP_NQN_PREFIX, C.uuid1);
 	for (i = 0; nqn[i]; i++)
 		if (nqn[i] >= 'A' && nqn[i] <= 'F')
 			nqn[i] += 'a' - 'A';
-	CHECKF(!memcmp(id + ID_CTRL_SUBNQN, nqn, strlen(nqn) + 1),
-	       "SUBNQN '%.100s' is not '%s'",
-	       (const char *)id + ID_CTRL_SUBNQN, nqn);
+	expectf(!memcmp(id + ID_CTRL_SUBNQN, nqn, strlen(nqn) + 1),
+		"SUBNQN '%.100s' is not '%s'",
+		(const char *)id + ID_CTRL_SUBNQN, nqn);
 }
 
 static void t_id_ns(void)
@@ -915,24 +865,24 @@ static void t_id_ns(void)
 
 	fill(D1, G_DATA, 0xa5, G_PAGE);
 	if (!need_ready(D1) ||
-	    !CHECK_SF(nvme_identify(D1, NVME_CNS_NS, 1, giova(G_DATA), 0),
-		      SC_SUCCESS))
+	    !expect_sf(nvme_identify(D1, NVME_CNS_NS, 1, giova(G_DATA), 0),
+		       SC_SUCCESS))
 		return;
 	memcpy(C.id_ns, id, sizeof(C.id_ns));
 	C.have_id_ns = true;
 	diag("NSZE %llu, sysfs lba_count %llu",
 	     (unsigned long long)get64(id, ID_NS_NSZE),
 	     (unsigned long long)D1->lba_count);
-	CHECK_EQ(get64(id, ID_NS_NSZE), D1->lba_count);
-	CHECK_EQ(get64(id, ID_NS_NCAP), D1->lba_count);
-	CHECK_EQ(get64(id, ID_NS_NUSE), D1->lba_count);
+	expect_eq(get64(id, ID_NS_NSZE), D1->lba_count);
+	expect_eq(get64(id, ID_NS_NCAP), D1->lba_count);
+	expect_eq(get64(id, ID_NS_NUSE), D1->lba_count);
 	fmt = id[ID_NS_FLBAS] & 0xf;
-	CHECK(fmt <= id[ID_NS_NLBAF]);
+	expect(fmt <= id[ID_NS_NLBAF]);
 	/* LBA format in use: 512-byte blocks (LBADS 9), no metadata */
-	CHECK_EQ(id[ID_NS_LBAF0 + 4 * fmt + 2], 9);
-	CHECK_EQ(get16(id, ID_NS_LBAF0 + 4 * fmt), 0);
+	expect_eq(id[ID_NS_LBAF0 + 4 * fmt + 2], 9);
+	expect_eq(get16(id, ID_NS_LBAF0 + 4 * fmt), 0);
 	/* The whole page was written: reserved and vendor areas are zero */
-	CHECK(all_bytes(id + 192, 0, G_PAGE - 192));
+	expect(all_bytes(id + 192, 0, G_PAGE - 192));
 }
 
 static void t_id_active(void)
@@ -942,16 +892,16 @@ static void t_id_active(void)
 	if (!need_ready(D1))
 		return;
 	fill(D1, G_DATA, 0xa5, G_PAGE);
-	if (CHECK_SF(nvme_identify(D1, NVME_CNS_NS_ACTIVE, 0, giova(G_DATA),
-				   0), SC_SUCCESS)) {
-		CHECK_EQ(get32(list, 0), 1);
-		CHECK(all_bytes(list + 4, 0, G_PAGE - 4));
+	if (expect_sf(nvme_identify(D1, NVME_CNS_NS_ACTIVE, 0, giova(G_DATA),
+				    0), SC_SUCCESS)) {
+		expect_eq(get32(list, 0), 1);
+		expect(all_bytes(list + 4, 0, G_PAGE - 4));
 	}
 	/* Active namespaces above NSID 1: none */
 	fill(D1, G_DATA, 0xa5, G_PAGE);
-	if (CHECK_SF(nvme_identify(D1, NVME_CNS_NS_ACTIVE, 1, giova(G_DATA),
-				   0), SC_SUCCESS))
-		CHECK(all_bytes(list, 0, G_PAGE));
+	if (expect_sf(nvme_identify(D1, NVME_CNS_NS_ACTIVE, 1, giova(G_DATA),
+				    0), SC_SUCCESS))
+		expect(all_bytes(list, 0, G_PAGE));
 }
 
 /* Find descriptor @type in a descriptor list; returns its length or -1 */
@@ -976,20 +926,20 @@ static void t_id_desc(void)
 	if (!need_ready(D1))
 		return;
 	fill(D1, G_DATA, 0xa5, G_PAGE);
-	if (!CHECK_SF(nvme_identify(D1, NVME_CNS_NS_DESC, 1, giova(G_DATA), 0),
-		      SC_SUCCESS))
+	if (!expect_sf(nvme_identify(D1, NVME_CNS_NS_DESC, 1, giova(G_DATA), 0),
+		       SC_SUCCESS))
 		return;
 	memcpy(C.ns_desc, list, sizeof(C.ns_desc));
 	C.have_ns_desc = true;
-	if (CHECK_EQ(find_desc(list, NIDT_UUID, &v), 16))
-		CHECKF(!memcmp(v, D1->uuid_bin, 16),
-		       "UUID descriptor is not the instance UUID");
-	if (CHECK_EQ(find_desc(list, NIDT_NGUID, &v), 16) && C.have_id_ns)
-		CHECKF(!memcmp(v, C.id_ns + ID_NS_NGUID, 16),
-		       "NGUID descriptor differs from Identify Namespace");
-	if (CHECK_EQ(find_desc(list, NIDT_EUI64, &v), 8) && C.have_id_ns)
-		CHECKF(!memcmp(v, C.id_ns + ID_NS_EUI64, 8),
-		       "EUI-64 descriptor differs from Identify Namespace");
+	if (expect_eq(find_desc(list, NIDT_UUID, &v), 16))
+		expectf(!memcmp(v, D1->uuid_bin, 16),
+			"UUID descriptor is not the instance UUID");
+	if (expect_eq(find_desc(list, NIDT_NGUID, &v), 16) && C.have_id_ns)
+		expectf(!memcmp(v, C.id_ns + ID_NS_NGUID, 16),
+			"NGUID descriptor differs from Identify Namespace");
+	if (expect_eq(find_desc(list, NIDT_EUI64, &v), 8) && C.have_id_ns)
+		expectf(!memcmp(v, C.id_ns + ID_NS_EUI64, 8),
+			"EUI-64 descriptor differs from Identify Namespace");
 }
 
 static void t_id_bad_cns(void)
@@ -997,24 +947,24 @@ static void t_id_bad_cns(void)
 	if (!need_ready(D1))
 		return;
 	/* 55h is reserved; 10h (allocated namespaces) needs NS management */
-	CHECK_SF(nvme_identify(D1, 0x55, 0, giova(G_DATA), 0),
-		 SC_INVALID_FIELD);
-	CHECK_SF(nvme_identify(D1, 0x10, 0, giova(G_DATA), 0),
-		 SC_INVALID_FIELD);
+	expect_sf(nvme_identify(D1, 0x55, 0, giova(G_DATA), 0),
+		  SC_INVALID_FIELD);
+	expect_sf(nvme_identify(D1, 0x10, 0, giova(G_DATA), 0),
+		  SC_INVALID_FIELD);
 }
 
 static void t_id_bad_nsid(void)
 {
 	if (!need_ready(D1))
 		return;
-	CHECK_SF(nvme_identify(D1, NVME_CNS_NS, 2, giova(G_DATA), 0),
-		 SC_INVALID_NS);
-	CHECK_SF(nvme_identify(D1, NVME_CNS_NS, 0, giova(G_DATA), 0),
-		 SC_INVALID_NS);
-	CHECK_SF(nvme_identify(D1, NVME_CNS_NS_DESC, 2, giova(G_DATA), 0),
-		 SC_INVALID_NS);
-	CHECK_SF(nvme_identify(D1, NVME_CNS_NS_DESC, 0xffffffff,
-			       giova(G_DATA), 0), SC_INVALID_NS);
+	expect_sf(nvme_identify(D1, NVME_CNS_NS, 2, giova(G_DATA), 0),
+		  SC_INVALID_NS);
+	expect_sf(nvme_identify(D1, NVME_CNS_NS, 0, giova(G_DATA), 0),
+		  SC_INVALID_NS);
+	expect_sf(nvme_identify(D1, NVME_CNS_NS_DESC, 2, giova(G_DATA), 0),
+		  SC_INVALID_NS);
+	expect_sf(nvme_identify(D1, NVME_CNS_NS_DESC, 0xffffffff,
+				giova(G_DATA), 0), SC_INVALID_NS);
 }
 
 static void t_id_prp2(void)
@@ -1022,39 +972,39 @@ static void t_id_prp2(void)
 	const uint8_t *p1 = gptr(D1, G_DATA2 + 0x800);
 	const uint8_t *p2 = gptr(D1, G_DATA2 + 0x3000);
 
-	if (!need_ready(D1) || !CHECK(C.have_id_ctrl))
+	if (!need_ready(D1) || !expect(C.have_id_ctrl))
 		return;
 	fill(D1, G_DATA2, 0xa5, 4 * G_PAGE);
 	/* Second half in a page that is not the next one */
-	if (CHECK_SF(nvme_identify(D1, NVME_CNS_CTRL, 0,
-				   giova(G_DATA2 + 0x800),
-				   giova(G_DATA2 + 0x3000)), SC_SUCCESS)) {
-		CHECK(!memcmp(p1, C.id_ctrl, 0x800));
-		CHECK(!memcmp(p2, C.id_ctrl + 0x800, 0x800));
-		CHECK(all_bytes(gptr(D1, G_DATA2 + 0x1000), 0xa5, 0x2000));
-		CHECK(all_bytes(gptr(D1, G_DATA2), 0xa5, 0x800));
+	if (expect_sf(nvme_identify(D1, NVME_CNS_CTRL, 0,
+				    giova(G_DATA2 + 0x800),
+				    giova(G_DATA2 + 0x3000)), SC_SUCCESS)) {
+		expect(!memcmp(p1, C.id_ctrl, 0x800));
+		expect(!memcmp(p2, C.id_ctrl + 0x800, 0x800));
+		expect(all_bytes(gptr(D1, G_DATA2 + 0x1000), 0xa5, 0x2000));
+		expect(all_bytes(gptr(D1, G_DATA2), 0xa5, 0x800));
 	}
 	/* PRP entries must be dword aligned */
-	CHECK_SF(nvme_identify(D1, NVME_CNS_CTRL, 0, giova(G_DATA) + 2, 0),
-		 NVME_SF(0, 0x13));
+	expect_sf(nvme_identify(D1, NVME_CNS_CTRL, 0, giova(G_DATA) + 2, 0),
+		  NVME_SF(0, 0x13));
 }
 
 static void t_id_unmapped(void)
 {
 	uint32_t csts;
 
-	if (!need_ready(D1) || !CHECK(C.have_id_ctrl))
+	if (!need_ready(D1) || !expect(C.have_id_ctrl))
 		return;
-	CHECK_SF(nvme_identify(D1, NVME_CNS_CTRL, 0, GMEM_HOLE, 0),
-		 SC_DATA_XFER_ERROR);
+	expect_sf(nvme_identify(D1, NVME_CNS_CTRL, 0, GMEM_HOLE, 0),
+		  SC_DATA_XFER_ERROR);
 	/* First half fine, PRP2 unmapped */
-	CHECK_SF(nvme_identify(D1, NVME_CNS_CTRL, 0, giova(G_DATA2 + 0x800),
-			       GMEM_HOLE), SC_DATA_XFER_ERROR);
+	expect_sf(nvme_identify(D1, NVME_CNS_CTRL, 0, giova(G_DATA2 + 0x800),
+				GMEM_HOLE), SC_DATA_XFER_ERROR);
 	csts = bar_rd32(D1, NVME_REG_CSTS);
-	CHECKF(csts == NVME_CSTS_RDY, "CSTS 0x%x after the failed transfer",
-	       csts);
-	if (CHECK_SF(identify_ctrl(D1, G_DATA), SC_SUCCESS))
-		CHECK(!memcmp(gptr(D1, G_DATA), C.id_ctrl, G_PAGE));
+	expectf(csts == NVME_CSTS_RDY, "CSTS 0x%x after the failed transfer",
+		csts);
+	if (expect_sf(identify_ctrl(D1, G_DATA), SC_SUCCESS))
+		expect(!memcmp(gptr(D1, G_DATA), C.id_ctrl, G_PAGE));
 }
 
 static void t_bad_opcode(void)
@@ -1062,9 +1012,9 @@ static void t_bad_opcode(void)
 	if (!need_ready(D1))
 		return;
 	/* 03h is reserved, FFh vendor specific and not implemented */
-	CHECK_SF(bad_opcode(D1, 0x03, NULL), SC_INVALID_OPCODE);
-	CHECK_SF(bad_opcode(D1, 0xff, NULL), SC_INVALID_OPCODE);
-	CHECK_SF(bad_opcode(D1, 0x7f, NULL), SC_INVALID_OPCODE);
+	expect_sf(bad_opcode(D1, 0x03, NULL), SC_INVALID_OPCODE);
+	expect_sf(bad_opcode(D1, 0xff, NULL), SC_INVALID_OPCODE);
+	expect_sf(bad_opcode(D1, 0x7f, NULL), SC_INVALID_OPCODE);
 }
 
 /* --- Features ----------------------------------------------------------------- */
@@ -1077,39 +1027,39 @@ static void t_feat_nq(void)
 	if (!need_ready(D1))
 		return;
 	/* Ask for 64 of each: the answer is what the instance has */
-	if (CHECK_SF(nvme_set_feat(D1, FEAT_NUM_QUEUES, 0x003f003f, &res),
-		     SC_SUCCESS))
-		CHECK_EQ(res, want);
+	if (expect_sf(nvme_set_feat(D1, FEAT_NUM_QUEUES, 0x003f003f, &res),
+		      SC_SUCCESS))
+		expect_eq(res, want);
 	res = ~0u;
-	if (CHECK_SF(nvme_get_feat(D1, FEAT_NUM_QUEUES, FEAT_SEL_CURRENT, 0,
-				   &res), SC_SUCCESS))
-		CHECK_EQ(res, want);
+	if (expect_sf(nvme_get_feat(D1, FEAT_NUM_QUEUES, FEAT_SEL_CURRENT, 0,
+				    &res), SC_SUCCESS))
+		expect_eq(res, want);
 }
 
 static void t_feat_vwc(void)
 {
 	uint32_t res = ~0u;
 
-	if (!need_ready(D1) || !CHECK(C.have_id_ctrl))
+	if (!need_ready(D1) || !expect(C.have_id_ctrl))
 		return;
 	if (!(C.id_ctrl[ID_CTRL_VWC] & 1)) {
 		diag("no volatile write cache: the feature must not exist");
-		CHECK_SF(nvme_get_feat(D1, FEAT_VWC, FEAT_SEL_CURRENT, 0, NULL),
-			 SC_INVALID_FIELD);
-		CHECK_SF(nvme_set_feat(D1, FEAT_VWC, 1, NULL),
-			 SC_INVALID_FIELD);
+		expect_sf(nvme_get_feat(D1, FEAT_VWC, FEAT_SEL_CURRENT, 0, NULL),
+			  SC_INVALID_FIELD);
+		expect_sf(nvme_set_feat(D1, FEAT_VWC, 1, NULL),
+			  SC_INVALID_FIELD);
 		return;
 	}
 	diag("volatile write cache present");
-	CHECK_SF(nvme_set_feat(D1, FEAT_VWC, 0, NULL), SC_SUCCESS);
-	if (CHECK_SF(nvme_get_feat(D1, FEAT_VWC, FEAT_SEL_CURRENT, 0, &res),
-		     SC_SUCCESS))
-		CHECK_EQ(res & 1, 0);
-	CHECK_SF(nvme_set_feat(D1, FEAT_VWC, 1, NULL), SC_SUCCESS);
+	expect_sf(nvme_set_feat(D1, FEAT_VWC, 0, NULL), SC_SUCCESS);
+	if (expect_sf(nvme_get_feat(D1, FEAT_VWC, FEAT_SEL_CURRENT, 0, &res),
+		      SC_SUCCESS))
+		expect_eq(res & 1, 0);
+	expect_sf(nvme_set_feat(D1, FEAT_VWC, 1, NULL), SC_SUCCESS);
 	res = ~0u;
-	if (CHECK_SF(nvme_get_feat(D1, FEAT_VWC, FEAT_SEL_CURRENT, 0, &res),
-		     SC_SUCCESS))
-		CHECK_EQ(res, 1);
+	if (expect_sf(nvme_get_feat(D1, FEAT_VWC, FEAT_SEL_CURRENT, 0, &res),
+		      SC_SUCCESS))
+		expect_eq(res, 1);
 }
 
 static void t_feat_aec(void)
@@ -1120,15 +1070,15 @@ static void t_feat_aec(void)
 
 	if (!need_ready(D1))
 		return;
-	CHECK_SF(nvme_set_feat(D1, FEAT_ASYNC_EVENT, aec, NULL), SC_SUCCESS);
-	if (CHECK_SF(nvme_get_feat(D1, FEAT_ASYNC_EVENT, FEAT_SEL_CURRENT, 0,
-				   &res), SC_SUCCESS))
-		CHECK_EQ(res, aec);
-	CHECK_SF(nvme_set_feat(D1, FEAT_ASYNC_EVENT, 0, NULL), SC_SUCCESS);
+	expect_sf(nvme_set_feat(D1, FEAT_ASYNC_EVENT, aec, NULL), SC_SUCCESS);
+	if (expect_sf(nvme_get_feat(D1, FEAT_ASYNC_EVENT, FEAT_SEL_CURRENT, 0,
+				    &res), SC_SUCCESS))
+		expect_eq(res, aec);
+	expect_sf(nvme_set_feat(D1, FEAT_ASYNC_EVENT, 0, NULL), SC_SUCCESS);
 	res = ~0u;
-	if (CHECK_SF(nvme_get_feat(D1, FEAT_ASYNC_EVENT, FEAT_SEL_CURRENT, 0,
-				   &res), SC_SUCCESS))
-		CHECK_EQ(res, 0);
+	if (expect_sf(nvme_get_feat(D1, FEAT_ASYNC_EVENT, FEAT_SEL_CURRENT, 0,
+				    &res), SC_SUCCESS))
+		expect_eq(res, 0);
 }
 
 static void t_feat_arb(void)
@@ -1138,19 +1088,19 @@ static void t_feat_arb(void)
 	uint32_t orig = ~0u, res = ~0u;
 
 	if (!need_ready(D1) ||
-	    !CHECK_SF(nvme_get_feat(D1, FEAT_ARBITRATION, FEAT_SEL_CURRENT, 0,
-				    &orig), SC_SUCCESS))
+	    !expect_sf(nvme_get_feat(D1, FEAT_ARBITRATION, FEAT_SEL_CURRENT, 0,
+				     &orig), SC_SUCCESS))
 		return;
-	CHECK_SF(nvme_set_feat(D1, FEAT_ARBITRATION, arb, NULL), SC_SUCCESS);
-	if (CHECK_SF(nvme_get_feat(D1, FEAT_ARBITRATION, FEAT_SEL_CURRENT, 0,
-				   &res), SC_SUCCESS))
-		CHECK_EQ(res, arb);
+	expect_sf(nvme_set_feat(D1, FEAT_ARBITRATION, arb, NULL), SC_SUCCESS);
+	if (expect_sf(nvme_get_feat(D1, FEAT_ARBITRATION, FEAT_SEL_CURRENT, 0,
+				    &res), SC_SUCCESS))
+		expect_eq(res, arb);
 	/* Capabilities: changeable, not saveable, not namespace specific */
 	res = ~0u;
-	if (CHECK_SF(nvme_get_feat(D1, FEAT_ARBITRATION, FEAT_SEL_SUPPORTED, 0,
-				   &res), SC_SUCCESS))
-		CHECK_EQ(res & 7, 4);
-	CHECK_SF(nvme_set_feat(D1, FEAT_ARBITRATION, orig, NULL), SC_SUCCESS);
+	if (expect_sf(nvme_get_feat(D1, FEAT_ARBITRATION, FEAT_SEL_SUPPORTED, 0,
+				    &res), SC_SUCCESS))
+		expect_eq(res & 7, 4);
+	expect_sf(nvme_set_feat(D1, FEAT_ARBITRATION, orig, NULL), SC_SUCCESS);
 }
 
 static void t_feat_unknown(void)
@@ -1158,11 +1108,11 @@ static void t_feat_unknown(void)
 	if (!need_ready(D1))
 		return;
 	/* 00h is reserved, 55h unassigned */
-	CHECK_SF(nvme_get_feat(D1, 0x00, FEAT_SEL_CURRENT, 0, NULL),
-		 SC_INVALID_FIELD);
-	CHECK_SF(nvme_get_feat(D1, 0x55, FEAT_SEL_CURRENT, 0, NULL),
-		 SC_INVALID_FIELD);
-	CHECK_SF(nvme_set_feat(D1, 0x55, 0, NULL), SC_INVALID_FIELD);
+	expect_sf(nvme_get_feat(D1, 0x00, FEAT_SEL_CURRENT, 0, NULL),
+		  SC_INVALID_FIELD);
+	expect_sf(nvme_get_feat(D1, 0x55, FEAT_SEL_CURRENT, 0, NULL),
+		  SC_INVALID_FIELD);
+	expect_sf(nvme_set_feat(D1, 0x55, 0, NULL), SC_INVALID_FIELD);
 }
 
 static void t_feat_sv(void)
@@ -1172,12 +1122,12 @@ static void t_feat_sv(void)
 	if (!need_ready(D1))
 		return;
 	nvme_get_feat(D1, FEAT_ARBITRATION, FEAT_SEL_CURRENT, 0, &before);
-	CHECK_SF(nvme_set_feat(D1, FEAT_SV | FEAT_ARBITRATION, 0x01010101,
-			       NULL), SC_FEAT_NOT_SAVEABLE);
+	expect_sf(nvme_set_feat(D1, FEAT_SV | FEAT_ARBITRATION, 0x01010101,
+				NULL), SC_FEAT_NOT_SAVEABLE);
 	/* A refused Set Features changes nothing */
-	if (CHECK_SF(nvme_get_feat(D1, FEAT_ARBITRATION, FEAT_SEL_CURRENT, 0,
-				   &after), SC_SUCCESS))
-		CHECK_EQ(after, before);
+	if (expect_sf(nvme_get_feat(D1, FEAT_ARBITRATION, FEAT_SEL_CURRENT, 0,
+				    &after), SC_SUCCESS))
+		expect_eq(after, before);
 }
 
 /* --- I/O queue management ------------------------------------------------------ */
@@ -1198,10 +1148,10 @@ static void t_q_create(void)
 	if (!need_ready(D1))
 		return;
 	diag("CQ 1 with %u entries, SQ 1 with %u entries", ncq, nsq);
-	CHECK_SF(nvme_create_cq(D1, 1, ncq, giova(G_IOCQ1), 1, true, true),
-		 SC_SUCCESS);
-	CHECK_SF(nvme_create_sq(D1, 1, nsq, giova(G_IOSQ1), 1, true),
-		 SC_SUCCESS);
+	expect_sf(nvme_create_cq(D1, 1, ncq, giova(G_IOCQ1), 1, true, true),
+		  SC_SUCCESS);
+	expect_sf(nvme_create_sq(D1, 1, nsq, giova(G_IOSQ1), 1, true),
+		  SC_SUCCESS);
 }
 
 static void t_q_qid(void)
@@ -1210,20 +1160,20 @@ static void t_q_qid(void)
 
 	if (!need_ready(D1))
 		return;
-	CHECK_SF(nvme_create_cq(D1, 0, 16, giova(G_IOCQ2), 0, false, true),
-		 SC_QID_INVALID);
-	CHECK_SF(nvme_create_cq(D1, big, 16, giova(G_IOCQ2), 0, false, true),
-		 SC_QID_INVALID);
-	CHECK_SF(nvme_create_cq(D1, 0xffff, 16, giova(G_IOCQ2), 0, false,
-				true), SC_QID_INVALID);
-	CHECK_SF(nvme_create_cq(D1, 1, 16, giova(G_IOCQ2), 0, false, true),
-		 SC_QID_INVALID);
-	CHECK_SF(nvme_create_sq(D1, 0, 16, giova(G_IOSQ2), 1, true),
-		 SC_QID_INVALID);
-	CHECK_SF(nvme_create_sq(D1, big, 16, giova(G_IOSQ2), 1, true),
-		 SC_QID_INVALID);
-	CHECK_SF(nvme_create_sq(D1, 1, 16, giova(G_IOSQ2), 1, true),
-		 SC_QID_INVALID);
+	expect_sf(nvme_create_cq(D1, 0, 16, giova(G_IOCQ2), 0, false, true),
+		  SC_QID_INVALID);
+	expect_sf(nvme_create_cq(D1, big, 16, giova(G_IOCQ2), 0, false, true),
+		  SC_QID_INVALID);
+	expect_sf(nvme_create_cq(D1, 0xffff, 16, giova(G_IOCQ2), 0, false,
+				 true), SC_QID_INVALID);
+	expect_sf(nvme_create_cq(D1, 1, 16, giova(G_IOCQ2), 0, false, true),
+		  SC_QID_INVALID);
+	expect_sf(nvme_create_sq(D1, 0, 16, giova(G_IOSQ2), 1, true),
+		  SC_QID_INVALID);
+	expect_sf(nvme_create_sq(D1, big, 16, giova(G_IOSQ2), 1, true),
+		  SC_QID_INVALID);
+	expect_sf(nvme_create_sq(D1, 1, 16, giova(G_IOSQ2), 1, true),
+		  SC_QID_INVALID);
 }
 
 static void t_q_size(void)
@@ -1231,18 +1181,18 @@ static void t_q_size(void)
 	if (!need_ready(D1))
 		return;
 	if (D1->qpairs < 2) {
-		skip("needs an instance with 2 queue pairs");
+		tap_test_skip("needs an instance with 2 queue pairs");
 		return;
 	}
 	/* QSIZE is 0's based: MQES + 1 is one entry too many */
-	CHECK_SF(nvme_create_cq(D1, 2, C.mqes + 2, giova(G_IOCQ2), 0, false,
-				true), SC_QSIZE_INVALID);
-	CHECK_SF(nvme_create_cq(D1, 2, 1, giova(G_IOCQ2), 0, false, true),
-		 SC_QSIZE_INVALID);
-	CHECK_SF(nvme_create_sq(D1, 2, C.mqes + 2, giova(G_IOSQ2), 1, true),
-		 SC_QSIZE_INVALID);
-	CHECK_SF(nvme_create_sq(D1, 2, 1, giova(G_IOSQ2), 1, true),
-		 SC_QSIZE_INVALID);
+	expect_sf(nvme_create_cq(D1, 2, C.mqes + 2, giova(G_IOCQ2), 0, false,
+				 true), SC_QSIZE_INVALID);
+	expect_sf(nvme_create_cq(D1, 2, 1, giova(G_IOCQ2), 0, false, true),
+		  SC_QSIZE_INVALID);
+	expect_sf(nvme_create_sq(D1, 2, C.mqes + 2, giova(G_IOSQ2), 1, true),
+		  SC_QSIZE_INVALID);
+	expect_sf(nvme_create_sq(D1, 2, 1, giova(G_IOSQ2), 1, true),
+		  SC_QSIZE_INVALID);
 }
 
 static void t_q_vector(void)
@@ -1250,14 +1200,14 @@ static void t_q_vector(void)
 	if (!need_ready(D1))
 		return;
 	if (D1->qpairs < 2) {
-		skip("needs an instance with 2 queue pairs");
+		tap_test_skip("needs an instance with 2 queue pairs");
 		return;
 	}
 	/* Vectors 0..qpairs exist */
-	CHECK_SF(nvme_create_cq(D1, 2, 16, giova(G_IOCQ2), D1->qpairs + 1,
-				true, true), SC_VECTOR_INVALID);
-	CHECK_SF(nvme_create_cq(D1, 2, 16, giova(G_IOCQ2), 0xffff, true,
-				true), SC_VECTOR_INVALID);
+	expect_sf(nvme_create_cq(D1, 2, 16, giova(G_IOCQ2), D1->qpairs + 1,
+				 true, true), SC_VECTOR_INVALID);
+	expect_sf(nvme_create_cq(D1, 2, 16, giova(G_IOCQ2), 0xffff, true,
+				 true), SC_VECTOR_INVALID);
 }
 
 static void t_q_cq_invalid(void)
@@ -1265,16 +1215,16 @@ static void t_q_cq_invalid(void)
 	if (!need_ready(D1))
 		return;
 	if (D1->qpairs < 2) {
-		skip("needs an instance with 2 queue pairs");
+		tap_test_skip("needs an instance with 2 queue pairs");
 		return;
 	}
-	CHECK_SF(nvme_create_sq(D1, 2, 16, giova(G_IOSQ2), 2, true),
-		 SC_CQ_INVALID);
+	expect_sf(nvme_create_sq(D1, 2, 16, giova(G_IOSQ2), 2, true),
+		  SC_CQ_INVALID);
 	/* The admin CQ cannot take I/O completions */
-	CHECK_SF(nvme_create_sq(D1, 2, 16, giova(G_IOSQ2), 0, true),
-		 SC_CQ_INVALID);
-	CHECK_SF(nvme_create_sq(D1, 2, 16, giova(G_IOSQ2), D1->qpairs + 1,
-				true), SC_CQ_INVALID);
+	expect_sf(nvme_create_sq(D1, 2, 16, giova(G_IOSQ2), 0, true),
+		  SC_CQ_INVALID);
+	expect_sf(nvme_create_sq(D1, 2, 16, giova(G_IOSQ2), D1->qpairs + 1,
+				 true), SC_CQ_INVALID);
 }
 
 static void t_q_pc(void)
@@ -1282,38 +1232,38 @@ static void t_q_pc(void)
 	if (!need_ready(D1))
 		return;
 	if (D1->qpairs < 2) {
-		skip("needs an instance with 2 queue pairs");
+		tap_test_skip("needs an instance with 2 queue pairs");
 		return;
 	}
 	/* CAP.CQR: only physically contiguous queues */
-	CHECK_SF(nvme_create_cq(D1, 2, 16, giova(G_IOCQ2), 0, false, false),
-		 SC_INVALID_FIELD);
-	CHECK_SF(nvme_create_sq(D1, 2, 16, giova(G_IOSQ2), 1, false),
-		 SC_INVALID_FIELD);
+	expect_sf(nvme_create_cq(D1, 2, 16, giova(G_IOCQ2), 0, false, false),
+		  SC_INVALID_FIELD);
+	expect_sf(nvme_create_sq(D1, 2, 16, giova(G_IOSQ2), 1, false),
+		  SC_INVALID_FIELD);
 }
 
 static void t_q_del_busy(void)
 {
 	if (!need_ready(D1))
 		return;
-	CHECK_SF(nvme_delete_q(D1, NVME_ADM_DELETE_CQ, 1), SC_QUEUE_DELETION);
+	expect_sf(nvme_delete_q(D1, NVME_ADM_DELETE_CQ, 1), SC_QUEUE_DELETION);
 }
 
 static void t_q_delete(void)
 {
 	if (!need_ready(D1))
 		return;
-	CHECK_SF(nvme_delete_q(D1, NVME_ADM_DELETE_SQ, 1), SC_SUCCESS);
-	CHECK_SF(nvme_delete_q(D1, NVME_ADM_DELETE_CQ, 1), SC_SUCCESS);
-	CHECK_SF(nvme_delete_q(D1, NVME_ADM_DELETE_SQ, 1), SC_QID_INVALID);
-	CHECK_SF(nvme_delete_q(D1, NVME_ADM_DELETE_CQ, 1), SC_QID_INVALID);
+	expect_sf(nvme_delete_q(D1, NVME_ADM_DELETE_SQ, 1), SC_SUCCESS);
+	expect_sf(nvme_delete_q(D1, NVME_ADM_DELETE_CQ, 1), SC_SUCCESS);
+	expect_sf(nvme_delete_q(D1, NVME_ADM_DELETE_SQ, 1), SC_QID_INVALID);
+	expect_sf(nvme_delete_q(D1, NVME_ADM_DELETE_CQ, 1), SC_QID_INVALID);
 	/* The admin queues are not for deleting */
-	CHECK_SF(nvme_delete_q(D1, NVME_ADM_DELETE_SQ, 0), SC_QID_INVALID);
-	CHECK_SF(nvme_delete_q(D1, NVME_ADM_DELETE_CQ, 0), SC_QID_INVALID);
+	expect_sf(nvme_delete_q(D1, NVME_ADM_DELETE_SQ, 0), SC_QID_INVALID);
+	expect_sf(nvme_delete_q(D1, NVME_ADM_DELETE_CQ, 0), SC_QID_INVALID);
 	/* QID 1 is free again */
-	CHECK_SF(nvme_create_cq(D1, 1, 16, giova(G_IOCQ1), 1, true, true),
-		 SC_SUCCESS);
-	CHECK_SF(nvme_delete_q(D1, NVME_ADM_DELETE_CQ, 1), SC_SUCCESS);
+	expect_sf(nvme_create_cq(D1, 1, 16, giova(G_IOCQ1), 1, true, true),
+		  SC_SUCCESS);
+	expect_sf(nvme_delete_q(D1, NVME_ADM_DELETE_CQ, 1), SC_SUCCESS);
 }
 
 /* --- Log pages ---------------------------------------------------------------- */
@@ -1339,36 +1289,36 @@ static void t_log_error(void)
 
 	if (!need_ready(D1))
 		return;
-	CHECK_SF(bad_opcode(D1, 0x03, &cid1), SC_INVALID_OPCODE);
+	expect_sf(bad_opcode(D1, 0x03, &cid1), SC_INVALID_OPCODE);
 	e = read_log(LOG_ERROR, 0, 0, G_PAGE, G_DATA, &sf);
-	if (!CHECK_SF(sf, SC_SUCCESS))
+	if (!expect_sf(sf, SC_SUCCESS))
 		return;
 	count = get64(e, 0);
 	diag("newest error: count %llu sqid %u cid %u status 0x%04x loc 0x%04x",
 	     (unsigned long long)count, get16(e, 8), get16(e, 10),
 	     get16(e, 12), get16(e, 14));
-	CHECK(count >= 1);
-	CHECK_EQ(get16(e, 8), 0);
-	CHECK_EQ(get16(e, 10), cid1);
+	expect(count >= 1);
+	expect_eq(get16(e, 8), 0);
+	expect_eq(get16(e, 10), cid1);
 	/* Status Field as in the completion, above the phase tag bit */
-	CHECK_EQ(NVME_SF_CODE(get16(e, 12) >> 1), SC_INVALID_OPCODE);
+	expect_eq(NVME_SF_CODE(get16(e, 12) >> 1), SC_INVALID_OPCODE);
 	/* Parameter Error Location: byte 0 (opcode), bit 0 */
-	CHECK_EQ(get16(e, 14), 0);
+	expect_eq(get16(e, 14), 0);
 
 	/* A second error goes in front, with the next count */
 	nvme_sqe_init(&sqe, NVME_ADM_IDENTIFY);
 	sqe.prp1 = htole64(giova(G_DATA2));
 	sqe.cdw10 = htole32(0x55);
-	CHECK_SF(nvme_admin(D1, &sqe, &cqe), SC_INVALID_FIELD);
+	expect_sf(nvme_admin(D1, &sqe, &cqe), SC_INVALID_FIELD);
 	cid2 = cqe.cid;
 	e = read_log(LOG_ERROR, 0, 0, G_PAGE, G_DATA, &sf);
-	if (!CHECK_SF(sf, SC_SUCCESS))
+	if (!expect_sf(sf, SC_SUCCESS))
 		return;
-	CHECK_EQ(get64(e, 0), count + 1);
-	CHECK_EQ(get16(e, 10), cid2);
-	CHECK_EQ(NVME_SF_CODE(get16(e, 12) >> 1), SC_INVALID_FIELD);
-	CHECK_EQ(get64(e, LOG_ERROR_ENTRY), count);
-	CHECK_EQ(get16(e, LOG_ERROR_ENTRY + 10), cid1);
+	expect_eq(get64(e, 0), count + 1);
+	expect_eq(get16(e, 10), cid2);
+	expect_eq(NVME_SF_CODE(get16(e, 12) >> 1), SC_INVALID_FIELD);
+	expect_eq(get64(e, LOG_ERROR_ENTRY), count);
+	expect_eq(get16(e, LOG_ERROR_ENTRY + 10), cid1);
 }
 
 static void t_log_error_window(void)
@@ -1378,24 +1328,24 @@ static void t_log_error_window(void)
 	unsigned int size;
 	int sf;
 
-	if (!need_ready(D1) || !CHECK(C.have_id_ctrl))
+	if (!need_ready(D1) || !expect(C.have_id_ctrl))
 		return;
 	size = (C.id_ctrl[ID_CTRL_ELPE] + 1) * LOG_ERROR_ENTRY;
 	if (size > G_PAGE)
 		size = G_PAGE;
 	w = read_log(LOG_ERROR, 0, 0, size, G_DATA, &sf);
-	if (!CHECK_SF(sf, SC_SUCCESS))
+	if (!expect_sf(sf, SC_SUCCESS))
 		return;
 	memcpy(full, w, size);
 	w = read_log(LOG_ERROR, 0, 64, 128, G_DATA, &sf);
-	if (CHECK_SF(sf, SC_SUCCESS)) {
-		CHECK(!memcmp(w, full + 64, 128));
-		CHECK(all_bytes(w + 128, 0xa5, 64));
+	if (expect_sf(sf, SC_SUCCESS)) {
+		expect(!memcmp(w, full + 64, 128));
+		expect(all_bytes(w + 128, 0xa5, 64));
 	}
 	w = read_log(LOG_ERROR, 0, 4, 8, G_DATA, &sf);
-	if (CHECK_SF(sf, SC_SUCCESS)) {
-		CHECK(!memcmp(w, full + 4, 8));
-		CHECK(all_bytes(w + 8, 0xa5, 8));
+	if (expect_sf(sf, SC_SUCCESS)) {
+		expect(!memcmp(w, full + 4, 8));
+		expect(all_bytes(w + 8, 0xa5, 8));
 	}
 }
 
@@ -1407,14 +1357,14 @@ static void t_log_smart(void)
 	unsigned int temp;
 	int sf;
 
-	if (!need_ready(D1) || !CHECK(C.have_id_ctrl))
+	if (!need_ready(D1) || !expect(C.have_id_ctrl))
 		return;
 	e = read_log(LOG_ERROR, 0, 0, 64, G_DATA2, &sf);
-	if (!CHECK_SF(sf, SC_SUCCESS))
+	if (!expect_sf(sf, SC_SUCCESS))
 		return;
 	errors = get64(e, 0);
 	s = read_log(LOG_SMART, 0xffffffff, 0, 512, G_DATA, &sf);
-	if (!CHECK_SF(sf, SC_SUCCESS))
+	if (!expect_sf(sf, SC_SUCCESS))
 		return;
 	memcpy(full, s, sizeof(full));
 	temp = get16(s, 1);
@@ -1423,24 +1373,24 @@ static void t_log_smart(void)
 	diag("SMART: power cycles %llu, error log entries %llu",
 	     (unsigned long long)get64(s, 112),
 	     (unsigned long long)get64(s, 176));
-	CHECK_EQ(s[0], 0);
-	CHECKF(temp > 273 && temp < 373, "temperature %u K", temp);
-	CHECK(s[3] <= 100 && s[4] <= 100);
-	CHECK(get64(s, 112) >= 1);
-	CHECK_EQ(get64(s, 176), errors);
+	expect_eq(s[0], 0);
+	expectf(temp > 273 && temp < 373, "temperature %u K", temp);
+	expect(s[3] <= 100 && s[4] <= 100);
+	expect(get64(s, 112) >= 1);
+	expect_eq(get64(s, 176), errors);
 	/* The upper halves of the 128-bit counters */
-	CHECK_EQ(get64(s, 120), 0);
-	CHECK_EQ(get64(s, 184), 0);
+	expect_eq(get64(s, 120), 0);
+	expect_eq(get64(s, 184), 0);
 
 	s = read_log(LOG_SMART, 0xffffffff, 176, 16, G_DATA, &sf);
-	if (CHECK_SF(sf, SC_SUCCESS))
-		CHECK(!memcmp(s, full + 176, 16));
+	if (expect_sf(sf, SC_SUCCESS))
+		expect(!memcmp(s, full + 176, 16));
 	/* Per namespace (LPA bit 0): namespace 1 yes, 2 does not exist */
 	if (C.id_ctrl[ID_CTRL_LPA] & 1) {
 		read_log(LOG_SMART, 1, 0, 512, G_DATA, &sf);
-		CHECK_SF(sf, SC_SUCCESS);
+		expect_sf(sf, SC_SUCCESS);
 		read_log(LOG_SMART, 2, 0, 512, G_DATA, &sf);
-		CHECK_SF(sf, SC_INVALID_NS);
+		expect_sf(sf, SC_INVALID_NS);
 	}
 }
 
@@ -1450,21 +1400,21 @@ static void t_log_fw(void)
 	unsigned int slots, active;
 	int sf;
 
-	if (!need_ready(D1) || !CHECK(C.have_id_ctrl))
+	if (!need_ready(D1) || !expect(C.have_id_ctrl))
 		return;
 	slots = (C.id_ctrl[ID_CTRL_FRMW] >> 1) & 7;
 	f = read_log(LOG_FW_SLOT, 0, 0, 512, G_DATA, &sf);
-	if (!CHECK_SF(sf, SC_SUCCESS))
+	if (!expect_sf(sf, SC_SUCCESS))
 		return;
 	active = f[0] & 7;
 	diag("%u firmware slots, slot %u active", slots, active);
-	CHECK(slots >= 1);
-	if (!CHECKF(active >= 1 && active <= slots, "active slot %u", active))
+	expect(slots >= 1);
+	if (!expectf(active >= 1 && active <= slots, "active slot %u", active))
 		return;
-	CHECK(!memcmp(f + 8 * active, C.id_ctrl + ID_CTRL_FR, 8));
+	expect(!memcmp(f + 8 * active, C.id_ctrl + ID_CTRL_FR, 8));
 	f = read_log(LOG_FW_SLOT, 0, 8 * active, 8, G_DATA, &sf);
-	if (CHECK_SF(sf, SC_SUCCESS))
-		CHECK(!memcmp(f, C.id_ctrl + ID_CTRL_FR, 8));
+	if (expect_sf(sf, SC_SUCCESS))
+		expect(!memcmp(f, C.id_ctrl + ID_CTRL_FR, 8));
 }
 
 static void t_log_effects(void)
@@ -1483,28 +1433,28 @@ static void t_log_effects(void)
 	if (!need_ready(D1))
 		return;
 	l = read_log(LOG_CMD_EFFECTS, 0, 0, G_PAGE, G_DATA, &sf);
-	if (!CHECK_SF(sf, SC_SUCCESS))
+	if (!expect_sf(sf, SC_SUCCESS))
 		return;
 	memcpy(full, l, sizeof(full));
 	for (i = 0; i < ARRAY_SIZE(admin_ops); i++)
-		CHECKF(get32(l, 4 * admin_ops[i]) & 1,
-		       "admin opcode 0x%02x not supported", admin_ops[i]);
+		expectf(get32(l, 4 * admin_ops[i]) & 1,
+			"admin opcode 0x%02x not supported", admin_ops[i]);
 	/* Opcodes the instance refuses must not be listed */
-	CHECK_EQ(get32(l, 4 * 0x03), 0);
-	CHECK_EQ(get32(l, 4 * 0xff), 0);
+	expect_eq(get32(l, 4 * 0x03), 0);
+	expect_eq(get32(l, 4 * 0xff), 0);
 	/* I/O: read; write changes the LBA content (LBCC) */
-	CHECK_EQ(get32(l, 1024 + 4 * NVME_CMD_READ) & 1, 1);
-	CHECK_EQ(get32(l, 1024 + 4 * NVME_CMD_WRITE) & 3, 3);
-	CHECK_EQ(get32(l, 1024 + 4 * NVME_CMD_FLUSH) & 1, 1);
+	expect_eq(get32(l, 1024 + 4 * NVME_CMD_READ) & 1, 1);
+	expect_eq(get32(l, 1024 + 4 * NVME_CMD_WRITE) & 3, 3);
+	expect_eq(get32(l, 1024 + 4 * NVME_CMD_FLUSH) & 1, 1);
 
 	l = read_log(LOG_CMD_EFFECTS, 0, 1024, 1024, G_DATA, &sf);
-	if (CHECK_SF(sf, SC_SUCCESS))
-		CHECK(!memcmp(l, full + 1024, 1024));
+	if (expect_sf(sf, SC_SUCCESS))
+		expect(!memcmp(l, full + 1024, 1024));
 	l = read_log(LOG_CMD_EFFECTS, 0, 4 * NVME_ADM_IDENTIFY, 4, G_DATA,
 		     &sf);
-	if (CHECK_SF(sf, SC_SUCCESS))
-		CHECK(!memcmp(l, full + 4 * NVME_ADM_IDENTIFY, 4) &&
-		      all_bytes(l + 4, 0xa5, 4));
+	if (expect_sf(sf, SC_SUCCESS))
+		expect(!memcmp(l, full + 4 * NVME_ADM_IDENTIFY, 4) &&
+		       all_bytes(l + 4, 0xa5, 4));
 }
 
 static void t_log_limits(void)
@@ -1516,18 +1466,18 @@ static void t_log_limits(void)
 		return;
 	/* Past the end of the 512-byte SMART log: zeroes */
 	s = read_log(LOG_SMART, 0xffffffff, 0, 1024, G_DATA, &sf);
-	if (CHECK_SF(sf, SC_SUCCESS))
-		CHECK(all_bytes(s + 512, 0, 512));
+	if (expect_sf(sf, SC_SUCCESS))
+		expect(all_bytes(s + 512, 0, 512));
 	read_log(LOG_FW_SLOT, 0, 516, 4, G_DATA, &sf);
-	CHECK_SF(sf, SC_INVALID_FIELD);
+	expect_sf(sf, SC_INVALID_FIELD);
 	/* LPO must be dword aligned */
 	read_log(LOG_SMART, 0xffffffff, 2, 4, G_DATA, &sf);
-	CHECK_SF(sf, SC_INVALID_FIELD);
+	expect_sf(sf, SC_INVALID_FIELD);
 	/* Reserved log identifier: 1.4 says Invalid Field, 2.0 Invalid Log */
 	read_log(0x20, 0, 0, 512, G_DATA, &sf);
-	CHECKF(sf >= 0 && (NVME_SF_CODE(sf) == SC_INVALID_FIELD ||
-			   NVME_SF_CODE(sf) == SC_LOG_PAGE_INVALID),
-	       "log page 20h: status 0x%x", sf);
+	expectf(sf >= 0 && (NVME_SF_CODE(sf) == SC_INVALID_FIELD ||
+			    NVME_SF_CODE(sf) == SC_LOG_PAGE_INVALID),
+		"log page 20h: status 0x%x", sf);
 }
 
 static void t_log_prp_list(void)
@@ -1540,7 +1490,7 @@ static void t_log_prp_list(void)
 	const uint8_t *e;
 	int sf;
 
-	if (!need_ready(D1) || !CHECK(C.have_id_ctrl))
+	if (!need_ready(D1) || !expect(C.have_id_ctrl))
 		return;
 	mdts = C.id_ctrl[ID_CTRL_MDTS];
 	len = mdts && mdts <= 8 ? G_PAGE << mdts : 1u << 20;
@@ -1548,7 +1498,7 @@ static void t_log_prp_list(void)
 	diag("%u KiB Error log read through a PRP list of %u entries",
 	     len / 1024, pages - 1);
 	e = read_log(LOG_ERROR, 0, 0, G_PAGE, G_DATA, &sf);
-	if (!CHECK_SF(sf, SC_SUCCESS))
+	if (!expect_sf(sf, SC_SUCCESS))
 		return;
 	memcpy(ref, e, sizeof(ref));
 
@@ -1558,15 +1508,15 @@ static void t_log_prp_list(void)
 	fill(D1, G_BIG, 0xa5, len);
 	sf = nvme_get_log(D1, LOG_ERROR, 0, 0, len, true, giova(G_BIG),
 			  giova(G_LIST));
-	if (CHECK_SF(sf, SC_SUCCESS)) {
-		CHECK(!memcmp(big, ref, G_PAGE));
-		CHECK(all_bytes(big + G_PAGE, 0, len - G_PAGE));
+	if (expect_sf(sf, SC_SUCCESS)) {
+		expect(!memcmp(big, ref, G_PAGE));
+		expect(all_bytes(big + G_PAGE, 0, len - G_PAGE));
 	}
 	/* One dword beyond MDTS */
 	if (mdts) {
 		sf = nvme_get_log(D1, LOG_ERROR, 0, 0, len + 4, true,
 				  giova(G_BIG), giova(G_LIST));
-		CHECK_SF(sf, SC_INVALID_FIELD);
+		expect_sf(sf, SC_INVALID_FIELD);
 	}
 }
 
@@ -1610,18 +1560,18 @@ static void fill_aers(struct nvme_dev *d)
 	for (i = 0; i < n; i++)
 		C.held_aer[C.nr_held_aer++] = submit_aer(d);
 	extra = submit_aer(d);
-	if (CHECKF(nvme_reap(d, &cqe, 2000), "no completion for AER %u",
-		   n + 1)) {
-		CHECK_EQ(cqe.cid, extra);
-		CHECK_SF(cqe.status >> 1, SC_AER_LIMIT);
+	if (expectf(nvme_reap(d, &cqe, 2000), "no completion for AER %u",
+		    n + 1)) {
+		expect_eq(cqe.cid, extra);
+		expect_sf(cqe.status >> 1, SC_AER_LIMIT);
 	}
-	CHECK_SF(nvme_get_feat(d, FEAT_ARBITRATION, FEAT_SEL_CURRENT, 0, NULL),
-		 SC_SUCCESS);
+	expect_sf(nvme_get_feat(d, FEAT_ARBITRATION, FEAT_SEL_CURRENT, 0, NULL),
+		  SC_SUCCESS);
 }
 
 static void t_aer_limit(void)
 {
-	if (!need_ready(D1) || !CHECK(C.have_id_ctrl))
+	if (!need_ready(D1) || !expect(C.have_id_ctrl))
 		return;
 	diag("AERL %u: %u AERs accepted", C.id_ctrl[ID_CTRL_AERL],
 	     C.id_ctrl[ID_CTRL_AERL] + 1);
@@ -1634,31 +1584,31 @@ static void t_aer_event(void)
 	const uint8_t *e;
 	int sf;
 
-	if (!need_ready(D1) || !CHECK(C.nr_held_aer))
+	if (!need_ready(D1) || !expect(C.nr_held_aer))
 		return;
 	/* An SQ tail beyond the queue is an Invalid Doorbell Write Value */
 	bar_wr32(D1, NVME_REG_DB, AQ_DEPTH + 3);
-	if (!CHECK(nvme_reap(D1, &cqe, 2000)))
+	if (!expect(nvme_reap(D1, &cqe, 2000)))
 		return;
 	diag("AER completion: cid %u status 0x%x result 0x%08x", cqe.cid,
 	     cqe.status >> 1, cqe.result);
-	CHECKF(held_aer_remove(cqe.cid), "cid %u is not a held AER",
-	       cqe.cid);
-	CHECK_SF(cqe.status >> 1, SC_SUCCESS);
+	expectf(held_aer_remove(cqe.cid), "cid %u is not a held AER",
+		cqe.cid);
+	expect_sf(cqe.status >> 1, SC_SUCCESS);
 	/* Type Error (0), Invalid Doorbell Write Value (1), Error log (1) */
-	CHECK_EQ(cqe.result & 0x7, 0);
-	CHECK_EQ((cqe.result >> 8) & 0xff, 0x01);
-	CHECK_EQ((cqe.result >> 16) & 0xff, LOG_ERROR);
+	expect_eq(cqe.result & 0x7, 0);
+	expect_eq((cqe.result >> 8) & 0xff, 0x01);
+	expect_eq((cqe.result >> 16) & 0xff, LOG_ERROR);
 	/* The bad write did not move the tail: commands still work */
-	CHECK_SF(nvme_get_feat(D1, FEAT_ARBITRATION, FEAT_SEL_CURRENT, 0, NULL),
-		 SC_SUCCESS);
+	expect_sf(nvme_get_feat(D1, FEAT_ARBITRATION, FEAT_SEL_CURRENT, 0, NULL),
+		  SC_SUCCESS);
 	/* Reading the log with RAE cleared re-arms error events */
 	fill(D1, G_DATA, 0xa5, G_PAGE);
 	sf = nvme_get_log(D1, LOG_ERROR, 0, 0, 64, false, giova(G_DATA), 0);
-	if (CHECK_SF(sf, SC_SUCCESS)) {
+	if (expect_sf(sf, SC_SUCCESS)) {
 		e = gptr(D1, G_DATA);
-		CHECK_EQ(get16(e, 8), 0);
-		CHECK_EQ(get16(e, 10), 0xffff);
+		expect_eq(get16(e, 8), 0);
+		expect_eq(get16(e, 10), 0xffff);
 	}
 }
 
@@ -1669,14 +1619,14 @@ static void t_aer_abort(void)
 	uint16_t aer, cid;
 	unsigned int i;
 
-	if (!need_ready(D1) || !CHECK(C.nr_held_aer))
+	if (!need_ready(D1) || !expect(C.nr_held_aer))
 		return;
 	aer = C.held_aer[C.nr_held_aer - 1];
 	nvme_sqe_init(&sqe, NVME_ADM_ABORT);
 	sqe.cdw10 = htole32((uint32_t)aer << 16);	/* SQID 0 */
 	cid = nvme_submit(D1, &sqe);
 	for (i = 0; i < 2; i++)
-		if (!CHECKF(nvme_reap(D1, &cqe[i], 2000), "completion %u", i))
+		if (!expectf(nvme_reap(D1, &cqe[i], 2000), "completion %u", i))
 			return;
 	/* The aborted AER and the Abort itself, in either order */
 	if (cqe[0].cid == cid) {
@@ -1685,12 +1635,12 @@ static void t_aer_abort(void)
 		cqe[0] = cqe[1];
 		cqe[1] = t;
 	}
-	CHECK_EQ(cqe[0].cid, aer);
-	CHECK_SF(cqe[0].status >> 1, SC_ABORT_REQUESTED);
-	CHECK_EQ(cqe[1].cid, cid);
-	CHECK_SF(cqe[1].status >> 1, SC_SUCCESS);
+	expect_eq(cqe[0].cid, aer);
+	expect_sf(cqe[0].status >> 1, SC_ABORT_REQUESTED);
+	expect_eq(cqe[1].cid, cid);
+	expect_sf(cqe[1].status >> 1, SC_SUCCESS);
 	/* Dword 0 bit 0 clear: the command was aborted */
-	CHECK_EQ(cqe[1].result & 1, 0);
+	expect_eq(cqe[1].result & 1, 0);
 	held_aer_remove(aer);
 }
 
@@ -1701,42 +1651,42 @@ static void t_cc_reset(void)
 	uint32_t arb_def = ~0u, arb = ~0u, csts, aqa;
 	uint64_t asq, acq;
 
-	if (!need_ready(D1) || !CHECK(C.have_id_ctrl))
+	if (!need_ready(D1) || !expect(C.have_id_ctrl))
 		return;
-	CHECK_SF(nvme_create_cq(D1, 1, 16, giova(G_IOCQ1), 1, true, true),
-		 SC_SUCCESS);
-	CHECK_SF(nvme_create_sq(D1, 1, 16, giova(G_IOSQ1), 1, true),
-		 SC_SUCCESS);
-	CHECK_SF(nvme_get_feat(D1, FEAT_ARBITRATION, FEAT_SEL_DEFAULT, 0,
-			       &arb_def), SC_SUCCESS);
-	CHECK_SF(nvme_set_feat(D1, FEAT_ARBITRATION, arb_def ^ 0x7, NULL),
-		 SC_SUCCESS);
+	expect_sf(nvme_create_cq(D1, 1, 16, giova(G_IOCQ1), 1, true, true),
+		  SC_SUCCESS);
+	expect_sf(nvme_create_sq(D1, 1, 16, giova(G_IOSQ1), 1, true),
+		  SC_SUCCESS);
+	expect_sf(nvme_get_feat(D1, FEAT_ARBITRATION, FEAT_SEL_DEFAULT, 0,
+				&arb_def), SC_SUCCESS);
+	expect_sf(nvme_set_feat(D1, FEAT_ARBITRATION, arb_def ^ 0x7, NULL),
+		  SC_SUCCESS);
 	diag("%u AERs held across the reset", C.nr_held_aer);
 	aqa = bar_rd32(D1, NVME_REG_AQA);
 	asq = bar_rd64(D1, NVME_REG_ASQ);
 	acq = bar_rd64(D1, NVME_REG_ACQ);
 
 	csts = nvme_disable(D1);
-	CHECK_EQ(csts, 0);
+	expect_eq(csts, 0);
 	/* Held AERs end without a completion */
-	CHECK_EQ(nvme_cq_status(D1, D1->cq_head) & 1, D1->phase ^ 1);
+	expect_eq(nvme_cq_status(D1, D1->cq_head) & 1, D1->phase ^ 1);
 	/* The admin queue registers are kept (section 7.3.2) */
-	CHECK_EQ(bar_rd32(D1, NVME_REG_AQA), aqa);
-	CHECK_EQ(bar_rd64(D1, NVME_REG_ASQ), asq);
-	CHECK_EQ(bar_rd64(D1, NVME_REG_ACQ), acq);
+	expect_eq(bar_rd32(D1, NVME_REG_AQA), aqa);
+	expect_eq(bar_rd64(D1, NVME_REG_ASQ), asq);
+	expect_eq(bar_rd64(D1, NVME_REG_ACQ), acq);
 
 	csts = nvme_enable(D1);
-	if (!CHECK_EQ(csts, NVME_CSTS_RDY))
+	if (!expect_eq(csts, NVME_CSTS_RDY))
 		return;
-	CHECK_SF(nvme_delete_q(D1, NVME_ADM_DELETE_SQ, 1), SC_QID_INVALID);
-	CHECK_SF(nvme_delete_q(D1, NVME_ADM_DELETE_CQ, 1), SC_QID_INVALID);
-	if (CHECK_SF(nvme_get_feat(D1, FEAT_ARBITRATION, FEAT_SEL_CURRENT, 0,
-				   &arb), SC_SUCCESS))
-		CHECK_EQ(arb, arb_def);
+	expect_sf(nvme_delete_q(D1, NVME_ADM_DELETE_SQ, 1), SC_QID_INVALID);
+	expect_sf(nvme_delete_q(D1, NVME_ADM_DELETE_CQ, 1), SC_QID_INVALID);
+	if (expect_sf(nvme_get_feat(D1, FEAT_ARBITRATION, FEAT_SEL_CURRENT, 0,
+				    &arb), SC_SUCCESS))
+		expect_eq(arb, arb_def);
 	/* The AER count starts from zero again */
 	fill_aers(D1);
-	if (CHECK_SF(identify_ctrl(D1, G_DATA), SC_SUCCESS))
-		CHECK(!memcmp(gptr(D1, G_DATA), C.id_ctrl, G_PAGE));
+	if (expect_sf(identify_ctrl(D1, G_DATA), SC_SUCCESS))
+		expect(!memcmp(gptr(D1, G_DATA), C.id_ctrl, G_PAGE));
 }
 
 static void t_shutdown(void)
@@ -1749,16 +1699,16 @@ static void t_shutdown(void)
 	bar_wr32(D1, NVME_REG_CC, cc | NVME_CC_SHN_NORMAL);
 	csts = nvme_wait_csts(D1, NVME_CSTS_SHST_MASK, NVME_CSTS_SHST_DONE,
 			      5000);
-	CHECK_EQ(csts & (NVME_CSTS_SHST_MASK | NVME_CSTS_CFS),
-		 NVME_CSTS_SHST_DONE);
-	CHECK_EQ(bar_rd32(D1, NVME_REG_CC) & NVME_CC_SHN_MASK,
-		 NVME_CC_SHN_NORMAL);
+	expect_eq(csts & (NVME_CSTS_SHST_MASK | NVME_CSTS_CFS),
+		  NVME_CSTS_SHST_DONE);
+	expect_eq(bar_rd32(D1, NVME_REG_CC) & NVME_CC_SHN_MASK,
+		  NVME_CC_SHN_NORMAL);
 	/* Reset after shutdown: everything clears, the controller restarts */
 	csts = nvme_disable(D1);
-	CHECK_EQ(csts, 0);
+	expect_eq(csts, 0);
 	csts = nvme_enable(D1);
-	CHECK_EQ(csts, NVME_CSTS_RDY);
-	CHECK_SF(identify_ctrl(D1, G_DATA), SC_SUCCESS);
+	expect_eq(csts, NVME_CSTS_RDY);
+	expect_sf(identify_ctrl(D1, G_DATA), SC_SUCCESS);
 	C.nr_held_aer = 0;
 }
 
@@ -1766,20 +1716,20 @@ static void t_flr(void)
 {
 	uint32_t devctl;
 
-	if (!need_ready(D1) || !CHECK(D1->cap_exp))
+	if (!need_ready(D1) || !expect(D1->cap_exp))
 		return;
-	CHECK_SF(nvme_create_cq(D1, 1, 16, giova(G_IOCQ1), 1, true, true),
-		 SC_SUCCESS);
+	expect_sf(nvme_create_cq(D1, 1, 16, giova(G_IOCQ1), 1, true, true),
+		  SC_SUCCESS);
 	devctl = cfg_rd(D1, D1->cap_exp + PCI_EXP_DEVCTL, 2);
 	cfg_wr(D1, D1->cap_exp + PCI_EXP_DEVCTL,
 	       devctl | PCI_EXP_DEVCTL_BCR_FLR, 2);
 	/* PCIe allows 100 ms for an FLR */
 	usleep(100 * 1000);
 	check_power_on_state(D1);
-	CHECK_EQ(nvme_enable(D1), NVME_CSTS_RDY);
+	expect_eq(nvme_enable(D1), NVME_CSTS_RDY);
 	/* The CQ did not survive */
-	CHECK_SF(nvme_delete_q(D1, NVME_ADM_DELETE_CQ, 1), SC_QID_INVALID);
-	CHECK_SF(identify_ctrl(D1, G_DATA), SC_SUCCESS);
+	expect_sf(nvme_delete_q(D1, NVME_ADM_DELETE_CQ, 1), SC_QID_INVALID);
+	expect_sf(identify_ctrl(D1, G_DATA), SC_SUCCESS);
 	C.nr_held_aer = 0;
 }
 
@@ -1790,26 +1740,26 @@ static void t_vfio_reset(void)
 
 	if (!need_ready(D1))
 		return;
-	CHECK_SF(nvme_create_cq(D1, 1, 16, giova(G_IOCQ1), 1, true, true),
-		 SC_SUCCESS);
-	CHECK_SF(nvme_get_feat(D1, FEAT_ARBITRATION, FEAT_SEL_DEFAULT, 0,
-			       &arb_def), SC_SUCCESS);
-	CHECK_SF(nvme_set_feat(D1, FEAT_ARBITRATION, arb_def ^ 0x7, NULL),
-		 SC_SUCCESS);
+	expect_sf(nvme_create_cq(D1, 1, 16, giova(G_IOCQ1), 1, true, true),
+		  SC_SUCCESS);
+	expect_sf(nvme_get_feat(D1, FEAT_ARBITRATION, FEAT_SEL_DEFAULT, 0,
+				&arb_def), SC_SUCCESS);
+	expect_sf(nvme_set_feat(D1, FEAT_ARBITRATION, arb_def ^ 0x7, NULL),
+		  SC_SUCCESS);
 	cfg_wr(D1, PCI_BASE_ADDRESS_0, 0xfebf0000, 4);
 	ret = vfio_user_reset(&D1->vu);
-	if (!CHECKF(!ret, "VFIO_DEVICE_RESET: %s", strerror(-ret)))
+	if (!expectf(!ret, "VFIO_DEVICE_RESET: %s", strerror(-ret)))
 		return;
 	check_power_on_state(D1);
-	if (!CHECK_EQ(nvme_enable(D1), NVME_CSTS_RDY))
+	if (!expect_eq(nvme_enable(D1), NVME_CSTS_RDY))
 		return;
-	CHECK_SF(nvme_delete_q(D1, NVME_ADM_DELETE_CQ, 1), SC_QID_INVALID);
-	if (CHECK_SF(nvme_get_feat(D1, FEAT_ARBITRATION, FEAT_SEL_CURRENT, 0,
-				   &arb), SC_SUCCESS))
-		CHECK_EQ(arb, arb_def);
+	expect_sf(nvme_delete_q(D1, NVME_ADM_DELETE_CQ, 1), SC_QID_INVALID);
+	if (expect_sf(nvme_get_feat(D1, FEAT_ARBITRATION, FEAT_SEL_CURRENT, 0,
+				    &arb), SC_SUCCESS))
+		expect_eq(arb, arb_def);
 	nvme_drain_eventfds(D1);
-	if (CHECK_SF(identify_ctrl(D1, G_DATA), SC_SUCCESS))
-		CHECK(!memcmp(gptr(D1, G_DATA), C.id_ctrl, G_PAGE));
+	if (expect_sf(identify_ctrl(D1, G_DATA), SC_SUCCESS))
+		expect(!memcmp(gptr(D1, G_DATA), C.id_ctrl, G_PAGE));
 	C.nr_held_aer = 0;
 }
 
@@ -1817,26 +1767,26 @@ static void t_reopen(void)
 {
 	int ret;
 
-	if (!CHECK(C.have_ns_desc && C.have_id_ctrl))
+	if (!expect(C.have_ns_desc && C.have_id_ctrl))
 		return;
 	nvme_disable(D1);
 	nvme_dev_close(D1);
 	ret = nvme_dev_open(D1, C.uuid1);
-	if (!CHECKF(!ret, "reopen: %s", strerror(-ret)))
+	if (!expectf(!ret, "reopen: %s", strerror(-ret)))
 		return;
 	/* Each open starts from power-on */
 	check_power_on_state(D1);
-	if (!CHECK_EQ(nvme_enable(D1), NVME_CSTS_RDY))
+	if (!expect_eq(nvme_enable(D1), NVME_CSTS_RDY))
 		return;
 	fill(D1, G_DATA, 0xa5, G_PAGE);
-	if (CHECK_SF(nvme_identify(D1, NVME_CNS_NS_DESC, 1, giova(G_DATA), 0),
-		     SC_SUCCESS))
-		CHECKF(!memcmp(gptr(D1, G_DATA), C.ns_desc, G_PAGE),
-		       "namespace descriptors changed across opens");
-	if (CHECK_SF(identify_ctrl(D1, G_DATA), SC_SUCCESS))
-		CHECKF(!memcmp(gptr(D1, G_DATA + ID_CTRL_SN),
-			       C.id_ctrl + ID_CTRL_SN, 20),
-		       "serial changed across opens");
+	if (expect_sf(nvme_identify(D1, NVME_CNS_NS_DESC, 1, giova(G_DATA), 0),
+		      SC_SUCCESS))
+		expectf(!memcmp(gptr(D1, G_DATA), C.ns_desc, G_PAGE),
+			"namespace descriptors changed across opens");
+	if (expect_sf(identify_ctrl(D1, G_DATA), SC_SUCCESS))
+		expectf(!memcmp(gptr(D1, G_DATA + ID_CTRL_SN),
+				C.id_ctrl + ID_CTRL_SN, 20),
+			"serial changed across opens");
 }
 
 /* --- Fatal errors ------------------------------------------------------------- */
@@ -1845,45 +1795,45 @@ static void t_cfs_cq(void)
 {
 	uint32_t csts;
 
-	if (!CHECK(D1->opened))
+	if (!expect(D1->opened))
 		return;
 	nvme_disable(D1);
 	csts = nvme_enable_at(D1, giova(G_ASQ), GMEM_HOLE, NVME_CC_DEFAULT);
-	if (!CHECK_EQ(csts, NVME_CSTS_RDY))
+	if (!expect_eq(csts, NVME_CSTS_RDY))
 		return;
 	/* Completion queue unreachable: nothing to report to, fatal */
 	diag("this Identify must not complete:");
-	CHECK_EQ(nvme_identify(D1, NVME_CNS_CTRL, 0, giova(G_DATA), 0), -1);
+	expect_eq(nvme_identify(D1, NVME_CNS_CTRL, 0, giova(G_DATA), 0), -1);
 	csts = nvme_wait_csts(D1, NVME_CSTS_CFS, NVME_CSTS_CFS, 2000);
-	CHECK(csts & NVME_CSTS_CFS);
+	expect(csts & NVME_CSTS_CFS);
 	/* A controller reset clears it */
-	CHECK_EQ(nvme_disable(D1), 0);
-	CHECK_EQ(nvme_enable(D1), NVME_CSTS_RDY);
-	CHECK_SF(identify_ctrl(D1, G_DATA), SC_SUCCESS);
+	expect_eq(nvme_disable(D1), 0);
+	expect_eq(nvme_enable(D1), NVME_CSTS_RDY);
+	expect_sf(identify_ctrl(D1, G_DATA), SC_SUCCESS);
 }
 
 static void t_cfs_sq(void)
 {
 	uint32_t csts;
 
-	if (!CHECK(D1->opened))
+	if (!expect(D1->opened))
 		return;
 	nvme_disable(D1);
 	csts = nvme_enable_at(D1, GMEM_HOLE, giova(G_ACQ), NVME_CC_DEFAULT);
-	if (!CHECK_EQ(csts, NVME_CSTS_RDY))
+	if (!expect_eq(csts, NVME_CSTS_RDY))
 		return;
 	/* One command "submitted" into memory that was never mapped */
 	bar_wr32(D1, NVME_REG_DB, 1);
 	csts = nvme_wait_csts(D1, NVME_CSTS_CFS, NVME_CSTS_CFS, 2000);
 	diag("CSTS 0x%x", csts);
-	CHECK(csts & NVME_CSTS_CFS);
-	CHECK_EQ(nvme_cq_status(D1, 0), 0);
+	expect(csts & NVME_CSTS_CFS);
+	expect_eq(nvme_cq_status(D1, 0), 0);
 	/* More doorbells on a failed controller are ignored */
 	bar_wr32(D1, NVME_REG_DB, 2);
 	bar_wr32(D1, NVME_REG_DB + 4, 0);
-	CHECK(bar_rd32(D1, NVME_REG_CSTS) & NVME_CSTS_CFS);
-	CHECK_EQ(bar_rd32(D1, NVME_REG_VS), 0x00010400);
-	CHECK_EQ(cfg_rd(D1, PCI_VENDOR_ID, 2), EXP_VENDOR);
+	expect(bar_rd32(D1, NVME_REG_CSTS) & NVME_CSTS_CFS);
+	expect_eq(bar_rd32(D1, NVME_REG_VS), 0x00010400);
+	expect_eq(cfg_rd(D1, PCI_VENDOR_ID, 2), EXP_VENDOR);
 }
 
 static void t_second_instance(void)
@@ -1894,53 +1844,53 @@ static void t_second_instance(void)
 	int ret;
 
 	if (!C.uuid2) {
-		skip("no second instance given");
+		tap_test_skip("no second instance given");
 		return;
 	}
 	ret = nvme_dev_open(d2, C.uuid2);
-	if (!CHECKF(!ret, "open %s: %s", C.uuid2, strerror(-ret)))
+	if (!expectf(!ret, "open %s: %s", C.uuid2, strerror(-ret)))
 		return;
 	id = gptr(d2, G_DATA);
 	/* The first instance is still failed while this one works */
-	CHECK(bar_rd32(D1, NVME_REG_CSTS) & NVME_CSTS_CFS);
-	if (!CHECK_EQ(nvme_enable(d2), NVME_CSTS_RDY))
+	expect(bar_rd32(D1, NVME_REG_CSTS) & NVME_CSTS_CFS);
+	if (!expect_eq(nvme_enable(d2), NVME_CSTS_RDY))
 		goto out;
-	if (CHECK_SF(identify_ctrl(d2, G_DATA), SC_SUCCESS)) {
+	if (expect_sf(identify_ctrl(d2, G_DATA), SC_SUCCESS)) {
 		expected_serial(d2->uuid_bin, sn);
-		CHECKF(!memcmp(id + ID_CTRL_SN, sn, 20), "SN '%.20s' not '%.20s'",
-		       (const char *)id + ID_CTRL_SN, sn);
-		CHECK(memcmp(id + ID_CTRL_SN, C.id_ctrl + ID_CTRL_SN, 20));
-		CHECK_EQ(get32(id, ID_CTRL_NN), 1);
+		expectf(!memcmp(id + ID_CTRL_SN, sn, 20), "SN '%.20s' not '%.20s'",
+			(const char *)id + ID_CTRL_SN, sn);
+		expect(memcmp(id + ID_CTRL_SN, C.id_ctrl + ID_CTRL_SN, 20));
+		expect_eq(get32(id, ID_CTRL_NN), 1);
 	}
 	fill(d2, G_DATA, 0xa5, G_PAGE);
-	if (CHECK_SF(nvme_identify(d2, NVME_CNS_NS, 1, giova(G_DATA), 0),
-		     SC_SUCCESS)) {
+	if (expect_sf(nvme_identify(d2, NVME_CNS_NS, 1, giova(G_DATA), 0),
+		      SC_SUCCESS)) {
 		diag("second instance: %u queue pairs, NSZE %llu, sysfs lba_count %llu",
 		     d2->qpairs, (unsigned long long)get64(id, ID_NS_NSZE),
 		     (unsigned long long)d2->lba_count);
-		CHECK_EQ(get64(id, ID_NS_NSZE), d2->lba_count);
+		expect_eq(get64(id, ID_NS_NSZE), d2->lba_count);
 	}
 	fill(d2, G_DATA, 0xa5, G_PAGE);
-	if (CHECK_SF(nvme_identify(d2, NVME_CNS_NS_DESC, 1, giova(G_DATA), 0),
-		     SC_SUCCESS) &&
-	    CHECK_EQ(find_desc(id, NIDT_UUID, &v), 16))
-		CHECK(!memcmp(v, d2->uuid_bin, 16));
-	CHECK_SF(nvme_set_feat(d2, FEAT_NUM_QUEUES, 0x003f003f, NULL),
-		 SC_SUCCESS);
-	CHECK_EQ(nvme_disable(d2), 0);
+	if (expect_sf(nvme_identify(d2, NVME_CNS_NS_DESC, 1, giova(G_DATA), 0),
+		      SC_SUCCESS) &&
+	    expect_eq(find_desc(id, NIDT_UUID, &v), 16))
+		expect(!memcmp(v, d2->uuid_bin, 16));
+	expect_sf(nvme_set_feat(d2, FEAT_NUM_QUEUES, 0x003f003f, NULL),
+		  SC_SUCCESS);
+	expect_eq(nvme_disable(d2), 0);
 out:
 	nvme_dev_close(d2);
 }
 
 static void t_cfs_recover(void)
 {
-	if (!CHECK(D1->opened))
+	if (!expect(D1->opened))
 		return;
-	CHECK_EQ(nvme_disable(D1), 0);
-	if (!CHECK_EQ(nvme_enable(D1), NVME_CSTS_RDY))
+	expect_eq(nvme_disable(D1), 0);
+	if (!expect_eq(nvme_enable(D1), NVME_CSTS_RDY))
 		return;
-	if (CHECK_SF(identify_ctrl(D1, G_DATA), SC_SUCCESS))
-		CHECK(!memcmp(gptr(D1, G_DATA), C.id_ctrl, G_PAGE));
+	if (expect_sf(identify_ctrl(D1, G_DATA), SC_SUCCESS))
+		expect(!memcmp(gptr(D1, G_DATA), C.id_ctrl, G_PAGE));
 }
 
 /* --- Interrupt teardown and close --------------------------------------------- */
@@ -1952,15 +1902,15 @@ static void t_irq_disable(void)
 	if (!need_ready(D1))
 		return;
 	ret = nvme_connect_eventfds(D1);
-	if (!CHECKF(!ret, "VFIO_DEVICE_SET_IRQS: %s", strerror(-ret)))
+	if (!expectf(!ret, "VFIO_DEVICE_SET_IRQS: %s", strerror(-ret)))
 		return;
 	nvme_drain_eventfds(D1);
-	CHECK_SF(identify_ctrl(D1, G_DATA), SC_SUCCESS);
-	CHECK_EQ(nvme_efd_count(D1->efd[0]), 1);
+	expect_sf(identify_ctrl(D1, G_DATA), SC_SUCCESS);
+	expect_eq(nvme_efd_count(D1->efd[0]), 1);
 	ret = vfio_user_disable_irqs(&D1->vu, VFIO_PCI_MSIX_IRQ_INDEX);
-	CHECKF(!ret, "SET_IRQS DATA_NONE: %s", strerror(-ret));
-	CHECK_SF(identify_ctrl(D1, G_DATA), SC_SUCCESS);
-	CHECK_EQ(nvme_efd_count(D1->efd[0]), 0);
+	expectf(!ret, "SET_IRQS DATA_NONE: %s", strerror(-ret));
+	expect_sf(identify_ctrl(D1, G_DATA), SC_SUCCESS);
+	expect_eq(nvme_efd_count(D1->efd[0]), 0);
 }
 
 static void t_close(void)
@@ -1973,12 +1923,12 @@ static void t_close(void)
 	snprintf(path, sizeof(path), "/sys/bus/mdev/devices/%s/open",
 		 C.uuid1);
 	f = fopen(path, "r");
-	if (CHECKF(f, "%s: %s", path, strerror(errno))) {
+	if (expectf(f, "%s: %s", path, strerror(errno))) {
 		if (fscanf(f, "%d", &open_attr) != 1)
 			open_attr = -1;
 		fclose(f);
 	}
-	CHECK_EQ(open_attr, 0);
+	expect_eq(open_attr, 0);
 }
 
 /* --- main ------------------------------------------------------------------------ */
@@ -2119,7 +2069,7 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-	unsigned int i, failed = 0;
+	unsigned int i;
 	int ret;
 
 	if (argc < 2 || argc > 3) {
@@ -2130,35 +2080,23 @@ int main(int argc, char **argv)
 	C.uuid2 = argc > 2 ? argv[2] : NULL;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
-	printf("TAP version 13\n1..%zu\n", ARRAY_SIZE(tests));
+	tap_plan(ARRAY_SIZE(tests));
 	ret = nvme_dev_open(D1, C.uuid1);
-	if (ret) {
-		printf("Bail out! cannot open %s: %s\n", C.uuid1,
-		       strerror(-ret));
-		return 1;
-	}
+	if (ret)
+		tap_bail("cannot open %s: %s", C.uuid1, strerror(-ret));
 	diag("instance %s: %u queue pairs, %llu LBAs", C.uuid1, D1->qpairs,
 	     (unsigned long long)D1->lba_count);
 
 	for (i = 0; i < ARRAY_SIZE(tests); i++) {
-		cur_failed = false;
-		cur_skip = NULL;
+		tap_test_begin();
 		if (D1->opened || tests[i].fn == t_close)
 			tests[i].fn();
 		else
-			CHECKF(false, "instance is not open");
-		if (cur_failed) {
-			failed++;
-			printf("not ok %u - %s\n", i + 1, tests[i].name);
-		} else if (cur_skip) {
-			printf("ok %u - %s # SKIP %s\n", i + 1, tests[i].name,
-			       cur_skip);
-		} else {
-			printf("ok %u - %s\n", i + 1, tests[i].name);
-		}
+			expectf(false, "instance is not open");
+		tap_test_end("%s", tests[i].name);
 	}
 	nvme_dev_close(D1);
 	nvme_dev_close(&C.d2);
-	diag("%zu tests, %u failed", ARRAY_SIZE(tests), failed);
-	return failed ? 1 : 0;
+	diag("%zu tests, %u failed", ARRAY_SIZE(tests), tap_failures());
+	return tap_done();
 }
