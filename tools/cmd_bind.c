@@ -142,13 +142,19 @@ static bool read_line(const char *path, char *buf, size_t len)
 	return ok;
 }
 
+/* Where the root filesystem is mounted from. */
+struct root_fs {
+	char devt[32];			/* "MAJ:MIN" */
+	char src[MNV_PATH_LEN];		/* mount source, e.g. /dev/nvme0n1p2 */
+};
+
 /*
- * "MAJ:MIN" of the device the root filesystem is mounted from, from the
- * last mount on "/" in mountinfo (a later mount hides the earlier ones).
- * Device numbers, not names: the kernel shows a root it mounted itself as
- * /dev/root in /proc/mounts.
+ * The last mount on "/" in mountinfo (a later mount hides the earlier
+ * ones).  The device number, not the name in /proc/mounts, which reads
+ * /dev/root for a root the kernel mounted itself; and the mount source,
+ * because btrfs shows an anonymous device number.
  */
-static bool root_devt(char *devt, size_t len)
+static bool find_root_fs(struct root_fs *root)
 {
 	char path[MNV_PATH_LEN];
 	char *line = NULL, *save = NULL;
@@ -162,19 +168,26 @@ static bool root_devt(char *devt, size_t len)
 	if (!f)
 		return false;
 	while (getline(&line, &cap, f) > 0) {
-		const char *dev, *mnt;
+		const char *dev, *mnt, *tok, *src = "";
 
-		/* mount id, parent id, MAJ:MIN, root, mount point, ... */
-		if (!strtok_r(line, " ", &save) || !strtok_r(NULL, " ", &save))
+		/* id parent MAJ:MIN root mountpoint options... - fstype source ... */
+		if (!strtok_r(line, " \n", &save) || !strtok_r(NULL, " \n", &save))
 			continue;
-		dev = strtok_r(NULL, " ", &save);
-		if (!dev || !strtok_r(NULL, " ", &save))
+		dev = strtok_r(NULL, " \n", &save);
+		if (!dev || !strtok_r(NULL, " \n", &save))
 			continue;
-		mnt = strtok_r(NULL, " ", &save);
-		if (mnt && !strcmp(mnt, "/")) {
-			snprintf(devt, len, "%s", dev);
-			found = true;
+		mnt = strtok_r(NULL, " \n", &save);
+		if (!mnt || strcmp(mnt, "/"))
+			continue;
+		while ((tok = strtok_r(NULL, " \n", &save)) && strcmp(tok, "-"))
+			;
+		if (tok && strtok_r(NULL, " \n", &save)) {
+			tok = strtok_r(NULL, " \n", &save);
+			src = tok ? tok : "";
 		}
+		snprintf(root->devt, sizeof(root->devt), "%s", dev);
+		snprintf(root->src, sizeof(root->src), "%s", src);
+		found = true;
 	}
 	free(line);
 	fclose(f);
@@ -182,20 +195,23 @@ static bool root_devt(char *devt, size_t len)
 }
 
 /*
- * Is the block device whose sysfs directory is dir the root filesystem's,
- * or below a stack of devices (its holders, theirs...) that ends in it?
- * via names the holder at the top of the stack, for the message.
+ * Is the block device name, whose sysfs directory is dir, the root
+ * filesystem's, or below a stack of devices (its holders, theirs...) that
+ * ends in it?  via names the holder at the top of the stack, for the
+ * message.
  */
-static bool holds_root(const char *dir, const char *root, int depth,
-		       char *via, size_t len)
+static bool holds_root(const char *dir, const char *name, const struct root_fs *root,
+		       int depth, char *via, size_t len)
 {
 	char path[MNV_PATH_LEN], devt[32];
 	struct dirent *de;
 	bool found = false;
 	DIR *d;
 
+	if (!strncmp(root->src, "/dev/", 5) && !strcmp(root->src + 5, name))
+		return true;
 	if ((size_t)snprintf(path, sizeof(path), "%s/dev", dir) < sizeof(path) &&
-	    read_line(path, devt, sizeof(devt)) && !strcmp(devt, root))
+	    read_line(path, devt, sizeof(devt)) && !strcmp(devt, root->devt))
 		return true;
 	/* Stacks are a few levels deep; the bound ends a loop in a fake tree. */
 	if (depth >= 8 ||
@@ -210,7 +226,7 @@ static bool holds_root(const char *dir, const char *root, int depth,
 		if (de->d_name[0] == '.' ||
 		    (size_t)snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name) >= sizeof(sub))
 			continue;
-		found = holds_root(sub, root, depth + 1, via, len);
+		found = holds_root(sub, de->d_name, root, depth + 1, via, len);
 		if (found && !via[0])
 			snprintf(via, len, "%s", de->d_name);
 	}
@@ -223,8 +239,8 @@ static bool holds_root(const char *dir, const char *root, int depth,
  * dir in use?  Mount points and swap come from procfs, stacked devices
  * (dm, md, LVM) from the "holders" directory.
  */
-static bool blk_in_use(const char *dir, const char *name, const char *root, int depth,
-		       char *why, size_t len)
+static bool blk_in_use(const char *dir, const char *name, const struct root_fs *root,
+		       int depth, char *why, size_t len)
 {
 	char sub[MNV_PATH_LEN], what[MNV_PATH_LEN];
 	struct dirent *de;
@@ -233,7 +249,7 @@ static bool blk_in_use(const char *dir, const char *name, const char *root, int 
 
 	if (root) {
 		what[0] = '\0';
-		if (holds_root(dir, root, 0, what, sizeof(what))) {
+		if (holds_root(dir, name, root, 0, what, sizeof(what))) {
 			if (what[0])
 				say(why, len, "%s holds the root filesystem (through %s)",
 				    name, what);
@@ -280,7 +296,8 @@ partitions:
  * (nvmeXcYnZ); the block device people mount is the head, which lists its
  * paths below /sys/block/<head>/multipath/.
  */
-static bool head_in_use(const char *path_dev, const char *root, char *why, size_t len)
+static bool head_in_use(const char *path_dev, const struct root_fs *root, char *why,
+			size_t len)
 {
 	char dir[MNV_PATH_LEN], sub[MNV_PATH_LEN];
 	struct dirent *de;
@@ -306,10 +323,10 @@ static bool head_in_use(const char *path_dev, const char *root, char *why, size_
 }
 
 /*
- * Is one of the controller's block devices in use?  With root set (the
- * root filesystem's "MAJ:MIN"), only whether one holds the root filesystem.
+ * Is one of the controller's block devices in use?  With root set, only
+ * whether one holds the root filesystem.
  */
-static bool ctrl_in_use(const char *bdf, const char *root, char *why, size_t len)
+static bool ctrl_in_use(const char *bdf, const struct root_fs *root, char *why, size_t len)
 {
 	char top[MNV_PATH_LEN], cdir[MNV_PATH_LEN], bdir[MNV_PATH_LEN];
 	char hdir[MNV_PATH_LEN];
@@ -357,7 +374,7 @@ int mnv_cmd_bind(int argc, char **argv)
 {
 	char bdf[MNV_BDF_LEN], old[MNV_NAME_LEN], now[MNV_NAME_LEN];
 	char ovr[MNV_NAME_LEN], line[MNV_NAME_LEN + 2], why[MNV_PATH_LEN];
-	char rootdev[32];
+	struct root_fs root;
 	bool force = false;
 	int ret, probe_err;
 
@@ -377,8 +394,8 @@ int mnv_cmd_bind(int argc, char **argv)
 		return MNV_EXIT_OK;
 	}
 	/* Unbinding it would take the system down: no --force for that. */
-	if (!strcmp(old, NVME_DRIVER) && root_devt(rootdev, sizeof(rootdev)) &&
-	    ctrl_in_use(bdf, rootdev, why, sizeof(why))) {
+	if (!strcmp(old, NVME_DRIVER) && find_root_fs(&root) &&
+	    ctrl_in_use(bdf, &root, why, sizeof(why))) {
 		mnv_err("%s holds the root filesystem: %s; refusing to take it from nvme (--force does not override this)",
 			bdf, why);
 		return MNV_EXIT_FAIL;

@@ -408,6 +408,12 @@ c_bind_root_named_dev_root() {
 	echo "/dev/root / ext4 rw 0 0" >>"$R/proc/mounts"
 	run bind 06:00.0 && refused 1 "nvme0n1 holds the root filesystem"
 }
+c_bind_root_btrfs() {
+	# btrfs shows an anonymous device number: the mount source tells.
+	echo "41 22 0:33 /@ / rw,relatime shared:9 - btrfs /dev/nvme0n1p1 rw" \
+		>>"$R/proc/self/mountinfo"
+	run bind --force 06:00.0 && refused 1 "nvme0n1p1 holds the root filesystem"
+}
 c_bind_root_under_lvm() {
 	local d=$DEV/0000:06:00.0/nvme/nvme0/nvme0n1/nvme0n1p1/holders/dm-0
 
