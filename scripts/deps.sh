@@ -8,7 +8,7 @@
 set -euo pipefail
 
 PKGS="build-essential bc kmod flex bison libelf-dev xz-utils cpio busybox-static
-qemu-system-x86 qemu-utils fio nvme-cli mdevctl sparse pciutils util-linux
+qemu-system-x86 qemu-utils fio nvme-cli mdevctl driverctl udev sparse pciutils util-linux
 e2fsprogs linux-image-cloud-amd64 linux-image-amd64 linux-headers-amd64
 linux-source-6.1 perl clang libclang-rt-14-dev"
 # scripts/debug-kernel.sh (make check-debug) builds a kernel: certs/ and

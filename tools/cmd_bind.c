@@ -26,9 +26,12 @@ static const char bind_help[] =
 "While the controller is driven by nvme, bind refuses if one of its block\n"
 "devices (or a partition) is mounted, used as swap or held by another\n"
 "device (device-mapper, md, LVM): unbinding would pull it away.\n"
+"A controller that holds the root filesystem (directly or under\n"
+"device-mapper, md or LVM) is always refused, even with --force.\n"
 "\n"
 "Options:\n"
-"  --force     skip the in-use check of the nvme block devices\n"
+"  --force     skip the in-use check of the nvme block devices (not the\n"
+"              root filesystem check)\n"
 "  -h, --help  show this help\n";
 
 static const char unbind_help[] =
@@ -124,18 +127,138 @@ static bool is_dir(const char *path)
 	return !stat(path, &st) && S_ISDIR(st.st_mode);
 }
 
+/* Reads the first line of a file whose path is already complete. */
+static bool read_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "re");
+	bool ok;
+
+	if (!f)
+		return false;
+	ok = fgets(buf, (int)len, f) != NULL;
+	fclose(f);
+	if (ok)
+		buf[strcspn(buf, "\n")] = '\0';
+	return ok;
+}
+
+/* Where the root filesystem is mounted from. */
+struct root_fs {
+	char devt[32];			/* "MAJ:MIN" */
+	char src[MNV_PATH_LEN];		/* mount source, e.g. /dev/nvme0n1p2 */
+};
+
+/*
+ * The last mount on "/" in mountinfo (a later mount hides the earlier
+ * ones).  The device number, not the name in /proc/mounts, which reads
+ * /dev/root for a root the kernel mounted itself; and the mount source,
+ * because btrfs shows an anonymous device number.
+ */
+static bool find_root_fs(struct root_fs *root)
+{
+	char path[MNV_PATH_LEN];
+	char *line = NULL, *save = NULL;
+	size_t cap = 0;
+	bool found = false;
+	FILE *f;
+
+	if (mnv_path(path, sizeof(path), "/proc/self/mountinfo"))
+		return false;
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (getline(&line, &cap, f) > 0) {
+		const char *dev, *mnt, *tok, *src = "";
+
+		/* id parent MAJ:MIN root mountpoint options... - fstype source ... */
+		if (!strtok_r(line, " \n", &save) || !strtok_r(NULL, " \n", &save))
+			continue;
+		dev = strtok_r(NULL, " \n", &save);
+		if (!dev || !strtok_r(NULL, " \n", &save))
+			continue;
+		mnt = strtok_r(NULL, " \n", &save);
+		if (!mnt || strcmp(mnt, "/"))
+			continue;
+		while ((tok = strtok_r(NULL, " \n", &save)) && strcmp(tok, "-"))
+			;
+		if (tok && strtok_r(NULL, " \n", &save)) {
+			tok = strtok_r(NULL, " \n", &save);
+			src = tok ? tok : "";
+		}
+		snprintf(root->devt, sizeof(root->devt), "%s", dev);
+		snprintf(root->src, sizeof(root->src), "%s", src);
+		found = true;
+	}
+	free(line);
+	fclose(f);
+	return found;
+}
+
+/*
+ * Is the block device name, whose sysfs directory is dir, the root
+ * filesystem's, or below a stack of devices (its holders, theirs...) that
+ * ends in it?  via names the holder at the top of the stack, for the
+ * message.
+ */
+static bool holds_root(const char *dir, const char *name, const struct root_fs *root,
+		       int depth, char *via, size_t len)
+{
+	char path[MNV_PATH_LEN], devt[32];
+	struct dirent *de;
+	bool found = false;
+	DIR *d;
+
+	if (!strncmp(root->src, "/dev/", 5) && !strcmp(root->src + 5, name))
+		return true;
+	if ((size_t)snprintf(path, sizeof(path), "%s/dev", dir) < sizeof(path) &&
+	    read_line(path, devt, sizeof(devt)) && !strcmp(devt, root->devt))
+		return true;
+	/* Stacks are a few levels deep; the bound ends a loop in a fake tree. */
+	if (depth >= 8 ||
+	    (size_t)snprintf(path, sizeof(path), "%s/holders", dir) >= sizeof(path))
+		return false;
+	d = opendir(path);
+	if (!d)
+		return false;
+	while (!found && (de = readdir(d))) {
+		char sub[MNV_PATH_LEN];
+
+		if (de->d_name[0] == '.' ||
+		    (size_t)snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name) >= sizeof(sub))
+			continue;
+		found = holds_root(sub, de->d_name, root, depth + 1, via, len);
+		if (found && !via[0])
+			snprintf(via, len, "%s", de->d_name);
+	}
+	closedir(d);
+	return found;
+}
+
 /*
  * Is the block device (or one of its partitions) whose sysfs directory is
  * dir in use?  Mount points and swap come from procfs, stacked devices
  * (dm, md, LVM) from the "holders" directory.
  */
-static bool blk_in_use(const char *dir, const char *name, int depth, char *why, size_t len)
+static bool blk_in_use(const char *dir, const char *name, const struct root_fs *root,
+		       int depth, char *why, size_t len)
 {
 	char sub[MNV_PATH_LEN], what[MNV_PATH_LEN];
 	struct dirent *de;
 	bool used = false;
 	DIR *d;
 
+	if (root) {
+		what[0] = '\0';
+		if (holds_root(dir, name, root, 0, what, sizeof(what))) {
+			if (what[0])
+				say(why, len, "%s holds the root filesystem (through %s)",
+				    name, what);
+			else
+				say(why, len, "%s holds the root filesystem", name);
+			return true;
+		}
+		goto partitions;
+	}
 	snprintf(sub, sizeof(sub), "%s/holders", dir);
 	if (dir_first_entry(sub, what, sizeof(what))) {
 		say(why, len, "%s is held by %s", name, what);
@@ -149,6 +272,7 @@ static bool blk_in_use(const char *dir, const char *name, int depth, char *why, 
 		say(why, len, "%s is used as swap", name);
 		return true;
 	}
+partitions:
 	if (depth)
 		return false;
 	d = opendir(dir);
@@ -161,7 +285,7 @@ static bool blk_in_use(const char *dir, const char *name, int depth, char *why, 
 		    (size_t)snprintf(what, sizeof(what), "%s/partition", sub) >= sizeof(what))
 			continue;
 		if (is_dir(sub) && !access(what, F_OK))
-			used = blk_in_use(sub, de->d_name, depth + 1, why, len);
+			used = blk_in_use(sub, de->d_name, root, depth + 1, why, len);
 	}
 	closedir(d);
 	return used;
@@ -172,7 +296,8 @@ static bool blk_in_use(const char *dir, const char *name, int depth, char *why, 
  * (nvmeXcYnZ); the block device people mount is the head, which lists its
  * paths below /sys/block/<head>/multipath/.
  */
-static bool head_in_use(const char *path_dev, char *why, size_t len)
+static bool head_in_use(const char *path_dev, const struct root_fs *root, char *why,
+			size_t len)
 {
 	char dir[MNV_PATH_LEN], sub[MNV_PATH_LEN];
 	struct dirent *de;
@@ -191,13 +316,17 @@ static bool head_in_use(const char *path_dev, char *why, size_t len)
 		    access(sub, F_OK))
 			continue;
 		if ((size_t)snprintf(sub, sizeof(sub), "%s/%s", dir, de->d_name) < sizeof(sub))
-			used = blk_in_use(sub, de->d_name, 0, why, len);
+			used = blk_in_use(sub, de->d_name, root, 0, why, len);
 	}
 	closedir(d);
 	return used;
 }
 
-static bool ctrl_in_use(const char *bdf, char *why, size_t len)
+/*
+ * Is one of the controller's block devices in use?  With root set, only
+ * whether one holds the root filesystem.
+ */
+static bool ctrl_in_use(const char *bdf, const struct root_fs *root, char *why, size_t len)
 {
 	char top[MNV_PATH_LEN], cdir[MNV_PATH_LEN], bdir[MNV_PATH_LEN];
 	char hdir[MNV_PATH_LEN];
@@ -226,9 +355,9 @@ static bool ctrl_in_use(const char *bdf, char *why, size_t len)
 					     bdir) >= sizeof(hdir) ||
 			    !is_dir(hdir))
 				continue;
-			used = blk_in_use(bdir, be->d_name, 0, why, len);
+			used = blk_in_use(bdir, be->d_name, root, 0, why, len);
 			if (!used && strchr(be->d_name + 4, 'c'))
-				used = head_in_use(be->d_name, why, len);
+				used = head_in_use(be->d_name, root, why, len);
 		}
 		closedir(bd);
 	}
@@ -245,6 +374,7 @@ int mnv_cmd_bind(int argc, char **argv)
 {
 	char bdf[MNV_BDF_LEN], old[MNV_NAME_LEN], now[MNV_NAME_LEN];
 	char ovr[MNV_NAME_LEN], line[MNV_NAME_LEN + 2], why[MNV_PATH_LEN];
+	struct root_fs root;
 	bool force = false;
 	int ret, probe_err;
 
@@ -263,7 +393,14 @@ int mnv_cmd_bind(int argc, char **argv)
 		printf("%s is already bound to %s\n", bdf, MNV_DRIVER_NAME);
 		return MNV_EXIT_OK;
 	}
-	if (!force && !strcmp(old, NVME_DRIVER) && ctrl_in_use(bdf, why, sizeof(why))) {
+	/* Unbinding it would take the system down: no --force for that. */
+	if (!strcmp(old, NVME_DRIVER) && find_root_fs(&root) &&
+	    ctrl_in_use(bdf, &root, why, sizeof(why))) {
+		mnv_err("%s holds the root filesystem: %s; refusing to take it from nvme (--force does not override this)",
+			bdf, why);
+		return MNV_EXIT_FAIL;
+	}
+	if (!force && !strcmp(old, NVME_DRIVER) && ctrl_in_use(bdf, NULL, why, sizeof(why))) {
 		mnv_err("%s is in use: %s (release it first, or use --force)", bdf, why);
 		return MNV_EXIT_FAIL;
 	}

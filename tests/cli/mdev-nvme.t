@@ -129,6 +129,10 @@ mk_template() {
 	echo "$UR" >"$TPL/proc/sys/kernel/random/uuid"
 	echo "sysfs /sys sysfs rw 0 0" >"$TPL/proc/mounts"
 	printf 'Filename\tType\tSize\tUsed\tPriority\n' >"$TPL/proc/swaps"
+	# The root filesystem on a disk of its own (259:9), then one mount on it.
+	mkdir -p "$TPL/proc/self"
+	printf '%s\n' "22 1 259:9 / / rw,relatime shared:1 - ext4 /dev/sda2 rw" \
+		"23 22 0:21 / /sys rw shared:2 - sysfs sysfs rw" >"$TPL/proc/self/mountinfo"
 
 	# Bound to mdev_nvme, two instances: 8 queue pairs, 3 taken.
 	mk_pci 0000:05:00.0 0x010802 mdev_nvme
@@ -142,6 +146,8 @@ mk_template() {
 	d=$TPL/sys/devices/pci0000:00/0000:06:00.0/nvme/nvme0/nvme0n1
 	mkdir -p "$d/holders" "$d/nvme0n1p1/holders"
 	echo 1 >"$d/nvme0n1p1/partition"
+	echo 259:0 >"$d/dev"
+	echo 259:1 >"$d/nvme0n1p1/dev"
 	ln -s ../devices/pci0000:00/0000:06:00.0/nvme/nvme0/nvme0n1 \
 		"$TPL/sys/block/nvme0n1"
 
@@ -382,6 +388,50 @@ c_bind_multipath_head_mounted() {
 		"$R/sys/devices/virtual/nvme-subsystem/nvme-subsys0/nvme0n1/multipath/nvme0c0n1"
 	echo "/dev/nvme0n1 / xfs rw 0 0" >>"$R/proc/mounts"
 	run bind 06:00.0 && refused 1 "nvme0n1 is mounted on /"
+}
+# root_on MAJ:MIN: the root filesystem is mounted from that device (a later
+# mount on "/" hides the first).
+root_on() {
+	echo "40 22 $1 / / rw,relatime shared:9 - ext4 /dev/root rw" >>"$R/proc/self/mountinfo"
+}
+c_bind_root() {
+	root_on 259:1
+	echo "/dev/nvme0n1p1 / ext4 rw 0 0" >>"$R/proc/mounts"
+	run bind 06:00.0 && refused 1 "0000:06:00.0 holds the root filesystem" \
+		"nvme0n1p1 holds the root filesystem" "--force does not override"
+}
+c_bind_root_force() {
+	root_on 259:1
+	run bind --force 06:00.0 && refused 1 "nvme0n1p1 holds the root filesystem"
+}
+c_bind_root_named_dev_root() {
+	# A root the kernel mounted itself reads /dev/root in /proc/mounts:
+	# only the device number tells it is this controller's.
+	root_on 259:0
+	echo "/dev/root / ext4 rw 0 0" >>"$R/proc/mounts"
+	run bind 06:00.0 && refused 1 "nvme0n1 holds the root filesystem"
+}
+c_bind_root_btrfs() {
+	# btrfs shows an anonymous device number: the mount source tells.
+	echo "41 22 0:33 /@ / rw,relatime shared:9 - btrfs /dev/nvme0n1p1 rw" \
+		>>"$R/proc/self/mountinfo"
+	run bind --force 06:00.0 && refused 1 "nvme0n1p1 holds the root filesystem"
+}
+c_bind_root_under_lvm() {
+	local d=$DEV/0000:06:00.0/nvme/nvme0/nvme0n1/nvme0n1p1/holders/dm-0
+
+	mkdir -p "$d/holders/dm-1"
+	echo 253:0 >"$d/dev"
+	echo 253:1 >"$d/holders/dm-1/dev"
+	root_on 253:1
+	run bind --force 06:00.0 && refused 1 "nvme0n1p1 holds the root filesystem (through dm-1)"
+}
+c_bind_root_elsewhere_force() {
+	# The root filesystem is on another disk: --force takes a controller
+	# whose holder is not the root's.
+	mkdir -p "$DEV/0000:06:00.0/nvme/nvme0/nvme0n1/holders/dm-0"
+	echo 253:0 >"$DEV/0000:06:00.0/nvme/nvme0/nvme0n1/holders/dm-0/dev"
+	run bind --force 06:00.0 && rc_is 0 && driver_is 0000:06:00.0 mdev_nvme
 }
 c_bind_force() {
 	echo "/dev/nvme0n1p1 /srv/data ext4 rw 0 0" >>"$R/proc/mounts"
