@@ -8,7 +8,8 @@
 # scripts/debug-kernel.config (KASAN, lockdep, kmemleak, KFENCE, fault
 # injection; everything the L1 VM uses built in), with the fixes of
 # scripts/debug-kernel-patches/ applied: bugs of 6.1 itself whose reports
-# would end lockdep's checking or hide this module's.  Results, under
+# would end lockdep's checking or hide this module's, or that hang the
+# boot (the RCU-tasks self test).  Results, under
 # build/debug-kernel/ (MNV_DEBUG_KERNEL overrides):
 #
 #   linux-source-6.1/   the tree (the module is built against it)

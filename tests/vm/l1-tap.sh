@@ -75,8 +75,9 @@ if [ -n "${MNV_DEBUG_KERNEL:-}" ]; then
 	# Time limits first, so that run-l1.args and MNV_L1_ARGS can still
 	# change them; the kernel command line last, so that nothing drops
 	# the module tree or the leak scan.
-	# One CPU: under TCG the debug kernel hangs bringing up a second one
-	# (right after "Running RCU-tasks wait API self tests").
+	# One CPU: with two the debug kernel hung at boot right after
+	# "Running RCU-tasks wait API self tests", most likely the race that
+	# scripts/debug-kernel-patches/0003-* fixes (see tests/vm/README.md).
 	# It reaches /init in 20-150 s; a boot that hangs (see run-l1.sh's
 	# boot_watch) is given up after 900 s and retried once.
 	kernel_args=(--timeout 7200 --case-timeout 3600 --boot-timeout 900
