@@ -226,6 +226,15 @@ tap_reemit() {
 
 # --- environment checks -----------------------------------------------------
 
+# mnv_time_scale: how many times slower than a stock kernel this L1 runs
+# (mnv.time_scale=N on the kernel command line, put there by l1-tap.sh for
+# the debug kernel; 1 otherwise).  Waits for guests scale with it.
+mnv_time_scale() {
+	local n
+	n=$(sed -n 's/.*mnv\.time_scale=\([1-9][0-9]*\).*/\1/p' /proc/cmdline 2>/dev/null)
+	echo "${n:-1}"
+}
+
 mnv_require_root() {
 	[ "$(id -u)" -eq 0 ] || tap_skip_all "needs root"
 }

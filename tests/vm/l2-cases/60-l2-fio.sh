@@ -117,8 +117,9 @@ res2=$MNV_OUT/60-l2-fio.kill-guest
 	--console "$MNV_OUT/60-l2-fio.kill-guest-console" --timeout 300 \
 	"${SMP2[@]}" "$L2/guest-fio-kill.sh" 2>"$MNV_TMP/run-l2.err" &
 runner=$!
+wait_limit=$((240 * $(mnv_time_scale)))
 t=0
-until grep -q '^# fio running' "$res2" 2>/dev/null || [ $t -ge 240 ]; do
+until grep -q '^# fio running' "$res2" 2>/dev/null || [ $t -ge "$wait_limit" ]; do
 	sleep 1
 	t=$((t + 1))
 done
@@ -126,7 +127,7 @@ tap_cond "guest 2 started its load" grep -q '^# fio running' "$res2"
 # The load is rounds of verified writes: wait for the first to finish
 # (or fail), then keep the load on a while longer before the kill.
 t=0
-until grep -Eq '^(not )?ok [0-9]+ - fio round' "$res2" 2>/dev/null || [ $t -ge 240 ]; do
+until grep -Eq '^(not )?ok [0-9]+ - fio round' "$res2" 2>/dev/null || [ $t -ge "$wait_limit" ]; do
 	sleep 1
 	t=$((t + 1))
 done

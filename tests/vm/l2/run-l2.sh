@@ -80,6 +80,12 @@ while [ $# -gt 0 ]; do
 	esac
 done
 [ $# -eq 1 ] || die "usage: run-l2.sh [OPTIONS] GUEST_SCRIPT"
+[[ $timeout =~ ^[1-9][0-9]*$ ]] || die "--timeout: not a positive number: $timeout"
+# An L1 on the debug kernel (KASAN, lockdep) runs nested guests several
+# times slower; l1-tap.sh says how much slower with mnv.time_scale=N on
+# L1's command line, and the guest's limit grows with it.
+scale=$(sed -n 's/.*mnv\.time_scale=\([1-9][0-9]*\).*/\1/p' /proc/cmdline 2>/dev/null)
+timeout=$((timeout * ${scale:-1}))
 script=$1
 [ -r "$script" ] || die "guest script not found: $script"
 [ -n "$results" ] || die "--results is required"
