@@ -197,7 +197,8 @@ static bool head_in_use(const char *path_dev, char *why, size_t len)
 	return used;
 }
 
-static bool ctrl_in_use(const char *bdf, char *why, size_t len)
+/* Whether a block device of the nvme driver's controller on bdf is in use. */
+static bool nvme_driver_in_use(const char *bdf, char *why, size_t len)
 {
 	char top[MNV_PATH_LEN], cdir[MNV_PATH_LEN], bdir[MNV_PATH_LEN];
 	char hdir[MNV_PATH_LEN];
@@ -251,7 +252,7 @@ int mnv_cmd_bind(int argc, char **argv)
 	ret = parse_bdf_args(argc, argv, bind_help, &force, bdf, sizeof(bdf));
 	if (ret >= 0)
 		return ret;
-	ret = mnv_check_ctrl(bdf, false);
+	ret = mnv_check_nvme_dev(bdf, false);
 	if (ret)
 		return ret;
 	ret = mnv_driver_of(bdf, old, sizeof(old));
@@ -263,7 +264,7 @@ int mnv_cmd_bind(int argc, char **argv)
 		printf("%s is already bound to %s\n", bdf, MNV_DRIVER_NAME);
 		return MNV_EXIT_OK;
 	}
-	if (!force && !strcmp(old, NVME_DRIVER) && ctrl_in_use(bdf, why, sizeof(why))) {
+	if (!force && !strcmp(old, NVME_DRIVER) && nvme_driver_in_use(bdf, why, sizeof(why))) {
 		mnv_err("%s is in use: %s (release it first, or use --force)", bdf, why);
 		return MNV_EXIT_FAIL;
 	}
