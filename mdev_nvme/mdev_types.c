@@ -35,6 +35,7 @@ static const struct mnv_type_def mnv_type_defs[] = {
 	MNV_TYPE_DEF(4),
 	MNV_TYPE_DEF(MNV_INSTANCE_MAX_QPAIRS),
 };
+
 static_assert(ARRAY_SIZE(mnv_type_defs) == MNV_NR_TYPES);
 static_assert(MNV_INSTANCE_MAX_QPAIRS > 4);
 
