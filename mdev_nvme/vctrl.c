@@ -271,6 +271,19 @@ void mnv_vctrl_reset(struct mnv_instance *inst)
 		vnvme_flr(inst->ctrl);
 }
 
+/* Does the VMM get BAR0's doorbell page?  Constant while the device is open. */
+bool mnv_vctrl_dbpage_offered(struct mnv_instance *inst)
+{
+	return mnv_io_dbpage_offered(inst);
+}
+
+/* mmap() of BAR0: its doorbell page only (io_dbpage.c; no inst->lock). */
+int mnv_vctrl_mmap_bar0(struct mnv_instance *inst, u64 region_off,
+			struct vm_area_struct *vma)
+{
+	return mnv_io_dbpage_mmap(inst, region_off, vma);
+}
+
 u64 mnv_vctrl_region_size(struct mnv_instance *inst, unsigned int index)
 {
 	switch (index) {
