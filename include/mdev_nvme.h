@@ -16,11 +16,15 @@
 /*
  * mdev types are named by the number of hardware queue pairs an instance
  * reserves: sysfs name "<n>q", directory "mdev_nvme-<n>q", pretty name
- * "nvme-<n>q".
+ * "nvme-<n>q".  The module's table of types is in mdev_types.c.
  */
 #define MNV_TYPE_PREFIX		"nvme-"
-#define MNV_NR_TYPES		4
-#define MNV_TYPE_QPAIRS		{ 1, 2, 4, 8 }
+
+/*
+ * Largest number of I/O queue pairs one instance reserves (its largest
+ * type), and so of I/O queue pairs its guest can create.
+ */
+#define MNV_INSTANCE_MAX_QPAIRS	8
 
 /* Upper bound of hardware I/O queue pairs one controller hands out. */
 #define MNV_MAX_HW_QPAIRS	128

@@ -6,6 +6,7 @@
 #ifndef MNV_HOST_H
 #define MNV_HOST_H
 
+#include <linux/delay.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mdev.h>
@@ -15,6 +16,7 @@
 #include <linux/types.h>
 
 #include "../include/mdev_nvme.h"
+#include "core/nvme_spec.h"
 
 /* Namespaces beyond this count are ignored (and logged). */
 #define MNV_MAX_NAMESPACES	32
@@ -75,6 +77,10 @@ struct mnv_admin_cmd {
 	unsigned long next_check; /* jiffies: next look for a gone device */
 };
 
+/* Types in the table of mdev_types.c. */
+#define MNV_NR_TYPES		4
+
+/* An mdev type as one controller offers it (mdev_types.c). */
 struct mnv_type {
 	struct mdev_type mtype;
 	unsigned int qpairs;
@@ -182,6 +188,33 @@ void mnv_hwq_ring_cq(struct mnv_hwq *hwq);
 /* The I/O path's doorbells: none while a reset stops the controller */
 bool mnv_host_ring_sq(struct mnv_host *host, struct mnv_hwq *hwq);
 bool mnv_host_ring_cq(struct mnv_host *host, struct mnv_hwq *hwq);
+
+/* The Status Field of a completion, without its phase tag. */
+static inline u16 mnv_cqe_status(const struct nvme_completion *cqe)
+{
+	return le16_to_cpu(cqe->status) >> VNVME_CQE_STATUS_SHIFT;
+}
+
+/*
+ * The nap of a task that waits for one command on a hardware queue pair
+ * it polls (admin commands, a recovery's drain, a scrub): flash completes
+ * a command in tens of microseconds, so a shorter nap only spins and a
+ * longer one adds to every admin command and every recovery.
+ */
+#define MNV_CMD_POLL_MIN_US	20
+#define MNV_CMD_POLL_MAX_US	100
+
+static inline void mnv_cmd_poll_nap(void)
+{
+	usleep_range(MNV_CMD_POLL_MIN_US, MNV_CMD_POLL_MAX_US);
+}
+
+/*
+ * The wait between reads of CSTS while the controller becomes ready,
+ * disabled or shut down: that takes milliseconds to seconds (CAP.TO is in
+ * 500 ms units), so a few dozen reads a second are plenty.
+ */
+#define MNV_CSTS_POLL_MS	20
 
 /* Did a controller reset delete @hwq since it was created? */
 static inline bool mnv_hwq_stale(struct mnv_host *host,

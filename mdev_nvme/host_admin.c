@@ -43,6 +43,15 @@ void mnv_admin_queue_free(struct mnv_host *host)
 }
 
 /*
+ * The nap while every admin command id is taken: one comes back when a
+ * command completes, tens of microseconds to seconds away, and this wait
+ * is rare (MNV_ADMIN_MAX_CMDS commands in flight), so it may be longer
+ * than the nap for a completion (MNV_CMD_POLL_*).
+ */
+#define MNV_ADMIN_CID_NAP_MIN_US	100
+#define MNV_ADMIN_CID_NAP_MAX_US	200
+
+/*
  * How often a task waiting for an admin command checks that the
  * controller is still on the bus: a removed one reads all ones and would
  * otherwise keep every waiter for the whole admin timeout.
@@ -194,7 +203,7 @@ static void mnv_admin_reap_locked(struct mnv_host *host)
 		cid = cqe->command_id;
 		ac = cid < MNV_ADMIN_MAX_CMDS ? host->admin_cmds[cid] : NULL;
 		if (ac) {
-			ac->ret = le16_to_cpu(cqe->status) >> 1;
+			ac->ret = mnv_cqe_status(cqe);
 			ac->result = le32_to_cpu(cqe->result.u32);
 			ac->done = true;
 			host->admin_cmds[cid] = NULL;
@@ -544,7 +553,7 @@ int mnv_admin_exec_locked(struct mnv_host *host, struct nvme_command *cmd,
 	if (ret)
 		return ret;
 	while (!mnv_admin_poll_locked(host, &ac, cmd->common.opcode))
-		usleep_range(20, 100);
+		mnv_cmd_poll_nap();
 	return mnv_admin_result(host, &ac, cmd, result);
 }
 
@@ -573,7 +582,7 @@ static int mnv_admin_run(struct mnv_host *host, const u32 *epoch,
 		/* All command ids taken: wait for one to come back. */
 		if (ret != -EBUSY || time_after(jiffies, deadline))
 			break;
-		usleep_range(100, 200);
+		usleep_range(MNV_ADMIN_CID_NAP_MIN_US, MNV_ADMIN_CID_NAP_MAX_US);
 	}
 	if (ret)
 		return ret;
@@ -585,7 +594,7 @@ static int mnv_admin_run(struct mnv_host *host, const u32 *epoch,
 		mutex_unlock(&host->admin_lock);
 		if (done)
 			return ret;
-		usleep_range(20, 100);
+		mnv_cmd_poll_nap();
 	}
 }
 

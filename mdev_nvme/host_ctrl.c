@@ -40,7 +40,7 @@ static int mnv_ctrl_wait_ready(struct mnv_host *host, bool ready)
 			return 0;
 		if (time_after(jiffies, deadline))
 			break;
-		msleep(20);
+		msleep(MNV_CSTS_POLL_MS);
 	}
 	dev_err(mnv_host_dev(host), "controller did not become %s within %lu ms (CSTS 0x%x)\n",
 		ready ? "ready" : "disabled", timeout_ms, csts);

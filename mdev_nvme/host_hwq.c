@@ -18,9 +18,6 @@
 
 #include "host.h"
 
-/* Completion Queue Entry Phase Tag: bit 0 of the status field. */
-#define MNV_CQE_PHASE	1
-
 static u32 __iomem *mnv_doorbell(struct mnv_host *host, u16 qid, bool cq)
 {
 	return host->bar + NVME_REG_DBS +
@@ -84,7 +81,7 @@ void mnv_hwq_rewind(struct mnv_hwq *hwq)
 	memset(hwq->cqes, 0, hwq->depth * sizeof(*hwq->cqes));
 	hwq->sq_tail = 0;
 	hwq->cq_head = 0;
-	hwq->cq_phase = MNV_CQE_PHASE;
+	hwq->cq_phase = VNVME_CQE_PHASE;
 }
 
 /* Copy @cmd to the tail of the SQ; mnv_hwq_ring_sq() hands it over. */
@@ -113,7 +110,7 @@ struct nvme_completion *mnv_hwq_peek_cqe(struct mnv_hwq *hwq)
 	struct nvme_completion *cqe = &hwq->cqes[hwq->cq_head];
 	u16 status = le16_to_cpu(READ_ONCE(cqe->status));
 
-	if ((status & MNV_CQE_PHASE) != hwq->cq_phase)
+	if ((status & VNVME_CQE_PHASE) != hwq->cq_phase)
 		return NULL;
 	/* The phase tag is written last: read the rest only after it. */
 	dma_rmb();
@@ -124,7 +121,7 @@ void mnv_hwq_pop_cqe(struct mnv_hwq *hwq)
 {
 	if (++hwq->cq_head == hwq->depth) {
 		hwq->cq_head = 0;
-		hwq->cq_phase ^= MNV_CQE_PHASE;
+		hwq->cq_phase ^= VNVME_CQE_PHASE;
 	}
 }
 

@@ -74,7 +74,7 @@ static void mnv_ctrl_shutdown_locked(struct mnv_host *host)
 				dev_warn(mnv_host_dev(host), "shutdown notification not acknowledged\n");
 				break;
 			}
-			msleep(20);
+			msleep(MNV_CSTS_POLL_MS);
 		}
 	}
 	mnv_ctrl_disable(host);

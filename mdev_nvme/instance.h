@@ -18,8 +18,6 @@
 
 struct vnvme_ctrl;
 
-/* Largest number of queue pairs a type reserves. */
-#define MNV_INSTANCE_MAX_QPAIRS	8
 /* One MSI-X vector for the admin queue and one per I/O queue pair. */
 #define MNV_INSTANCE_MAX_VECTORS	(MNV_INSTANCE_MAX_QPAIRS + 1)
 

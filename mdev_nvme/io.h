@@ -17,6 +17,9 @@
 #include <linux/types.h>
 #include <linux/xarray.h>
 
+#include "../include/mdev_nvme.h"
+#include "core/vnvme.h"
+
 struct mnv_instance;
 struct mnv_pin;
 struct page;
@@ -46,19 +49,14 @@ enum mnv_io_host_state {
 	MNV_HOST_FAILED_TOLD,	/* guest controller failed (CSTS.CFS) */
 };
 
-/* Guest I/O queue pairs an instance can have (MNV_INSTANCE_MAX_QPAIRS). */
-#define MNV_IO_MAX_QUEUES	8
-
 /* Commands in flight on one hardware queue pair at most. */
 #define MNV_IO_MAX_SLOTS	128
 
 /*
- * Largest transfer: 2^MNV_IO_MDTS_MAX pages of 4 KiB (1 MiB).  With an
- * offset in PRP1 it spans one page more, and its PRP list (all pages but
- * the first) still fits in the one 4 KiB list page each slot owns.
+ * The largest transfer is the I/O command check's (VNVME_IO_MDTS_MAX,
+ * VNVME_IO_MAX_PAGES): its PRP list (all pages but the first) fits in the
+ * one 4 KiB list page each slot owns.
  */
-#define MNV_IO_MDTS_MAX		8
-#define MNV_IO_MAX_PAGES	((1U << MNV_IO_MDTS_MAX) + 1)
 #define MNV_IO_PAGE_SIZE	4096U
 
 /*
@@ -98,7 +96,7 @@ struct mnv_io_slot {
 	u16 nr_pages;
 	enum dma_data_direction dir;
 	u32 bytes;
-	struct mnv_io_page *pages;	/* MNV_IO_MAX_PAGES entries */
+	struct mnv_io_page *pages;	/* VNVME_IO_MAX_PAGES entries */
 	__le64 *buf;
 	dma_addr_t buf_dma;
 };
@@ -264,10 +262,10 @@ struct mnv_io {
 	struct page *db_page;
 	__le32 *db_vals;
 	unsigned int db_slots;
-	u32 db_seen[2 * (MNV_IO_MAX_QUEUES + 1)];
-	struct mnv_io_sq sq[MNV_IO_MAX_QUEUES + 1];	/* index 0 unused */
-	struct mnv_io_cq cq[MNV_IO_MAX_QUEUES + 1];
-	struct mnv_io_hq hq[MNV_IO_MAX_QUEUES];
+	u32 db_seen[2 * (MNV_INSTANCE_MAX_QPAIRS + 1)];
+	struct mnv_io_sq sq[MNV_INSTANCE_MAX_QPAIRS + 1];	/* index 0 unused */
+	struct mnv_io_cq cq[MNV_INSTANCE_MAX_QPAIRS + 1];
+	struct mnv_io_hq hq[MNV_INSTANCE_MAX_QPAIRS];
 };
 
 /* io_queue.c: all under inst->lock */

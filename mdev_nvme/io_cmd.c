@@ -16,9 +16,8 @@
 #include "instance.h"
 #include "io.h"
 
-static_assert(MNV_IO_MAX_PAGES == VNVME_IO_MAX_PAGES);
 static_assert(MNV_IO_PAGE_SIZE == VNVME_PAGE_SIZE);
-static_assert(MNV_IO_MAX_PAGES * sizeof(u64) <= MNV_IO_PAGE_SIZE);
+static_assert(VNVME_IO_MAX_PAGES * sizeof(u64) <= MNV_IO_PAGE_SIZE);
 
 /*
  * Pin and map the data pages of a Read or Write and point the hardware

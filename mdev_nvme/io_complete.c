@@ -32,7 +32,7 @@ bool mnv_io_cq_full(struct mnv_io *io, struct mnv_io_cq *cq)
 
 struct mnv_io_cq *mnv_io_get_cq(struct mnv_io *io, u16 cqid)
 {
-	if (!cqid || cqid > MNV_IO_MAX_QUEUES || !io->cq[cqid].valid)
+	if (!cqid || cqid > MNV_INSTANCE_MAX_QPAIRS || !io->cq[cqid].valid)
 		return NULL;
 	return &io->cq[cqid];
 }
@@ -66,18 +66,18 @@ int mnv_io_post(struct mnv_instance *inst, u16 cqid, u16 sqid, u16 cid,
 		return -EBUSY;
 
 	cqe.result = cpu_to_le32(result);
-	if (sqid && sqid <= MNV_IO_MAX_QUEUES)
+	if (sqid && sqid <= MNV_INSTANCE_MAX_QPAIRS)
 		cqe.sq_head = cpu_to_le16(io->sq[sqid].head);
 	cqe.sq_id = cpu_to_le16(sqid);
 	cqe.cid = cpu_to_le16(cid);
-	cqe.status = cpu_to_le16(status << 1 | cq->phase);
+	cqe.status = cpu_to_le16(status << VNVME_CQE_STATUS_SHIFT | cq->phase);
 	if (mnv_io_cqe_write(inst, cq, cq->tail, &cqe)) {
 		io->fatal = true;
 		return -EFAULT;
 	}
 	if (++cq->tail == cq->size) {
 		cq->tail = 0;
-		cq->phase ^= 1;
+		cq->phase ^= VNVME_CQE_PHASE;
 	}
 	if (cq->ien) {
 		cq->irq_pending = true;
@@ -138,7 +138,7 @@ void mnv_io_flush_core(struct mnv_instance *inst)
 		io->wr_cmds = 0;
 		io->wr_bytes = 0;
 	}
-	for (q = 1; q <= MNV_IO_MAX_QUEUES; q++) {
+	for (q = 1; q <= MNV_INSTANCE_MAX_QPAIRS; q++) {
 		struct mnv_io_cq *cq = &io->cq[q];
 
 		if (cq->valid && cq->irq_pending &&
@@ -240,7 +240,7 @@ unsigned int mnv_io_reap(struct mnv_instance *inst, unsigned int h)
 
 		if (slot && slot->busy && !slot->done)
 			mnv_io_slot_done(inst, hq, idx,
-					 le16_to_cpu(cqe->status) >> 1,
+					 mnv_cqe_status(cqe),
 					 le32_to_cpu(cqe->result.u32));
 		else
 			dev_warn_ratelimited(mnv_instance_dev(inst), "hardware queue %u: completion for unknown command %u\n",

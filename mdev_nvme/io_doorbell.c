@@ -283,7 +283,7 @@ static bool mnv_io_sq_fetchable(struct mnv_io *io, struct mnv_io_sq *sq)
 	struct mnv_io_cq *cq;
 
 	if (!sq->valid || mnv_io_sq_tail(io, sq) == sq->head ||
-	    !sq->cqid || sq->cqid > MNV_IO_MAX_QUEUES)
+	    !sq->cqid || sq->cqid > MNV_INSTANCE_MAX_QPAIRS)
 		return false;
 	cq = &io->cq[sq->cqid];
 	return cq->valid && !mnv_io_cq_full(io, cq);
@@ -328,7 +328,7 @@ bool mnv_io_doorbells_arm(struct mnv_instance *inst)
 		WRITE_ONCE(io->event_idx[2 * q],
 			   cpu_to_le32(mnv_io_sq_tail(io, sq)));
 		if (sq->db_tail != sq->head && sq->cqid &&
-		    sq->cqid <= MNV_IO_MAX_QUEUES && io->cq[sq->cqid].valid &&
+		    sq->cqid <= MNV_INSTANCE_MAX_QPAIRS && io->cq[sq->cqid].valid &&
 		    mnv_io_cq_full(io, &io->cq[sq->cqid]))
 			WRITE_ONCE(io->event_idx[2 * sq->cqid + 1],
 				   cpu_to_le32(io->cq[sq->cqid].db_head));

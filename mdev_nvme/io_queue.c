@@ -19,7 +19,6 @@
 #include "instance.h"
 #include "io.h"
 
-static_assert(MNV_IO_MAX_QUEUES == MNV_INSTANCE_MAX_QPAIRS);
 static_assert(MNV_IO_MAX_SLOTS <= U16_MAX);
 
 static void mnv_io_hq_free(struct mnv_instance *inst, struct mnv_io_hq *hq)
@@ -54,14 +53,14 @@ static int mnv_io_hq_alloc(struct mnv_instance *inst, struct mnv_io_hq *hq,
 	hq->slots = kcalloc(n, sizeof(*hq->slots), GFP_KERNEL);
 	hq->free = kcalloc(n, sizeof(*hq->free), GFP_KERNEL);
 	hq->done = kcalloc(n, sizeof(*hq->done), GFP_KERNEL);
-	hq->pages = kvcalloc(n * MNV_IO_MAX_PAGES, sizeof(*hq->pages),
+	hq->pages = kvcalloc(n * VNVME_IO_MAX_PAGES, sizeof(*hq->pages),
 			     GFP_KERNEL);
 	if (!hq->slots || !hq->free || !hq->done || !hq->pages)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
 		struct mnv_io_slot *slot = &hq->slots[i];
 
-		slot->pages = &hq->pages[i * MNV_IO_MAX_PAGES];
+		slot->pages = &hq->pages[i * VNVME_IO_MAX_PAGES];
 		slot->buf = dma_alloc_coherent(dev, MNV_IO_PAGE_SIZE,
 					       &slot->buf_dma, GFP_KERNEL);
 		if (!slot->buf)
@@ -76,7 +75,7 @@ static int mnv_io_hq_alloc(struct mnv_instance *inst, struct mnv_io_hq *hq,
 /**
  * mnv_io_open - set up the I/O path of an instance being opened
  * @inst: instance; caller holds inst->lock, the slice is resolved
- * @mdts: MDTS offered to the guest (0: MNV_IO_MDTS_MAX)
+ * @mdts: MDTS offered to the guest (0: VNVME_IO_MDTS_MAX)
  * @oncs: optional commands offered to the guest (NVME_CTRL_ONCS_*)
  */
 int mnv_io_open(struct mnv_instance *inst, u8 mdts, u16 oncs)
@@ -96,8 +95,8 @@ int mnv_io_open(struct mnv_instance *inst, u8 mdts, u16 oncs)
 	io->nsze = inst->slice.lba_count;
 	io->host_nsid = inst->slice.nsid;
 	io->lba_shift = ns->lba_shift;
-	if (!mdts || mdts > MNV_IO_MDTS_MAX)
-		mdts = MNV_IO_MDTS_MAX;
+	if (!mdts || mdts > VNVME_IO_MDTS_MAX)
+		mdts = VNVME_IO_MDTS_MAX;
 	io->max_bytes = MNV_IO_PAGE_SIZE << mdts;
 	/* An unaligned transfer of max_bytes spans one page more. */
 	mnv_io_pins_init(io, (io->max_bytes >> PAGE_SHIFT) + 1);
@@ -167,7 +166,7 @@ u16 mnv_io_cq_create(struct mnv_instance *inst, u16 qid, u64 iova,
 	cq->size = qsize;
 	cq->vector = vector;
 	cq->ien = ien;
-	cq->phase = 1;
+	cq->phase = VNVME_CQE_PHASE;
 	cq->qid = qid;
 	cq->valid = true;
 	mnv_io_dbpage_new_queue(inst, qid, true);

@@ -217,7 +217,7 @@ void mnv_io_quiesce(struct mnv_instance *inst, int only,
 		}
 		if (!on_hw || time_after(jiffies, deadline))
 			break;
-		usleep_range(20, 100);
+		mnv_cmd_poll_nap();
 	}
 	for (h = 0; h < inst->nr_qpairs && on_hw; h++) {
 		if ((only >= 0 && h != (unsigned int)only) ||
@@ -271,9 +271,9 @@ void mnv_io_flush_cache(struct mnv_instance *inst)
 			mnv_io_hq_restart(inst, 0, NVME_SC_ABORT_QUEUE);
 			return;
 		}
-		usleep_range(20, 100);
+		mnv_cmd_poll_nap();
 	}
-	status = le16_to_cpu(cqe->status) >> 1;
+	status = mnv_cqe_status(cqe);
 	cid = cqe->command_id;
 	mnv_hwq_pop_cqe(hwq);
 	mnv_host_ring_cq(host, hwq);
@@ -356,7 +356,7 @@ void mnv_io_dma_unmap(struct mnv_instance *inst, u64 iova, u64 length)
 							  NVME_SC_ABORT_QUEUE);
 			break;
 		}
-		usleep_range(20, 100);
+		mnv_cmd_poll_nap();
 	}
 	/* Nothing on the hardware uses a cached page of the range now. */
 	WARN_ON(mnv_io_pins_drop(inst, start, end));

@@ -99,7 +99,7 @@ void mnv_io_rings_drop(struct mnv_instance *inst, u64 start, u64 end)
 	unsigned int q;
 
 	lockdep_assert_held(&inst->lock);
-	for (q = 1; q <= MNV_IO_MAX_QUEUES; q++) {
+	for (q = 1; q <= MNV_INSTANCE_MAX_QPAIRS; q++) {
 		if (mnv_io_ring_in(&io->sq[q].ring, start, end))
 			mnv_io_ring_unmap(inst, &io->sq[q].ring);
 		if (mnv_io_ring_in(&io->cq[q].ring, start, end))

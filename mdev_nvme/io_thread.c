@@ -14,14 +14,14 @@
  *  - interrupt: it sleeps as soon as a pass finds nothing to do.
  *
  * With commands in flight and nothing else to do, the adaptive and
- * interrupt modes check the hardware every 10-50 us (its queues have no
- * interrupt) instead of spinning: a thread spinning on commands in
+ * interrupt modes check the hardware every MNV_IO_HW_NAP_* us (its queues
+ * have no interrupt) instead of spinning: a thread spinning on commands in
  * flight takes the CPU from the guests it serves when they share one
  * (measured: bench/results, 20261124-162131).  With nothing on the
  * hardware but completions held for a guest that does not free CQ
  * entries, or commands put off (an unmap hold-off, the instance's bounce
- * buffers all in use, a controller reset), they look again every 1-2 ms
- * (a doorbell wakes them sooner).
+ * buffers all in use, a controller reset), they look again every
+ * MNV_IO_HELD_NAP_* us (a doorbell wakes them sooner).
  */
 #include <linux/cpumask.h>
 #include <linux/delay.h>
@@ -33,6 +33,23 @@
 
 #include "instance.h"
 #include "io.h"
+
+/*
+ * With commands on the hardware and nothing else to do: the hardware
+ * queues raise no interrupt, and a 4 KiB read on flash completes in tens
+ * of microseconds, so this nap adds little latency and leaves the CPU to
+ * the guests (a spinning thread measurably slows a guest that shares it).
+ */
+#define MNV_IO_HW_NAP_MIN_US	10
+#define MNV_IO_HW_NAP_MAX_US	50
+
+/*
+ * With only completions held for a guest that does not free CQ entries,
+ * or commands put off: what ends those waits is the guest or a hold-off
+ * of milliseconds, and a doorbell wakes the thread sooner anyway.
+ */
+#define MNV_IO_HELD_NAP_MIN_US	1000
+#define MNV_IO_HELD_NAP_MAX_US	2000
 
 static int mnv_io_thread_fn(void *data)
 {
@@ -75,7 +92,7 @@ static int mnv_io_thread_fn(void *data)
 		}
 		if (on_hw) {
 			/* The hardware completes without an interrupt. */
-			usleep_range(10, 50);
+			usleep_range(MNV_IO_HW_NAP_MIN_US, MNV_IO_HW_NAP_MAX_US);
 			continue;
 		}
 		if (waiting) {
@@ -86,7 +103,7 @@ static int mnv_io_thread_fn(void *data)
 			 * them up to end: look again now and then, without
 			 * spinning on a guest that does not read its CQ.
 			 */
-			usleep_range(1000, 2000);
+			usleep_range(MNV_IO_HELD_NAP_MIN_US, MNV_IO_HELD_NAP_MAX_US);
 			continue;
 		}
 		/* Shadow doorbells: have the next submission ring. */

@@ -6,20 +6,38 @@
  */
 #include <linux/kernel.h>
 #include <linux/mdev.h>
+#include <linux/stringify.h>
 
 #include "host.h"
 #include "instance.h"
 
-static const unsigned int mnv_type_qpairs[MNV_NR_TYPES] = MNV_TYPE_QPAIRS;
-
-static const char * const mnv_type_sysfs_names[MNV_NR_TYPES] = {
-	"1q", "2q", "4q", "8q"
+struct mnv_type_def {
+	unsigned int qpairs;
+	const char *sysfs_name;		/* "<n>q" */
+	const char *pretty_name;	/* "nvme-<n>q" */
 };
 
-static const char * const mnv_type_pretty_names[MNV_NR_TYPES] = {
-	MNV_TYPE_PREFIX "1q", MNV_TYPE_PREFIX "2q",
-	MNV_TYPE_PREFIX "4q", MNV_TYPE_PREFIX "8q"
+/* Both names of a type follow from its number of queue pairs. */
+#define MNV_TYPE_DEF(n) {						\
+	.qpairs = (n),							\
+	.sysfs_name = __stringify(n) "q",				\
+	.pretty_name = MNV_TYPE_PREFIX __stringify(n) "q",		\
+}
+
+/*
+ * The one table of types, smallest first.  Powers of two, so that a
+ * controller's pairs split into few types; the largest is the limit an
+ * instance has room for.
+ */
+static const struct mnv_type_def mnv_type_defs[] = {
+	MNV_TYPE_DEF(1),
+	MNV_TYPE_DEF(2),
+	MNV_TYPE_DEF(4),
+	MNV_TYPE_DEF(MNV_INSTANCE_MAX_QPAIRS),
 };
+
+static_assert(ARRAY_SIZE(mnv_type_defs) == MNV_NR_TYPES);
+static_assert(MNV_INSTANCE_MAX_QPAIRS > 4);
 
 static struct mnv_host *mnv_type_host(struct mdev_type *mtype)
 {
@@ -71,12 +89,14 @@ int mnv_mdev_parent_register(struct mnv_host *host)
 {
 	unsigned int i, n = 0;
 
-	for (i = 0; i < MNV_NR_TYPES; i++) {
-		if (mnv_type_qpairs[i] > host->nr_qpairs)
+	for (i = 0; i < ARRAY_SIZE(mnv_type_defs); i++) {
+		const struct mnv_type_def *def = &mnv_type_defs[i];
+
+		if (def->qpairs > host->nr_qpairs)
 			continue;
-		host->types[n].qpairs = mnv_type_qpairs[i];
-		host->types[n].mtype.sysfs_name = mnv_type_sysfs_names[i];
-		host->types[n].mtype.pretty_name = mnv_type_pretty_names[i];
+		host->types[n].qpairs = def->qpairs;
+		host->types[n].mtype.sysfs_name = def->sysfs_name;
+		host->types[n].mtype.pretty_name = def->pretty_name;
 		host->type_ptrs[n] = &host->types[n].mtype;
 		n++;
 	}

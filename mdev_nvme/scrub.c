@@ -109,9 +109,9 @@ static int mnv_scrub_exec(struct mnv_instance *inst, struct nvme_command *cmd)
 			mnv_hwq_stop(host, hwq);
 			return -ETIMEDOUT;
 		}
-		usleep_range(20, 100);
+		mnv_cmd_poll_nap();
 	}
-	status = le16_to_cpu(cqe->status) >> 1;
+	status = mnv_cqe_status(cqe);
 	cid = cqe->command_id;
 	mnv_hwq_pop_cqe(hwq);
 	mnv_host_ring_cq(host, hwq);

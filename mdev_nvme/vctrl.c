@@ -19,9 +19,6 @@
 #include "io.h"
 #include "vctrl.h"
 
-/* Largest transfer offered to guests: 2^8 pages of 4 KiB, 1 MiB. */
-#define MNV_GUEST_MDTS_MAX	8
-
 static int mnv_env_dma_read(void *env, u64 iova, void *buf, u32 len)
 {
 	struct mnv_instance *inst = env;
@@ -108,9 +105,9 @@ static u8 mnv_guest_mdts(struct mnv_host *host)
 	u32 pages;
 
 	if (!host->max_transfer_bytes)
-		return MNV_GUEST_MDTS_MAX;
-	pages = host->max_transfer_bytes >> 12;
-	return min_t(u32, ilog2(pages), MNV_GUEST_MDTS_MAX);
+		return VNVME_IO_MDTS_MAX;
+	pages = host->max_transfer_bytes >> VNVME_PAGE_SHIFT;
+	return min_t(u32, ilog2(pages), VNVME_IO_MDTS_MAX);
 }
 
 int mnv_vctrl_open(struct mnv_instance *inst)
@@ -272,6 +269,19 @@ void mnv_vctrl_reset(struct mnv_instance *inst)
 	lockdep_assert_held(&inst->lock);
 	if (inst->ctrl)
 		vnvme_flr(inst->ctrl);
+}
+
+/* Does the VMM get BAR0's doorbell page?  Constant while the device is open. */
+bool mnv_vctrl_dbpage_offered(struct mnv_instance *inst)
+{
+	return mnv_io_dbpage_offered(inst);
+}
+
+/* mmap() of BAR0: its doorbell page only (io_dbpage.c; no inst->lock). */
+int mnv_vctrl_mmap_bar0(struct mnv_instance *inst, u64 region_off,
+			struct vm_area_struct *vma)
+{
+	return mnv_io_dbpage_mmap(inst, region_off, vma);
 }
 
 u64 mnv_vctrl_region_size(struct mnv_instance *inst, unsigned int index)

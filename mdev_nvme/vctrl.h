@@ -3,13 +3,18 @@
  * Glue between an instance and its emulated controller (core/): the VFIO
  * regions are served by the core, which reaches guest memory and raises
  * interrupts through the callbacks in vctrl.c.  Callers hold inst->lock
- * (asserted) but for mnv_vctrl_dma_unmap(), which takes it, and the two
- * constant facts mnv_vctrl_region_size() and mnv_vctrl_nr_vectors().
+ * (asserted) but for mnv_vctrl_dma_unmap(), which takes it,
+ * mnv_vctrl_mmap_bar0(), which runs under the mmap lock, and the constant
+ * facts mnv_vctrl_region_size(), mnv_vctrl_nr_vectors() and
+ * mnv_vctrl_dbpage_offered().  vfio_dev.c reaches the core and the I/O
+ * path only through these.
  */
 #ifndef MNV_VCTRL_H
 #define MNV_VCTRL_H
 
 #include "instance.h"
+
+struct vm_area_struct;
 
 int mnv_vctrl_open(struct mnv_instance *inst);
 void mnv_vctrl_close(struct mnv_instance *inst);
@@ -21,5 +26,8 @@ void mnv_vctrl_reset(struct mnv_instance *inst);
 u64 mnv_vctrl_region_size(struct mnv_instance *inst, unsigned int index);
 unsigned int mnv_vctrl_nr_vectors(struct mnv_instance *inst);
 void mnv_vctrl_dma_unmap(struct mnv_instance *inst, u64 iova, u64 length);
+bool mnv_vctrl_dbpage_offered(struct mnv_instance *inst);
+int mnv_vctrl_mmap_bar0(struct mnv_instance *inst, u64 region_off,
+			struct vm_area_struct *vma);
 
 #endif /* MNV_VCTRL_H */

@@ -282,7 +282,7 @@ static long mnv_ioctl_get_region_info(struct mnv_instance *inst,
 				 VFIO_REGION_INFO_FLAG_WRITE : 0;
 	info.cap_offset = 0;
 	if (info.index == VFIO_PCI_BAR0_REGION_INDEX &&
-	    mnv_io_dbpage_offered(inst)) {
+	    mnv_vctrl_dbpage_offered(inst)) {
 		int ret = mnv_region_info_dbpage(&info, arg);
 
 		if (ret)
@@ -468,8 +468,8 @@ static int mnv_vfio_mmap(struct vfio_device *vdev, struct vm_area_struct *vma)
 
 	if (pos >> MNV_REGION_SHIFT != VFIO_PCI_BAR0_REGION_INDEX)
 		return -EINVAL;
-	return mnv_io_dbpage_mmap(vdev_to_instance(vdev),
-				  pos & MNV_REGION_OFFSET_MASK, vma);
+	return mnv_vctrl_mmap_bar0(vdev_to_instance(vdev),
+				   pos & MNV_REGION_OFFSET_MASK, vma);
 }
 
 static void mnv_vfio_dma_unmap(struct vfio_device *vdev, u64 iova, u64 length)

@@ -323,10 +323,11 @@ static bool head_in_use(const char *path_dev, const struct root_fs *root, char *
 }
 
 /*
- * Is one of the controller's block devices in use?  With root set, only
- * whether one holds the root filesystem.
+ * Is a block device of the nvme driver's controller on bdf in use?  With
+ * root set, only whether one holds the root filesystem.
  */
-static bool ctrl_in_use(const char *bdf, const struct root_fs *root, char *why, size_t len)
+static bool nvme_driver_in_use(const char *bdf, const struct root_fs *root,
+			       char *why, size_t len)
 {
 	char top[MNV_PATH_LEN], cdir[MNV_PATH_LEN], bdir[MNV_PATH_LEN];
 	char hdir[MNV_PATH_LEN];
@@ -381,7 +382,7 @@ int mnv_cmd_bind(int argc, char **argv)
 	ret = parse_bdf_args(argc, argv, bind_help, &force, bdf, sizeof(bdf));
 	if (ret >= 0)
 		return ret;
-	ret = mnv_check_ctrl(bdf, false);
+	ret = mnv_check_nvme_dev(bdf, false);
 	if (ret)
 		return ret;
 	ret = mnv_driver_of(bdf, old, sizeof(old));
@@ -395,12 +396,13 @@ int mnv_cmd_bind(int argc, char **argv)
 	}
 	/* Unbinding it would take the system down: no --force for that. */
 	if (!strcmp(old, NVME_DRIVER) && find_root_fs(&root) &&
-	    ctrl_in_use(bdf, &root, why, sizeof(why))) {
+	    nvme_driver_in_use(bdf, &root, why, sizeof(why))) {
 		mnv_err("%s holds the root filesystem: %s; refusing to take it from nvme (--force does not override this)",
 			bdf, why);
 		return MNV_EXIT_FAIL;
 	}
-	if (!force && !strcmp(old, NVME_DRIVER) && ctrl_in_use(bdf, NULL, why, sizeof(why))) {
+	if (!force && !strcmp(old, NVME_DRIVER) &&
+	    nvme_driver_in_use(bdf, NULL, why, sizeof(why))) {
 		mnv_err("%s is in use: %s (release it first, or use --force)", bdf, why);
 		return MNV_EXIT_FAIL;
 	}

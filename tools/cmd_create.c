@@ -114,33 +114,33 @@ static int cpu_online(int64_t cpu, char *list, size_t len)
 	return 0;
 }
 
-static void ns_list(const struct mnv_ctrl *c, char *buf, size_t len)
+static void ns_list(const struct mnv_parent *p, char *buf, size_t len)
 {
 	size_t i, n = 0;
 
 	buf[0] = '\0';
-	for (i = 0; i < c->nr_ns && n < len; i++)
+	for (i = 0; i < p->nr_ns && n < len; i++)
 		n += (size_t)snprintf(buf + n, len - n, "%s%" PRIu32, i ? ", " : "",
-				      c->ns[i].nsid);
-	if (!c->nr_ns)
+				      p->ns[i].nsid);
+	if (!p->nr_ns)
 		snprintf(buf, len, "none");
 }
 
-static void type_list(const struct mnv_ctrl *c, char *buf, size_t len)
+static void type_list(const struct mnv_parent *p, char *buf, size_t len)
 {
 	size_t i, n = 0;
 
 	buf[0] = '\0';
-	for (i = 0; i < c->nr_types && n < len; i++)
+	for (i = 0; i < p->nr_types && n < len; i++)
 		n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? ", " : "",
-				      c->types[i].name);
+				      p->types[i].name);
 }
 
 struct create_req {
 	char bdf[MNV_BDF_LEN];
 	char uuid[MNV_UUID_LEN + 1];
 	const char *type_spec;
-	const struct mnv_type *type;
+	const struct mnv_parent_type *type;
 	uint64_t nsid;
 	uint64_t start;
 	uint64_t count;
@@ -279,7 +279,7 @@ static int check_overlap(const struct create_req *r, uint64_t nsze)
 	return ret;
 }
 
-static int precheck(struct create_req *r, const struct mnv_ctrl *c)
+static int precheck(struct create_req *r, const struct mnv_parent *p)
 {
 	const struct mnv_ns *ns;
 	char list[4096];
@@ -301,13 +301,14 @@ static int precheck(struct create_req *r, const struct mnv_ctrl *c)
 		return MNV_EXIT_FAIL;
 	}
 
-	if (!c->nr_types) {
+	if (!p->nr_types) {
 		mnv_err("%s offers no mdev type (queue_pairs_total too small?)", r->bdf);
 		return MNV_EXIT_FAIL;
 	}
-	r->type = r->type_spec ? mnv_find_type(c, r->type_spec) : &c->types[0];
+	r->type = r->type_spec ? mnv_find_parent_type(p, r->type_spec) :
+				   &p->types[0];
 	if (!r->type) {
-		type_list(c, list, sizeof(list));
+		type_list(p, list, sizeof(list));
 		mnv_err("%s offers no type '%s' (offered: %s)", r->bdf, r->type_spec, list);
 		return MNV_EXIT_FAIL;
 	}
@@ -315,13 +316,13 @@ static int precheck(struct create_req *r, const struct mnv_ctrl *c)
 	/* The kernel carves the slice: its checks are the ones that count. */
 	if (!r->have_slice && r->policy_bytes)
 		goto slice_done;
-	if (c->ns_err) {
-		mnv_err("cannot read the namespaces of %s: %s", r->bdf, strerror(-c->ns_err));
+	if (p->ns_err) {
+		mnv_err("cannot read the namespaces of %s: %s", r->bdf, strerror(-p->ns_err));
 		return MNV_EXIT_FAIL;
 	}
-	ns = mnv_find_ns(c, r->nsid);
+	ns = mnv_find_ns(p, r->nsid);
 	if (!ns) {
-		ns_list(c, list, sizeof(list));
+		ns_list(p, list, sizeof(list));
 		mnv_err("%s has no namespace %" PRIu64 " (namespaces: %s)", r->bdf, r->nsid, list);
 		return MNV_EXIT_FAIL;
 	}
@@ -355,7 +356,7 @@ slice_done:
 
 	if (!r->type->avail) {
 		mnv_err("no free queue pairs on %s for %s, which needs %u (%" PRId64 " of %" PRId64 " free)",
-			r->bdf, r->type->name, r->type->qpairs, c->qp_free, c->qp_total);
+			r->bdf, r->type->name, r->type->qpairs, p->qp_free, p->qp_total);
 		return MNV_EXIT_FAIL;
 	}
 	if (r->cpu >= 0 && !cpu_online(r->cpu, list, sizeof(list))) {
@@ -453,16 +454,16 @@ int mnv_cmd_create(int argc, char **argv)
 	struct create_req r = { .nsid = 1, .cpu = MNV_CPU_ANY,
 				.mode = "adaptive",
 				.idle_us = MNV_IDLE_US_DEFAULT };
-	struct mnv_ctrl c;
+	struct mnv_parent p;
 	int ret;
 
 	ret = parse_create_args(argc, argv, &r);
 	if (ret >= 0)
 		return ret;
-	ret = mnv_check_ctrl(r.bdf, true);
+	ret = mnv_check_nvme_dev(r.bdf, true);
 	if (ret)
 		return ret;
-	ret = mnv_load_ctrl(r.bdf, &c);
+	ret = mnv_load_parent(r.bdf, &p);
 	if (ret) {
 		mnv_err("cannot read %s: %s", r.bdf, strerror(-ret));
 		return MNV_EXIT_FAIL;
@@ -471,10 +472,10 @@ int mnv_cmd_create(int argc, char **argv)
 	if (mnv_read_u64(&r.policy_bytes, "/sys/bus/pci/devices/%s/" MNV_PARENT_GROUP
 			 "/default_slice_bytes", r.bdf))
 		r.policy_bytes = 0;
-	ret = precheck(&r, &c);
+	ret = precheck(&r, &p);
 	if (!ret)
 		ret = do_create(&r);
-	mnv_free_ctrl(&c);
+	mnv_free_parent(&p);
 	return ret;
 }
 

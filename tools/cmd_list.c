@@ -49,44 +49,44 @@ static const char *fmt_size(char *buf, size_t len, uint64_t lbas, uint32_t lba_s
 	return buf;
 }
 
-static void text_ctrl(const struct mnv_ctrl *c, const struct mnv_inst *insts, size_t nr)
+static void text_parent(const struct mnv_parent *p, const struct mnv_inst *insts, size_t nr)
 {
 	char a[32], b[32], d[32], e[32], s[32];
 	size_t i;
 
-	printf("%s: %s (serial %s, firmware %s)\n", c->bdf,
-	       c->model[0] ? c->model : "?", c->serial[0] ? c->serial : "?",
-	       c->firmware[0] ? c->firmware : "?");
+	printf("%s: %s (serial %s, firmware %s)\n", p->bdf,
+	       p->model[0] ? p->model : "?", p->serial[0] ? p->serial : "?",
+	       p->firmware[0] ? p->firmware : "?");
 	printf("  queue pairs: %s total, %s free\n",
-	       fmt_u64(a, sizeof(a), c->qp_total >= 0, (uint64_t)c->qp_total),
-	       fmt_u64(b, sizeof(b), c->qp_free >= 0, (uint64_t)c->qp_free));
+	       fmt_u64(a, sizeof(a), p->qp_total >= 0, (uint64_t)p->qp_total),
+	       fmt_u64(b, sizeof(b), p->qp_free >= 0, (uint64_t)p->qp_free));
 
 	printf("  namespaces:\n");
-	if (c->ns_err)
-		printf("    (unreadable: %s)\n", strerror(-c->ns_err));
-	else if (!c->nr_ns)
+	if (p->ns_err)
+		printf("    (unreadable: %s)\n", strerror(-p->ns_err));
+	else if (!p->nr_ns)
 		printf("    (none)\n");
 	else
 		printf("    %-6s %-20s %-9s %s\n", "NSID", "LBA_COUNT", "LBA_SIZE", "SIZE");
-	for (i = 0; i < c->nr_ns; i++)
+	for (i = 0; i < p->nr_ns; i++)
 		printf("    %-6" PRIu32 " %-20" PRIu64 " %-9" PRIu32 " %s\n",
-		       c->ns[i].nsid, c->ns[i].lba_count, c->ns[i].lba_size,
-		       fmt_size(s, sizeof(s), c->ns[i].lba_count, c->ns[i].lba_size));
+		       p->ns[i].nsid, p->ns[i].lba_count, p->ns[i].lba_size,
+		       fmt_size(s, sizeof(s), p->ns[i].lba_count, p->ns[i].lba_size));
 
 	printf("  types:\n");
-	if (!c->nr_types)
+	if (!p->nr_types)
 		printf("    (none)\n");
 	else
 		printf("    %-10s %-11s %s\n", "TYPE", "QUEUE_PAIRS", "AVAILABLE");
-	for (i = 0; i < c->nr_types; i++) {
-		const struct mnv_type *t = &c->types[i];
+	for (i = 0; i < p->nr_types; i++) {
+		const struct mnv_parent_type *t = &p->types[i];
 
 		printf("    %-10s %-11u %s\n", t->name, t->qpairs,
 		       fmt_u64(a, sizeof(a), t->avail >= 0, (uint64_t)t->avail));
 	}
 
 	printf("  instances:\n");
-	if (!mnv_count_insts(insts, nr, c->bdf)) {
+	if (!mnv_count_insts(insts, nr, p->bdf)) {
 		printf("    (none)\n");
 		return;
 	}
@@ -96,7 +96,7 @@ static void text_ctrl(const struct mnv_ctrl *c, const struct mnv_inst *insts, si
 		const struct mnv_inst *in = &insts[i];
 		char type[MNV_NAME_LEN], cpu[32], open[8];
 
-		if (strcmp(in->bdf, c->bdf))
+		if (strcmp(in->bdf, p->bdf))
 			continue;
 		mnv_type_name(in->type, type, sizeof(type));
 		if (!(in->valid & MNV_I_CPU))
@@ -129,32 +129,32 @@ static void json_opt_u64(struct mnv_json *j, const char *key, bool ok, uint64_t 
 		mnv_json_null(j, key);
 }
 
-static void json_ctrl(struct mnv_json *j, const struct mnv_ctrl *c,
+static void json_parent(struct mnv_json *j, const struct mnv_parent *p,
 		      const struct mnv_inst *insts, size_t nr)
 {
 	size_t i;
 
 	mnv_json_obj_begin(j, NULL);
-	mnv_json_str(j, "bdf", c->bdf);
-	mnv_json_str(j, "model", c->model);
-	mnv_json_str(j, "serial", c->serial);
-	mnv_json_str(j, "firmware", c->firmware);
-	json_opt_u64(j, "queue_pairs_total", c->qp_total >= 0, (uint64_t)c->qp_total);
-	json_opt_u64(j, "queue_pairs_free", c->qp_free >= 0, (uint64_t)c->qp_free);
+	mnv_json_str(j, "bdf", p->bdf);
+	mnv_json_str(j, "model", p->model);
+	mnv_json_str(j, "serial", p->serial);
+	mnv_json_str(j, "firmware", p->firmware);
+	json_opt_u64(j, "queue_pairs_total", p->qp_total >= 0, (uint64_t)p->qp_total);
+	json_opt_u64(j, "queue_pairs_free", p->qp_free >= 0, (uint64_t)p->qp_free);
 
 	mnv_json_arr_begin(j, "namespaces");
-	for (i = 0; i < c->nr_ns; i++) {
+	for (i = 0; i < p->nr_ns; i++) {
 		mnv_json_obj_begin(j, NULL);
-		mnv_json_u64(j, "nsid", c->ns[i].nsid);
-		mnv_json_u64(j, "lba_count", c->ns[i].lba_count);
-		mnv_json_u64(j, "lba_size", c->ns[i].lba_size);
+		mnv_json_u64(j, "nsid", p->ns[i].nsid);
+		mnv_json_u64(j, "lba_count", p->ns[i].lba_count);
+		mnv_json_u64(j, "lba_size", p->ns[i].lba_size);
 		mnv_json_obj_end(j);
 	}
 	mnv_json_arr_end(j);
 
 	mnv_json_arr_begin(j, "types");
-	for (i = 0; i < c->nr_types; i++) {
-		const struct mnv_type *t = &c->types[i];
+	for (i = 0; i < p->nr_types; i++) {
+		const struct mnv_parent_type *t = &p->types[i];
 
 		mnv_json_obj_begin(j, NULL);
 		mnv_json_str(j, "type", t->name);
@@ -170,7 +170,7 @@ static void json_ctrl(struct mnv_json *j, const struct mnv_ctrl *c,
 		const struct mnv_inst *in = &insts[i];
 		char type[MNV_NAME_LEN];
 
-		if (strcmp(in->bdf, c->bdf))
+		if (strcmp(in->bdf, p->bdf))
 			continue;
 		mnv_type_name(in->type, type, sizeof(type));
 		mnv_json_obj_begin(j, NULL);
@@ -199,7 +199,7 @@ int mnv_cmd_list(int argc, char **argv)
 	struct mnv_bdf *bdfs = NULL;
 	struct mnv_inst *insts = NULL;
 	size_t nr_bdfs, nr_insts, i;
-	struct mnv_ctrl *ctrls;
+	struct mnv_parent *parents;
 	struct mnv_json j;
 	bool json = false, loaded;
 	int ret;
@@ -211,7 +211,7 @@ int mnv_cmd_list(int argc, char **argv)
 		return mnv_usage_err(argv[0], "unexpected argument '%s'", argv[optind]);
 
 	loaded = mnv_module_loaded();
-	ret = mnv_bound_ctrls(&bdfs, &nr_bdfs);
+	ret = mnv_bound_parents(&bdfs, &nr_bdfs);
 	if (ret) {
 		mnv_err("cannot list the devices bound to %s: %s", MNV_DRIVER_NAME,
 			strerror(-ret));
@@ -223,20 +223,20 @@ int mnv_cmd_list(int argc, char **argv)
 		free(bdfs);
 		return MNV_EXIT_FAIL;
 	}
-	ctrls = calloc(nr_bdfs ? nr_bdfs : 1, sizeof(*ctrls));
-	if (!ctrls) {
+	parents = calloc(nr_bdfs ? nr_bdfs : 1, sizeof(*parents));
+	if (!parents) {
 		mnv_err("out of memory");
 		free(bdfs);
 		free(insts);
 		return MNV_EXIT_FAIL;
 	}
 	for (i = 0; i < nr_bdfs; i++) {
-		ret = mnv_load_ctrl(bdfs[i].name, &ctrls[i]);
+		ret = mnv_load_parent(bdfs[i].name, &parents[i]);
 		if (ret) {
 			mnv_err("cannot read %s: %s", bdfs[i].name, strerror(-ret));
 			while (i--)
-				mnv_free_ctrl(&ctrls[i]);
-			free(ctrls);
+				mnv_free_parent(&parents[i]);
+			free(parents);
 			free(bdfs);
 			free(insts);
 			return MNV_EXIT_FAIL;
@@ -249,7 +249,7 @@ int mnv_cmd_list(int argc, char **argv)
 		mnv_json_bool(&j, "module_loaded", loaded);
 		mnv_json_arr_begin(&j, "controllers");
 		for (i = 0; i < nr_bdfs; i++)
-			json_ctrl(&j, &ctrls[i], insts, nr_insts);
+			json_parent(&j, &parents[i], insts, nr_insts);
 		mnv_json_arr_end(&j);
 		mnv_json_obj_end(&j);
 	} else if (!loaded) {
@@ -261,13 +261,13 @@ int mnv_cmd_list(int argc, char **argv)
 		for (i = 0; i < nr_bdfs; i++) {
 			if (i)
 				putchar('\n');
-			text_ctrl(&ctrls[i], insts, nr_insts);
+			text_parent(&parents[i], insts, nr_insts);
 		}
 	}
 
 	for (i = 0; i < nr_bdfs; i++)
-		mnv_free_ctrl(&ctrls[i]);
-	free(ctrls);
+		mnv_free_parent(&parents[i]);
+	free(parents);
 	free(bdfs);
 	free(insts);
 	if (fflush(stdout) || ferror(stdout)) {

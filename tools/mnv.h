@@ -58,19 +58,54 @@ int mnv_write(const char *val, const char *fmt, ...) __printf(2, 3);
 int mnv_link_name(char *buf, size_t len, const char *fmt, ...) __printf(3, 4);
 bool mnv_exists(const char *fmt, ...) __printf(1, 2);
 
-/* ctrl.c: the model of controllers, types and instances read from sysfs. */
+/*
+ * parent.c: a parent is a PCI function bound to mdev_nvme, as sysfs shows it
+ * (the module's physical controller, seen from userspace).
+ */
 struct mnv_ns {
 	uint32_t nsid;
 	uint64_t lba_count;
 	uint32_t lba_size;
 };
 
-struct mnv_type {
+/* An mdev type as one parent offers it, with what is left of it. */
+struct mnv_parent_type {
 	char dir[MNV_NAME_LEN];		/* "mdev_nvme-2q" */
 	char name[MNV_NAME_LEN];	/* "nvme-2q" */
 	unsigned int qpairs;
 	int64_t avail;			/* -1: unreadable */
 };
+
+struct mnv_bdf {
+	char name[MNV_BDF_LEN];
+};
+
+struct mnv_parent {
+	char bdf[MNV_BDF_LEN];
+	char model[MNV_NAME_LEN];
+	char serial[MNV_NAME_LEN];
+	char firmware[MNV_NAME_LEN];
+	int64_t qp_total;		/* -1: unreadable */
+	int64_t qp_free;
+	int ns_err;			/* 0, or -errno reading "namespaces" */
+	struct mnv_ns *ns;
+	size_t nr_ns;
+	struct mnv_parent_type *types;
+	size_t nr_types;
+};
+
+bool mnv_module_loaded(void);
+int mnv_driver_of(const char *bdf, char *drv, size_t len);
+int mnv_check_nvme_dev(const char *bdf, bool need_bound);
+int mnv_load_parent(const char *bdf, struct mnv_parent *p);
+void mnv_free_parent(struct mnv_parent *p);
+const struct mnv_ns *mnv_find_ns(const struct mnv_parent *p, uint64_t nsid);
+const struct mnv_parent_type *mnv_find_parent_type(const struct mnv_parent *p,
+						   const char *spec);
+void mnv_type_name(const char *dir, char *out, size_t len);
+int mnv_bound_parents(struct mnv_bdf **bdfs, size_t *nr);
+
+/* inst.c: the instances (mdev devices of our types) sysfs shows. */
 
 /* Bits of mnv_inst.valid: which attributes could be read. */
 #define MNV_I_NSID		(1U << 0)
@@ -93,33 +128,6 @@ struct mnv_inst {
 	uint64_t open;
 };
 
-struct mnv_bdf {
-	char name[MNV_BDF_LEN];
-};
-
-struct mnv_ctrl {
-	char bdf[MNV_BDF_LEN];
-	char model[MNV_NAME_LEN];
-	char serial[MNV_NAME_LEN];
-	char firmware[MNV_NAME_LEN];
-	int64_t qp_total;		/* -1: unreadable */
-	int64_t qp_free;
-	int ns_err;			/* 0, or -errno reading "namespaces" */
-	struct mnv_ns *ns;
-	size_t nr_ns;
-	struct mnv_type *types;
-	size_t nr_types;
-};
-
-bool mnv_module_loaded(void);
-int mnv_driver_of(const char *bdf, char *drv, size_t len);
-int mnv_check_ctrl(const char *bdf, bool need_bound);
-int mnv_load_ctrl(const char *bdf, struct mnv_ctrl *c);
-void mnv_free_ctrl(struct mnv_ctrl *c);
-const struct mnv_ns *mnv_find_ns(const struct mnv_ctrl *c, uint64_t nsid);
-const struct mnv_type *mnv_find_type(const struct mnv_ctrl *c, const char *spec);
-void mnv_type_name(const char *dir, char *out, size_t len);
-int mnv_bound_ctrls(struct mnv_bdf **bdfs, size_t *nr);
 int mnv_inst_type(const char *uuid, char *bdf, size_t blen, char *type, size_t tlen);
 int mnv_check_inst(const char *uuid, char *bdf, size_t blen, char *type,
 		   size_t tlen);

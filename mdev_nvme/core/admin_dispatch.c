@@ -53,7 +53,7 @@ bool vnvme_admin_post(struct vnvme_ctrl *c, u16 cid, u16 status, u32 result)
 	cqe.sq_head = cpu_to_le16(aq->sq_head);
 	cqe.sq_id = 0;
 	cqe.cid = cpu_to_le16(cid);
-	cqe.status = cpu_to_le16(status << 1 | aq->phase);
+	cqe.status = cpu_to_le16(status << VNVME_CQE_STATUS_SHIFT | aq->phase);
 
 	/*
 	 * The guest polls the phase tag, so the status word (which holds
@@ -70,7 +70,7 @@ bool vnvme_admin_post(struct vnvme_ctrl *c, u16 cid, u16 status, u32 result)
 
 	if (++aq->cq_tail == aq->cq_size) {
 		aq->cq_tail = 0;
-		aq->phase ^= 1;
+		aq->phase ^= VNVME_CQE_PHASE;
 	}
 	aq->irq_needed = true;
 	return true;
@@ -137,7 +137,8 @@ static void vnvme_admin_complete(struct vnvme_ctrl *c, struct vnvme_req *req,
 		 */
 		if (status != VNVME_SC_ABORT_REQ)
 			status |= VNVME_SC_DNR;
-		vnvme_error_record(c, 0, cid, status << 1 | c->aq.phase,
+		vnvme_error_record(c, 0, cid,
+				   status << VNVME_CQE_STATUS_SHIFT | c->aq.phase,
 				   req->param_loc, le32_to_cpu(req->cmd.nsid));
 	}
 	vnvme_admin_post(c, cid, status, req->result);

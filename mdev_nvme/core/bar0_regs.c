@@ -85,7 +85,7 @@ static void vnvme_cc_enable(struct vnvme_ctrl *c)
 	c->aq.cq_iova = c->acq;
 	c->aq.sq_size = asqs;
 	c->aq.cq_size = acqs;
-	c->aq.phase = 1;
+	c->aq.phase = VNVME_CQE_PHASE;
 	c->csts = VNVME_CSTS_RDY;
 }
 

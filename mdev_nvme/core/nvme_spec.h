@@ -188,6 +188,14 @@ struct vnvme_cqe {
 } __packed;
 static_assert(sizeof(struct vnvme_cqe) == 16);
 
+/*
+ * Phase Tag, bit 0 of a CQE's status: the producer writes 1 on the first
+ * pass through a ring and inverts it on each wrap, so a consumer tells a
+ * new entry from last pass's by this bit alone.
+ */
+#define VNVME_CQE_PHASE		BIT(0)
+#define VNVME_CQE_STATUS_SHIFT	1	/* the Status Field is bits 15:1 */
+
 /* Identify (section 5.15) */
 enum {
 	VNVME_CNS_NS		= 0x00,
