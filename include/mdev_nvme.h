@@ -22,7 +22,8 @@
 
 /*
  * Largest number of I/O queue pairs one instance reserves (its largest
- * type), and so of I/O queue pairs its guest can create.
+ * type), and so of I/O queue pairs its guest can create.  A plain decimal
+ * literal: the module stringifies it into the largest type's name.
  */
 #define MNV_INSTANCE_MAX_QPAIRS	8
 

@@ -20,6 +20,10 @@
 #include "../include/mdev_nvme.h"
 #include "core/vnvme.h"
 
+/* A guest's queues fit the core's limit and a bitmap of one long. */
+static_assert(MNV_INSTANCE_MAX_QPAIRS <= VNVME_MAX_IOQ);
+static_assert(MNV_INSTANCE_MAX_QPAIRS <= BITS_PER_LONG);
+
 struct mnv_instance;
 struct mnv_pin;
 struct page;
