@@ -14,6 +14,10 @@
 #   make soak            the chaos run for SOAK_SECONDS (default 3600), seed
 #                        SOAK_SEED if given (tests/vm/chaos-cases/)
 #   make deps            install what the build and the tests need (apt)
+#   make dkms-install    install the module's sources under /usr/src and let
+#                        DKMS build and install it (dkms-uninstall: undo)
+#   make deb             Debian packages mdev-nvme-dkms and mdev-nvme-tools
+#                        in build/deb/ (DEB_OUT=DIR elsewhere)
 #   make lint            checkpatch --strict and sparse on the module
 #   make fuzz            each libFuzzer target of the core for FUZZ_RUNS inputs
 #                        (default 10 million), FUZZ_JOBS at once (default nproc)
@@ -44,12 +48,13 @@ VM_TESTS := tests/vm/l1-6.1.t tests/vm/l1-6.12.t tests/vm/l1-iommu-6.1.t \
 	tests/vm/l2-6.1.t tests/vm/l2-6.12.t
 
 .PHONY: all module tools modules-all clean check test-progs vm-tests demo bench soak \
-	deps need-deps lint checkpatch sparse help fuzz
+	deps need-deps lint checkpatch sparse help fuzz dkms-src dkms-install \
+	dkms-uninstall deb
 
 all: module tools
 
 help:
-	@sed -n '3,20p' Makefile
+	@sed -n '3,24p' Makefile
 
 module:
 	@test -d "$(KDIR)" || { echo "error: no kernel build tree at $(KDIR) (run: make deps)" >&2; exit 1; }
@@ -78,9 +83,10 @@ test-progs:
 	$(MAKE) -C tests/unit
 	$(MAKE) -C tests/vfio
 
+# tests/vm/cases/60-packages.sh installs the packages in the VM.
 check: need-deps
-	$(MAKE) modules-all tools test-progs
-	prove -v tests/unit tests/cli tests/scripts $(VM_TESTS)
+	$(MAKE) modules-all tools test-progs deb
+	prove -v tests/unit tests/cli tests/scripts tests/packaging $(VM_TESTS)
 
 FUZZ_RUNS ?= 10000000
 FUZZ_JOBS ?= $(shell nproc)
@@ -88,7 +94,7 @@ FUZZ_JOBS ?= $(shell nproc)
 fuzz: need-deps
 	$(MAKE) -C tests/unit -j$(FUZZ_JOBS) fuzz FUZZ_RUNS=$(FUZZ_RUNS)
 
-vm-tests: modules-all tools test-progs
+vm-tests: modules-all tools test-progs deb
 	prove -v $(VM_TESTS)
 
 # The chaos case reads its length and seed from the L1 kernel command
@@ -100,6 +106,7 @@ soak: need-deps modules-all tools test-progs
 		prove -v tests/vm/l1-chaos-6.1.t
 
 include scripts/check-debug.mk
+include scripts/packaging.mk
 
 demo: need-deps modules-all tools
 	bash tests/demo/run-demo.sh
