@@ -3,7 +3,8 @@
 # DKMS and Debian packaging (included by the top-level Makefile).
 #
 #   make dkms-install    sources to /usr/src/mdev-nvme-VERSION, then
-#                        dkms install for the running kernel
+#                        dkms install for the running kernel (DKMS_KVER=...:
+#                        for another installed one)
 #   make dkms-uninstall  dkms remove --all, sources removed
 #   make deb             build/deb/mdev-nvme-dkms_VERSION_all.deb and
 #                        build/deb/mdev-nvme-tools_VERSION_ARCH.deb
@@ -16,6 +17,7 @@ DKMS_NAME   := mdev-nvme
 PKG_VERSION ?= $(shell sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog)
 DKMS_DIR     = $(DESTDIR)/usr/src/$(DKMS_NAME)-$(PKG_VERSION)
 DEB_OUT     ?= build/deb
+DKMS_KVER   ?= $(shell uname -r)
 
 # What the package build reads: the module, the CLI, the docs, debian/.
 DEB_SRCS = $(MODULE_SRCS) dkms.conf Makefile LICENSE README.md \
@@ -44,7 +46,7 @@ dkms-install:
 	rm -rf /usr/src/$(DKMS_NAME)-$(PKG_VERSION)
 	$(MAKE) dkms-src DESTDIR=
 	sed 's/#MODULE_VERSION#/$(PKG_VERSION)/' dkms.conf >/usr/src/$(DKMS_NAME)-$(PKG_VERSION)/dkms.conf
-	dkms install $(DKMS_NAME)/$(PKG_VERSION)
+	dkms install $(DKMS_NAME)/$(PKG_VERSION) -k $(DKMS_KVER)
 
 dkms-uninstall:
 	@test "$$(id -u)" = 0 || { echo "error: make dkms-uninstall must run as root" >&2; exit 1; }
