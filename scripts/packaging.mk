@@ -22,7 +22,7 @@ DKMS_KVER   ?= $(shell uname -r)
 # What the package build reads: the module, the CLI, the docs, debian/.
 DEB_SRCS = $(MODULE_SRCS) dkms.conf Makefile LICENSE README.md \
 	scripts/pick-kernel.sh scripts/check-debug.mk scripts/packaging.mk \
-	tools/Makefile $(wildcard tools/*.c tools/*.h) tools/mdev-nvme.8 \
+	tools/Makefile $(wildcard tools/*.c tools/*.h tools/mdevctl/*) tools/mdev-nvme.8 \
 	$(wildcard Documentation/*.rst) \
 	$(wildcard debian/changelog debian/control debian/copyright debian/rules \
 		debian/source/format debian/*.dkms debian/*.install \

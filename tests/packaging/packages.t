@@ -134,6 +134,15 @@ for f in usr/sbin/mdev-nvme usr/share/man/man8/mdev-nvme.8.gz \
 	usr/share/doc/mdev-nvme-tools/copyright; do
 	check "tools: ships /$f" grep -qx "$f" "$T/tools.files"
 done
+# The mdevctl call-out and udev rule, once the tree has them.
+if [ -f tools/mdevctl/mdev-nvme-callout ]; then
+	for f in etc/mdevctl.d/scripts.d/callouts/mdev-nvme-callout \
+		lib/udev/rules.d/61-mdev-nvme-mdevctl.rules; do
+		check "tools: ships /$f" grep -qx "$f" "$T/tools.files"
+	done
+	check "tools: the call-out is executable" sh -c \
+		"dpkg-deb -c '$TOOLS_DEB' | grep -q '^-rwxr-xr-x .*/callouts/mdev-nvme-callout\$'"
+fi
 dpkg-deb -x "$TOOLS_DEB" "$T/tools"
 make -s -C tools >/dev/null 2>&1
 eq "tools: the CLI prints the help of tools/mdev-nvme" "$(tools/mdev-nvme --help)" \
