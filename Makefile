@@ -41,10 +41,12 @@ MODULE_SRCS := Kbuild $(filter-out %.mod.c,$(wildcard mdev_nvme/Kbuild mdev_nvme
 SHIM_HDRS   := mdev_nvme/compat.h mdev_nvme/core/vnvme_types.h
 
 # One L1 VM per file: L1-only cases, isolation on a throttled drive, a
-# short chaos run, then the cases that start L2 guests.
+# short chaos run, the Debian packages installed (DKMS), then the cases
+# that start L2 guests.
 VM_TESTS := tests/vm/l1-6.1.t tests/vm/l1-6.12.t tests/vm/l1-iommu-6.1.t \
 	tests/vm/l1-hotplug-6.1.t \
 	tests/vm/l1-slow-6.1.t tests/vm/l1-slow-6.12.t tests/vm/l1-chaos-6.1.t \
+	tests/vm/l1-packages-6.1.t \
 	tests/vm/l2-6.1.t tests/vm/l2-6.12.t
 
 .PHONY: all module tools modules-all clean check test-progs vm-tests demo bench soak \
@@ -83,7 +85,7 @@ test-progs:
 	$(MAKE) -C tests/unit
 	$(MAKE) -C tests/vfio
 
-# tests/vm/cases/60-packages.sh installs the packages in the VM.
+# tests/vm/package-cases/60-packages.sh installs the packages in a VM.
 check: need-deps
 	$(MAKE) modules-all tools test-progs deb
 	prove -v tests/unit tests/cli tests/scripts tests/packaging $(VM_TESTS)
