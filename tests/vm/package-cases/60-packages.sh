@@ -82,7 +82,7 @@ trap 'exit 143' TERM INT
 
 # dkms_status: what DKMS says of the module (empty when it knows nothing).
 dkms_status() {
-	in_root dkms status mdev-nvme -k "$KVER" 2>&1
+	in_root dkms status mdev-nvme -k "$KVER" 2>/dev/null
 }
 
 tap_run "a root of its own: overlay of / on tmpfs, repository hidden" make_root ||
@@ -144,6 +144,7 @@ tap_run "rmmod mdev_nvme" rmmod mdev_nvme
 tap_run "dpkg --purge mdev-nvme-tools mdev-nvme-dkms" \
 	in_root dpkg --purge mdev-nvme-tools mdev-nvme-dkms
 tap_eq "DKMS knows nothing of it" "" "$(dkms_status)"
-tap_eq "module, sources and CLI removed" "" \
-	"$(ls -d "$R$MODDIR"/mdev_nvme.ko* "$R/usr/src/mdev-nvme-$VER" "$R/usr/sbin/mdev-nvme" 2>/dev/null)"
+tap_eq "module, sources, DKMS's tree and CLI removed" "" \
+	"$(ls -d "$R$MODDIR"/mdev_nvme.ko* "$R/usr/src/mdev-nvme-$VER" "$R/var/lib/dkms/mdev-nvme" \
+		"$R/usr/sbin/mdev-nvme" 2>/dev/null)"
 tap_done
