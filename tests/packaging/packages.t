@@ -149,6 +149,8 @@ eq "tools: the CLI prints the help of tools/mdev-nvme" "$(tools/mdev-nvme --help
 	"$("$T/tools/usr/sbin/mdev-nvme" --help 2>&1)"
 eq "tools: the manual page is tools/mdev-nvme.8" "" \
 	"$(zcat "$T/tools/usr/share/man/man8/mdev-nvme.8.gz" | cmp - tools/mdev-nvme.8)"
+check "tools: the manual page names version $VER" \
+	grep -q "^\.TH .*\"mdev-nvme $VER\"" tools/mdev-nvme.8
 for d in Documentation/*.rst; do
 	eq "tools: ${d#Documentation/} as in the tree" "" \
 		"$(cmp "$d" "$T/tools/usr/share/doc/mdev-nvme-tools/${d#Documentation/}" 2>&1)"
