@@ -14,6 +14,12 @@
 #   make soak            the chaos run for SOAK_SECONDS (default 3600), seed
 #                        SOAK_SEED if given (tests/vm/chaos-cases/)
 #   make deps            install what the build and the tests need (apt)
+#   make dkms-install    install the module's sources under /usr/src and let
+#                        DKMS build and install it (dkms-uninstall: undo)
+#   make deb             Debian packages mdev-nvme-dkms and mdev-nvme-tools
+#                        in build/deb/ (DEB_OUT=DIR elsewhere)
+#   make check-packages  the packages installed in a VM: DKMS builds the
+#                        module, the packaged CLI drives a controller
 #   make lint            checkpatch --strict and sparse on the module
 #   make fuzz            each libFuzzer target of the core for FUZZ_RUNS inputs
 #                        (default 10 million), FUZZ_JOBS at once (default nproc)
@@ -37,19 +43,22 @@ MODULE_SRCS := Kbuild $(filter-out %.mod.c,$(wildcard mdev_nvme/Kbuild mdev_nvme
 SHIM_HDRS   := mdev_nvme/compat.h mdev_nvme/core/vnvme_types.h
 
 # One L1 VM per file: L1-only cases, isolation on a throttled drive, a
-# short chaos run, then the cases that start L2 guests.
+# short chaos run, then the cases that start L2 guests.  The packages
+# installed in a VM (DKMS compiling under TCG: 15-20 minutes) are make
+# check-packages, like the debug kernel's suites are make check-debug.
 VM_TESTS := tests/vm/l1-6.1.t tests/vm/l1-6.12.t tests/vm/l1-iommu-6.1.t \
 	tests/vm/l1-hotplug-6.1.t \
 	tests/vm/l1-slow-6.1.t tests/vm/l1-slow-6.12.t tests/vm/l1-chaos-6.1.t \
 	tests/vm/l2-6.1.t tests/vm/l2-6.12.t
 
 .PHONY: all module tools modules-all clean check test-progs vm-tests demo bench soak \
-	deps need-deps lint checkpatch sparse help fuzz
+	deps need-deps lint checkpatch sparse help fuzz dkms-src dkms-install \
+	dkms-uninstall deb check-packages
 
 all: module tools
 
 help:
-	@sed -n '3,20p' Makefile
+	@sed -n '3,26p' Makefile
 
 module:
 	@test -d "$(KDIR)" || { echo "error: no kernel build tree at $(KDIR) (run: make deps)" >&2; exit 1; }
@@ -79,8 +88,8 @@ test-progs:
 	$(MAKE) -C tests/vfio
 
 check: need-deps
-	$(MAKE) modules-all tools test-progs
-	prove -v tests/unit tests/cli tests/scripts $(VM_TESTS)
+	$(MAKE) modules-all tools test-progs deb
+	prove -v tests/unit tests/cli tests/scripts tests/packaging $(VM_TESTS)
 
 FUZZ_RUNS ?= 10000000
 FUZZ_JOBS ?= $(shell nproc)
@@ -100,6 +109,7 @@ soak: need-deps modules-all tools test-progs
 		prove -v tests/vm/l1-chaos-6.1.t
 
 include scripts/check-debug.mk
+include scripts/packaging.mk
 
 demo: need-deps modules-all tools
 	bash tests/demo/run-demo.sh

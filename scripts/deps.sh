@@ -1,16 +1,18 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# Install (Debian apt) everything the build, the VM test bench and the
-# benchmarks need; with --debug-kernel, also what scripts/debug-kernel.sh
-# needs.  Idempotent: exits at once when all is present.
+# Install (Debian apt) everything the build, the VM test bench, the
+# benchmarks and the packaging (make deb, make dkms-install) need; with
+# --debug-kernel, also what scripts/debug-kernel.sh needs.  Idempotent:
+# exits at once when all is present.
 # Kernel ABI numbers are discovered from the package index, never fixed here.
 set -euo pipefail
 
 PKGS="build-essential bc kmod flex bison libelf-dev xz-utils cpio busybox-static
 qemu-system-x86 qemu-utils fio nvme-cli mdevctl driverctl udev sparse pciutils util-linux
 e2fsprogs linux-image-cloud-amd64 linux-image-amd64 linux-headers-amd64
-linux-source-6.1 perl clang libclang-rt-14-dev"
+linux-source-6.1 perl clang libclang-rt-14-dev
+debhelper dh-dkms dkms lintian man-db"
 # scripts/debug-kernel.sh (make check-debug) builds a kernel: certs/ and
 # scripts/ need OpenSSL's headers.  make check does not.
 if [ "${1:-}" = --debug-kernel ]; then

@@ -89,7 +89,7 @@ while read -r name path; do
 	echo "$limit" >"$MNV_OUT/$name.limit"
 	kmsg "case $name: end, status $rc"
 	say "case $name: end, status $rc, $((t1 - t0))s"
-	rm -rf "$MNV_TMP"
+	rm -rf --one-file-system "$MNV_TMP"
 done <"$MNV_OUT/cases.list"
 
 # Leak check (kernel command line mnv_kmemleak=1, a kmemleak kernel): the

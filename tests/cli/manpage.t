@@ -1,0 +1,154 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# tools/mdev-nvme.8 against the tool's own help (TAP output): every command
+# 'mdev-nvme --help' lists has a section of the manual page, and the
+# section names every option 'mdev-nvme COMMAND --help' lists; the page
+# documents no command the tool lacks, and every environment variable and
+# exit status of the main help.  So the two cannot drift apart.
+#
+#   prove tests/cli/manpage.t       (from the top of the repository)
+
+set -u
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+TOP=$(cd "$HERE/../.." && pwd)
+TOOL=$TOP/tools/mdev-nvme
+PAGE=$TOP/tools/mdev-nvme.8
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/mnv-man.XXXXXX") || { echo "Bail out! mktemp"; exit 1; }
+trap 'rm -rf "$T"' EXIT
+
+N=0
+FAILS=0
+ok() {
+	N=$((N + 1))
+	echo "ok $N - $1"
+}
+not_ok() {
+	N=$((N + 1))
+	FAILS=$((FAILS + 1))
+	echo "not ok $N - $1"
+	shift
+	printf '# %s\n' "$@"
+}
+# words LIST: the lines of LIST on one line.
+words() {
+	paste -sd ' ' <<<"$1"
+}
+check() {
+	local name=$1
+	shift
+	if "$@"; then ok "$name"; else not_ok "$name" "failed: $*"; fi
+}
+
+command -v man >/dev/null || { echo "1..0 # SKIP man (man-db) is not installed"; exit 0; }
+if ! make -s -C "$TOP/tools" >"$T/build.log" 2>&1; then
+	echo "Bail out! building tools/mdev-nvme failed"
+	sed 's/^/# /' "$T/build.log"
+	exit 1
+fi
+
+# The page as a reader sees it, one paragraph a line (no filling, no
+# hyphenation), and groff's complaints about its source.
+if ! LC_ALL=C.UTF-8 MANWIDTH=2000 man --warnings -E ascii -l "$PAGE" \
+		>"$T/page.txt" 2>"$T/warnings"; then
+	echo "Bail out! man cannot render $PAGE"
+	sed 's/^/# /' "$T/warnings"
+	exit 1
+fi
+if [ -s "$T/warnings" ]; then
+	not_ok "the page renders without groff warnings" "$(cat "$T/warnings")"
+else
+	ok "the page renders without groff warnings"
+fi
+
+# section NAME: the text of the page's COMMANDS subsection for command NAME
+# (from its heading, indented 3, to the next heading of any level).
+section() {
+	awk -v cmd="$1" '
+		/^[A-Z]/ { in_cmds = ($0 == "COMMANDS"); on = 0; next }
+		in_cmds && /^   [^ ]/ {
+			split(substr($0, 4), w, " ")
+			on = (w[1] == cmd)
+		}
+		on' "$T/page.txt"
+}
+
+# The commands of the main help: the lines of its "Commands:" block.
+"$TOOL" --help >"$T/main.help"
+check "mdev-nvme --help exits 0 and prints something" test -s "$T/main.help"
+help_cmds=$(awk '/^Commands:/ { on = 1; next } on && /^$/ { on = 0 }
+	on { print $1 }' "$T/main.help" | sort)
+page_cmds=$(awk '/^[A-Z]/ { in_cmds = ($0 == "COMMANDS"); next }
+	in_cmds && /^   [^ ]/ { print $1 }' "$T/page.txt" | sort)
+check "the help lists commands" test -n "$help_cmds"
+if [ "$help_cmds" = "$page_cmds" ]; then
+	ok "the page documents exactly the commands of --help ($(words "$help_cmds"))"
+else
+	not_ok "the page documents exactly the commands of --help" \
+		"--help: $(words "$help_cmds")" "page:   $(words "$page_cmds")"
+fi
+
+for cmd in $help_cmds; do
+	if ! "$TOOL" "$cmd" --help >"$T/$cmd.help" 2>&1; then
+		not_ok "mdev-nvme $cmd --help exits 0" "$(cat "$T/$cmd.help")"
+		continue
+	fi
+	section "$cmd" >"$T/$cmd.page"
+	# Options: the long option words of the help's Options block.
+	opts=$(awk '/^Options:/ { on = 1; next } on && /^[^ ]/ { on = 0 }
+		on' "$T/$cmd.help" | grep -oE -- '--[a-z][a-z-]*' | sort -u)
+	missing=
+	for o in $opts; do
+		[ "$o" = --help ] && continue	# one entry for all, under OPTIONS
+		grep -qF -- "$o" "$T/$cmd.page" || missing="$missing $o"
+	done
+	if [ -z "$missing" ]; then
+		ok "$cmd: the page's section names its options ($(words "$opts"))"
+	else
+		not_ok "$cmd: the page's section names its options" "missing:$missing"
+	fi
+	# The usage line's synopsis, the words the page's heading must carry.
+	usage=$(sed -n '1s/^Usage: mdev-nvme //p' "$T/$cmd.help")
+	heading=$(head -n 1 "$T/$cmd.page")
+	missing=
+	# shellcheck disable=SC2013 # one word a line
+	for w in $(grep -oE -- '--[a-z-]+|\b(BDF|UUID)\b' <<<"$usage" | sort -u); do
+		[ "$cmd" = create ] && [[ $w == --* ]] && continue	# [OPTIONS]
+		grep -qF -- "$w" <<<"$heading" || missing="$missing $w"
+	done
+	if [ -z "$missing" ]; then
+		ok "$cmd: the heading carries the usage's words ($heading)"
+	else
+		not_ok "$cmd: the heading carries the usage's words" \
+			"usage: $usage" "heading: $heading" "missing:$missing"
+	fi
+done
+
+check "-h, --help documented" grep -qE -- '^ *-h, --help' "$T/page.txt"
+
+# Environment variables of the main help, in ENVIRONMENT.
+env_vars=$(awk '/^Environment:/ { on = 1; next } on && /^  [A-Z_]+ / { print $1 }' \
+	"$T/main.help")
+check "the help lists environment variables" test -n "$env_vars"
+for v in $env_vars; do
+	check "ENVIRONMENT documents $v" \
+		sh -c "awk '/^[A-Z]/ { on = (\$0 == \"ENVIRONMENT\"); next } on' '$T/page.txt' |
+			grep -qw '$v'"
+done
+
+# Exit statuses: each number the help names has an entry in EXIT STATUS.
+codes=$(sed -n '/^Exit status:/,/^$/p' "$T/main.help" | grep -oE '\b[0-9]\b' | sort -u)
+check "the help names exit statuses" test -n "$codes"
+page_codes=$(awk '/^[A-Z]/ { on = ($0 == "EXIT STATUS"); next }
+	on && /^       [0-9] / { print $1 }' "$T/page.txt" | sort -u)
+if [ "$codes" = "$page_codes" ]; then
+	ok "EXIT STATUS lists the codes of --help ($(words "$codes"))"
+else
+	not_ok "EXIT STATUS lists the codes of --help" "--help: $(words "$codes")" \
+		"page: $(words "$page_codes")"
+fi
+
+echo "1..$N"
+[ "$FAILS" -eq 0 ]

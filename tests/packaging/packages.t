@@ -1,0 +1,170 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# make deb (TAP output): builds mdev-nvme-dkms and mdev-nvme-tools in a
+# temporary directory and checks what they hold: the module's sources and
+# a dkms.conf of the right version under /usr/src, the maintainer scripts
+# that hand it to DKMS; the CLI (the same program as tools/mdev-nvme), its
+# manual page and the documentation.  The tree must stay as it was, and
+# lintian must find no error or warning.  Installing the packages and
+# letting DKMS build the module is tests/vm/cases/60-packages.sh.
+#
+#   prove tests/packaging/          (from the top of the repository)
+
+set -u
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+TOP=$(cd "$HERE/../.." && pwd)
+cd "$TOP" || exit 1
+
+N=0
+FAILS=0
+ok() {
+	N=$((N + 1))
+	echo "ok $N - $1"
+}
+not_ok() {
+	N=$((N + 1))
+	FAILS=$((FAILS + 1))
+	echo "not ok $N - $1"
+	shift
+	[ $# -eq 0 ] || printf '# %s\n' "$@"
+}
+skip() {
+	N=$((N + 1))
+	echo "ok $N - $1 # SKIP $2"
+}
+eq() {
+	if [ "$2" = "$3" ]; then
+		ok "$1"
+	else
+		not_ok "$1" "expected: $2" "actual:   $3"
+	fi
+}
+check() {
+	local name=$1
+	shift
+	if "$@"; then ok "$name"; else not_ok "$name" "failed: $*"; fi
+}
+
+for c in dpkg-buildpackage dh_dkms dpkg-deb; do
+	command -v "$c" >/dev/null || { echo "1..0 # SKIP $c missing (make deps)"; exit 0; }
+done
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/mnv-deb.XXXXXX") || { echo "Bail out! mktemp"; exit 1; }
+trap 'rm -rf "$T"' EXIT
+
+VER=$(sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog)
+ARCH=$(dpkg --print-architecture)
+DKMS_DEB=$T/deb/mdev-nvme-dkms_${VER}_all.deb
+TOOLS_DEB=$T/deb/mdev-nvme-tools_${VER}_${ARCH}.deb
+SRC=usr/src/mdev-nvme-$VER
+
+# State of the tree before the build (status of every file, ignored
+# ones included, so that a build product left in the tree shows).
+tree_state() {
+	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+		git status --porcelain --ignored --untracked-files=all -- . ':!build'
+	else
+		find . -path ./build -prune -o -newer "$T" -print
+	fi
+}
+before=$(tree_state)
+
+if make -s deb DEB_OUT="$T/deb" >"$T/make.log" 2>&1; then
+	ok "make deb builds the packages"
+else
+	not_ok "make deb builds the packages" "$(tail -n 30 "$T/make.log")"
+	echo "Bail out! no packages to check"
+	exit 1
+fi
+eq "the tree is as it was (build products only under DEB_OUT)" "$before" "$(tree_state)"
+check "mdev-nvme-dkms_${VER}_all.deb" test -f "$DKMS_DEB"
+check "mdev-nvme-tools_${VER}_${ARCH}.deb" test -f "$TOOLS_DEB"
+if [ ! -f "$DKMS_DEB" ] || [ ! -f "$TOOLS_DEB" ]; then
+	echo "Bail out! a package is missing"
+	exit 1
+fi
+
+# files DEB: the regular files of a package, without the leading "./".
+files() {
+	dpkg-deb --fsys-tarfile "$1" | tar -t | grep -v '/$' | sed 's|^\./||' | sort
+}
+files "$DKMS_DEB" >"$T/dkms.files"
+files "$TOOLS_DEB" >"$T/tools.files"
+
+# --- mdev-nvme-dkms ---------------------------------------------------------------
+# The module's sources: what the top-level Makefile builds from.
+for f in Kbuild include/*.h mdev_nvme/Kbuild mdev_nvme/*.[ch] mdev_nvme/core/*.[ch] \
+	mdev_nvme/core/Kbuild* dkms.conf; do
+	[[ $f == *.mod.c ]] || echo "$SRC/$f"
+done | sort >"$T/dkms.want"
+missing=$(comm -23 "$T/dkms.want" "$T/dkms.files")
+eq "dkms: every module source and dkms.conf under /$SRC" "" "$missing"
+extra=$(comm -13 "$T/dkms.want" "$T/dkms.files" | grep -v '^usr/share/doc/mdev-nvme-dkms/')
+eq "dkms: nothing else but its docs" "" "$extra"
+dpkg-deb --fsys-tarfile "$DKMS_DEB" | tar -xO "./$SRC/dkms.conf" >"$T/dkms.conf"
+eq "dkms.conf: the package's version" "PACKAGE_VERSION=\"$VER\"" \
+	"$(grep '^PACKAGE_VERSION=' "$T/dkms.conf")"
+eq "dkms.conf: name and module as in the tree" \
+	"$(grep -E '^(PACKAGE_NAME|BUILT_MODULE_NAME|BUILT_MODULE_LOCATION)' dkms.conf)" \
+	"$(grep -E '^(PACKAGE_NAME|BUILT_MODULE_NAME|BUILT_MODULE_LOCATION)' "$T/dkms.conf")"
+eq "dkms: the sources are those of the tree" "" \
+	"$(dpkg-deb --fsys-tarfile "$DKMS_DEB" | tar -x -C "$T" "./$SRC" &&
+		sed "s|^$SRC/||" "$T/dkms.want" | while read -r f; do
+			[ "$f" = dkms.conf ] || cmp -s "$f" "$T/$SRC/$f" || echo "$f differs"
+		done)"
+dpkg-deb -e "$DKMS_DEB" "$T/dkms.ctl"
+# dh_dkms's scripts: name and version, then DKMS's common.postinst, and
+# dkms remove.
+for s in postinst prerm; do
+	eq "dkms: $s names mdev-nvme $VER" "DKMS_NAME=mdev-nvme DKMS_VERSION=$VER" \
+		"$(grep -E '^DKMS_(NAME|VERSION)=' "$T/dkms.ctl/$s" | paste -sd ' ')"
+done
+check "dkms: postinst hands the sources to DKMS" \
+	grep -q "/usr/lib/dkms/common.postinst" "$T/dkms.ctl/postinst"
+# shellcheck disable=SC2016 # the script's own variables, literally
+check "dkms: prerm removes them from DKMS" \
+	grep -q 'dkms remove -m $DKMS_NAME -v $DKMS_VERSION --all' "$T/dkms.ctl/prerm"
+check "dkms: depends on dkms" sh -c "dpkg-deb -f '$DKMS_DEB' Depends | grep -qw dkms"
+
+# --- mdev-nvme-tools --------------------------------------------------------------
+for f in usr/sbin/mdev-nvme usr/share/man/man8/mdev-nvme.8.gz \
+	usr/share/doc/mdev-nvme-tools/sysfs.rst usr/share/doc/mdev-nvme-tools/operators.rst \
+	usr/share/doc/mdev-nvme-tools/copyright; do
+	check "tools: ships /$f" grep -qx "$f" "$T/tools.files"
+done
+# The mdevctl call-out and udev rule, once the tree has them.
+if [ -f tools/mdevctl/mdev-nvme-callout ]; then
+	for f in etc/mdevctl.d/scripts.d/callouts/mdev-nvme-callout \
+		lib/udev/rules.d/61-mdev-nvme-mdevctl.rules; do
+		check "tools: ships /$f" grep -qx "$f" "$T/tools.files"
+	done
+	check "tools: the call-out is executable" sh -c \
+		"dpkg-deb -c '$TOOLS_DEB' | grep -q '^-rwxr-xr-x .*/callouts/mdev-nvme-callout\$'"
+fi
+dpkg-deb -x "$TOOLS_DEB" "$T/tools"
+make -s -C tools >/dev/null 2>&1
+eq "tools: the CLI prints the help of tools/mdev-nvme" "$(tools/mdev-nvme --help)" \
+	"$("$T/tools/usr/sbin/mdev-nvme" --help 2>&1)"
+eq "tools: the manual page is tools/mdev-nvme.8" "" \
+	"$(zcat "$T/tools/usr/share/man/man8/mdev-nvme.8.gz" | cmp - tools/mdev-nvme.8)"
+check "tools: the manual page names version $VER" \
+	grep -q "^\.TH .*\"mdev-nvme $VER\"" tools/mdev-nvme.8
+for d in Documentation/*.rst; do
+	eq "tools: ${d#Documentation/} as in the tree" "" \
+		"$(cmp "$d" "$T/tools/usr/share/doc/mdev-nvme-tools/${d#Documentation/}" 2>&1)"
+done
+
+# --- lintian --------------------------------------------------------------------
+if command -v lintian >/dev/null; then
+	lintian --pedantic -I "$T"/deb/*.changes >"$T/lintian.out" 2>"$T/lintian.err"
+	grep -v '^I:' "$T/lintian.out" >"$T/lintian.bad"
+	eq "lintian: no error, warning or pedantic tag" "" "$(cat "$T/lintian.bad")"
+	grep '^I:' "$T/lintian.out" | sed 's/^/# /'
+else
+	skip "lintian: no error, warning or pedantic tag" "lintian is not installed"
+fi
+
+echo "1..$N"
+[ "$FAILS" -eq 0 ]
