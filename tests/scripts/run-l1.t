@@ -12,7 +12,11 @@ VMDIR=$REPO/tests/vm
 . "$VMDIR/lib.sh"
 
 kver=$("$REPO/scripts/pick-kernel.sh" --boot 6.1 2>/dev/null)
-[ -n "$kver" ] || tap_skip_all "no Debian 6.1 kernel installed (run: make deps)"
+if [ -z "$kver" ]; then
+	# prove takes a non-zero exit for a failure, even after a skip plan.
+	echo "1..0 # SKIP no Debian 6.1 kernel installed (run: make deps)"
+	exit 0
+fi
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
