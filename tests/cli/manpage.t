@@ -19,19 +19,8 @@ PAGE=$TOP/tools/mdev-nvme.8
 T=$(mktemp -d "${TMPDIR:-/tmp}/mnv-man.XXXXXX") || { echo "Bail out! mktemp"; exit 1; }
 trap 'rm -rf "$T"' EXIT
 
-N=0
-FAILS=0
-ok() {
-	N=$((N + 1))
-	echo "ok $N - $1"
-}
-not_ok() {
-	N=$((N + 1))
-	FAILS=$((FAILS + 1))
-	echo "not ok $N - $1"
-	shift
-	printf '# %s\n' "$@"
-}
+# shellcheck source=../vm/lib.sh
+. "$TOP/tests/vm/lib.sh"
 # words LIST: the lines of LIST on one line.
 words() {
 	paste -sd ' ' <<<"$1"
@@ -39,7 +28,7 @@ words() {
 check() {
 	local name=$1
 	shift
-	if "$@"; then ok "$name"; else not_ok "$name" "failed: $*"; fi
+	if "$@"; then tap_ok "$name"; else tap_fail "$name" "failed: $*"; fi
 }
 
 command -v man >/dev/null || { echo "1..0 # SKIP man (man-db) is not installed"; exit 0; }
@@ -58,9 +47,9 @@ if ! LC_ALL=C.UTF-8 MANWIDTH=2000 man --warnings -E ascii -l "$PAGE" \
 	exit 1
 fi
 if [ -s "$T/warnings" ]; then
-	not_ok "the page renders without groff warnings" "$(cat "$T/warnings")"
+	tap_fail "the page renders without groff warnings" "$(cat "$T/warnings")"
 else
-	ok "the page renders without groff warnings"
+	tap_ok "the page renders without groff warnings"
 fi
 
 # section NAME: the text of the page's COMMANDS subsection for command NAME
@@ -84,15 +73,15 @@ page_cmds=$(awk '/^[A-Z]/ { in_cmds = ($0 == "COMMANDS"); next }
 	in_cmds && /^   [^ ]/ { print $1 }' "$T/page.txt" | sort)
 check "the help lists commands" test -n "$help_cmds"
 if [ "$help_cmds" = "$page_cmds" ]; then
-	ok "the page documents exactly the commands of --help ($(words "$help_cmds"))"
+	tap_ok "the page documents exactly the commands of --help ($(words "$help_cmds"))"
 else
-	not_ok "the page documents exactly the commands of --help" \
+	tap_fail "the page documents exactly the commands of --help" \
 		"--help: $(words "$help_cmds")" "page:   $(words "$page_cmds")"
 fi
 
 for cmd in $help_cmds; do
 	if ! "$TOOL" "$cmd" --help >"$T/$cmd.help" 2>&1; then
-		not_ok "mdev-nvme $cmd --help exits 0" "$(cat "$T/$cmd.help")"
+		tap_fail "mdev-nvme $cmd --help exits 0" "$(cat "$T/$cmd.help")"
 		continue
 	fi
 	section "$cmd" >"$T/$cmd.page"
@@ -105,9 +94,9 @@ for cmd in $help_cmds; do
 		grep -qF -- "$o" "$T/$cmd.page" || missing="$missing $o"
 	done
 	if [ -z "$missing" ]; then
-		ok "$cmd: the page's section names its options ($(words "$opts"))"
+		tap_ok "$cmd: the page's section names its options ($(words "$opts"))"
 	else
-		not_ok "$cmd: the page's section names its options" "missing:$missing"
+		tap_fail "$cmd: the page's section names its options" "missing:$missing"
 	fi
 	# The usage line's synopsis, the words the page's heading must carry.
 	usage=$(sed -n '1s/^Usage: mdev-nvme //p' "$T/$cmd.help")
@@ -119,9 +108,9 @@ for cmd in $help_cmds; do
 		grep -qF -- "$w" <<<"$heading" || missing="$missing $w"
 	done
 	if [ -z "$missing" ]; then
-		ok "$cmd: the heading carries the usage's words ($heading)"
+		tap_ok "$cmd: the heading carries the usage's words ($heading)"
 	else
-		not_ok "$cmd: the heading carries the usage's words" \
+		tap_fail "$cmd: the heading carries the usage's words" \
 			"usage: $usage" "heading: $heading" "missing:$missing"
 	fi
 done
@@ -144,11 +133,10 @@ check "the help names exit statuses" test -n "$codes"
 page_codes=$(awk '/^[A-Z]/ { on = ($0 == "EXIT STATUS"); next }
 	on && /^       [0-9] / { print $1 }' "$T/page.txt" | sort -u)
 if [ "$codes" = "$page_codes" ]; then
-	ok "EXIT STATUS lists the codes of --help ($(words "$codes"))"
+	tap_ok "EXIT STATUS lists the codes of --help ($(words "$codes"))"
 else
-	not_ok "EXIT STATUS lists the codes of --help" "--help: $(words "$codes")" \
+	tap_fail "EXIT STATUS lists the codes of --help" "--help: $(words "$codes")" \
 		"page: $(words "$page_codes")"
 fi
 
-echo "1..$N"
-[ "$FAILS" -eq 0 ]
+tap_done

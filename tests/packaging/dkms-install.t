@@ -35,26 +35,8 @@ if [ -z "${MNV_IN_NS:-}" ]; then
 fi
 S=$MNV_IN_NS
 
-N=0
-FAILS=0
-ok() {
-	N=$((N + 1))
-	echo "ok $N - $1"
-}
-not_ok() {
-	N=$((N + 1))
-	FAILS=$((FAILS + 1))
-	echo "not ok $N - $1"
-	shift
-	[ $# -eq 0 ] || printf '# %s\n' "$@"
-}
-eq() {
-	if [ "$2" = "$3" ]; then
-		ok "$1"
-	else
-		not_ok "$1" "expected: $2" "actual:   $3"
-	fi
-}
+# shellcheck source=../vm/lib.sh
+. "$TOP/tests/vm/lib.sh"
 
 KVER=$("$TOP/scripts/pick-kernel.sh" 6.12) ||
 	{ echo "1..0 # SKIP no Debian 6.12 kernel with headers (make deps)"; exit 0; }
@@ -81,38 +63,38 @@ in_root() {
 		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@"
 }
 
-eq "the module is not installed for $KVER before" "" \
+tap_eq "the module is not installed for $KVER before" "" \
 	"$(in_root modinfo -k "$KVER" -n mdev_nvme 2>/dev/null)"
 if in_root make -C "$TOP" dkms-install DKMS_KVER="$KVER" >"$S/install.log" 2>&1; then
-	ok "make dkms-install DKMS_KVER=$KVER"
+	tap_ok "make dkms-install DKMS_KVER=$KVER"
 else
-	not_ok "make dkms-install DKMS_KVER=$KVER" "$(tail -n 30 "$S/install.log")"
+	tap_fail "make dkms-install DKMS_KVER=$KVER" "$(tail -n 30 "$S/install.log")"
 	cp "$R/var/lib/dkms/mdev-nvme/$VER/build/make.log" "$S/make.log" 2>/dev/null &&
 		sed 's/^/# /' "$S/make.log" | tail -n 30
 fi
-eq "DKMS: installed for $KVER" "mdev-nvme/$VER, $KVER, $(uname -m): installed" \
+tap_eq "DKMS: installed for $KVER" "mdev-nvme/$VER, $KVER, $(uname -m): installed" \
 	"$(in_root dkms status mdev-nvme -k "$KVER" 2>/dev/null)"
-eq "the sources and a dkms.conf of version $VER" "PACKAGE_VERSION=\"$VER\"" \
+tap_eq "the sources and a dkms.conf of version $VER" "PACKAGE_VERSION=\"$VER\"" \
 	"$(grep '^PACKAGE_VERSION=' "$R/usr/src/mdev-nvme-$VER/dkms.conf" 2>&1)"
 mod=$(in_root modinfo -k "$KVER" -n mdev_nvme 2>&1)
-eq "modprobe finds DKMS's build" "$MOD" "${mod%.xz}"
-eq "built for $KVER" "$KVER" \
+tap_eq "modprobe finds DKMS's build" "$MOD" "${mod%.xz}"
+tap_eq "built for $KVER" "$KVER" \
 	"$(in_root modinfo -k "$KVER" -F vermagic mdev_nvme 2>&1 | cut -d' ' -f1)"
 if in_root make -C "$TOP" dkms-install DKMS_KVER="$KVER" >"$S/again.log" 2>&1; then
-	ok "make dkms-install again replaces the first install"
+	tap_ok "make dkms-install again replaces the first install"
 else
-	not_ok "make dkms-install again replaces the first install" "$(tail -n 20 "$S/again.log")"
+	tap_fail "make dkms-install again replaces the first install" "$(tail -n 20 "$S/again.log")"
 fi
-eq "still one install" "mdev-nvme/$VER, $KVER, $(uname -m): installed" \
+tap_eq "still one install" "mdev-nvme/$VER, $KVER, $(uname -m): installed" \
 	"$(in_root dkms status mdev-nvme -k "$KVER" 2>/dev/null)"
 
 if in_root make -C "$TOP" dkms-uninstall >"$S/uninstall.log" 2>&1; then
-	ok "make dkms-uninstall"
+	tap_ok "make dkms-uninstall"
 else
-	not_ok "make dkms-uninstall" "$(tail -n 20 "$S/uninstall.log")"
+	tap_fail "make dkms-uninstall" "$(tail -n 20 "$S/uninstall.log")"
 fi
-eq "DKMS knows nothing of it" "" "$(in_root dkms status mdev-nvme 2>/dev/null)"
-eq "module, sources and DKMS's tree removed" "" \
+tap_eq "DKMS knows nothing of it" "" "$(in_root dkms status mdev-nvme 2>/dev/null)"
+tap_eq "module, sources and DKMS's tree removed" "" \
 	"$(ls -d "$R$MOD"* "$R/usr/src/mdev-nvme-$VER" "$R/var/lib/dkms/mdev-nvme" 2>/dev/null)"
 
 # With the package installed, its files are the package's: refused.
@@ -123,10 +105,9 @@ err=$(in_root make -s -C "$TOP" dkms-install DKMS_KVER="$KVER" 2>&1 >/dev/null)
 rc=$?
 if [ "$rc" -ne 0 ] && grep -q "mdev-nvme-dkms package is installed" <<<"$err" &&
 	[ ! -e "$R/usr/src/mdev-nvme-$VER" ]; then
-	ok "refused while the mdev-nvme-dkms package is installed, nothing copied"
+	tap_ok "refused while the mdev-nvme-dkms package is installed, nothing copied"
 else
-	not_ok "refused while the mdev-nvme-dkms package is installed" "exit $rc" "$err"
+	tap_fail "refused while the mdev-nvme-dkms package is installed" "exit $rc" "$err"
 fi
 
-echo "1..$N"
-[ "$FAILS" -eq 0 ]
+tap_done

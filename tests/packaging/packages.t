@@ -17,34 +17,12 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
 cd "$TOP" || exit 1
 
-N=0
-FAILS=0
-ok() {
-	N=$((N + 1))
-	echo "ok $N - $1"
-}
-not_ok() {
-	N=$((N + 1))
-	FAILS=$((FAILS + 1))
-	echo "not ok $N - $1"
-	shift
-	[ $# -eq 0 ] || printf '# %s\n' "$@"
-}
-skip() {
-	N=$((N + 1))
-	echo "ok $N - $1 # SKIP $2"
-}
-eq() {
-	if [ "$2" = "$3" ]; then
-		ok "$1"
-	else
-		not_ok "$1" "expected: $2" "actual:   $3"
-	fi
-}
+# shellcheck source=../vm/lib.sh
+. "$TOP/tests/vm/lib.sh"
 check() {
 	local name=$1
 	shift
-	if "$@"; then ok "$name"; else not_ok "$name" "failed: $*"; fi
+	if "$@"; then tap_ok "$name"; else tap_fail "$name" "failed: $*"; fi
 }
 
 for c in dpkg-buildpackage dh_dkms dpkg-deb; do
@@ -72,13 +50,13 @@ tree_state() {
 before=$(tree_state)
 
 if make -s deb DEB_OUT="$T/deb" >"$T/make.log" 2>&1; then
-	ok "make deb builds the packages"
+	tap_ok "make deb builds the packages"
 else
-	not_ok "make deb builds the packages" "$(tail -n 30 "$T/make.log")"
+	tap_fail "make deb builds the packages" "$(tail -n 30 "$T/make.log")"
 	echo "Bail out! no packages to check"
 	exit 1
 fi
-eq "the tree is as it was (build products only under DEB_OUT)" "$before" "$(tree_state)"
+tap_eq "the tree is as it was (build products only under DEB_OUT)" "$before" "$(tree_state)"
 check "mdev-nvme-dkms_${VER}_all.deb" test -f "$DKMS_DEB"
 check "mdev-nvme-tools_${VER}_${ARCH}.deb" test -f "$TOOLS_DEB"
 if [ ! -f "$DKMS_DEB" ] || [ ! -f "$TOOLS_DEB" ]; then
@@ -100,16 +78,16 @@ for f in Kbuild include/*.h mdev_nvme/Kbuild mdev_nvme/*.[ch] mdev_nvme/core/*.[
 	[[ $f == *.mod.c ]] || echo "$SRC/$f"
 done | sort >"$T/dkms.want"
 missing=$(comm -23 "$T/dkms.want" "$T/dkms.files")
-eq "dkms: every module source and dkms.conf under /$SRC" "" "$missing"
+tap_eq "dkms: every module source and dkms.conf under /$SRC" "" "$missing"
 extra=$(comm -13 "$T/dkms.want" "$T/dkms.files" | grep -v '^usr/share/doc/mdev-nvme-dkms/')
-eq "dkms: nothing else but its docs" "" "$extra"
+tap_eq "dkms: nothing else but its docs" "" "$extra"
 dpkg-deb --fsys-tarfile "$DKMS_DEB" | tar -xO "./$SRC/dkms.conf" >"$T/dkms.conf"
-eq "dkms.conf: the package's version" "PACKAGE_VERSION=\"$VER\"" \
+tap_eq "dkms.conf: the package's version" "PACKAGE_VERSION=\"$VER\"" \
 	"$(grep '^PACKAGE_VERSION=' "$T/dkms.conf")"
-eq "dkms.conf: name and module as in the tree" \
+tap_eq "dkms.conf: name and module as in the tree" \
 	"$(grep -E '^(PACKAGE_NAME|BUILT_MODULE_NAME|BUILT_MODULE_LOCATION)' dkms.conf)" \
 	"$(grep -E '^(PACKAGE_NAME|BUILT_MODULE_NAME|BUILT_MODULE_LOCATION)' "$T/dkms.conf")"
-eq "dkms: the sources are those of the tree" "" \
+tap_eq "dkms: the sources are those of the tree" "" \
 	"$(dpkg-deb --fsys-tarfile "$DKMS_DEB" | tar -x -C "$T" "./$SRC" &&
 		sed "s|^$SRC/||" "$T/dkms.want" | while read -r f; do
 			[ "$f" = dkms.conf ] || cmp -s "$f" "$T/$SRC/$f" || echo "$f differs"
@@ -118,7 +96,7 @@ dpkg-deb -e "$DKMS_DEB" "$T/dkms.ctl"
 # dh_dkms's scripts: name and version, then DKMS's common.postinst, and
 # dkms remove.
 for s in postinst prerm; do
-	eq "dkms: $s names mdev-nvme $VER" "DKMS_NAME=mdev-nvme DKMS_VERSION=$VER" \
+	tap_eq "dkms: $s names mdev-nvme $VER" "DKMS_NAME=mdev-nvme DKMS_VERSION=$VER" \
 		"$(grep -E '^DKMS_(NAME|VERSION)=' "$T/dkms.ctl/$s" | paste -sd ' ')"
 done
 check "dkms: postinst hands the sources to DKMS" \
@@ -145,14 +123,14 @@ if [ -f tools/mdevctl/mdev-nvme-callout ]; then
 fi
 dpkg-deb -x "$TOOLS_DEB" "$T/tools"
 make -s -C tools >/dev/null 2>&1
-eq "tools: the CLI prints the help of tools/mdev-nvme" "$(tools/mdev-nvme --help)" \
+tap_eq "tools: the CLI prints the help of tools/mdev-nvme" "$(tools/mdev-nvme --help)" \
 	"$("$T/tools/usr/sbin/mdev-nvme" --help 2>&1)"
-eq "tools: the manual page is tools/mdev-nvme.8" "" \
+tap_eq "tools: the manual page is tools/mdev-nvme.8" "" \
 	"$(zcat "$T/tools/usr/share/man/man8/mdev-nvme.8.gz" | cmp - tools/mdev-nvme.8)"
 check "tools: the manual page names version $VER" \
 	grep -q "^\.TH .*\"mdev-nvme $VER\"" tools/mdev-nvme.8
 for d in Documentation/*.rst; do
-	eq "tools: ${d#Documentation/} as in the tree" "" \
+	tap_eq "tools: ${d#Documentation/} as in the tree" "" \
 		"$(cmp "$d" "$T/tools/usr/share/doc/mdev-nvme-tools/${d#Documentation/}" 2>&1)"
 done
 
@@ -160,11 +138,10 @@ done
 if command -v lintian >/dev/null; then
 	lintian --pedantic -I "$T"/deb/*.changes >"$T/lintian.out" 2>"$T/lintian.err"
 	grep -v '^I:' "$T/lintian.out" >"$T/lintian.bad"
-	eq "lintian: no error, warning or pedantic tag" "" "$(cat "$T/lintian.bad")"
+	tap_eq "lintian: no error, warning or pedantic tag" "" "$(cat "$T/lintian.bad")"
 	grep '^I:' "$T/lintian.out" | sed 's/^/# /'
 else
-	skip "lintian: no error, warning or pedantic tag" "lintian is not installed"
+	tap_skip "lintian: no error, warning or pedantic tag" "lintian is not installed"
 fi
 
-echo "1..$N"
-[ "$FAILS" -eq 0 ]
+tap_done
