@@ -132,14 +132,13 @@ int mnv_load_insts(struct mnv_inst **insts, size_t *nr)
 			    strlen(MNV_TYPE_DIR_PREFIX)))
 			continue;
 		read_inst(&in);
-		nv = realloc(v, (n + 1) * sizeof(*v));
+		nv = mnv_array_grow(&v, &n, sizeof(*v));
 		if (!nv) {
 			free(v);
 			closedir(d);
 			return -ENOMEM;
 		}
-		v = nv;
-		v[n++] = in;
+		*(struct mnv_inst *)nv = in;
 	}
 	closedir(d);
 	if (n)

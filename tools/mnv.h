@@ -42,6 +42,7 @@ int mnv_opt_err(const char *cmd, int c, char **argv);
 int mnv_flag_opts(int argc, char **argv, const char *flag_name,
 		  const char *help, bool *flag);
 int mnv_parse_bdf(const char *in, char *out, size_t len);
+void *mnv_array_grow(void *arrayp, size_t *nr, size_t size);
 int mnv_parse_uuid(const char *in, char *out, size_t len);
 int mnv_parse_u64(const char *s, uint64_t *val);
 int mnv_uuid_operand(const char *cmd, int argc, char **argv, char *uuid,

@@ -95,11 +95,9 @@ static int parse_namespaces(char *buf, struct mnv_parent *p)
 		if (strtok_r(NULL, " \t", &fsave) || v[0] > UINT32_MAX ||
 		    v[2] > UINT32_MAX)
 			return -EINVAL;
-		ns = realloc(p->ns, (p->nr_ns + 1) * sizeof(*ns));
+		ns = mnv_array_grow(&p->ns, &p->nr_ns, sizeof(*ns));
 		if (!ns)
 			return -ENOMEM;
-		p->ns = ns;
-		ns += p->nr_ns++;
 		ns->nsid = (uint32_t)v[0];
 		ns->lba_count = v[1];
 		ns->lba_size = (uint32_t)v[2];
@@ -157,13 +155,11 @@ static int load_types(struct mnv_parent *p)
 		if (type_qpairs(de->d_name, &qp) ||
 		    strlen(de->d_name) >= sizeof(t->dir))
 			continue;
-		t = realloc(p->types, (p->nr_types + 1) * sizeof(*t));
+		t = mnv_array_grow(&p->types, &p->nr_types, sizeof(*t));
 		if (!t) {
 			closedir(d);
 			return -ENOMEM;
 		}
-		p->types = t;
-		t += p->nr_types++;
 		strcpy(t->dir, de->d_name);
 		mnv_type_name(t->dir, t->name, sizeof(t->name));
 		t->qpairs = qp;
@@ -285,14 +281,13 @@ int mnv_bound_parents(struct mnv_bdf **bdfs, size_t *nr)
 		if (mnv_parse_bdf(de->d_name, bdf, sizeof(bdf)) ||
 		    strcmp(bdf, de->d_name))
 			continue;
-		nv = realloc(v, (n + 1) * sizeof(*v));
+		nv = mnv_array_grow(&v, &n, sizeof(*v));
 		if (!nv) {
 			free(v);
 			closedir(d);
 			return -ENOMEM;
 		}
-		v = nv;
-		strcpy(v[n++].name, bdf);
+		strcpy(((struct mnv_bdf *)nv)->name, bdf);
 	}
 	closedir(d);
 	if (n)

@@ -120,6 +120,24 @@ static int parse_hex(const char *s, size_t n, unsigned long max, unsigned long *
  * lower-case form sysfs uses.  Domains wider than 16 bits exist (VMD), so up
  * to 8 hex digits are allowed there.
  */
+/*
+ * Grow the array *arrayp of *nr elements of size bytes by one zeroed
+ * element and return it; on failure the array is left as it was and NULL
+ * is returned.
+ */
+void *mnv_array_grow(void *arrayp, size_t *nr, size_t size)
+{
+	void **v = arrayp;
+	char *nv = realloc(*v, (*nr + 1) * size);
+
+	if (!nv)
+		return NULL;
+	*v = nv;
+	nv += (*nr)++ * size;
+	memset(nv, 0, size);
+	return nv;
+}
+
 int mnv_parse_bdf(const char *in, char *out, size_t len)
 {
 	unsigned long dom = 0, bus, dev, fn;
