@@ -127,21 +127,6 @@ static bool is_dir(const char *path)
 	return !stat(path, &st) && S_ISDIR(st.st_mode);
 }
 
-/* Reads the first line of a file whose path is already complete. */
-static bool read_line(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "re");
-	bool ok;
-
-	if (!f)
-		return false;
-	ok = fgets(buf, (int)len, f) != NULL;
-	fclose(f);
-	if (ok)
-		buf[strcspn(buf, "\n")] = '\0';
-	return ok;
-}
-
 /* Where the root filesystem is mounted from. */
 struct root_fs {
 	char devt[32];			/* "MAJ:MIN" */
@@ -211,7 +196,7 @@ static bool holds_root(const char *dir, const char *name, const struct root_fs *
 	if (!strncmp(root->src, "/dev/", 5) && !strcmp(root->src + 5, name))
 		return true;
 	if ((size_t)snprintf(path, sizeof(path), "%s/dev", dir) < sizeof(path) &&
-	    read_line(path, devt, sizeof(devt)) && !strcmp(devt, root->devt))
+	    !mnv_read_file(path, devt, sizeof(devt)) && !strcmp(devt, root->devt))
 		return true;
 	/* Stacks are a few levels deep; the bound ends a loop in a fake tree. */
 	if (depth >= 8 ||

@@ -52,6 +52,7 @@ const char *mnv_errname(int err);
 /* sysfs.c: every path is relative to $MNV_SYSFS_ROOT. */
 void mnv_sysfs_init(void);
 int mnv_path(char *buf, size_t len, const char *fmt, ...) __printf(3, 4);
+int mnv_read_file(const char *path, char *buf, size_t len);
 int mnv_read(char *buf, size_t len, const char *fmt, ...) __printf(3, 4);
 int mnv_read_u64(uint64_t *val, const char *fmt, ...) __printf(2, 3);
 int mnv_read_s64(int64_t *val, const char *fmt, ...) __printf(2, 3);

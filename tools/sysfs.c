@@ -51,7 +51,8 @@ int mnv_path(char *buf, size_t len, const char *fmt, ...)
 	return ret;
 }
 
-static int read_path(const char *path, char *buf, size_t len)
+/* Read the file at path, already under the sysfs root, without trailing blanks. */
+int mnv_read_file(const char *path, char *buf, size_t len)
 {
 	size_t n = 0;
 	int fd, err = 0;
@@ -95,7 +96,7 @@ int mnv_read(char *buf, size_t len, const char *fmt, ...)
 	va_end(ap);
 	if (ret)
 		return ret;
-	return read_path(path, buf, len);
+	return mnv_read_file(path, buf, len);
 }
 
 int mnv_read_u64(uint64_t *val, const char *fmt, ...)
@@ -108,7 +109,7 @@ int mnv_read_u64(uint64_t *val, const char *fmt, ...)
 	ret = vpath(path, sizeof(path), fmt, ap);
 	va_end(ap);
 	if (!ret)
-		ret = read_path(path, buf, sizeof(buf));
+		ret = mnv_read_file(path, buf, sizeof(buf));
 	if (!ret)
 		ret = mnv_parse_u64(buf, val) ? -EINVAL : 0;
 	return ret;
@@ -125,7 +126,7 @@ int mnv_read_s64(int64_t *val, const char *fmt, ...)
 	ret = vpath(path, sizeof(path), fmt, ap);
 	va_end(ap);
 	if (!ret)
-		ret = read_path(path, buf, sizeof(buf));
+		ret = mnv_read_file(path, buf, sizeof(buf));
 	if (ret)
 		return ret;
 	if (buf[0] == '-') {
