@@ -84,8 +84,9 @@ done
 # An L1 on the debug kernel (KASAN, lockdep) runs nested guests several
 # times slower; l1-tap.sh says how much slower with mnv.time_scale=N on
 # L1's command line, and the guest's limit grows with it.
-scale=$(sed -n 's/.*mnv\.time_scale=\([1-9][0-9]*\).*/\1/p' /proc/cmdline 2>/dev/null)
-timeout=$((timeout * ${scale:-1}))
+# shellcheck source=../lib.sh
+. "$(dirname "$SELF")/../lib.sh"
+timeout=$((timeout * $(mnv_time_scale)))
 script=$1
 [ -r "$script" ] || die "guest script not found: $script"
 [ -n "$results" ] || die "--results is required"
