@@ -188,6 +188,9 @@ void mnv_hwq_ring_cq(struct mnv_hwq *hwq);
 /* The I/O path's doorbells: none while a reset stops the controller */
 bool mnv_host_ring_sq(struct mnv_host *host, struct mnv_hwq *hwq);
 bool mnv_host_ring_cq(struct mnv_host *host, struct mnv_hwq *hwq);
+struct nvme_completion *mnv_host_wait_cqe(struct mnv_host *host,
+					  struct mnv_hwq *hwq,
+					  unsigned int timeout_ms);
 
 /* The Status Field of a completion, without its phase tag. */
 static inline u16 mnv_cqe_status(const struct nvme_completion *cqe)
@@ -208,6 +211,14 @@ static inline void mnv_cmd_poll_nap(void)
 {
 	usleep_range(MNV_CMD_POLL_MIN_US, MNV_CMD_POLL_MAX_US);
 }
+
+/*
+ * How often a task waiting for one command checks that the controller is
+ * still on the bus: a removed one completes nothing and would otherwise
+ * keep the waiter for the whole timeout (30 s), holding the locks it
+ * holds.
+ */
+#define MNV_GONE_CHECK_MS	100
 
 /*
  * The wait between reads of CSTS while the controller becomes ready,

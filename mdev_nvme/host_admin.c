@@ -52,13 +52,6 @@ void mnv_admin_queue_free(struct mnv_host *host)
 #define MNV_ADMIN_CID_NAP_MAX_US	200
 
 /*
- * How often a task waiting for an admin command checks that the
- * controller is still on the bus: a removed one reads all ones and would
- * otherwise keep every waiter for the whole admin timeout.
- */
-#define MNV_ADMIN_GONE_CHECK_MS	100
-
-/*
  * A controller that reads as gone is failed only if it still does this
  * much later: a link that just went down may be about to be reported to
  * the AER driver, whose recovery would bring the controller back.
@@ -177,7 +170,7 @@ static int mnv_admin_submit_locked(struct mnv_host *host,
 	ac->ret = 0;
 	ac->result = 0;
 	ac->deadline = jiffies + msecs_to_jiffies(admin_timeout_ms);
-	ac->next_check = jiffies + msecs_to_jiffies(MNV_ADMIN_GONE_CHECK_MS);
+	ac->next_check = jiffies + msecs_to_jiffies(MNV_GONE_CHECK_MS);
 	host->admin_cmds[cid] = ac;
 	cmd->common.command_id = cid;
 	mnv_hwq_push(q, cmd);
@@ -247,7 +240,7 @@ static bool mnv_admin_poll_locked(struct mnv_host *host,
 		return true;
 	if (time_after(jiffies, ac->next_check)) {
 		ac->next_check = jiffies +
-				 msecs_to_jiffies(MNV_ADMIN_GONE_CHECK_MS);
+				 msecs_to_jiffies(MNV_GONE_CHECK_MS);
 		if (mnv_host_lost_locked(host)) {
 			dev_err(mnv_host_dev(host), "controller gone during admin command 0x%02x\n",
 				opcode);
@@ -654,7 +647,7 @@ void mnv_host_reset_in_epoch(struct mnv_host *host, u32 epoch,
 		 */
 		if (ret != -EAGAIN)
 			return;
-		msleep(MNV_ADMIN_GONE_CHECK_MS);
+		msleep(MNV_GONE_CHECK_MS);
 		ret = 0;
 	}
 }
@@ -663,8 +656,9 @@ void mnv_host_reset_in_epoch(struct mnv_host *host, u32 epoch,
  * mnv_host_check_gone - fail the controller if it has left the bus
  * @host: controller; caller does not hold host->admin_lock
  *
- * For the I/O path, whose commands a removed controller never completes
- * and which has no other way to learn of it.  It never waits for the
+ * For the I/O path and the waits of a recovery or a scrub
+ * (mnv_host_wait_cqe()), whose commands a removed controller never
+ * completes and which have no other way to learn of it.  It never waits for the
  * admin lock: whoever holds it is talking to the controller and finds
  * out as well.
  */
@@ -673,7 +667,7 @@ void mnv_host_check_gone(struct mnv_host *host)
 	if (!mutex_trylock(&host->admin_lock))
 		return;
 	if (mnv_host_lost_locked(host)) {
-		dev_err(mnv_host_dev(host), "controller gone from the bus: I/O commands get no completion\n");
+		dev_err(mnv_host_dev(host), "controller gone from the bus: commands get no completion\n");
 		mnv_host_fail_locked(host);
 	}
 	mutex_unlock(&host->admin_lock);

@@ -12,7 +12,9 @@
  * host->admin_cmds, the I/O path one per slot).
  */
 #include <linux/dma-mapping.h>
+#include <linux/err.h>
 #include <linux/io.h>
+#include <linux/jiffies.h>
 #include <linux/rcupdate.h>
 #include <linux/string.h>
 
@@ -179,4 +181,52 @@ bool mnv_host_ring_cq(struct mnv_host *host, struct mnv_hwq *hwq)
 		mnv_hwq_ring_cq(hwq);
 	rcu_read_unlock();
 	return ring;
+}
+
+/**
+ * mnv_host_wait_cqe - wait for the one command on an instance's pair
+ * @host: controller of the pair
+ * @hwq: the pair, with one command rung and no other outstanding;
+ *	the caller holds neither host->admin_lock nor anything it orders
+ *	after it
+ * @timeout_ms: how long the command may take
+ *
+ * For the waits of a recovery or a scrub, which hold the instance while
+ * they wait.  A removed controller completes nothing, and nothing but a
+ * look at the bus would tell: without one the waiter would sit out the
+ * whole timeout, and every other user of the instance with it.
+ *
+ * Return: the completion, to be read before mnv_hwq_pop_cqe(), or
+ * ERR_PTR(-ENODEV) (the controller failed or is gone), ERR_PTR(-EAGAIN)
+ * (a controller reset deleted the pair and so ended the command) or
+ * ERR_PTR(-ETIMEDOUT) (the command may still run: the caller deletes the
+ * pair to end it).
+ */
+struct nvme_completion *mnv_host_wait_cqe(struct mnv_host *host,
+					  struct mnv_hwq *hwq,
+					  unsigned int timeout_ms)
+{
+	unsigned long deadline = jiffies + msecs_to_jiffies(timeout_ms);
+	unsigned long next_check = jiffies + msecs_to_jiffies(MNV_GONE_CHECK_MS);
+	struct nvme_completion *cqe;
+
+	/* Else mnv_host_check_gone() never gets the lock: a 30 s wait again. */
+	lockdep_assert_not_held(&host->admin_lock);
+	while (!(cqe = mnv_hwq_peek_cqe(hwq))) {
+		/* Failed: bus mastering is off.  Stale: the reset aborted it. */
+		if (READ_ONCE(host->dead))
+			return ERR_PTR(-ENODEV);
+		if (mnv_hwq_stale(host, hwq))
+			return ERR_PTR(-EAGAIN);
+		if (time_after(jiffies, deadline))
+			return ERR_PTR(-ETIMEDOUT);
+		if (time_after(jiffies, next_check)) {
+			next_check = jiffies +
+				     msecs_to_jiffies(MNV_GONE_CHECK_MS);
+			/* Fails the controller: @dead is seen next time. */
+			mnv_host_check_gone(host);
+		}
+		mnv_cmd_poll_nap();
+	}
+	return cqe;
 }

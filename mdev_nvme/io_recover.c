@@ -21,6 +21,7 @@
  * Everything here runs under inst->lock and may sleep.
  */
 #include <linux/delay.h>
+#include <linux/err.h>
 #include <linux/jiffies.h>
 #include <linux/nvme.h>
 
@@ -242,7 +243,6 @@ void mnv_io_flush_cache(struct mnv_instance *inst)
 	struct mnv_hwq *hwq = &inst->hwqs[0];
 	struct nvme_command cmd = { };
 	struct nvme_completion *cqe;
-	unsigned long deadline;
 	u16 status, cid;
 
 	lockdep_assert_held(&inst->lock);
@@ -262,16 +262,13 @@ void mnv_io_flush_cache(struct mnv_instance *inst)
 	if (!mnv_host_ring_sq(host, hwq))
 		return;
 
-	deadline = jiffies + msecs_to_jiffies(MNV_IO_FLUSH_TIMEOUT_MS);
-	while (!(cqe = mnv_hwq_peek_cqe(hwq))) {
-		if (time_after(jiffies, deadline) ||
-		    mnv_hwq_stale(host, hwq) || READ_ONCE(host->dead)) {
-			dev_warn(mnv_instance_dev(inst), "cache flush did not complete\n");
-			/* Deleting the pair aborts the flush. */
-			mnv_io_hq_restart(inst, 0, NVME_SC_ABORT_QUEUE);
-			return;
-		}
-		mnv_cmd_poll_nap();
+	cqe = mnv_host_wait_cqe(host, hwq, MNV_IO_FLUSH_TIMEOUT_MS);
+	if (IS_ERR(cqe)) {
+		dev_warn(mnv_instance_dev(inst), "cache flush did not complete (%pe)\n",
+			 cqe);
+		/* Deleting the pair aborts the flush. */
+		mnv_io_hq_restart(inst, 0, NVME_SC_ABORT_QUEUE);
+		return;
 	}
 	status = mnv_cqe_status(cqe);
 	cid = cqe->command_id;

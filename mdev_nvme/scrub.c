@@ -21,6 +21,7 @@
  * leaves the LBAs dirty for whoever gets them next.
  */
 #include <linux/delay.h>
+#include <linux/err.h>
 #include <linux/jiffies.h>
 #include <linux/moduleparam.h>
 #include <linux/nvme.h>
@@ -72,7 +73,6 @@ static int mnv_scrub_exec(struct mnv_instance *inst, struct nvme_command *cmd)
 	struct mnv_host *host = inst->host;
 	struct mnv_hwq *hwq = &inst->hwqs[0];
 	struct nvme_completion *cqe;
-	unsigned long deadline;
 	u16 status, cid;
 	int ret;
 
@@ -96,20 +96,14 @@ static int mnv_scrub_exec(struct mnv_instance *inst, struct nvme_command *cmd)
 		return -EAGAIN;
 	}
 
-	deadline = jiffies + msecs_to_jiffies(MNV_SCRUB_TIMEOUT_MS);
-	while (!(cqe = mnv_hwq_peek_cqe(hwq))) {
-		/* Failed: bus mastering is off.  Stale: the reset aborted it. */
-		if (READ_ONCE(host->dead))
-			return -ENODEV;
-		if (mnv_hwq_stale(host, hwq))
-			return -EAGAIN;
-		if (time_after(jiffies, deadline)) {
+	cqe = mnv_host_wait_cqe(host, hwq, MNV_SCRUB_TIMEOUT_MS);
+	if (IS_ERR(cqe)) {
+		if (PTR_ERR(cqe) == -ETIMEDOUT) {
 			dev_warn(mnv_instance_dev(inst), "scrub command did not complete: deleting its queue pair\n");
 			/* The deletion completes or aborts it. */
 			mnv_hwq_stop(host, hwq);
-			return -ETIMEDOUT;
 		}
-		mnv_cmd_poll_nap();
+		return PTR_ERR(cqe);
 	}
 	status = mnv_cqe_status(cqe);
 	cid = cqe->command_id;

@@ -16,15 +16,18 @@
 # find the controller gone and fail it at once, not after the 30 s admin
 # timeout, and the clients must see their controllers fail.  Then the
 # function is removed from the kernel, as the hot-plug driver does when a
-# card is pulled: removal waits for the VMMs to close (they are killed,
-# as a VMM asked to let go would close) and must then complete; the
-# module must unload, the kernel log stay clean.
+# card is pulled: removal waits for the VMMs to close (a third VMM holds an
+# idle instance open throughout, as QEMU holds its device whatever the
+# guest does; the clients are killed, as a VMM asked to let go would
+# close) and must then complete; the module must unload, the kernel log
+# stay clean.
 . "$MNV_REPO/tests/vm/lib.sh"
 mnv_require_root
 mnv_require_ko
 mnv_require_cmd setpci
 
 mnv_require_client vfio-io
+VFIO_OPEN=$MNV_REPO/tests/vfio/vfio-open
 # shellcheck disable=SC2086 # one word per controller
 set -- $MNV_BDFS
 [ $# -ge 3 ] || tap_bail "needs the hot-plug controller (run-l1.sh --hotplug), found: $MNV_BDFS"
@@ -59,6 +62,14 @@ tap_run "create 2q instance on [0, +8192)" \
 	mnv_mdev_create "$B" "$U1" 2 1 0 8192 || tap_bail "cannot create $U1"
 tap_run "create 2q instance on [8192, +8192)" \
 	mnv_mdev_create "$B" "$U2" 2 1 8192 8192 || tap_bail "cannot create $U2"
+U0=$(cat /proc/sys/kernel/random/uuid)
+tap_run "create 1q instance on [16384, +8192) for an idle VMM" \
+	mnv_mdev_create "$B" "$U0" 1 1 16384 8192 || tap_bail "cannot create $U0"
+HOLD=$MNV_OUT/$MNV_CASE-hold.$$
+"$VFIO_OPEN" "$U0" hold "$HOLD" &
+holder=$!
+mnv_wait_file "$HOLD" 10
+tap_eq "idle instance held open by its VMM" 1 "$(cat "$MDEV/$U0/open")"
 
 OUT1=$MNV_OUT/$MNV_CASE-client1.tap
 OUT2=$MNV_OUT/$MNV_CASE-client2.tap
@@ -156,6 +167,9 @@ sleep 2
 tap_eq "removal waits for the VMMs" 0 "$(kill -0 "$remover" 2>/dev/null; echo $?)"
 kill -9 "$c1" "$c2" 2>/dev/null
 wait "$c1" "$c2" 2>/dev/null
+rm -f "$HOLD"
+wait "$holder"
+tap_eq "the idle VMM closed its failed instance normally" 0 $?
 gone=0
 for _ in $(seq 300); do
 	if ! kill -0 "$remover" 2>/dev/null && [ ! -e "$DEV" ]; then
@@ -168,8 +182,8 @@ t_gone=$(($(now_ms) - t0))
 tap_eq "function $B removed once the VMMs closed" 1 "$gone"
 diag "removal took ${t_gone} ms (2 s of it waiting for the VMMs)"
 wait "$remover"
-tap_eq "instances destroyed" "no no" \
-	"$([ -e "$MDEV/$U1" ] && echo yes || echo no) $([ -e "$MDEV/$U2" ] && echo yes || echo no)"
+tap_eq "instances destroyed" "no no no" \
+	"$(for u in "$U0" "$U1" "$U2"; do [ -e "$MDEV/$u" ] && echo yes || echo no; done | xargs)"
 # No admin command may wait its 30 s timeout on a gone controller.
 tap_eq "no admin command waited for the gone controller" 0 \
 	"$(dmesg | grep -c 'did not complete within')"
