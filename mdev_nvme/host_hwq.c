@@ -183,6 +183,16 @@ bool mnv_host_ring_cq(struct mnv_host *host, struct mnv_hwq *hwq)
 	return ring;
 }
 
+/*
+ * A flush or a scrub chunk may take from microseconds to seconds: the
+ * first MNV_WAIT_SHORT_MS are polled at the pace of any single command,
+ * the rest with naps that cost a sleeping task a few hundred wakeups a
+ * second rather than thousands, for at most a millisecond more.
+ */
+#define MNV_WAIT_SHORT_MS		2
+#define MNV_WAIT_LONG_NAP_MIN_US	500
+#define MNV_WAIT_LONG_NAP_MAX_US	1000
+
 /**
  * mnv_host_wait_cqe - wait for the one command on an instance's pair
  * @host: controller of the pair
@@ -208,6 +218,7 @@ struct nvme_completion *mnv_host_wait_cqe(struct mnv_host *host,
 {
 	unsigned long deadline = jiffies + msecs_to_jiffies(timeout_ms);
 	unsigned long next_check = jiffies + msecs_to_jiffies(MNV_GONE_CHECK_MS);
+	unsigned long long_wait = jiffies + msecs_to_jiffies(MNV_WAIT_SHORT_MS);
 	struct nvme_completion *cqe;
 
 	/* Else mnv_host_check_gone() never gets the lock: a 30 s wait again. */
@@ -226,7 +237,11 @@ struct nvme_completion *mnv_host_wait_cqe(struct mnv_host *host,
 			/* Fails the controller: @dead is seen next time. */
 			mnv_host_check_gone(host);
 		}
-		mnv_cmd_poll_nap();
+		if (time_after(jiffies, long_wait))
+			usleep_range(MNV_WAIT_LONG_NAP_MIN_US,
+				     MNV_WAIT_LONG_NAP_MAX_US);
+		else
+			mnv_cmd_poll_nap();
 	}
 	return cqe;
 }
