@@ -3,10 +3,11 @@
  * The I/O path of an instance: guest I/O queues served by the instance's
  * hardware queue pairs (guest qid q runs on inst->hwqs[q - 1]).
  *
- * A polling thread fetches guest SQEs, checks and rewrites them (io_cmd.c),
- * pins and maps the guest pages they address (io_pin.c), submits them to
- * the hardware SQ and copies the hardware completions back to the guest
- * CQs (io_queue.c).  See Documentation/io-path.rst.
+ * On each pass of the instance's polling thread (vctrl_thread.c) it
+ * fetches guest SQEs, checks and rewrites them (io_cmd.c), pins and maps
+ * the guest pages they address (io_pin.c), submits them to the hardware
+ * SQ and copies the hardware completions back to the guest CQs
+ * (io_submit.c, io_complete.c).  See Documentation/io-path.rst.
  */
 #ifndef MNV_IO_H
 #define MNV_IO_H
@@ -190,8 +191,9 @@ struct mnv_io_stats {
  *
  * LOCKING: everything here but @kick and @pinned_pages is protected by
  * inst->lock, like the emulated controller; the hardware queue pairs'
- * ring indices (inst->hwqs[]) are too.  @kick is set by doorbells and
- * cleared by @thread.  @pinned_pages is only written under inst->lock
+ * ring indices (inst->hwqs[]) are too.  @thread and @kick belong to the
+ * polling thread (vctrl_thread.c): @kick is set by doorbells and cleared
+ * by @thread.  @pinned_pages is only written under inst->lock
  * but read locklessly by sysfs.
  *
  * Lock order, for the whole module: inst->lock, then host->admin_lock
@@ -298,7 +300,7 @@ unsigned int mnv_io_reap(struct mnv_instance *inst, unsigned int h);
 unsigned int mnv_io_complete(struct mnv_instance *inst, unsigned int h,
 			     enum mnv_io_complete_mode mode);
 
-/* io_recover.c: under inst->lock but for mnv_io_dma_unmap() */
+/* io_recover.c: all under inst->lock */
 void mnv_io_check_host(struct mnv_instance *inst);
 void mnv_io_check_silence(struct mnv_instance *inst, bool progress);
 unsigned int mnv_io_nr_on_hw(struct mnv_instance *inst);
@@ -306,13 +308,12 @@ void mnv_io_hqs_start(struct mnv_instance *inst);
 void mnv_io_quiesce(struct mnv_instance *inst, int only,
 		    enum mnv_io_complete_mode mode);
 void mnv_io_flush_cache(struct mnv_instance *inst);
-void mnv_io_dma_unmap(struct mnv_instance *inst, u64 iova, u64 length);
+bool mnv_io_dma_unmap(struct mnv_instance *inst, u64 iova, u64 length);
 
 /* io_doorbell.c: all under inst->lock */
 u16 mnv_io_sq_tail(struct mnv_io *io, struct mnv_io_sq *sq);
 u16 mnv_io_cq_head(struct mnv_io *io, struct mnv_io_cq *cq);
-bool mnv_io_doorbell(struct mnv_instance *inst, u16 qid, bool is_cq,
-		     u32 value);
+int mnv_io_doorbell(struct mnv_instance *inst, u16 qid, bool is_cq, u32 value);
 void mnv_io_dbbuf_sync(struct mnv_instance *inst);
 void mnv_io_dbbuf_lost(struct mnv_instance *inst);
 void mnv_io_dbbuf_release(struct mnv_instance *inst);
@@ -327,7 +328,8 @@ void mnv_io_dbpage_reset(struct mnv_instance *inst);
 void mnv_io_dbpage_new_queue(struct mnv_instance *inst, u16 qid, bool is_cq);
 bool mnv_io_dbpage_write(struct mnv_instance *inst, u64 off, const void *buf,
 			 size_t size);
-bool mnv_io_dbpage_poll(struct mnv_instance *inst);
+bool mnv_io_dbpage_next(struct mnv_instance *inst, unsigned int *slot,
+			__le32 *val);
 bool mnv_io_dbpage_offered(struct mnv_instance *inst);
 int mnv_io_dbpage_mmap(struct mnv_instance *inst, u64 region_off,
 		       struct vm_area_struct *vma);
@@ -357,10 +359,5 @@ void mnv_io_unpin_slot(struct mnv_instance *inst, struct mnv_io_slot *slot,
 		       bool submitted);
 unsigned long mnv_io_pins_drop(struct mnv_instance *inst, u64 start, u64 end);
 void mnv_io_pins_destroy(struct mnv_instance *inst);
-
-/* io_thread.c */
-int mnv_io_thread_start(struct mnv_instance *inst);
-void mnv_io_thread_stop(struct mnv_instance *inst);
-void mnv_io_thread_kick(struct mnv_instance *inst);
 
 #endif /* MNV_IO_H */

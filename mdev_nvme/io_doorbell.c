@@ -78,31 +78,31 @@ u16 mnv_io_cq_head(struct mnv_io *io, struct mnv_io_cq *cq)
  * @is_cq: CQ head (else SQ tail) doorbell
  * @value: the value written
  *
- * Return: false for a CQ head that would pass entries not posted yet
- * (Invalid Doorbell Write Value): taking it would let the CQ look emptier
- * than it is, and entries the guest has not read be overwritten.
+ * Return: 1 if the value was recorded (the polling thread has to look),
+ * 0 if it was ignored, -EINVAL for a CQ head that would pass entries not
+ * posted yet (Invalid Doorbell Write Value): taking it would let the CQ
+ * look emptier than it is, and entries the guest has not read be
+ * overwritten.
  */
-bool mnv_io_doorbell(struct mnv_instance *inst, u16 qid, bool is_cq,
-		     u32 value)
+int mnv_io_doorbell(struct mnv_instance *inst, u16 qid, bool is_cq, u32 value)
 {
 	struct mnv_io *io = &inst->io;
 
 	lockdep_assert_held(&inst->lock);
 	if (!io->ready || !qid || qid > inst->nr_qpairs)
-		return true;
+		return 0;
 	if (is_cq) {
 		if (!io->cq[qid].valid || value >= io->cq[qid].size)
-			return true;
+			return 0;
 		if (!mnv_io_cq_head_ok(&io->cq[qid], value))
-			return false;
+			return -EINVAL;
 		io->cq[qid].db_head = value;
 	} else {
 		if (!io->sq[qid].valid || value >= io->sq[qid].size)
-			return true;
+			return 0;
 		io->sq[qid].db_tail = value;
 	}
-	mnv_io_thread_kick(inst);
-	return true;
+	return 1;
 }
 
 static void mnv_io_dbbuf_put(struct mnv_instance *inst, struct page **page,

@@ -115,9 +115,6 @@ int mnv_io_open(struct mnv_instance *inst, u8 mdts, u16 oncs)
 	if (ret)
 		goto err_free;
 	io->ready = true;
-	ret = mnv_io_thread_start(inst);
-	if (ret)
-		goto err_free;
 	return 0;
 
 err_free:

@@ -68,7 +68,12 @@ static void mnv_env_io_cq_delete(void *env, u16 qid)
 
 static bool mnv_env_io_doorbell(void *env, u16 qid, bool is_cq, u32 value)
 {
-	return mnv_io_doorbell(env, qid, is_cq, value);
+	int ret = mnv_io_doorbell(env, qid, is_cq, value);
+
+	/* A value recorded is work for the polling thread. */
+	if (ret > 0)
+		mnv_vctrl_thread_kick(env);
+	return ret >= 0;
 }
 
 static void mnv_env_reset(void *env)
@@ -159,12 +164,21 @@ int mnv_vctrl_open(struct mnv_instance *inst)
 	p.msix_vfio = true;
 
 	ret = vnvme_init(inst->ctrl, &p, &mnv_env_ops, inst);
-	if (!ret)
-		ret = mnv_io_open(inst, p.mdts, p.oncs);
-	if (ret) {
-		kfree(inst->ctrl);
-		inst->ctrl = NULL;
-	}
+	if (ret)
+		goto err_free;
+	ret = mnv_io_open(inst, p.mdts, p.oncs);
+	if (ret)
+		goto err_free;
+	ret = mnv_vctrl_thread_start(inst);
+	if (ret)
+		goto err_io_close;
+	return 0;
+
+err_io_close:
+	mnv_io_close(inst);
+err_free:
+	kfree(inst->ctrl);
+	inst->ctrl = NULL;
 	return ret;
 }
 
@@ -174,7 +188,7 @@ void mnv_vctrl_close(struct mnv_instance *inst)
 	if (!inst->ctrl)
 		return;
 	/* Drops inst->lock while the polling thread exits. */
-	mnv_io_thread_stop(inst);
+	mnv_vctrl_thread_stop(inst);
 	/* Quiesces the I/O path through the reset callback. */
 	vnvme_flr(inst->ctrl);
 	mnv_io_close(inst);
@@ -203,7 +217,7 @@ int mnv_vctrl_access(struct mnv_instance *inst, unsigned int index, u64 off,
 		 * alone without it is due now.
 		 */
 		if (!ret)
-			mnv_io_thread_kick(inst);
+			mnv_vctrl_thread_kick(inst);
 		break;
 	case VFIO_PCI_BAR0_REGION_INDEX:
 		if (!write)
@@ -212,7 +226,7 @@ int mnv_vctrl_access(struct mnv_instance *inst, unsigned int index, u64 off,
 			inst->stats.mmio_doorbells++;
 			/* Doorbells mapped for the VMM: see io_dbpage.c. */
 			if (mnv_io_dbpage_write(inst, off, buf, size)) {
-				mnv_io_thread_kick(inst);
+				mnv_vctrl_thread_kick(inst);
 				return 0;
 			}
 		}
@@ -242,7 +256,30 @@ void mnv_vctrl_run_admin(struct mnv_instance *inst)
 	 * A command may have changed what the polling thread works from
 	 * (queues, Doorbell Buffer Config): one pass picks it up.
 	 */
-	mnv_io_thread_kick(inst);
+	mnv_vctrl_thread_kick(inst);
+}
+
+/*
+ * Replay every doorbell of the mapped doorbell page (io_dbpage.c) that
+ * changed since the last pass into the controller, as if the write had
+ * trapped, then run the admin commands that made due.  Returns true if
+ * anything changed.  Polling thread, inst->lock held.
+ */
+bool mnv_vctrl_dbpage_replay(struct mnv_instance *inst)
+{
+	unsigned int slot = 0;
+	bool work = false;
+	__le32 val;
+
+	lockdep_assert_held(&inst->lock);
+	for (; mnv_io_dbpage_next(inst, &slot, &val); slot++) {
+		vnvme_bar0_write(inst->ctrl, VNVME_BAR0_DB_OFF + 4 * slot,
+				 &val, sizeof(val));
+		work = true;
+	}
+	if (work)
+		mnv_vctrl_run_admin(inst);
+	return work;
 }
 
 /*
@@ -303,9 +340,13 @@ unsigned int mnv_vctrl_nr_vectors(struct mnv_instance *inst)
 /*
  * The VMM unmaps guest memory: every page pinned in the range must be
  * unpinned before returning.  Unlike the rest of this file, called
- * without inst->lock (VFIO .dma_unmap); the I/O path takes it.
+ * without inst->lock (VFIO .dma_unmap), which it takes.
  */
 void mnv_vctrl_dma_unmap(struct mnv_instance *inst, u64 iova, u64 length)
 {
-	mnv_io_dma_unmap(inst, iova, length);
+	mutex_lock(&inst->lock);
+	/* Completions taken in by the I/O path are the thread's to post. */
+	if (mnv_io_dma_unmap(inst, iova, length))
+		mnv_vctrl_thread_kick(inst);
+	mutex_unlock(&inst->lock);
 }

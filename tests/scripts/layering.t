@@ -3,10 +3,11 @@
 #
 # The layers of Documentation/design.rst, checked on the module's sources:
 #
-#   vfio_dev.c -> vctrl.c -> { core/, io_*.c } -> host_*.c
+#   vfio_dev.c -> vctrl*.c -> { core/, io_*.c } -> host_*.c
 #
 # A layer calls only the layers below it, and vfio_dev.c reaches the core
-# and the I/O path only through vctrl.c.  The core includes no kernel
+# and the I/O path only through vctrl*.c (vctrl.c, and vctrl_thread.c,
+# the polling thread that drives the I/O path).  The core includes no kernel
 # header (vnvme_types.h is its one shim) and calls nothing of the module:
 # its environment is struct vnvme_env_ops, whose functions never call back
 # into the core, however deep.  instance*.c, mdev_types.c, slice.c,
@@ -44,8 +45,6 @@ my %KNOWN = map { $_ => 1 } (
 	'io_complete.c vnvme_irq_coalescing',
 	'io_complete.c vnvme_irq_raise',
 	'io_complete.c vnvme_stats_add',
-	'io_dbpage.c vnvme_bar0_write',
-	'io_dbpage.c mnv_vctrl_run_admin',
 	'io_doorbell.c vnvme_cfg_bus_master',
 	'io_doorbell.c vnvme_ctrl_ready',
 	'io_doorbell.c vnvme_dbbuf_get',
@@ -117,7 +116,7 @@ sub layer_of {
 	my ($rel) = @_;
 	return 'core' if $rel =~ m{^core/};
 	return 'vfio' if $rel eq 'vfio_dev.c';
-	return 'vctrl' if $rel eq 'vctrl.c';
+	return 'vctrl' if $rel =~ /^vctrl(?:_\w+)?\.c$/;
 	return 'io' if $rel =~ /^io_\w+\.c$/;
 	return 'host' if $rel =~ /^host_\w+\.c$/;
 	return 'other';
@@ -177,15 +176,15 @@ sub rule {
 }
 
 my %up_from_io = (%{ $layer_api{vctrl} // {} }, %{ $layer_api{vfio} // {} });
-rule('the I/O path calls neither vctrl.c nor vfio_dev.c', offences('io', \%up_from_io));
+rule('the I/O path calls neither vctrl*.c nor vfio_dev.c', offences('io', \%up_from_io));
 rule("the I/O path calls none of the core's entry points", offences('io', \%entry));
 
 my %up_from_host = (%up_from_io, %{ $layer_api{io} // {} }, %entry);
-rule('host_*.c call neither the I/O path, the core, vctrl.c nor vfio_dev.c',
+rule('host_*.c call neither the I/O path, the core, vctrl*.c nor vfio_dev.c',
      offences('host', \%up_from_host));
 
 my %below_vctrl = (%{ $layer_api{io} // {} }, %entry);
-rule('vfio_dev.c reaches the core and the I/O path only through vctrl.c',
+rule('vfio_dev.c reaches the core and the I/O path only through vctrl*.c',
      offences('vfio', \%below_vctrl));
 
 my %module_api;
@@ -277,7 +276,7 @@ if (!@ARGV) {
 	my ($entry_fn) = sort keys %entry;
 	my ($host_fn) = sort keys %{ $layer_api{host} };
 	my %inject = (
-		'io_thread.c' => "void mnv_test_up1(void *x)\n{\n\t$vctrl_fn(x);\n}\n",
+		'io_ring.c' => "void mnv_test_up1(void *x)\n{\n\t$vctrl_fn(x);\n}\n",
 		'io_pin.c' => "void mnv_test_up2(void *x)\n{\n\t$entry_fn(x);\n}\n",
 		'host_qpool.c' => "void mnv_test_up3(void *x)\n{\n\t$io_fn(x);\n}\n",
 		'vfio_dev.c' => "static void mnv_test_up4(void *x)\n{\n\t$io_fn(x);\n}\n",
@@ -305,7 +304,7 @@ if (!@ARGV) {
 	my $out = qx{"$^X" "$self" "$tmp" 2>&1};
 	my $rc = $? >> 8;
 	ok($rc != 0, 'on sources with injected offences the check fails') or diag($out);
-	for my $want ('the I/O path calls neither vctrl.c nor vfio_dev.c',
+	for my $want ('the I/O path calls neither vctrl*.c nor vfio_dev.c',
 		      "the I/O path calls none of the core's entry points",
 		      'host_*.c call neither',
 		      'vfio_dev.c reaches the core',
