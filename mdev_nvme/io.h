@@ -161,6 +161,24 @@ struct mnv_io_cq {
 };
 
 /*
+ * struct mnv_io_vstate - what the I/O path works from of the emulated
+ * controller's state (inst->io.vstate).  The I/O path does not ask the
+ * core: the glue (vctrl*.c) sets these under inst->lock, @bus_master and
+ * @ctrl_ready (mnv_vctrl_io_sync()) before each pass of the polling
+ * thread and before it arms the shadow doorbells, before admin commands
+ * run (the env op of SQ deletion posts completions), and after open and
+ * FLR; @dbbuf* when the core tells the guest's Doorbell Buffer Config
+ * (env op), and a reset clears them.
+ */
+struct mnv_io_vstate {
+	bool bus_master;	/* Bus Master Enable: guest memory reachable */
+	bool ctrl_ready;	/* vnvme_ctrl_ready(): I/O may be fetched */
+	bool dbbuf;		/* Doorbell Buffer Config set, with: */
+	u64 dbbuf_db_iova;	/* the guest's shadow doorbell page */
+	u64 dbbuf_ei_iova;	/* and its EventIdx page */
+};
+
+/*
  * struct mnv_io_stats - what an instance did since it was created
  * (inst->stats; sysfs stats/).  Written by the I/O path and read by sysfs,
  * both under inst->lock.
@@ -212,6 +230,7 @@ struct mnv_io_stats {
  */
 struct mnv_io {
 	bool ready;		/* allocated: between open and close */
+	struct mnv_io_vstate vstate;
 	enum mnv_io_mode mode;	/* inst->mode at open */
 	u64 idle_ns;		/* adaptive: polling time after work */
 	bool fatal;		/* guest queue unreachable: report CFS */
@@ -248,9 +267,10 @@ struct mnv_io {
 	/* Every page pinned: the cache, the rings, the shadow doorbells */
 	atomic_long_t pinned_pages;
 	/*
-	 * Doorbell Buffer Config (io_doorbell.c): the guest's shadow doorbell
-	 * and EventIdx pages, pinned and mapped while @dbbuf_on, unless the
-	 * guest gave pages we could not use (then NULL until its reset).
+	 * Doorbell Buffer Config (io_doorbell.c) as followed: the guest's
+	 * shadow doorbell and EventIdx pages (@vstate's), pinned and mapped
+	 * while @dbbuf_on, unless the guest gave pages we could not use (then
+	 * NULL until its reset).
 	 */
 	bool dbbuf_on;
 	u64 dbbuf_db_iova;
@@ -314,6 +334,8 @@ bool mnv_io_dma_unmap(struct mnv_instance *inst, u64 iova, u64 length);
 u16 mnv_io_sq_tail(struct mnv_io *io, struct mnv_io_sq *sq);
 u16 mnv_io_cq_head(struct mnv_io *io, struct mnv_io_cq *cq);
 int mnv_io_doorbell(struct mnv_instance *inst, u16 qid, bool is_cq, u32 value);
+void mnv_io_dbbuf_config(struct mnv_instance *inst, u64 db_iova,
+			 u64 ei_iova);
 void mnv_io_dbbuf_sync(struct mnv_instance *inst);
 void mnv_io_dbbuf_lost(struct mnv_instance *inst);
 void mnv_io_dbbuf_release(struct mnv_instance *inst);

@@ -60,7 +60,7 @@ int mnv_io_post(struct mnv_instance *inst, u16 cqid, u16 sqid, u16 cid,
 	lockdep_assert_held(&inst->lock);
 	if (!cq)
 		return -ENOENT;
-	if (!vnvme_cfg_bus_master(inst->ctrl))
+	if (!io->vstate.bus_master)
 		return -EPERM;
 	if (mnv_io_cq_full(io, cq))
 		return -EBUSY;

@@ -128,7 +128,7 @@ bool mnv_io_poll_locked(struct mnv_instance *inst)
 	 * completions wait in the slots until it is back (or a reset drops
 	 * them).
 	 */
-	if (!vnvme_cfg_bus_master(inst->ctrl)) {
+	if (!io->vstate.bus_master) {
 		for (i = 0; i < inst->nr_qpairs; i++)
 			if (io->hq[i].nr_on_hw)
 				mnv_io_reap(inst, i);
@@ -145,7 +145,7 @@ bool mnv_io_poll_locked(struct mnv_instance *inst)
 	work += reaped;
 	mnv_io_check_silence(inst, reaped);
 
-	if (vnvme_ctrl_ready(inst->ctrl) && !io->fatal &&
+	if (io->vstate.ctrl_ready && !io->fatal &&
 	    !READ_ONCE(inst->host->dead)) {
 		/*
 		 * While the controller is disabled or its function reset,

@@ -76,6 +76,11 @@ static bool mnv_env_io_doorbell(void *env, u16 qid, bool is_cq, u32 value)
 	return ret >= 0;
 }
 
+static void mnv_env_dbbuf_config(void *env, u64 db_iova, u64 ei_iova)
+{
+	mnv_io_dbbuf_config(env, db_iova, ei_iova);
+}
+
 static void mnv_env_reset(void *env)
 {
 	mnv_io_reset(env);
@@ -90,6 +95,7 @@ static const struct vnvme_env_ops mnv_env_ops = {
 	.io_sq_delete = mnv_env_io_sq_delete,
 	.io_cq_delete = mnv_env_io_cq_delete,
 	.io_doorbell = mnv_env_io_doorbell,
+	.dbbuf_config = mnv_env_dbbuf_config,
 	.reset = mnv_env_reset,
 };
 
@@ -169,6 +175,7 @@ int mnv_vctrl_open(struct mnv_instance *inst)
 	ret = mnv_io_open(inst, p.mdts, p.oncs);
 	if (ret)
 		goto err_free;
+	mnv_vctrl_io_sync(inst);
 	ret = mnv_vctrl_thread_start(inst);
 	if (ret)
 		goto err_io_close;
@@ -191,6 +198,7 @@ void mnv_vctrl_close(struct mnv_instance *inst)
 	mnv_vctrl_thread_stop(inst);
 	/* Quiesces the I/O path through the reset callback. */
 	vnvme_flr(inst->ctrl);
+	mnv_vctrl_io_sync(inst);
 	mnv_io_close(inst);
 	kfree(inst->ctrl);
 	inst->ctrl = NULL;
@@ -241,6 +249,23 @@ int mnv_vctrl_access(struct mnv_instance *inst, unsigned int index, u64 off,
 }
 
 /*
+ * Tell the I/O path the state of the controller it works from (struct
+ * mnv_io_vstate): it does not ask the core.  Called before each pass of
+ * the polling thread, before admin commands run (their env ops use it),
+ * and after open and FLR.
+ */
+void mnv_vctrl_io_sync(struct mnv_instance *inst)
+{
+	struct mnv_io_vstate *vs = &inst->io.vstate;
+
+	lockdep_assert_held(&inst->lock);
+	if (!inst->ctrl)
+		return;
+	vs->bus_master = vnvme_cfg_bus_master(inst->ctrl);
+	vs->ctrl_ready = vnvme_ctrl_ready(inst->ctrl);
+}
+
+/*
  * Admin commands are rare and may sleep on guest memory: they run in the
  * context that made them due, a doorbell write (trapped, or replayed by
  * the polling thread from the mapped doorbell page) or the config write
@@ -249,6 +274,7 @@ int mnv_vctrl_access(struct mnv_instance *inst, unsigned int index, u64 off,
 void mnv_vctrl_run_admin(struct mnv_instance *inst)
 {
 	lockdep_assert_held(&inst->lock);
+	mnv_vctrl_io_sync(inst);
 	if (!vnvme_admin_pending(inst->ctrl))
 		return;
 	vnvme_process_admin(inst->ctrl);
@@ -304,8 +330,10 @@ void mnv_vctrl_msix_wired(struct mnv_instance *inst)
 void mnv_vctrl_reset(struct mnv_instance *inst)
 {
 	lockdep_assert_held(&inst->lock);
-	if (inst->ctrl)
-		vnvme_flr(inst->ctrl);
+	if (!inst->ctrl)
+		return;
+	vnvme_flr(inst->ctrl);
+	mnv_vctrl_io_sync(inst);
 }
 
 /* Does the VMM get BAR0's doorbell page?  Constant while the device is open. */

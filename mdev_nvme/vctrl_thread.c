@@ -74,6 +74,7 @@ static int mnv_vctrl_thread_fn(void *data)
 
 		mutex_lock(&inst->lock);
 		work = mnv_vctrl_dbpage_replay(inst);
+		mnv_vctrl_io_sync(inst);
 		work |= mnv_io_poll_locked(inst);
 		on_hw = mnv_io_nr_on_hw(inst);
 		/* Completions held for guest CQ room, or commands stalled. */
@@ -112,6 +113,7 @@ static int mnv_vctrl_thread_fn(void *data)
 		}
 		/* Shadow doorbells: have the next submission ring. */
 		mutex_lock(&inst->lock);
+		mnv_vctrl_io_sync(inst);
 		work = mnv_io_doorbells_arm(inst);
 		mutex_unlock(&inst->lock);
 		if (work)

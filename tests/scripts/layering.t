@@ -40,21 +40,10 @@ my $src = "$root/mdev_nvme";
 # longer found fails the last test, so that the list is only ever cut.
 my %KNOWN = map { $_ => 1 } (
 	'io_cmd.c vnvme_io_check',
-	'io_complete.c vnvme_cfg_bus_master',
 	'io_complete.c vnvme_fatal',
 	'io_complete.c vnvme_irq_coalescing',
 	'io_complete.c vnvme_irq_raise',
 	'io_complete.c vnvme_stats_add',
-	'io_doorbell.c vnvme_cfg_bus_master',
-	'io_doorbell.c vnvme_ctrl_ready',
-	'io_doorbell.c vnvme_dbbuf_get',
-	'io_submit.c vnvme_cfg_bus_master',
-	'io_submit.c vnvme_ctrl_ready',
-	# env op -> mnv_io_* -> core: reported as "op (callee)"
-	'io_cq_create vnvme_dbbuf_get',
-	'io_sq_create vnvme_dbbuf_get',
-	'io_sq_delete vnvme_cfg_bus_master',
-	'reset vnvme_cfg_bus_master',
 );
 my %known_seen;
 
