@@ -246,7 +246,7 @@ struct mnv_io {
 	u16 oncs;		/* optional commands offered to the guest */
 	unsigned int nr_inflight;
 	unsigned long silent_since;	/* jiffies: on the hardware, no CQE */
-	/* Completed commands not yet handed to vnvme_stats_add() */
+	/* Completed commands not yet taken by mnv_io_take_stats() */
 	u32 rd_cmds;
 	u32 wr_cmds;
 	u64 rd_bytes;
@@ -313,7 +313,11 @@ bool mnv_io_cq_full(struct mnv_io *io, struct mnv_io_cq *cq);
 struct mnv_io_cq *mnv_io_get_cq(struct mnv_io *io, u16 cqid);
 int mnv_io_post(struct mnv_instance *inst, u16 cqid, u16 sqid, u16 cid,
 		u16 status, u32 result);
-void mnv_io_flush_core(struct mnv_instance *inst);
+bool mnv_io_take_failure(struct mnv_instance *inst);
+u32 mnv_io_take_stats(struct mnv_instance *inst, bool is_write, u64 *bytes);
+int mnv_io_irq_pending(struct mnv_io *io, u16 qid);
+bool mnv_io_irq_due(struct mnv_instance *inst, u16 qid, bool coalescing,
+		    u32 threshold, u32 time_us, u64 *now);
 void mnv_io_slot_done(struct mnv_instance *inst, struct mnv_io_hq *hq,
 		      u16 idx, u16 status, u32 result);
 unsigned int mnv_io_reap(struct mnv_instance *inst, unsigned int h);

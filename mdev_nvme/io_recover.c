@@ -313,8 +313,9 @@ static bool mnv_io_hq_uses(struct mnv_io_hq *hq, u64 start, u64 last)
  * the range.  For a short while new pins in the range are refused, so
  * that the VFIO container finds the range unpinned when it checks again.
  *
- * Return: false if the I/O path is not open; true if it is, and then the
- * completions taken in are the polling thread's to post.
+ * Return: false if the I/O path is not open; true if it is, and then what
+ * it found is the glue's to hand to the core (mnv_vctrl_io_apply()) and
+ * the completions taken in are the polling thread's to post.
  */
 bool mnv_io_dma_unmap(struct mnv_instance *inst, u64 iova, u64 length)
 {
@@ -365,6 +366,5 @@ bool mnv_io_dma_unmap(struct mnv_instance *inst, u64 iova, u64 length)
 	/* Shadow doorbells in memory going away: the guest is broken. */
 	if (mnv_io_dbbuf_in(io, start, end))
 		mnv_io_dbbuf_lost(inst);
-	mnv_io_flush_core(inst);
 	return true;
 }

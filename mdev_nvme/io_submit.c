@@ -107,6 +107,9 @@ static unsigned int mnv_io_submit(struct mnv_instance *inst, u16 qid)
  * mnv_io_poll_locked - one pass over all queues of the instance
  * @inst: instance; caller holds inst->lock
  *
+ * Failures, statistics and interrupts it finds are the caller's to hand
+ * to the core right after (mnv_vctrl_io_apply()).
+ *
  * Return: true if anything was fetched or completed.
  */
 bool mnv_io_poll_locked(struct mnv_instance *inst)
@@ -132,7 +135,6 @@ bool mnv_io_poll_locked(struct mnv_instance *inst)
 		for (i = 0; i < inst->nr_qpairs; i++)
 			if (io->hq[i].nr_on_hw)
 				mnv_io_reap(inst, i);
-		mnv_io_flush_core(inst);
 		return false;
 	}
 	mnv_io_dbbuf_sync(inst);
@@ -161,6 +163,5 @@ bool mnv_io_poll_locked(struct mnv_instance *inst)
 					work += mnv_io_submit(inst, i);
 		}
 	}
-	mnv_io_flush_core(inst);
 	return work;
 }

@@ -266,6 +266,44 @@ void mnv_vctrl_io_sync(struct mnv_instance *inst)
 }
 
 /*
+ * Act on what the I/O path found and recorded, since it calls nothing of
+ * the core (io_complete.c): fail the guest's controller, add completed
+ * I/O to the SMART log, raise the interrupts that are due.  After each
+ * pass of the polling thread and after an unmap; inst->lock held.
+ */
+void mnv_vctrl_io_apply(struct mnv_instance *inst)
+{
+	struct vnvme_ctrl *c = inst->ctrl;
+	u32 cmds, threshold, time_us;
+	u64 bytes, now = 0;
+	bool coalescing;
+	unsigned int q;
+	int vector;
+
+	lockdep_assert_held(&inst->lock);
+	if (!c)
+		return;
+	if (mnv_io_take_failure(inst))
+		vnvme_fatal(c);
+	cmds = mnv_io_take_stats(inst, false, &bytes);
+	if (cmds)
+		vnvme_stats_add(c, false, cmds, bytes);
+	cmds = mnv_io_take_stats(inst, true, &bytes);
+	if (cmds)
+		vnvme_stats_add(c, true, cmds, bytes);
+	for (q = 1; q <= MNV_INSTANCE_MAX_QPAIRS; q++) {
+		vector = mnv_io_irq_pending(&inst->io, q);
+		if (vector < 0)
+			continue;
+		coalescing = vnvme_irq_coalescing(c, vector, &threshold,
+						  &time_us);
+		if (mnv_io_irq_due(inst, q, coalescing, threshold, time_us,
+				   &now))
+			vnvme_irq_raise(c, vector);
+	}
+}
+
+/*
  * Admin commands are rare and may sleep on guest memory: they run in the
  * context that made them due, a doorbell write (trapped, or replayed by
  * the polling thread from the mapped doorbell page) or the config write
@@ -373,8 +411,10 @@ unsigned int mnv_vctrl_nr_vectors(struct mnv_instance *inst)
 void mnv_vctrl_dma_unmap(struct mnv_instance *inst, u64 iova, u64 length)
 {
 	mutex_lock(&inst->lock);
-	/* Completions taken in by the I/O path are the thread's to post. */
-	if (mnv_io_dma_unmap(inst, iova, length))
+	if (mnv_io_dma_unmap(inst, iova, length)) {
+		mnv_vctrl_io_apply(inst);
+		/* Completions taken in above are the thread's to post. */
 		mnv_vctrl_thread_kick(inst);
+	}
 	mutex_unlock(&inst->lock);
 }

@@ -23,6 +23,7 @@ int mnv_vctrl_access(struct mnv_instance *inst, unsigned int index, u64 off,
 void mnv_vctrl_run_admin(struct mnv_instance *inst);
 bool mnv_vctrl_dbpage_replay(struct mnv_instance *inst);
 void mnv_vctrl_io_sync(struct mnv_instance *inst);
+void mnv_vctrl_io_apply(struct mnv_instance *inst);
 void mnv_vctrl_msix_wired(struct mnv_instance *inst);
 void mnv_vctrl_reset(struct mnv_instance *inst);
 u64 mnv_vctrl_region_size(struct mnv_instance *inst, unsigned int index);

@@ -76,6 +76,7 @@ static int mnv_vctrl_thread_fn(void *data)
 		work = mnv_vctrl_dbpage_replay(inst);
 		mnv_vctrl_io_sync(inst);
 		work |= mnv_io_poll_locked(inst);
+		mnv_vctrl_io_apply(inst);
 		on_hw = mnv_io_nr_on_hw(inst);
 		/* Completions held for guest CQ room, or commands stalled. */
 		waiting = io->nr_inflight > on_hw || io->stalled;

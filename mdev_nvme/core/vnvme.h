@@ -12,10 +12,10 @@
  *
  * LOCKING: the core has no locks and is not reentrant.  The caller must
  * serialise every call made on one struct vnvme_ctrl (typically one mutex
- * per instance), including vnvme_io_check(), vnvme_irq_raise() and
- * vnvme_stats_add() from the I/O path.  The env ops are called with that
- * lock held; they must not call back into the core for the same controller.
- * Different controllers share no state.  Calls may sleep only if the env
+ * per instance), including those made for the I/O path, such as
+ * vnvme_io_check(), vnvme_irq_raise() and vnvme_stats_add().  The env ops
+ * are called with that lock held; they must not call back into the core
+ * for the same controller.  Different controllers share no state.  Calls may sleep only if the env
  * ops sleep: the core itself never sleeps, allocates or blocks.
  */
 #ifndef VNVME_H
