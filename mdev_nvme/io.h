@@ -167,8 +167,11 @@ struct mnv_io_cq {
  * @ctrl_ready (mnv_vctrl_io_sync()) before each pass of the polling
  * thread and before it arms the shadow doorbells, before admin commands
  * run (the env op of SQ deletion posts completions), and after open and
- * FLR; @dbbuf* when the core tells the guest's Doorbell Buffer Config
- * (env op), and a reset clears them.
+ * FLR (from config space: through the admin run that follows it);
+ * @dbbuf* also when the core tells the guest's Doorbell Buffer Config
+ * (env op: a queue created in the same admin run must see it).  A reset
+ * clears them; the next sync takes them up again if the configuration
+ * outlived it in the core (a shutdown).
  */
 struct mnv_io_vstate {
 	bool bus_master;	/* Bus Master Enable: guest memory reachable */

@@ -263,6 +263,13 @@ void mnv_vctrl_io_sync(struct mnv_instance *inst)
 		return;
 	vs->bus_master = vnvme_cfg_bus_master(inst->ctrl);
 	vs->ctrl_ready = vnvme_ctrl_ready(inst->ctrl);
+	/*
+	 * A shutdown quiesces the I/O path through ops->reset, which drops
+	 * the shadow doorbells, but the configuration outlives it in the
+	 * core: the guest that enables again rings through the same pages.
+	 */
+	vs->dbbuf = vnvme_dbbuf_get(inst->ctrl, &vs->dbbuf_db_iova,
+				    &vs->dbbuf_ei_iova);
 }
 
 /*

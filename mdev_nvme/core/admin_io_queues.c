@@ -165,8 +165,8 @@ u16 vnvme_adm_delete_cq(struct vnvme_ctrl *c, struct vnvme_req *req)
 /*
  * The shadow doorbell and EventIdx buffers are one page each (PRP1 and
  * PRP2, page aligned).  The core only keeps the addresses; the I/O path
- * is told them (ops->dbbuf_config), or asks for them (vnvme_dbbuf_get()),
- * and uses them for its queues.  The admin queue
+ * is told them (ops->dbbuf_config), and its glue reads them again
+ * (vnvme_dbbuf_get()) after a shutdown, which keeps them.  The admin queue
  * keeps using the MMIO doorbells, which the specification allows.
  */
 u16 vnvme_adm_dbbuf_config(struct vnvme_ctrl *c, struct vnvme_req *req)

@@ -96,7 +96,9 @@
  * @reset:        controller reset, disable, shutdown or FLR.  The I/O path
  *                must quiesce, flush a volatile write cache it owns, and
  *                forget every I/O queue and the Doorbell Buffer Config: no
- *                io_*_delete calls follow.
+ *                io_*_delete calls follow.  After a shutdown, which
+ *                keeps the configuration, vnvme_dbbuf_get() still tells
+ *                it.
  */
 struct vnvme_env_ops {
 	int (*dma_read)(void *env, u64 iova, void *buf, u32 len);

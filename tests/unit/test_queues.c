@@ -195,6 +195,13 @@ static void test_dbbuf(struct guest *g)
 	   "unaligned EventIdx buffer: Invalid Field");
 	is(fake_env_count(&g->env, FAKE_DBBUF, 0xffff), 1,
 	   "a refused configuration is not told");
+	/* The glue takes it up again from the core after a shutdown. */
+	bar_wr32(g, VNVME_REG_CC,
+		 bar_rd32(g, VNVME_REG_CC) | 1 << VNVME_CC_SHN_SHIFT);
+	ok((bar_rd32(g, VNVME_REG_CSTS) & VNVME_CSTS_SHST_MASK) ==
+	   VNVME_CSTS_SHST_CMPLT && vnvme_dbbuf_get(g->c, &db, &ei) &&
+	   db == G_DATA + 0x4000 && ei == G_DATA + 0x5000,
+	   "kept through a shutdown");
 	guest_disable(g);
 	ok(!vnvme_dbbuf_get(g->c, &db, &ei), "forgotten on reset");
 	guest_enable(g);
