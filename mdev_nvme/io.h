@@ -3,10 +3,11 @@
  * The I/O path of an instance: guest I/O queues served by the instance's
  * hardware queue pairs (guest qid q runs on inst->hwqs[q - 1]).
  *
- * A polling thread fetches guest SQEs, checks and rewrites them (io_cmd.c),
- * pins and maps the guest pages they address (io_pin.c), submits them to
- * the hardware SQ and copies the hardware completions back to the guest
- * CQs (io_queue.c).  See Documentation/io-path.rst.
+ * On each pass of the instance's polling thread (vctrl_thread.c) it
+ * fetches guest SQEs, checks and rewrites them (io_cmd.c), pins and maps
+ * the guest pages they address (io_pin.c), submits them to the hardware
+ * SQ and copies the hardware completions back to the guest CQs
+ * (io_submit.c, io_complete.c).  See Documentation/io-path.rst.
  */
 #ifndef MNV_IO_H
 #define MNV_IO_H
@@ -160,6 +161,27 @@ struct mnv_io_cq {
 };
 
 /*
+ * struct mnv_io_vstate - what the I/O path works from of the emulated
+ * controller's state (inst->io.vstate).  The I/O path does not ask the
+ * core: the glue (vctrl*.c) sets these under inst->lock, @bus_master and
+ * @ctrl_ready (mnv_vctrl_io_sync()) before each pass of the polling
+ * thread and before it arms the shadow doorbells, before admin commands
+ * run (the env op of SQ deletion posts completions), and after open and
+ * FLR (from config space: through the admin run that follows it);
+ * @dbbuf* also when the core tells the guest's Doorbell Buffer Config
+ * (env op: a queue created in the same admin run must see it).  A reset
+ * clears them; the next sync takes them up again if the configuration
+ * outlived it in the core (a shutdown).
+ */
+struct mnv_io_vstate {
+	bool bus_master;	/* Bus Master Enable: guest memory reachable */
+	bool ctrl_ready;	/* vnvme_ctrl_ready(): I/O may be fetched */
+	bool dbbuf;		/* Doorbell Buffer Config set, with: */
+	u64 dbbuf_db_iova;	/* the guest's shadow doorbell page */
+	u64 dbbuf_ei_iova;	/* and its EventIdx page */
+};
+
+/*
  * struct mnv_io_stats - what an instance did since it was created
  * (inst->stats; sysfs stats/).  Written by the I/O path and read by sysfs,
  * both under inst->lock.
@@ -190,8 +212,9 @@ struct mnv_io_stats {
  *
  * LOCKING: everything here but @kick and @pinned_pages is protected by
  * inst->lock, like the emulated controller; the hardware queue pairs'
- * ring indices (inst->hwqs[]) are too.  @kick is set by doorbells and
- * cleared by @thread.  @pinned_pages is only written under inst->lock
+ * ring indices (inst->hwqs[]) are too.  @thread and @kick belong to the
+ * polling thread (vctrl_thread.c): @kick is set by doorbells and cleared
+ * by @thread.  @pinned_pages is only written under inst->lock
  * but read locklessly by sysfs.
  *
  * Lock order, for the whole module: inst->lock, then host->admin_lock
@@ -210,6 +233,7 @@ struct mnv_io_stats {
  */
 struct mnv_io {
 	bool ready;		/* allocated: between open and close */
+	struct mnv_io_vstate vstate;
 	enum mnv_io_mode mode;	/* inst->mode at open */
 	u64 idle_ns;		/* adaptive: polling time after work */
 	bool fatal;		/* guest queue unreachable: report CFS */
@@ -225,7 +249,7 @@ struct mnv_io {
 	u16 oncs;		/* optional commands offered to the guest */
 	unsigned int nr_inflight;
 	unsigned long silent_since;	/* jiffies: on the hardware, no CQE */
-	/* Completed commands not yet handed to vnvme_stats_add() */
+	/* Completed commands not yet taken by mnv_io_take_stats() */
 	u32 rd_cmds;
 	u32 wr_cmds;
 	u64 rd_bytes;
@@ -246,9 +270,10 @@ struct mnv_io {
 	/* Every page pinned: the cache, the rings, the shadow doorbells */
 	atomic_long_t pinned_pages;
 	/*
-	 * Doorbell Buffer Config (io_doorbell.c): the guest's shadow doorbell
-	 * and EventIdx pages, pinned and mapped while @dbbuf_on, unless the
-	 * guest gave pages we could not use (then NULL until its reset).
+	 * Doorbell Buffer Config (io_doorbell.c) as followed: the guest's
+	 * shadow doorbell and EventIdx pages (@vstate's), pinned and mapped
+	 * while @dbbuf_on, unless the guest gave pages we could not use (then
+	 * NULL until its reset).
 	 */
 	bool dbbuf_on;
 	u64 dbbuf_db_iova;
@@ -291,14 +316,18 @@ bool mnv_io_cq_full(struct mnv_io *io, struct mnv_io_cq *cq);
 struct mnv_io_cq *mnv_io_get_cq(struct mnv_io *io, u16 cqid);
 int mnv_io_post(struct mnv_instance *inst, u16 cqid, u16 sqid, u16 cid,
 		u16 status, u32 result);
-void mnv_io_flush_core(struct mnv_instance *inst);
+bool mnv_io_take_failure(struct mnv_instance *inst);
+u32 mnv_io_take_stats(struct mnv_instance *inst, bool is_write, u64 *bytes);
+int mnv_io_irq_pending(struct mnv_io *io, u16 qid);
+bool mnv_io_irq_due(struct mnv_instance *inst, u16 qid, bool coalescing,
+		    u32 threshold, u32 time_us, u64 *now);
 void mnv_io_slot_done(struct mnv_instance *inst, struct mnv_io_hq *hq,
 		      u16 idx, u16 status, u32 result);
 unsigned int mnv_io_reap(struct mnv_instance *inst, unsigned int h);
 unsigned int mnv_io_complete(struct mnv_instance *inst, unsigned int h,
 			     enum mnv_io_complete_mode mode);
 
-/* io_recover.c: under inst->lock but for mnv_io_dma_unmap() */
+/* io_recover.c: all under inst->lock */
 void mnv_io_check_host(struct mnv_instance *inst);
 void mnv_io_check_silence(struct mnv_instance *inst, bool progress);
 unsigned int mnv_io_nr_on_hw(struct mnv_instance *inst);
@@ -306,13 +335,14 @@ void mnv_io_hqs_start(struct mnv_instance *inst);
 void mnv_io_quiesce(struct mnv_instance *inst, int only,
 		    enum mnv_io_complete_mode mode);
 void mnv_io_flush_cache(struct mnv_instance *inst);
-void mnv_io_dma_unmap(struct mnv_instance *inst, u64 iova, u64 length);
+bool mnv_io_dma_unmap(struct mnv_instance *inst, u64 iova, u64 length);
 
 /* io_doorbell.c: all under inst->lock */
 u16 mnv_io_sq_tail(struct mnv_io *io, struct mnv_io_sq *sq);
 u16 mnv_io_cq_head(struct mnv_io *io, struct mnv_io_cq *cq);
-bool mnv_io_doorbell(struct mnv_instance *inst, u16 qid, bool is_cq,
-		     u32 value);
+int mnv_io_doorbell(struct mnv_instance *inst, u16 qid, bool is_cq, u32 value);
+void mnv_io_dbbuf_config(struct mnv_instance *inst, u64 db_iova,
+			 u64 ei_iova);
 void mnv_io_dbbuf_sync(struct mnv_instance *inst);
 void mnv_io_dbbuf_lost(struct mnv_instance *inst);
 void mnv_io_dbbuf_release(struct mnv_instance *inst);
@@ -327,7 +357,8 @@ void mnv_io_dbpage_reset(struct mnv_instance *inst);
 void mnv_io_dbpage_new_queue(struct mnv_instance *inst, u16 qid, bool is_cq);
 bool mnv_io_dbpage_write(struct mnv_instance *inst, u64 off, const void *buf,
 			 size_t size);
-bool mnv_io_dbpage_poll(struct mnv_instance *inst);
+bool mnv_io_dbpage_next(struct mnv_instance *inst, unsigned int *slot,
+			__le32 *val);
 bool mnv_io_dbpage_offered(struct mnv_instance *inst);
 int mnv_io_dbpage_mmap(struct mnv_instance *inst, u64 region_off,
 		       struct vm_area_struct *vma);
@@ -357,10 +388,5 @@ void mnv_io_unpin_slot(struct mnv_instance *inst, struct mnv_io_slot *slot,
 		       bool submitted);
 unsigned long mnv_io_pins_drop(struct mnv_instance *inst, u64 start, u64 end);
 void mnv_io_pins_destroy(struct mnv_instance *inst);
-
-/* io_thread.c */
-int mnv_io_thread_start(struct mnv_instance *inst);
-void mnv_io_thread_stop(struct mnv_instance *inst);
-void mnv_io_thread_kick(struct mnv_instance *inst);
 
 #endif /* MNV_IO_H */

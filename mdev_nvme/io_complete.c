@@ -11,9 +11,11 @@
  * takes, without holding back the hardware CQ or dropping anything.
  *
  * Everything here runs under inst->lock.  Functions reached from env ops
- * of the core must not call back into it: interrupts, statistics and
- * fatal errors found there are recorded and handed to the core later by
- * mnv_io_flush_core(), which is not an env op.
+ * of the core must not call back into it, and nothing of the I/O path
+ * calls the core: interrupts, statistics and fatal errors found here are
+ * recorded, and the glue hands them to the core after the polling pass
+ * (mnv_vctrl_io_apply(), which is not an env op) through
+ * mnv_io_take_failure(), mnv_io_take_stats() and mnv_io_irq_due().
  */
 #include <linux/ktime.h>
 #include <linux/nvme.h>
@@ -60,7 +62,7 @@ int mnv_io_post(struct mnv_instance *inst, u16 cqid, u16 sqid, u16 cid,
 	lockdep_assert_held(&inst->lock);
 	if (!cq)
 		return -ENOENT;
-	if (!vnvme_cfg_bus_master(inst->ctrl))
+	if (!io->vstate.bus_master)
 		return -EPERM;
 	if (mnv_io_cq_full(io, cq))
 		return -EBUSY;
@@ -86,70 +88,113 @@ int mnv_io_post(struct mnv_instance *inst, u16 cqid, u16 sqid, u16 cid,
 	return 0;
 }
 
-/*
- * Is the interrupt of @cq due, given the guest's Interrupt Coalescing
- * setting?  Holding it only pays off while more completions may come:
- * with nothing in flight it goes at once.  @now caches the time.
+/**
+ * mnv_io_take_failure - must the guest's controller fail now?
+ * @inst: instance; caller holds inst->lock
+ *
+ * A guest queue in unreachable memory fails it, and so does a failed
+ * physical controller (told once, until the guest resets its controller).
+ * The glue tells the core (vnvme_fatal()).
+ *
+ * Return: true if the guest's controller must fail (CSTS.CFS).
  */
-static bool mnv_io_irq_due(struct mnv_instance *inst, struct mnv_io_cq *cq,
-			   u64 *now)
-{
-	u32 threshold, time_us;
-
-	if (!inst->io.nr_inflight ||
-	    !vnvme_irq_coalescing(inst->ctrl, cq->vector, &threshold, &time_us) ||
-	    cq->nr_held >= threshold)
-		return true;
-	if (!*now)
-		*now = ktime_get_ns();
-	if (!cq->held_since)
-		cq->held_since = *now;
-	return *now - cq->held_since >= (u64)time_us * NSEC_PER_USEC;
-}
-
-/* Hand what the env ops could not tell the core to it.  Not an env op. */
-void mnv_io_flush_core(struct mnv_instance *inst)
+bool mnv_io_take_failure(struct mnv_instance *inst)
 {
 	struct mnv_io *io = &inst->io;
-	struct vnvme_ctrl *c = inst->ctrl;
-	unsigned int q;
-	u64 now = 0;
+	bool fail = false;
 
 	lockdep_assert_held(&inst->lock);
-	if (!c)
-		return;
 	if (io->fatal) {
 		dev_warn_ratelimited(mnv_instance_dev(inst), "guest I/O queue in unreachable memory: controller failed\n");
-		vnvme_fatal(c);
 		io->fatal = false;
+		fail = true;
 	}
 	if (io->host_failed == MNV_HOST_FAILED_SEEN) {
 		dev_warn(mnv_instance_dev(inst), "physical controller failed: guest controller failed\n");
-		vnvme_fatal(c);
 		io->host_failed = MNV_HOST_FAILED_TOLD;
+		fail = true;
 	}
-	if (io->rd_cmds) {
-		vnvme_stats_add(c, false, io->rd_cmds, io->rd_bytes);
+	return fail;
+}
+
+/**
+ * mnv_io_take_stats - reads or writes completed since the last call
+ * @inst: instance; caller holds inst->lock
+ * @is_write: writes, else reads
+ * @bytes: receives the bytes they transferred
+ *
+ * Return: how many completed successfully, for the glue to add to the
+ * SMART / Health log (vnvme_stats_add()).
+ */
+u32 mnv_io_take_stats(struct mnv_instance *inst, bool is_write, u64 *bytes)
+{
+	struct mnv_io *io = &inst->io;
+	u32 cmds;
+
+	lockdep_assert_held(&inst->lock);
+	if (is_write) {
+		cmds = io->wr_cmds;
+		*bytes = io->wr_bytes;
+		io->wr_cmds = 0;
+		io->wr_bytes = 0;
+	} else {
+		cmds = io->rd_cmds;
+		*bytes = io->rd_bytes;
 		io->rd_cmds = 0;
 		io->rd_bytes = 0;
 	}
-	if (io->wr_cmds) {
-		vnvme_stats_add(c, true, io->wr_cmds, io->wr_bytes);
-		io->wr_cmds = 0;
-		io->wr_bytes = 0;
-	}
-	for (q = 1; q <= MNV_INSTANCE_MAX_QPAIRS; q++) {
-		struct mnv_io_cq *cq = &io->cq[q];
+	return cmds;
+}
 
-		if (cq->valid && cq->irq_pending &&
-		    mnv_io_irq_due(inst, cq, &now)) {
-			cq->irq_pending = false;
-			cq->nr_held = 0;
-			cq->held_since = 0;
-			vnvme_irq_raise(c, cq->vector);
-			inst->stats.guest_irqs++;
-		}
+/*
+ * The MSI-X vector of guest CQ @qid if completions were posted to it and
+ * their interrupt not raised yet; -1 if not.  Caller holds inst->lock.
+ */
+int mnv_io_irq_pending(struct mnv_io *io, u16 qid)
+{
+	struct mnv_io_cq *cq = mnv_io_get_cq(io, qid);
+
+	if (!cq || !cq->irq_pending)
+		return -1;
+	return cq->vector;
+}
+
+/**
+ * mnv_io_irq_due - is the interrupt of guest CQ @qid due?
+ * @inst: instance; caller holds inst->lock
+ * @qid: a CQ with an interrupt pending (mnv_io_irq_pending())
+ * @coalescing: the guest's Interrupt Coalescing applies to its vector:
+ *	due once @threshold completions are held, or @time_us after the
+ *	first of them (vnvme_irq_coalescing())
+ * @threshold: see @coalescing
+ * @time_us: see @coalescing
+ * @now: caches the time (0: not read yet)
+ *
+ * Holding it only pays off while more completions may come: with nothing
+ * in flight it goes at once.  A due interrupt is taken: the glue raises
+ * the vector (vnvme_irq_raise()) and the CQ holds nothing any more.
+ *
+ * Return: true if the vector must be raised now.
+ */
+bool mnv_io_irq_due(struct mnv_instance *inst, u16 qid, bool coalescing,
+		    u32 threshold, u32 time_us, u64 *now)
+{
+	struct mnv_io_cq *cq = &inst->io.cq[qid];
+
+	lockdep_assert_held(&inst->lock);
+	if (inst->io.nr_inflight && coalescing && cq->nr_held < threshold) {
+		if (!*now)
+			*now = ktime_get_ns();
+		if (!cq->held_since)
+			cq->held_since = *now;
+		if (*now - cq->held_since < (u64)time_us * NSEC_PER_USEC)
+			return false;
 	}
+	cq->irq_pending = false;
+	cq->nr_held = 0;
+	cq->held_since = 0;
+	inst->stats.guest_irqs++;
+	return true;
 }
 
 /* A command completed successfully: count it for SMART and sysfs. */

@@ -8,10 +8,10 @@
  *
  * A store wakes nobody, so the page is only offered to an instance in
  * poll mode, whose thread never sleeps: on every pass it compares each
- * doorbell slot with the value it last saw and replays a changed one
- * into the emulated controller as if the write had trapped.  The admin
- * queue doorbells live in the same page, so admin commands then run in
- * the polling thread too.
+ * doorbell slot with the value it last saw (mnv_io_dbpage_next()), and
+ * the glue replays a changed one into the emulated controller as if the
+ * write had trapped.  The admin queue doorbells live in the same page, so
+ * admin commands then run in the polling thread too.
  *
  * The page is allocated at open and freed at close.  A VMM mapping keeps
  * a reference on the page, and the mapping keeps the device file, hence
@@ -30,7 +30,6 @@
 #include "core/vnvme.h"
 #include "instance.h"
 #include "io.h"
-#include "vctrl.h"
 
 static bool mmap_doorbells = true;
 module_param(mmap_doorbells, bool, 0644);
@@ -146,35 +145,38 @@ bool mnv_io_dbpage_write(struct mnv_instance *inst, u64 off, const void *buf,
 	return true;
 }
 
-/*
- * Replay every doorbell that changed since the last pass into the
- * controller, then run the admin commands that made due.  Returns true
- * if anything changed.  Polling thread, inst->lock held.
+/**
+ * mnv_io_dbpage_next - the next doorbell that changed since the last pass
+ * @inst: instance; polling thread, caller holds inst->lock
+ * @slot: the slot to look from; receives the one found (doorbell 2 * qid
+ *	for an SQ tail, 2 * qid + 1 for a CQ head)
+ * @val: receives the value written there, to replay into the controller
+ *	as if the write had trapped (vctrl.c)
+ *
+ * The value is marked seen: the next call looks from @slot + 1.
+ *
+ * Return: false once no slot from @slot on changed.
  */
-bool mnv_io_dbpage_poll(struct mnv_instance *inst)
+bool mnv_io_dbpage_next(struct mnv_instance *inst, unsigned int *slot,
+			__le32 *val)
 {
 	struct mnv_io *io = &inst->io;
-	bool work = false;
 	unsigned int i;
-	__le32 val;
 
 	lockdep_assert_held(&inst->lock);
 	if (!io->db_vals)
 		return false;
-	for (i = 0; i < io->db_slots; i++) {
-		val = READ_ONCE(io->db_vals[i]);
-		if ((__force u32)val == io->db_seen[i])
+	for (i = *slot; i < io->db_slots; i++) {
+		*val = READ_ONCE(io->db_vals[i]);
+		if ((__force u32)*val == io->db_seen[i])
 			continue;
-		io->db_seen[i] = (__force u32)val;
+		io->db_seen[i] = (__force u32)*val;
 		/* The guest wrote its entries before the doorbell. */
 		smp_rmb();
-		vnvme_bar0_write(inst->ctrl, VNVME_BAR0_DB_OFF + 4 * i, &val,
-				 sizeof(val));
-		work = true;
+		*slot = i;
+		return true;
 	}
-	if (work)
-		mnv_vctrl_run_admin(inst);
-	return work;
+	return false;
 }
 
 /* Does the VMM get the doorbell page?  Constant while the device is open. */

@@ -78,31 +78,31 @@ u16 mnv_io_cq_head(struct mnv_io *io, struct mnv_io_cq *cq)
  * @is_cq: CQ head (else SQ tail) doorbell
  * @value: the value written
  *
- * Return: false for a CQ head that would pass entries not posted yet
- * (Invalid Doorbell Write Value): taking it would let the CQ look emptier
- * than it is, and entries the guest has not read be overwritten.
+ * Return: 1 if the value was recorded (the polling thread has to look),
+ * 0 if it was ignored, -EINVAL for a CQ head that would pass entries not
+ * posted yet (Invalid Doorbell Write Value): taking it would let the CQ
+ * look emptier than it is, and entries the guest has not read be
+ * overwritten.
  */
-bool mnv_io_doorbell(struct mnv_instance *inst, u16 qid, bool is_cq,
-		     u32 value)
+int mnv_io_doorbell(struct mnv_instance *inst, u16 qid, bool is_cq, u32 value)
 {
 	struct mnv_io *io = &inst->io;
 
 	lockdep_assert_held(&inst->lock);
 	if (!io->ready || !qid || qid > inst->nr_qpairs)
-		return true;
+		return 0;
 	if (is_cq) {
 		if (!io->cq[qid].valid || value >= io->cq[qid].size)
-			return true;
+			return 0;
 		if (!mnv_io_cq_head_ok(&io->cq[qid], value))
-			return false;
+			return -EINVAL;
 		io->cq[qid].db_head = value;
 	} else {
 		if (!io->sq[qid].valid || value >= io->sq[qid].size)
-			return true;
+			return 0;
 		io->sq[qid].db_tail = value;
 	}
-	mnv_io_thread_kick(inst);
-	return true;
+	return 1;
 }
 
 static void mnv_io_dbbuf_put(struct mnv_instance *inst, struct page **page,
@@ -201,6 +201,22 @@ static void mnv_io_dbbuf_clear_unused(struct mnv_instance *inst)
 }
 
 /*
+ * The guest set up Doorbell Buffer Config (told by the core, through the
+ * glue): the pages are taken up by the next mnv_io_dbbuf_sync().  A reset
+ * forgets it (mnv_io_reset()).  Caller holds inst->lock.
+ */
+void mnv_io_dbbuf_config(struct mnv_instance *inst, u64 db_iova,
+			 u64 ei_iova)
+{
+	struct mnv_io_vstate *vs = &inst->io.vstate;
+
+	lockdep_assert_held(&inst->lock);
+	vs->dbbuf = true;
+	vs->dbbuf_db_iova = db_iova;
+	vs->dbbuf_ei_iova = ei_iova;
+}
+
+/*
  * Follow the guest's Doorbell Buffer Config: map the pages it named, or
  * drop them after a reset.  Pages the guest cannot give us fail its
  * controller (CSTS.CFS): it would otherwise wait for doorbells we never
@@ -213,7 +229,9 @@ void mnv_io_dbbuf_sync(struct mnv_instance *inst)
 	bool on;
 
 	lockdep_assert_held(&inst->lock);
-	on = vnvme_dbbuf_get(inst->ctrl, &db, &ei);
+	on = io->vstate.dbbuf;
+	db = io->vstate.dbbuf_db_iova;
+	ei = io->vstate.dbbuf_ei_iova;
 	if (on == io->dbbuf_on &&
 	    (!on || (db == io->dbbuf_db_iova && ei == io->dbbuf_ei_iova)))
 		return;
@@ -317,8 +335,7 @@ bool mnv_io_doorbells_arm(struct mnv_instance *inst)
 
 	lockdep_assert_held(&inst->lock);
 	if (!io->event_idx || !io->shadow_db || !inst->ctrl ||
-	    !vnvme_cfg_bus_master(inst->ctrl) ||
-	    !vnvme_ctrl_ready(inst->ctrl) || io->fatal ||
+	    !io->vstate.bus_master || !io->vstate.ctrl_ready || io->fatal ||
 	    READ_ONCE(inst->host->dead))
 		return false;
 	for (q = 1; q <= inst->nr_qpairs; q++) {

@@ -115,9 +115,6 @@ int mnv_io_open(struct mnv_instance *inst, u8 mdts, u16 oncs)
 	if (ret)
 		goto err_free;
 	io->ready = true;
-	ret = mnv_io_thread_start(inst);
-	if (ret)
-		goto err_free;
 	return 0;
 
 err_free:
@@ -240,6 +237,10 @@ void mnv_io_reset(struct mnv_instance *inst)
 	if (io->host_failed == MNV_HOST_FAILED_TOLD)
 		io->host_failed = MNV_HOST_OK;
 	mnv_io_dbbuf_release(inst);
+	/* The core forgets the guest's Doorbell Buffer Config too. */
+	io->vstate.dbbuf = false;
+	io->vstate.dbbuf_db_iova = 0;
+	io->vstate.dbbuf_ei_iova = 0;
 	mnv_io_dbpage_reset(inst);
 	mnv_io_rings_drop(inst, 0, 0);
 	memset(io->sq, 0, sizeof(io->sq));

@@ -303,7 +303,7 @@ static bool mnv_io_hq_uses(struct mnv_io_hq *hq, u64 start, u64 last)
 
 /**
  * mnv_io_dma_unmap - the VMM unmaps guest memory [@iova, @iova + @length)
- * @inst: instance; called without inst->lock (VFIO .dma_unmap)
+ * @inst: instance; caller holds inst->lock (taken for VFIO .dma_unmap)
  * @iova: start of the range
  * @length: bytes
  *
@@ -312,8 +312,12 @@ static bool mnv_io_hq_uses(struct mnv_io_hq *hq, u64 start, u64 last)
  * usual.  Then the pin cache and the mapped rings let go of every page in
  * the range.  For a short while new pins in the range are refused, so
  * that the VFIO container finds the range unpinned when it checks again.
+ *
+ * Return: false if the I/O path is not open; true if it is, and then what
+ * it found is the glue's to hand to the core (mnv_vctrl_io_apply()) and
+ * the completions taken in are the polling thread's to post.
  */
-void mnv_io_dma_unmap(struct mnv_instance *inst, u64 iova, u64 length)
+bool mnv_io_dma_unmap(struct mnv_instance *inst, u64 iova, u64 length)
 {
 	struct mnv_io *io = &inst->io;
 	u64 start = iova & PAGE_MASK;
@@ -326,9 +330,9 @@ void mnv_io_dma_unmap(struct mnv_instance *inst, u64 iova, u64 length)
 	end = end < iova ? 0 : ALIGN(end, PAGE_SIZE);
 	last = end ? end - 1 : U64_MAX;
 
-	mutex_lock(&inst->lock);
+	lockdep_assert_held(&inst->lock);
 	if (!io->ready)
-		goto out;
+		return false;
 	io->unmap_start = start;
 	io->unmap_end = end ? end : U64_MAX;
 	io->unmap_until = jiffies + msecs_to_jiffies(MNV_IO_UNMAP_HOLDOFF_MS);
@@ -362,9 +366,5 @@ void mnv_io_dma_unmap(struct mnv_instance *inst, u64 iova, u64 length)
 	/* Shadow doorbells in memory going away: the guest is broken. */
 	if (mnv_io_dbbuf_in(io, start, end))
 		mnv_io_dbbuf_lost(inst);
-	mnv_io_flush_core(inst);
-	/* Completions taken in above are the thread's to post. */
-	mnv_io_thread_kick(inst);
-out:
-	mutex_unlock(&inst->lock);
+	return true;
 }

@@ -107,6 +107,9 @@ static unsigned int mnv_io_submit(struct mnv_instance *inst, u16 qid)
  * mnv_io_poll_locked - one pass over all queues of the instance
  * @inst: instance; caller holds inst->lock
  *
+ * Failures, statistics and interrupts it finds are the caller's to hand
+ * to the core right after (mnv_vctrl_io_apply()).
+ *
  * Return: true if anything was fetched or completed.
  */
 bool mnv_io_poll_locked(struct mnv_instance *inst)
@@ -128,11 +131,10 @@ bool mnv_io_poll_locked(struct mnv_instance *inst)
 	 * completions wait in the slots until it is back (or a reset drops
 	 * them).
 	 */
-	if (!vnvme_cfg_bus_master(inst->ctrl)) {
+	if (!io->vstate.bus_master) {
 		for (i = 0; i < inst->nr_qpairs; i++)
 			if (io->hq[i].nr_on_hw)
 				mnv_io_reap(inst, i);
-		mnv_io_flush_core(inst);
 		return false;
 	}
 	mnv_io_dbbuf_sync(inst);
@@ -145,7 +147,7 @@ bool mnv_io_poll_locked(struct mnv_instance *inst)
 	work += reaped;
 	mnv_io_check_silence(inst, reaped);
 
-	if (vnvme_ctrl_ready(inst->ctrl) && !io->fatal &&
+	if (io->vstate.ctrl_ready && !io->fatal &&
 	    !READ_ONCE(inst->host->dead)) {
 		/*
 		 * While the controller is disabled or its function reset,
@@ -161,6 +163,5 @@ bool mnv_io_poll_locked(struct mnv_instance *inst)
 					work += mnv_io_submit(inst, i);
 		}
 	}
-	mnv_io_flush_core(inst);
 	return work;
 }

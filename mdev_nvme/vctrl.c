@@ -68,7 +68,17 @@ static void mnv_env_io_cq_delete(void *env, u16 qid)
 
 static bool mnv_env_io_doorbell(void *env, u16 qid, bool is_cq, u32 value)
 {
-	return mnv_io_doorbell(env, qid, is_cq, value);
+	int ret = mnv_io_doorbell(env, qid, is_cq, value);
+
+	/* A value recorded is work for the polling thread. */
+	if (ret > 0)
+		mnv_vctrl_thread_kick(env);
+	return ret >= 0;
+}
+
+static void mnv_env_dbbuf_config(void *env, u64 db_iova, u64 ei_iova)
+{
+	mnv_io_dbbuf_config(env, db_iova, ei_iova);
 }
 
 static void mnv_env_reset(void *env)
@@ -85,6 +95,7 @@ static const struct vnvme_env_ops mnv_env_ops = {
 	.io_sq_delete = mnv_env_io_sq_delete,
 	.io_cq_delete = mnv_env_io_cq_delete,
 	.io_doorbell = mnv_env_io_doorbell,
+	.dbbuf_config = mnv_env_dbbuf_config,
 	.reset = mnv_env_reset,
 };
 
@@ -159,12 +170,22 @@ int mnv_vctrl_open(struct mnv_instance *inst)
 	p.msix_vfio = true;
 
 	ret = vnvme_init(inst->ctrl, &p, &mnv_env_ops, inst);
-	if (!ret)
-		ret = mnv_io_open(inst, p.mdts, p.oncs);
-	if (ret) {
-		kfree(inst->ctrl);
-		inst->ctrl = NULL;
-	}
+	if (ret)
+		goto err_free;
+	ret = mnv_io_open(inst, p.mdts, p.oncs);
+	if (ret)
+		goto err_free;
+	mnv_vctrl_io_sync(inst);
+	ret = mnv_vctrl_thread_start(inst);
+	if (ret)
+		goto err_io_close;
+	return 0;
+
+err_io_close:
+	mnv_io_close(inst);
+err_free:
+	kfree(inst->ctrl);
+	inst->ctrl = NULL;
 	return ret;
 }
 
@@ -174,9 +195,10 @@ void mnv_vctrl_close(struct mnv_instance *inst)
 	if (!inst->ctrl)
 		return;
 	/* Drops inst->lock while the polling thread exits. */
-	mnv_io_thread_stop(inst);
+	mnv_vctrl_thread_stop(inst);
 	/* Quiesces the I/O path through the reset callback. */
 	vnvme_flr(inst->ctrl);
+	mnv_vctrl_io_sync(inst);
 	mnv_io_close(inst);
 	kfree(inst->ctrl);
 	inst->ctrl = NULL;
@@ -203,7 +225,7 @@ int mnv_vctrl_access(struct mnv_instance *inst, unsigned int index, u64 off,
 		 * alone without it is due now.
 		 */
 		if (!ret)
-			mnv_io_thread_kick(inst);
+			mnv_vctrl_thread_kick(inst);
 		break;
 	case VFIO_PCI_BAR0_REGION_INDEX:
 		if (!write)
@@ -212,7 +234,7 @@ int mnv_vctrl_access(struct mnv_instance *inst, unsigned int index, u64 off,
 			inst->stats.mmio_doorbells++;
 			/* Doorbells mapped for the VMM: see io_dbpage.c. */
 			if (mnv_io_dbpage_write(inst, off, buf, size)) {
-				mnv_io_thread_kick(inst);
+				mnv_vctrl_thread_kick(inst);
 				return 0;
 			}
 		}
@@ -227,6 +249,68 @@ int mnv_vctrl_access(struct mnv_instance *inst, unsigned int index, u64 off,
 }
 
 /*
+ * Tell the I/O path the state of the controller it works from (struct
+ * mnv_io_vstate): it does not ask the core.  Called before each pass of
+ * the polling thread, before admin commands run (their env ops use it),
+ * and after open and FLR.
+ */
+void mnv_vctrl_io_sync(struct mnv_instance *inst)
+{
+	struct mnv_io_vstate *vs = &inst->io.vstate;
+
+	lockdep_assert_held(&inst->lock);
+	if (!inst->ctrl)
+		return;
+	vs->bus_master = vnvme_cfg_bus_master(inst->ctrl);
+	vs->ctrl_ready = vnvme_ctrl_ready(inst->ctrl);
+	/*
+	 * A shutdown quiesces the I/O path through ops->reset, which drops
+	 * the shadow doorbells, but the configuration outlives it in the
+	 * core: the guest that enables again rings through the same pages.
+	 */
+	vs->dbbuf = vnvme_dbbuf_get(inst->ctrl, &vs->dbbuf_db_iova,
+				    &vs->dbbuf_ei_iova);
+}
+
+/*
+ * Act on what the I/O path found and recorded, since it calls nothing of
+ * the core (io_complete.c): fail the guest's controller, add completed
+ * I/O to the SMART log, raise the interrupts that are due.  After each
+ * pass of the polling thread and after an unmap; inst->lock held.
+ */
+void mnv_vctrl_io_apply(struct mnv_instance *inst)
+{
+	struct vnvme_ctrl *c = inst->ctrl;
+	u32 cmds, threshold, time_us;
+	u64 bytes, now = 0;
+	bool coalescing;
+	unsigned int q;
+	int vector;
+
+	lockdep_assert_held(&inst->lock);
+	if (!c)
+		return;
+	if (mnv_io_take_failure(inst))
+		vnvme_fatal(c);
+	cmds = mnv_io_take_stats(inst, false, &bytes);
+	if (cmds)
+		vnvme_stats_add(c, false, cmds, bytes);
+	cmds = mnv_io_take_stats(inst, true, &bytes);
+	if (cmds)
+		vnvme_stats_add(c, true, cmds, bytes);
+	for (q = 1; q <= MNV_INSTANCE_MAX_QPAIRS; q++) {
+		vector = mnv_io_irq_pending(&inst->io, q);
+		if (vector < 0)
+			continue;
+		coalescing = vnvme_irq_coalescing(c, vector, &threshold,
+						  &time_us);
+		if (mnv_io_irq_due(inst, q, coalescing, threshold, time_us,
+				   &now))
+			vnvme_irq_raise(c, vector);
+	}
+}
+
+/*
  * Admin commands are rare and may sleep on guest memory: they run in the
  * context that made them due, a doorbell write (trapped, or replayed by
  * the polling thread from the mapped doorbell page) or the config write
@@ -235,6 +319,7 @@ int mnv_vctrl_access(struct mnv_instance *inst, unsigned int index, u64 off,
 void mnv_vctrl_run_admin(struct mnv_instance *inst)
 {
 	lockdep_assert_held(&inst->lock);
+	mnv_vctrl_io_sync(inst);
 	if (!vnvme_admin_pending(inst->ctrl))
 		return;
 	vnvme_process_admin(inst->ctrl);
@@ -242,7 +327,30 @@ void mnv_vctrl_run_admin(struct mnv_instance *inst)
 	 * A command may have changed what the polling thread works from
 	 * (queues, Doorbell Buffer Config): one pass picks it up.
 	 */
-	mnv_io_thread_kick(inst);
+	mnv_vctrl_thread_kick(inst);
+}
+
+/*
+ * Replay every doorbell of the mapped doorbell page (io_dbpage.c) that
+ * changed since the last pass into the controller, as if the write had
+ * trapped, then run the admin commands that made due.  Returns true if
+ * anything changed.  Polling thread, inst->lock held.
+ */
+bool mnv_vctrl_dbpage_replay(struct mnv_instance *inst)
+{
+	unsigned int slot = 0;
+	bool work = false;
+	__le32 val;
+
+	lockdep_assert_held(&inst->lock);
+	for (; mnv_io_dbpage_next(inst, &slot, &val); slot++) {
+		vnvme_bar0_write(inst->ctrl, VNVME_BAR0_DB_OFF + 4 * slot,
+				 &val, sizeof(val));
+		work = true;
+	}
+	if (work)
+		mnv_vctrl_run_admin(inst);
+	return work;
 }
 
 /*
@@ -267,8 +375,10 @@ void mnv_vctrl_msix_wired(struct mnv_instance *inst)
 void mnv_vctrl_reset(struct mnv_instance *inst)
 {
 	lockdep_assert_held(&inst->lock);
-	if (inst->ctrl)
-		vnvme_flr(inst->ctrl);
+	if (!inst->ctrl)
+		return;
+	vnvme_flr(inst->ctrl);
+	mnv_vctrl_io_sync(inst);
 }
 
 /* Does the VMM get BAR0's doorbell page?  Constant while the device is open. */
@@ -303,9 +413,15 @@ unsigned int mnv_vctrl_nr_vectors(struct mnv_instance *inst)
 /*
  * The VMM unmaps guest memory: every page pinned in the range must be
  * unpinned before returning.  Unlike the rest of this file, called
- * without inst->lock (VFIO .dma_unmap); the I/O path takes it.
+ * without inst->lock (VFIO .dma_unmap), which it takes.
  */
 void mnv_vctrl_dma_unmap(struct mnv_instance *inst, u64 iova, u64 length)
 {
-	mnv_io_dma_unmap(inst, iova, length);
+	mutex_lock(&inst->lock);
+	if (mnv_io_dma_unmap(inst, iova, length)) {
+		mnv_vctrl_io_apply(inst);
+		/* Completions taken in above are the thread's to post. */
+		mnv_vctrl_thread_kick(inst);
+	}
+	mutex_unlock(&inst->lock);
 }

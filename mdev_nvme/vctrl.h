@@ -21,6 +21,9 @@ void mnv_vctrl_close(struct mnv_instance *inst);
 int mnv_vctrl_access(struct mnv_instance *inst, unsigned int index, u64 off,
 		     void *buf, size_t size, bool write);
 void mnv_vctrl_run_admin(struct mnv_instance *inst);
+bool mnv_vctrl_dbpage_replay(struct mnv_instance *inst);
+void mnv_vctrl_io_sync(struct mnv_instance *inst);
+void mnv_vctrl_io_apply(struct mnv_instance *inst);
 void mnv_vctrl_msix_wired(struct mnv_instance *inst);
 void mnv_vctrl_reset(struct mnv_instance *inst);
 u64 mnv_vctrl_region_size(struct mnv_instance *inst, unsigned int index);
@@ -29,5 +32,10 @@ void mnv_vctrl_dma_unmap(struct mnv_instance *inst, u64 iova, u64 length);
 bool mnv_vctrl_dbpage_offered(struct mnv_instance *inst);
 int mnv_vctrl_mmap_bar0(struct mnv_instance *inst, u64 region_off,
 			struct vm_area_struct *vma);
+
+/* vctrl_thread.c: the polling thread; all under inst->lock */
+int mnv_vctrl_thread_start(struct mnv_instance *inst);
+void mnv_vctrl_thread_stop(struct mnv_instance *inst);
+void mnv_vctrl_thread_kick(struct mnv_instance *inst);
 
 #endif /* MNV_VCTRL_H */

@@ -165,7 +165,8 @@ u16 vnvme_adm_delete_cq(struct vnvme_ctrl *c, struct vnvme_req *req)
 /*
  * The shadow doorbell and EventIdx buffers are one page each (PRP1 and
  * PRP2, page aligned).  The core only keeps the addresses; the I/O path
- * uses them for its queues through vnvme_dbbuf_get().  The admin queue
+ * is told them (ops->dbbuf_config), and its glue reads them again
+ * (vnvme_dbbuf_get()) after a shutdown, which keeps them.  The admin queue
  * keeps using the MMIO doorbells, which the specification allows.
  */
 u16 vnvme_adm_dbbuf_config(struct vnvme_ctrl *c, struct vnvme_req *req)
@@ -182,5 +183,7 @@ u16 vnvme_adm_dbbuf_config(struct vnvme_ctrl *c, struct vnvme_req *req)
 	c->dbbuf_db_iova = db;
 	c->dbbuf_ei_iova = ei;
 	c->dbbuf_valid = true;
+	if (c->ops->dbbuf_config)
+		c->ops->dbbuf_config(c->env, db, ei);
 	return VNVME_SC_SUCCESS;
 }

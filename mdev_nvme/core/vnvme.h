@@ -12,10 +12,10 @@
  *
  * LOCKING: the core has no locks and is not reentrant.  The caller must
  * serialise every call made on one struct vnvme_ctrl (typically one mutex
- * per instance), including vnvme_io_check(), vnvme_irq_raise() and
- * vnvme_stats_add() from the I/O path.  The env ops are called with that
- * lock held; they must not call back into the core for the same controller.
- * Different controllers share no state.  Calls may sleep only if the env
+ * per instance), including those made for the I/O path, such as
+ * vnvme_io_check(), vnvme_irq_raise() and vnvme_stats_add().  The env ops
+ * are called with that lock held; they must not call back into the core
+ * for the same controller.  Different controllers share no state.  Calls may sleep only if the env
  * ops sleep: the core itself never sleeps, allocates or blocks.
  */
 #ifndef VNVME_H
@@ -88,9 +88,17 @@
  *                the value is invalid for what only the I/O path knows (a
  *                CQ head beyond the entries it posted): the core then
  *                reports an Invalid Doorbell Write Value event.
+ * @dbbuf_config: the guest set up Doorbell Buffer Config: its shadow
+ *                doorbell page is at @db_iova, its EventIdx page at
+ *                @ei_iova (both page aligned), for the I/O queues, until
+ *                the next @reset (the same as vnvme_dbbuf_get(), told at
+ *                the moment it changes).  May be NULL.
  * @reset:        controller reset, disable, shutdown or FLR.  The I/O path
  *                must quiesce, flush a volatile write cache it owns, and
- *                forget every I/O queue: no io_*_delete calls follow.
+ *                forget every I/O queue and the Doorbell Buffer Config: no
+ *                io_*_delete calls follow.  After a shutdown, which
+ *                keeps the configuration, vnvme_dbbuf_get() still tells
+ *                it.
  */
 struct vnvme_env_ops {
 	int (*dma_read)(void *env, u64 iova, void *buf, u32 len);
@@ -102,6 +110,7 @@ struct vnvme_env_ops {
 	void (*io_sq_delete)(void *env, u16 qid);
 	void (*io_cq_delete)(void *env, u16 qid);
 	bool (*io_doorbell)(void *env, u16 qid, bool is_cq, u32 value);
+	void (*dbbuf_config)(void *env, u64 db_iova, u64 ei_iova);
 	void (*reset)(void *env);
 };
 
@@ -131,7 +140,7 @@ struct vnvme_env_ops {
  * @dbbuf:	the I/O path reads shadow doorbells: Doorbell Buffer Config
  *		is offered (OACS bit 8).  A guest told so stops ringing the
  *		MMIO doorbells of its I/O queues, so only set it when the
- *		I/O path honours vnvme_dbbuf_get().
+ *		I/O path honours ops->dbbuf_config or vnvme_dbbuf_get().
  * @msix_vfio:	MSI-X follows VFIO's contract for a vfio-pci device: the
  *		VMM emulates the capability, table and PBA for its guest
  *		and makes a vector live by wiring an eventfd to it

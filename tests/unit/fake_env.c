@@ -170,6 +170,17 @@ static bool fake_io_doorbell(void *env, u16 qid, bool is_cq, u32 value)
 	return e->doorbell_verdict;
 }
 
+static void fake_dbbuf_config(void *env, u64 db_iova, u64 ei_iova)
+{
+	struct fake_env *e = env;
+	struct fake_call *call = fake_record(e, FAKE_DBBUF, 0);
+
+	call->iova = db_iova;
+	call->iova2 = ei_iova;
+	if ((db_iova | ei_iova) & (VNVME_PAGE_SIZE - 1))
+		fake_violation(e, "shadow doorbell pages not page aligned");
+}
+
 static void fake_reset(void *env)
 {
 	struct fake_env *e = env;
@@ -189,6 +200,7 @@ const struct vnvme_env_ops fake_ops = {
 	.io_sq_delete = fake_io_sq_delete,
 	.io_cq_delete = fake_io_cq_delete,
 	.io_doorbell = fake_io_doorbell,
+	.dbbuf_config = fake_dbbuf_config,
 	.reset = fake_reset,
 };
 

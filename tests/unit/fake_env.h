@@ -23,13 +23,15 @@ enum fake_call_type {
 	FAKE_SQ_DELETE,
 	FAKE_CQ_DELETE,
 	FAKE_DOORBELL,
+	FAKE_DBBUF,
 	FAKE_RESET,
 };
 
 struct fake_call {
 	enum fake_call_type type;
 	u16 qid;
-	u64 iova;
+	u64 iova;	/* queue; shadow doorbell page for FAKE_DBBUF */
+	u64 iova2;	/* EventIdx page for FAKE_DBBUF */
 	u16 qsize;
 	u16 arg;	/* vector for CQs, cqid for SQs */
 	bool flag;	/* ien for CQs, is_cq for doorbells */

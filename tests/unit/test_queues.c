@@ -174,19 +174,34 @@ static void test_reset_drops_queues(struct guest *g)
 
 static void test_dbbuf(struct guest *g)
 {
+	const struct fake_call *call;
 	struct vnvme_sqe sqe;
 	u64 db, ei;
 
 	ok(!vnvme_dbbuf_get(g->c, &db, &ei), "no shadow doorbells yet");
+	fake_env_clear_log(&g->env);
 	guest_sqe(&sqe, VNVME_ADM_DBBUF_CONFIG);
 	sqe.prp1 = cpu_to_le64(G_DATA + 0x4000);
 	sqe.prp2 = cpu_to_le64(G_DATA + 0x5000);
 	is(guest_admin(g, &sqe, NULL), 0, "Doorbell Buffer Config");
 	ok(vnvme_dbbuf_get(g->c, &db, &ei) && db == G_DATA + 0x4000 &&
 	   ei == G_DATA + 0x5000, "addresses exposed to the I/O path");
+	call = fake_env_last(&g->env, FAKE_DBBUF);
+	ok(fake_env_count(&g->env, FAKE_DBBUF, 0xffff) == 1 &&
+	   call->iova == G_DATA + 0x4000 && call->iova2 == G_DATA + 0x5000,
+	   "the I/O path is told the addresses once");
 	sqe.prp2 = cpu_to_le64(G_DATA + 0x5008);
 	is(guest_admin(g, &sqe, NULL), ERR(VNVME_SC_INVALID_FIELD),
 	   "unaligned EventIdx buffer: Invalid Field");
+	is(fake_env_count(&g->env, FAKE_DBBUF, 0xffff), 1,
+	   "a refused configuration is not told");
+	/* The glue takes it up again from the core after a shutdown. */
+	bar_wr32(g, VNVME_REG_CC,
+		 bar_rd32(g, VNVME_REG_CC) | 1 << VNVME_CC_SHN_SHIFT);
+	ok((bar_rd32(g, VNVME_REG_CSTS) & VNVME_CSTS_SHST_MASK) ==
+	   VNVME_CSTS_SHST_CMPLT && vnvme_dbbuf_get(g->c, &db, &ei) &&
+	   db == G_DATA + 0x4000 && ei == G_DATA + 0x5000,
+	   "kept through a shutdown");
 	guest_disable(g);
 	ok(!vnvme_dbbuf_get(g->c, &db, &ei), "forgotten on reset");
 	guest_enable(g);
@@ -229,6 +244,7 @@ static void test_no_hooks(void)
 	ops.io_sq_delete = NULL;
 	ops.io_cq_delete = NULL;
 	ops.io_doorbell = NULL;
+	ops.dbbuf_config = NULL;
 	ops.reset = NULL;
 	g.c->ops = &ops;
 	guest_enable(&g);

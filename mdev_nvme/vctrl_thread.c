@@ -4,6 +4,9 @@
  *
  * The hardware queues have no interrupt and the guest's doorbells only
  * record values, so one thread per open instance does all the I/O work.
+ * The thread belongs to the glue: each pass asks the I/O path (io_*.c)
+ * for one round of work and acts on what it reports, such as doorbells
+ * found in the mapped doorbell page, in the emulated controller.
  * How it waits is the instance's mode, fixed while the device is open:
  *
  *  - poll: it never sleeps, and with shadow doorbells the guest never
@@ -33,6 +36,7 @@
 
 #include "instance.h"
 #include "io.h"
+#include "vctrl.h"
 
 /*
  * With commands on the hardware and nothing else to do: the hardware
@@ -51,7 +55,7 @@
 #define MNV_IO_HELD_NAP_MIN_US	1000
 #define MNV_IO_HELD_NAP_MAX_US	2000
 
-static int mnv_io_thread_fn(void *data)
+static int mnv_vctrl_thread_fn(void *data)
 {
 	struct mnv_instance *inst = data;
 	struct mnv_io *io = &inst->io;
@@ -69,8 +73,10 @@ static int mnv_io_thread_fn(void *data)
 		WRITE_ONCE(io->kick, false);
 
 		mutex_lock(&inst->lock);
-		work = mnv_io_dbpage_poll(inst);
+		work = mnv_vctrl_dbpage_replay(inst);
+		mnv_vctrl_io_sync(inst);
 		work |= mnv_io_poll_locked(inst);
+		mnv_vctrl_io_apply(inst);
 		on_hw = mnv_io_nr_on_hw(inst);
 		/* Completions held for guest CQ room, or commands stalled. */
 		waiting = io->nr_inflight > on_hw || io->stalled;
@@ -108,6 +114,7 @@ static int mnv_io_thread_fn(void *data)
 		}
 		/* Shadow doorbells: have the next submission ring. */
 		mutex_lock(&inst->lock);
+		mnv_vctrl_io_sync(inst);
 		work = mnv_io_doorbells_arm(inst);
 		mutex_unlock(&inst->lock);
 		if (work)
@@ -123,7 +130,7 @@ static int mnv_io_thread_fn(void *data)
 }
 
 /* Start the thread of an instance being opened; caller holds inst->lock. */
-int mnv_io_thread_start(struct mnv_instance *inst)
+int mnv_vctrl_thread_start(struct mnv_instance *inst)
 {
 	struct mdev_device *mdev = to_mdev_device(inst->vdev.dev);
 	struct task_struct *t;
@@ -132,7 +139,7 @@ int mnv_io_thread_start(struct mnv_instance *inst)
 
 	lockdep_assert_held(&inst->lock);
 	snprintf(id, sizeof(id), "%pUl", &mdev->uuid);
-	t = kthread_create(mnv_io_thread_fn, inst, "mnv/%.8s", id);
+	t = kthread_create(mnv_vctrl_thread_fn, inst, "mnv/%.8s", id);
 	if (IS_ERR(t))
 		return PTR_ERR(t);
 	/* Not kthread_bind(): the thread must survive its CPU going away. */
@@ -149,7 +156,7 @@ int mnv_io_thread_start(struct mnv_instance *inst)
  * Only the close path calls this, when no region access or ioctl can
  * come in; a concurrent .dma_unmap finds the I/O state still intact.
  */
-void mnv_io_thread_stop(struct mnv_instance *inst)
+void mnv_vctrl_thread_stop(struct mnv_instance *inst)
 {
 	struct task_struct *t = inst->io.thread;
 
@@ -163,8 +170,9 @@ void mnv_io_thread_stop(struct mnv_instance *inst)
 }
 
 /* A doorbell was written: make sure the thread looks.  inst->lock held. */
-void mnv_io_thread_kick(struct mnv_instance *inst)
+void mnv_vctrl_thread_kick(struct mnv_instance *inst)
 {
+	lockdep_assert_held(&inst->lock);
 	WRITE_ONCE(inst->io.kick, true);
 	if (inst->io.thread)
 		wake_up_process(inst->io.thread);
