@@ -10,7 +10,7 @@
 #include <linux/jiffies.h>
 #include <linux/string.h>
 
-#include "core/vnvme.h"
+#include "core/nvme_spec.h"
 #include "host.h"
 
 /* NVMe page size the module programs in CC.MPS: 4 KiB (MPS = 0). */

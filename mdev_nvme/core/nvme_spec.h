@@ -5,8 +5,11 @@
  * by the NVM Express Base Specification 1.4.
  *
  * <linux/nvme.h> is deliberately not used: the core must also build in
- * userspace.  Every name carries a vnvme_/VNVME_ prefix so that this header
- * can coexist with <linux/nvme.h> in the same translation unit.
+ * userspace.  Every name carries a vnvme_/VNVME_ prefix so that this
+ * header can coexist with <linux/nvme.h> in the same translation unit.
+ * It holds layouts, constants and pure decoders, no state and nothing
+ * that acts on a controller: the layer under the core (host_*.c) may read
+ * the wire format through it too.
  */
 #ifndef VNVME_NVME_SPEC_H
 #define VNVME_NVME_SPEC_H
@@ -535,5 +538,22 @@ static_assert(sizeof(struct vnvme_effects_log) == 4096);
 
 #define VNVME_EFFECTS_CSUPP	BIT(0)
 #define VNVME_EFFECTS_LBCC	BIT(1)
+
+/*
+ * The LBA format a namespace is formatted with, from its Identify
+ * Namespace FLBAS and NLBAF (0's based): FLBAS bits 3:0 are the low bits
+ * of the index; bits 6:5 its bits 5:4 when NLBAF is above 16, reserved
+ * otherwise (NVMe 2.0, Identify Namespace).  Bit 4 is not part of it.
+ * Return: the index, or -1 if it names a format the namespace does not
+ * list (the data would be read from an unused LBA Format entry).
+ */
+static inline int vnvme_flbas_format(u8 flbas, u8 nlbaf)
+{
+	unsigned int idx = flbas & 0x0f;
+
+	if (nlbaf > 16)
+		idx |= (flbas & 0x60) >> 1;
+	return idx <= nlbaf ? (int)idx : -1;
+}
 
 #endif /* VNVME_NVME_SPEC_H */

@@ -478,21 +478,4 @@ void vnvme_set_nsze(struct vnvme_ctrl *c, u64 nsze);
  */
 void vnvme_fatal(struct vnvme_ctrl *c);
 
-/*
- * The LBA format a namespace is formatted with, from its Identify
- * Namespace FLBAS and NLBAF (0's based): FLBAS bits 3:0 are the low bits
- * of the index; bits 6:5 its bits 5:4 when NLBAF is above 16, reserved
- * otherwise (NVMe 2.0, Identify Namespace).  Bit 4 is not part of it.
- * Return: the index, or -1 if it names a format the namespace does not
- * list (the data would be read from an unused LBA Format entry).
- */
-static inline int vnvme_flbas_format(u8 flbas, u8 nlbaf)
-{
-	unsigned int idx = flbas & 0x0f;
-
-	if (nlbaf > 16)
-		idx |= (flbas & 0x60) >> 1;
-	return idx <= nlbaf ? (int)idx : -1;
-}
-
 #endif /* VNVME_H */
