@@ -188,6 +188,15 @@ my %entry_for_io = map { $_ => 1 } grep { !$IO_MAY_CALL{$_} } keys %entry;
 rule("the I/O path calls none of the core's entry points but the I/O command check",
      offences('io', \%entry_for_io));
 
+# The function @name means when called from @file (its own static one
+# first), and the file that defines it; () if the module has none.
+sub resolve {
+	my ($file, $name) = @_;
+	return ($static_in{$file}{$name}, $file) if $static_in{$file}{$name};
+	return ($global{$name}{fn}, $global{$name}{file}) if $global{$name};
+	return ();
+}
+
 # What the I/O path may call of the core changes no controller state: no
 # function reached from it in core/ (called, or passed as a callback)
 # assigns to, increments or clears a member of its struct vnvme_ctrl.
@@ -199,9 +208,8 @@ rule("the I/O path calls none of the core's entry points but the I/O command che
 	while (my $item = shift @todo) {
 		my ($file, $name) = @$item;
 		next if $visited{"$file $name"}++;
-		my $fn = $static_in{$file}{$name} // ($global{$name} ? $global{$name}{fn} : undef);
+		my ($fn, $in) = resolve($file, $name);
 		next unless $fn;
-		my $in = $static_in{$file}{$name} ? $file : $global{$name}{file};
 		next unless layer_of($in) eq 'core';
 		my @ctrl = $fn->{params} =~ /\bstruct\s+vnvme_ctrl\s*\*\s*(\w+)/g;
 		for my $c (@ctrl) {
@@ -292,9 +300,8 @@ rule('the core calls nothing of the module outside core/', offences('core', \%mo
 		while (my $item = shift @todo) {
 			my ($file, $name) = @$item;
 			next if $visited{"$file $name"}++;
-			my $fn = $static_in{$file}{$name} // ($global{$name} ? $global{$name}{fn} : undef);
+			my ($fn, $in) = resolve($file, $name);
 			next unless $fn;
-			my $in = $static_in{$file}{$name} ? $file : $global{$name}{file};
 			next if layer_of($in) eq 'core';
 			for my $callee (calls($fn->{body})) {
 				if ($entry{$callee}) {
