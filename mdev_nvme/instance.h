@@ -69,9 +69,9 @@ struct mnv_scrub {
  *    and @req_trigger, the I/O path state @io (see struct mnv_io for
  *    its own rules) together with the ring indices of @hwqs, and the
  *    counters @stats.
- *    It nests outside host->lock and host->admin_lock.  The I/O polling
- *    thread takes it for each pass; the VFIO .dma_unmap callback takes it
- *    too, from the container's unmap path (lock order: struct mnv_io).
+ *    The I/O polling thread takes it for each pass; the VFIO .dma_unmap
+ *    callback takes it too, from the container's unmap path.  Its place
+ *    among the other locks: "Lock order" at struct mnv_io (io.h).
  *  - @host, @type, @nr_qpairs, @qids and @hwqs (the queues themselves)
  *    are set in init and constant until release.
  */
