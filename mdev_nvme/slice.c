@@ -89,6 +89,7 @@ static u64 mnv_ns_fit_locked(struct mnv_host *host,
 {
 	u64 lba = 0, end, n = 0;
 
+	lockdep_assert_held(&host->lock);
 	*first = U64_MAX;
 	while (lba < ns->lba_count) {
 		if (mnv_lba_free_locked(host, ns, lba, &end) &&
