@@ -102,8 +102,8 @@ struct mnv_extent {
 /*
  * struct mnv_host - one physical controller bound to mdev_nvme.
  *
- * LOCKING (outermost first; an instance's own lock, if held, comes before
- * all of these):
+ * LOCKING (their order with each other and with an instance's lock:
+ * "Lock order" at struct mnv_io, io.h):
  *  - @lock protects @qid_used, @nr_free_qpairs, @instances and the slice,
  *    scrub and open state of every instance on the list, so that slice
  *    overlap checks see a stable picture; and the slice policy

@@ -602,6 +602,7 @@ static int mnv_admin_run(struct mnv_host *host, const u32 *epoch,
 int mnv_admin_exec(struct mnv_host *host, struct nvme_command *cmd,
 		   u32 *result)
 {
+	lockdep_assert_not_held(&host->admin_lock);
 	return mnv_admin_run(host, NULL, cmd, result);
 }
 
@@ -621,6 +622,7 @@ int mnv_admin_exec(struct mnv_host *host, struct nvme_command *cmd,
 int mnv_admin_exec_in_epoch(struct mnv_host *host, u32 epoch,
 			    struct nvme_command *cmd, u32 *result)
 {
+	lockdep_assert_not_held(&host->admin_lock);
 	return mnv_admin_run(host, &epoch, cmd, result);
 }
 
@@ -635,6 +637,7 @@ void mnv_host_reset_in_epoch(struct mnv_host *host, u32 epoch,
 {
 	int ret = 0;
 
+	lockdep_assert_not_held(&host->admin_lock);
 	for (;;) {
 		mutex_lock(&host->admin_lock);
 		if (host->epoch == epoch && !host->dead)
@@ -664,6 +667,8 @@ void mnv_host_reset_in_epoch(struct mnv_host *host, u32 epoch,
  */
 void mnv_host_check_gone(struct mnv_host *host)
 {
+	/* A holder's own trylock fails: the check would never run. */
+	lockdep_assert_not_held(&host->admin_lock);
 	if (!mutex_trylock(&host->admin_lock))
 		return;
 	if (mnv_host_lost_locked(host)) {

@@ -69,9 +69,9 @@ struct mnv_scrub {
  *    and @req_trigger, the I/O path state @io (see struct mnv_io for
  *    its own rules) together with the ring indices of @hwqs, and the
  *    counters @stats.
- *    It nests outside host->lock and host->admin_lock.  The I/O polling
- *    thread takes it for each pass; the VFIO .dma_unmap callback takes it
- *    too, from the container's unmap path (lock order: struct mnv_io).
+ *    The I/O polling thread takes it for each pass; the VFIO .dma_unmap
+ *    callback takes it too, from the container's unmap path.  Its place
+ *    among the other locks: "Lock order" at struct mnv_io (io.h).
  *  - @host, @type, @nr_qpairs, @qids and @hwqs (the queues themselves)
  *    are set in init and constant until release.
  */
@@ -108,6 +108,12 @@ static inline struct mnv_instance *vdev_to_instance(struct vfio_device *vdev)
 	return container_of(vdev, struct mnv_instance, vdev);
 }
 
+/* The instance @io belongs to: helpers given only @io assert its lock. */
+static inline struct mnv_instance *mnv_io_inst(struct mnv_io *io)
+{
+	return container_of(io, struct mnv_instance, io);
+}
+
 static inline struct device *mnv_instance_dev(struct mnv_instance *inst)
 {
 	return inst->vdev.dev;
@@ -129,7 +135,7 @@ int mnv_slice_check_locked(struct mnv_instance *inst,
 u64 mnv_slice_resolved_count(struct mnv_host *host,
 			     const struct mnv_slice *slice);
 
-/* slice.c: under host->lock */
+/* slice.c: the _locked ones under host->lock; the others need no lock */
 u64 mnv_policy_lbas(const struct mnv_namespace *ns, u64 bytes);
 int mnv_policy_check(struct mnv_host *host, u64 bytes);
 unsigned int mnv_policy_fit_locked(struct mnv_host *host);

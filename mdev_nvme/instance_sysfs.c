@@ -150,15 +150,12 @@ static DEVICE_ATTR_RW(lba_count);
 
 /*
  * Settings of the polling thread may change only while the device is
- * closed.  Return: 0 with host->lock held, or -EBUSY.
+ * closed.  Return: 0, or -EBUSY if it is open.
  */
-static int mnv_lock_closed(struct mnv_instance *inst)
+static int mnv_closed_locked(struct mnv_instance *inst)
 {
-	mutex_lock(&inst->host->lock);
-	if (!inst->open)
-		return 0;
-	mutex_unlock(&inst->host->lock);
-	return -EBUSY;
+	lockdep_assert_held(&inst->host->lock);
+	return inst->open ? -EBUSY : 0;
 }
 
 static ssize_t cpu_show(struct device *dev, struct device_attribute *attr,
@@ -180,12 +177,12 @@ static ssize_t cpu_store(struct device *dev, struct device_attribute *attr,
 	    (cpu < 0 || cpu >= nr_cpu_ids || !cpu_online(cpu)))
 		return -ENXIO;
 
-	ret = mnv_lock_closed(inst);
-	if (ret)
-		return ret;
-	inst->cpu = cpu;
+	mutex_lock(&inst->host->lock);
+	ret = mnv_closed_locked(inst);
+	if (!ret)
+		inst->cpu = cpu;
 	mutex_unlock(&inst->host->lock);
-	return count;
+	return ret ? ret : count;
 }
 static DEVICE_ATTR_RW(cpu);
 
@@ -209,12 +206,12 @@ static ssize_t mode_store(struct device *dev, struct device_attribute *attr,
 	if (mode < 0)
 		return mode;
 
-	ret = mnv_lock_closed(inst);
-	if (ret)
-		return ret;
-	inst->mode = mode;
+	mutex_lock(&inst->host->lock);
+	ret = mnv_closed_locked(inst);
+	if (!ret)
+		inst->mode = mode;
 	mutex_unlock(&inst->host->lock);
-	return count;
+	return ret ? ret : count;
 }
 static DEVICE_ATTR_RW(mode);
 
@@ -237,12 +234,12 @@ static ssize_t idle_us_store(struct device *dev, struct device_attribute *attr,
 	if (val > MNV_IDLE_US_MAX)
 		return -ERANGE;
 
-	ret = mnv_lock_closed(inst);
-	if (ret)
-		return ret;
-	inst->idle_us = val;
+	mutex_lock(&inst->host->lock);
+	ret = mnv_closed_locked(inst);
+	if (!ret)
+		inst->idle_us = val;
 	mutex_unlock(&inst->host->lock);
-	return count;
+	return ret ? ret : count;
 }
 static DEVICE_ATTR_RW(idle_us);
 

@@ -217,9 +217,13 @@ struct mnv_io_stats {
  * by @thread.  @pinned_pages is only written under inst->lock
  * but read locklessly by sysfs.
  *
- * Lock order, for the whole module: inst->lock, then host->admin_lock
- * (to fail the controller), then type1's iommu->lock (vfio_pin_pages(),
- * vfio_unpin_pages(), vfio_dma_rw()), then the VMM's mmap lock.  The
+ * Lock order, for the whole module (the one place it is written; the
+ * other comments point here): inst->lock, then host->admin_lock (queue
+ * pairs created and deleted, the controller failed or reset), then
+ * type1's iommu->lock (vfio_pin_pages(), vfio_unpin_pages(),
+ * vfio_dma_rw()), then the VMM's mmap lock.  host->lock comes after
+ * inst->lock and no lock is taken under it: it is never held together
+ * with host->admin_lock, type1's locks or the mmap lock.  The
  * .dma_unmap callback takes inst->lock holding type1's device_list_lock
  * only: vfio_notify_dma_unmap() drops iommu->lock before calling it (as
  * of 6.1).  type1 also nests device_list_lock inside iommu->lock (unmap

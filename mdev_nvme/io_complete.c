@@ -29,11 +29,13 @@ bool mnv_io_cq_full(struct mnv_io *io, struct mnv_io_cq *cq)
 {
 	u16 next = cq->tail + 1 == cq->size ? 0 : cq->tail + 1;
 
+	lockdep_assert_held(&mnv_io_inst(io)->lock);
 	return next == mnv_io_cq_head(io, cq);
 }
 
 struct mnv_io_cq *mnv_io_get_cq(struct mnv_io *io, u16 cqid)
 {
+	lockdep_assert_held(&mnv_io_inst(io)->lock);
 	if (!cqid || cqid > MNV_INSTANCE_MAX_QPAIRS || !io->cq[cqid].valid)
 		return NULL;
 	return &io->cq[cqid];
@@ -152,8 +154,10 @@ u32 mnv_io_take_stats(struct mnv_instance *inst, bool is_write, u64 *bytes)
  */
 int mnv_io_irq_pending(struct mnv_io *io, u16 qid)
 {
-	struct mnv_io_cq *cq = mnv_io_get_cq(io, qid);
+	struct mnv_io_cq *cq;
 
+	lockdep_assert_held(&mnv_io_inst(io)->lock);
+	cq = mnv_io_get_cq(io, qid);
 	if (!cq || !cq->irq_pending)
 		return -1;
 	return cq->vector;

@@ -24,6 +24,7 @@
  * leaves doorbell reads undefined.
  */
 #include <linux/mm.h>
+#include <linux/mmap_lock.h>
 #include <linux/module.h>
 #include <linux/vfio.h>
 
@@ -197,6 +198,7 @@ int mnv_io_dbpage_mmap(struct mnv_instance *inst, u64 region_off,
 {
 	struct page *page = inst->io.db_page;
 
+	mmap_assert_locked(vma->vm_mm);
 	if (!page || region_off != VNVME_BAR0_DB_OFF ||
 	    vma->vm_end - vma->vm_start != PAGE_SIZE)
 		return -EINVAL;

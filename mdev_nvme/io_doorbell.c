@@ -48,6 +48,7 @@ u16 mnv_io_sq_tail(struct mnv_io *io, struct mnv_io_sq *sq)
 {
 	u32 v;
 
+	lockdep_assert_held(&mnv_io_inst(io)->lock);
 	if (!io->shadow_db)
 		return sq->db_tail;
 	v = le32_to_cpu(READ_ONCE(io->shadow_db[2 * sq->qid]));
@@ -63,6 +64,7 @@ u16 mnv_io_cq_head(struct mnv_io *io, struct mnv_io_cq *cq)
 {
 	u32 v;
 
+	lockdep_assert_held(&mnv_io_inst(io)->lock);
 	if (!io->shadow_db)
 		return cq->db_head;
 	v = le32_to_cpu(READ_ONCE(io->shadow_db[2 * cq->qid + 1]));
@@ -286,6 +288,7 @@ bool mnv_io_dbbuf_in(struct mnv_io *io, u64 start, u64 end)
 {
 	u64 last = end ? end - 1 : U64_MAX;
 
+	lockdep_assert_held(&mnv_io_inst(io)->lock);
 	return (io->dbbuf_db_page &&
 		io->dbbuf_db_iova >= start && io->dbbuf_db_iova <= last) ||
 	       (io->dbbuf_ei_page &&

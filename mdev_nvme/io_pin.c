@@ -74,6 +74,7 @@ struct mnv_pin {
  */
 bool mnv_io_unmapping(struct mnv_io *io, u64 iova, u64 len)
 {
+	lockdep_assert_held(&mnv_io_inst(io)->lock);
 	return time_before(jiffies, io->unmap_until) &&
 	       iova < io->unmap_end && iova + len > io->unmap_start;
 }
@@ -85,6 +86,7 @@ bool mnv_io_unmapping(struct mnv_io *io, u64 iova, u64 len)
  */
 void mnv_io_pins_init(struct mnv_io *io, unsigned long max_cmd_pages)
 {
+	lockdep_assert_held(&mnv_io_inst(io)->lock);
 	xa_init(&io->pins);
 	INIT_LIST_HEAD(&io->pin_lru);
 	io->pin_limit = READ_ONCE(pin_cache_pages);

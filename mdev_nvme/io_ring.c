@@ -45,6 +45,7 @@ void mnv_io_ring_map(struct mnv_instance *inst, struct mnv_io_ring *ring,
 	void *va;
 	int ret;
 
+	lockdep_assert_held(&inst->lock);
 	memset(ring, 0, sizeof(*ring));
 	if (!READ_ONCE(map_rings) || n > MNV_IO_RING_MAX_PAGES ||
 	    mnv_io_unmapping(&inst->io, iova, bytes))

@@ -6,9 +6,10 @@
  * LBAs still hold a former tenant's data (host->dirty), so that the next
  * instance given any of them scrubs its slice first (scrub.c).
  *
- * Everything here runs under host->lock, which also protects every
+ * The _locked functions run under host->lock, which also protects every
  * instance's slice: the pictures of free and dirty space are stable while
- * it is held.
+ * it is held.  The policy's checks read only namespace facts, fixed since
+ * probe, and the record is freed with the last reference to the host.
  */
 #include <linux/slab.h>
 
@@ -88,6 +89,7 @@ static u64 mnv_ns_fit_locked(struct mnv_host *host,
 {
 	u64 lba = 0, end, n = 0;
 
+	lockdep_assert_held(&host->lock);
 	*first = U64_MAX;
 	while (lba < ns->lba_count) {
 		if (mnv_lba_free_locked(host, ns, lba, &end) &&

@@ -23,6 +23,7 @@ static int mnv_env_dma_read(void *env, u64 iova, void *buf, u32 len)
 {
 	struct mnv_instance *inst = env;
 
+	lockdep_assert_held(&inst->lock);
 	return vfio_dma_rw(&inst->vdev, iova, buf, len, false);
 }
 
@@ -30,6 +31,7 @@ static int mnv_env_dma_write(void *env, u64 iova, const void *buf, u32 len)
 {
 	struct mnv_instance *inst = env;
 
+	lockdep_assert_held(&inst->lock);
 	/* vfio_dma_rw() does not write through @buf when writing. */
 	return vfio_dma_rw(&inst->vdev, iova, (void *)buf, len, true);
 }
@@ -38,6 +40,7 @@ static void mnv_env_irq_raise(void *env, u16 vector)
 {
 	struct mnv_instance *inst = env;
 
+	lockdep_assert_held(&inst->lock);
 	if (vector < ARRAY_SIZE(inst->msix_trigger) &&
 	    inst->msix_trigger[vector])
 		mnv_eventfd_signal(inst->msix_trigger[vector]);

@@ -129,7 +129,8 @@ static size_t mnv_access_size(loff_t pos, size_t count)
 #define MNV_RW_CHUNK	64
 
 /*
- * The accesses of one chunk, between kernel buffers, under inst->lock.
+ * The accesses of one chunk, between kernel buffers, under inst->lock
+ * (taken here).
  * Return: bytes done; *@ret the error that stopped it, if any.
  */
 static size_t mnv_vfio_rw_chunk(struct mnv_instance *inst, unsigned int index,
