@@ -121,7 +121,7 @@ bool mnv_io_dbpage_write(struct mnv_instance *inst, u64 off, const void *buf,
 	struct mnv_io *io = &inst->io;
 	u64 pos = off - VNVME_BAR0_DB_OFF;
 	const u8 *src = buf;
-	u32 idx, shift, n, i, val, mask;
+	u32 idx, n, val;
 
 	lockdep_assert_held(&inst->lock);
 	if (!io->db_vals)
@@ -131,13 +131,9 @@ bool mnv_io_dbpage_write(struct mnv_instance *inst, u64 off, const void *buf,
 	/* Whole dwords at a time: the thread must never see a torn value. */
 	while (size) {
 		idx = pos / 4;
-		shift = pos & 3;
-		n = min_t(u32, size, 4 - shift);
+		n = vnvme_dword_piece(pos, size);
 		val = le32_to_cpu(READ_ONCE(io->db_vals[idx]));
-		for (i = 0; i < n; i++) {
-			mask = 0xffU << (8 * (shift + i));
-			val = (val & ~mask) | (u32)src[i] << (8 * (shift + i));
-		}
+		val = vnvme_dword_merge(val, pos, src, n);
 		WRITE_ONCE(io->db_vals[idx], cpu_to_le32(val));
 		pos += n;
 		src += n;

@@ -31,16 +31,13 @@
 #include "instance.h"
 #include "io.h"
 
-/* Is @value a CQ head the guest may write: not past what was posted? */
-static bool mnv_io_cq_head_ok(struct mnv_io_cq *cq, u32 value)
+/*
+ * Is @value a CQ head the guest may write: not past what was posted?  The
+ * core's rule, the one its admin CQ follows, on the I/O path's CQ.
+ */
+static bool mnv_io_cq_head_ok(const struct mnv_io_cq *cq, u32 value)
 {
-	u32 posted, consumed;
-
-	if (value >= cq->size)
-		return false;
-	posted = (cq->tail + cq->size - cq->db_head) % cq->size;
-	consumed = (value + cq->size - cq->db_head) % cq->size;
-	return consumed <= posted;
+	return vnvme_cq_head_ok(value, cq->db_head, cq->tail, cq->size);
 }
 
 /* The guest's current tail of SQ @sq.  A bad shadow value is ignored. */

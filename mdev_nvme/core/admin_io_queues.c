@@ -18,9 +18,17 @@ struct vnvme_q_args {
 	u64 iova;
 };
 
-/* Checks common to both creates: CDW10 (QID, QSIZE), PC and PRP1 */
+static bool vnvme_qid_in_range(const struct vnvme_ctrl *c, u16 qid)
+{
+	return qid && qid <= c->nr_ioq;
+}
+
+/*
+ * Checks common to both creates, in the order they are made: PC, QID (in
+ * range, no such queue yet), QSIZE and PRP1.
+ */
 static u16 vnvme_q_parse(struct vnvme_ctrl *c, struct vnvme_req *req,
-			 struct vnvme_q_args *a, bool valid)
+			 struct vnvme_q_args *a, bool is_cq)
 {
 	u32 cdw10 = vnvme_cdw10(req);
 	u32 qsize0 = cdw10 >> 16;	/* 0's based */
@@ -31,7 +39,8 @@ static u16 vnvme_q_parse(struct vnvme_ctrl *c, struct vnvme_req *req,
 	if (!(vnvme_cdw11(req) & VNVME_Q_PC))
 		return vnvme_err(req, VNVME_SC_INVALID_FIELD,
 				 VNVME_SQE_OFF(cdw11));
-	if (!a->qid || a->qid > c->nr_ioq || valid)
+	if (!vnvme_qid_in_range(c, a->qid) ||
+	    (is_cq ? c->cq[a->qid].valid : c->sq[a->qid].valid))
 		return vnvme_err(req, VNVME_SC_QID_INVALID,
 				 VNVME_SQE_OFF(cdw10));
 	if (!qsize0 || qsize0 >= c->max_qentries)
@@ -44,14 +53,22 @@ static u16 vnvme_q_parse(struct vnvme_ctrl *c, struct vnvme_req *req,
 	return VNVME_SC_SUCCESS;
 }
 
-static bool vnvme_qid_in_range(const struct vnvme_ctrl *c, u16 qid)
+/*
+ * CC.IOCQES (@is_cq) or CC.IOSQES holds the one entry size there is.  It
+ * may still be unset if it was 0 at enable time.  Each create checks it
+ * last, after its own fields.
+ */
+static bool vnvme_q_entry_size_ok(const struct vnvme_ctrl *c, bool is_cq)
 {
-	return qid && qid <= c->nr_ioq;
+	if (is_cq)
+		return (c->cc & VNVME_CC_IOCQES_MASK) >> VNVME_CC_IOCQES_SHIFT ==
+		       VNVME_CQES_LOG2;
+	return (c->cc & VNVME_CC_IOSQES_MASK) >> VNVME_CC_IOSQES_SHIFT ==
+	       VNVME_SQES_LOG2;
 }
 
 u16 vnvme_adm_create_cq(struct vnvme_ctrl *c, struct vnvme_req *req)
 {
-	u16 qid = vnvme_cdw10(req) & 0xffff;
 	u32 cdw11 = vnvme_cdw11(req);
 	bool ien = cdw11 & VNVME_CQ_IEN;
 	u16 vector = cdw11 >> 16;
@@ -59,16 +76,13 @@ u16 vnvme_adm_create_cq(struct vnvme_ctrl *c, struct vnvme_req *req)
 	struct vnvme_cq *cq;
 	u16 status;
 
-	status = vnvme_q_parse(c, req, &a,
-			       vnvme_qid_in_range(c, qid) && c->cq[qid].valid);
+	status = vnvme_q_parse(c, req, &a, true);
 	if (status)
 		return status;
 	if (ien && vector >= c->nr_vectors)
 		return vnvme_err(req, VNVME_SC_INVALID_VECTOR,
 				 VNVME_LOC(VNVME_SQE_OFF(cdw11) + 2, 0));
-	/* IOCQES may still be unset if it was 0 at enable time. */
-	if ((c->cc & VNVME_CC_IOCQES_MASK) >> VNVME_CC_IOCQES_SHIFT !=
-	    VNVME_CQES_LOG2)
+	if (!vnvme_q_entry_size_ok(c, true))
 		return VNVME_SC_INVALID_FIELD;
 
 	if (c->ops->io_cq_create) {
@@ -90,21 +104,18 @@ u16 vnvme_adm_create_cq(struct vnvme_ctrl *c, struct vnvme_req *req)
 
 u16 vnvme_adm_create_sq(struct vnvme_ctrl *c, struct vnvme_req *req)
 {
-	u16 qid = vnvme_cdw10(req) & 0xffff;
 	u16 cqid = vnvme_cdw11(req) >> 16;
 	struct vnvme_q_args a;
 	struct vnvme_sq *sq;
 	u16 status;
 
-	status = vnvme_q_parse(c, req, &a,
-			       vnvme_qid_in_range(c, qid) && c->sq[qid].valid);
+	status = vnvme_q_parse(c, req, &a, false);
 	if (status)
 		return status;
 	if (!vnvme_qid_in_range(c, cqid) || !c->cq[cqid].valid)
 		return vnvme_err(req, VNVME_SC_CQ_INVALID,
 				 VNVME_LOC(VNVME_SQE_OFF(cdw11) + 2, 0));
-	if ((c->cc & VNVME_CC_IOSQES_MASK) >> VNVME_CC_IOSQES_SHIFT !=
-	    VNVME_SQES_LOG2)
+	if (!vnvme_q_entry_size_ok(c, false))
 		return VNVME_SC_INVALID_FIELD;
 
 	if (c->ops->io_sq_create) {

@@ -235,20 +235,15 @@ static void vnvme_admin_sq_doorbell(struct vnvme_ctrl *c, u32 val)
 static void vnvme_admin_cq_doorbell(struct vnvme_ctrl *c, u32 val)
 {
 	struct vnvme_admin_queue *aq = &c->aq;
-	u32 posted, consumed;
 
-	if (val < aq->cq_size) {
-		posted = (aq->cq_tail + aq->cq_size - aq->cq_head) %
-			 aq->cq_size;
-		consumed = (val + aq->cq_size - aq->cq_head) % aq->cq_size;
-		if (consumed <= posted) {
-			aq->cq_head = val;
-			/* Room in the CQ may let held events complete. */
-			vnvme_aen_flush(c);
-			return;
-		}
+	if (!vnvme_cq_head_ok(val, aq->cq_head, aq->cq_tail, aq->cq_size)) {
+		vnvme_doorbell_error(c, 0, true,
+				     VNVME_AER_ERR_INVALID_DB_VALUE);
+		return;
 	}
-	vnvme_doorbell_error(c, 0, true, VNVME_AER_ERR_INVALID_DB_VALUE);
+	aq->cq_head = val;
+	/* Room in the CQ may let held events complete. */
+	vnvme_aen_flush(c);
 }
 
 static void vnvme_io_doorbell(struct vnvme_ctrl *c, u16 qid, bool is_cq,
@@ -326,13 +321,10 @@ int vnvme_bar0_read(struct vnvme_ctrl *c, u64 off, void *buf, u32 len)
 		return -EINVAL;
 	while (pos < len) {
 		u32 o = off + pos;
-		u32 shift = o & 3;
-		u32 n = min(len - pos, 4 - shift);
-		u32 val = vnvme_bar0_read32(c, o & ~3U) >> (8 * shift);
-		u32 i;
+		u32 n = vnvme_dword_piece(o, len - pos);
 
-		for (i = 0; i < n; i++)
-			dst[pos + i] = val >> (8 * i);
+		vnvme_dword_extract(vnvme_bar0_read32(c, o & ~3U), o,
+				    dst + pos, n);
 		pos += n;
 	}
 	return 0;
@@ -347,16 +339,11 @@ int vnvme_bar0_write(struct vnvme_ctrl *c, u64 off, const void *buf, u32 len)
 		return -EINVAL;
 	while (pos < len) {
 		u32 o = off + pos;
-		u32 shift = o & 3;
-		u32 n = min(len - pos, 4 - shift);
-		u32 val = 0, mask = 0;
-		u32 i;
+		u32 n = vnvme_dword_piece(o, len - pos);
 
-		for (i = 0; i < n; i++) {
-			val |= (u32)src[pos + i] << (8 * (shift + i));
-			mask |= 0xffU << (8 * (shift + i));
-		}
-		vnvme_bar0_write32(c, o & ~3U, val, mask);
+		vnvme_bar0_write32(c, o & ~3U,
+				   vnvme_dword_merge(0, o, src + pos, n),
+				   vnvme_dword_mask(o, n));
 		pos += n;
 	}
 	vnvme_admin_irq_kick(c);

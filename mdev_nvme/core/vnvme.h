@@ -43,6 +43,67 @@
 #define VNVME_BAR0_MSIX_PBA	0x3000
 
 /*
+ * Pure helpers over plain values, for the core and the I/O path alike:
+ * they act on no controller (tests/scripts/layering.t lets anyone use
+ * them).
+ *
+ * Guest accesses to 32-bit registers, whatever their length and offset,
+ * are handled one dword at a time: the piece of the access that falls in
+ * the naturally aligned dword holding byte @off, little endian.
+ */
+
+/* Bytes of an access of @len bytes from @off that fall in @off's dword */
+static inline u32 vnvme_dword_piece(u64 off, u32 len)
+{
+	u32 room = 4 - (off & 3);
+
+	return len < room ? len : room;
+}
+
+/* The bits of @off's dword a piece of @n bytes from @off covers */
+static inline u32 vnvme_dword_mask(u64 off, u32 n)
+{
+	return (u32)(BIT_ULL(8 * n) - 1) << (8 * (off & 3));
+}
+
+/* @old with the piece of @n bytes at @src written into it at @off */
+static inline u32 vnvme_dword_merge(u32 old, u64 off, const u8 *src, u32 n)
+{
+	u32 val = 0, i;
+
+	for (i = 0; i < n; i++)
+		val |= (u32)src[i] << (8 * ((off & 3) + i));
+	return (old & ~vnvme_dword_mask(off, n)) | val;
+}
+
+/* The piece of @n bytes at @off of dword @val, into @dst */
+static inline void vnvme_dword_extract(u32 val, u64 off, u8 *dst, u32 n)
+{
+	u32 i;
+
+	for (i = 0; i < n; i++)
+		dst[i] = val >> (8 * ((off & 3) + i));
+}
+
+/*
+ * May the guest write @head to the head doorbell of a CQ of @size
+ * entries whose head is @old_head and whose next entry to post is @tail
+ * (both below @size)?  The head may only move over entries posted and
+ * not consumed yet; a value of @old_head (nothing consumed) or @tail
+ * (everything) is fine.  Otherwise the write is an Invalid Doorbell
+ * Write Value (section 4.1): taking it would let the CQ look emptier
+ * than it is.
+ */
+static inline bool vnvme_cq_head_ok(u32 head, u32 old_head, u32 tail,
+				    u32 size)
+{
+	if (head >= size)
+		return false;
+	return (head + size - old_head) % size <=
+	       (tail + size - old_head) % size;
+}
+
+/*
  * Default PCI IDs.  The vendor is Red Hat's (used by QEMU and virtio for
  * paravirtual devices) with a device ID outside the virtio range; the pair
  * matches no entry of nvme_id_table in drivers/nvme/host/pci.c, so a Linux

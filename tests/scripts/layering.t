@@ -14,11 +14,11 @@
 # scrub.c and main.c (life cycle, policy) are not part of this chain.
 #
 # A layer's functions are the non-static functions its files define; the
-# core's entry points are those that take a struct vnvme_ctrl (its pure
-# helpers, such as the static inline decoders of vnvme.h, act on no
-# controller and may be used by anyone).  The I/O path may call one entry
-# point, the I/O command check (%IO_MAY_CALL), on the condition checked
-# here that it changes nothing of the controller.  Calls are found in the
+# core's entry points are those that take a struct vnvme_ctrl.  Its pure
+# helpers, such as the static inline ones of vnvme.h, act on no
+# controller (checked here) and may be used by anyone.  The I/O path may
+# call one entry point, the I/O command check (%IO_MAY_CALL), on the
+# condition checked here that it changes nothing of the controller.  Calls are found in the
 # function bodies with comments and strings stripped.
 #
 # Usage: layering.t [ROOT]  (ROOT holds mdev_nvme/ and Documentation/;
@@ -281,6 +281,17 @@ rule('the core calls nothing of the module outside core/', offences('core', \%mo
 	diag($_) for @bad;
 }
 
+# The helpers of vnvme.h, the core header the glue includes, are what
+# anyone may use of the core without being an entry point: so they act on
+# plain values, none on a controller.
+{
+	my @bad = map { "core/vnvme.h: $_->{name}() takes a struct vnvme_ctrl" }
+		grep { $_->{params} =~ /\bstruct\s+vnvme_ctrl\b/ }
+		functions(strip(slurp("$src/core/vnvme.h")));
+	ok(!@bad, 'the helpers of core/vnvme.h act on no controller');
+	diag($_) for @bad;
+}
+
 # The env ops never call back into the core: nothing reachable from the
 # functions of the vnvme_env_ops table calls an entry point.
 {
@@ -353,6 +364,16 @@ if (!@ARGV) {
 		'core/prp.c' => "#include <linux/slab.h>\nvoid vnvme_test_up5(void *x)\n{\n\t$host_fn(x);\n}\n",
 		'core/io_check.c' => "#include \"../host.h\"\n",
 	);
+	# A helper of vnvme.h that would let anyone act on a controller.
+	{
+		my $p = "$tmp/mdev_nvme/core/vnvme.h";
+		my $t = slurp($p);
+		$t =~ s/(#endif \/\* VNVME_H \*\/)/static inline void vnvme_test_helper(struct vnvme_ctrl *c)\n{\n\tc->nsze = 0;\n}\n\n$1/
+			or die "no end of core/vnvme.h\n";
+		open(my $fh, '>', $p) or die "$p: $!\n";
+		print $fh $t;
+		close($fh);
+	}
 	for my $rel (sort keys %inject) {
 		open(my $fh, '>>', "$tmp/mdev_nvme/$rel") or die "$rel: $!\n";
 		print $fh "\n$inject{$rel}";
@@ -393,6 +414,7 @@ if (!@ARGV) {
 		      'the core calls nothing of the module',
 		      'the core includes only its own headers',
 		      'host_*.c include of the core only its spec header',
+		      'the helpers of core/vnvme.h act on no controller',
 		      'no env op calls back into the core',
 		      'Documentation/design.rst names every') {
 		my ($line) = $out =~ /^(not ok \d+ - \Q$want\E.*)$/m;

@@ -191,6 +191,103 @@ static void test_access(void)
 	guest_fini(&g);
 }
 
+/*
+ * Every access size at every offset of CAP and VS (read-only) and of ASQ
+ * and ACQ (read-write but for their low 12 bits), against a byte-array
+ * model of those registers: an access reads and writes exactly its bytes,
+ * whatever dwords it straddles.  Other sizes are refused, change nothing
+ * and return no bytes.
+ */
+#define RW_OFF		VNVME_REG_ASQ	/* ASQ, then ACQ */
+#define RW_LEN		16
+
+static bool rw_regs_match(struct guest *g, const u8 *model)
+{
+	u32 i, want;
+
+	for (i = 0; i < RW_LEN; i += 4) {
+		want = model[i] | model[i + 1] << 8 | model[i + 2] << 16 |
+		       (u32)model[i + 3] << 24;
+		if (bar_rd32(g, RW_OFF + i) != want)
+			return false;
+	}
+	return true;
+}
+
+static void test_access_sizes(void)
+{
+	static const u32 sizes[] = { 1, 2, 4, 8 };
+	static const u32 bad_sizes[] = { 0, 3, 5, 6, 7, 16 };
+	/* Bits 11:0 of ASQ and ACQ read 0 and ignore writes. */
+	static const u8 wmask[8] = { 0x00, 0xf0, 0xff, 0xff,
+				     0xff, 0xff, 0xff, 0xff };
+	const u64 cap = 1023 | VNVME_CAP_CQR | 20ULL << 24 | VNVME_CAP_CSS_NVM;
+	u8 ro[12], model[RW_LEN] = { 0 }, b[16];
+	u32 s, off, i, bad = 0, n = 0;
+	struct guest g;
+	bool same;
+
+	guest_init(&g, NULL);
+	for (i = 0; i < 8; i++)
+		ro[i] = cap >> (8 * i);
+	for (i = 0; i < 4; i++)
+		ro[8 + i] = 0x00010400 >> (8 * i);
+	for (s = 0; s < ARRAY_SIZE(sizes); s++) {
+		for (off = 0; off + sizes[s] <= sizeof(ro); off++, n++) {
+			memset(b, 0xaa, sizeof(b));
+			if (vnvme_bar0_read(g.c, off, b, sizes[s]) ||
+			    memcmp(b, ro + off, sizes[s]) ||
+			    b[sizes[s]] != 0xaa) {
+				diag("read of %u bytes at %#x", sizes[s], off);
+				bad++;
+			}
+		}
+	}
+	is(bad, 0, "CAP, VS: %u reads of 1, 2, 4, 8 bytes at every offset",
+	   n);
+
+	bad = 0;
+	n = 0;
+	for (s = 0; s < ARRAY_SIZE(sizes); s++) {
+		for (off = 0; off + sizes[s] <= RW_LEN; off++, n++) {
+			for (i = 0; i < sizes[s]; i++) {
+				u32 pos = off + i;
+
+				b[i] = 0x11 * (s + 1) + 7 * off + 3 * i;
+				model[pos] = (model[pos] & ~wmask[pos % 8]) |
+					     (b[i] & wmask[pos % 8]);
+			}
+			if (vnvme_bar0_write(g.c, RW_OFF + off, b, sizes[s]) ||
+			    !rw_regs_match(&g, model)) {
+				diag("write of %u bytes at %#x", sizes[s],
+				     RW_OFF + off);
+				bad++;
+			}
+			memset(b, 0xaa, sizeof(b));
+			if (vnvme_bar0_read(g.c, RW_OFF + off, b, sizes[s]) ||
+			    memcmp(b, model + off, sizes[s])) {
+				diag("read back %u bytes at %#x", sizes[s],
+				     RW_OFF + off);
+				bad++;
+			}
+		}
+	}
+	is(bad, 0, "ASQ, ACQ: %u writes and reads of 1, 2, 4, 8 bytes at every offset",
+	   n);
+
+	same = true;
+	for (s = 0; s < ARRAY_SIZE(bad_sizes); s++) {
+		memset(b, 0x5a, sizeof(b));
+		same &= vnvme_bar0_write(g.c, RW_OFF, b, bad_sizes[s]) ==
+			-EINVAL;
+		same &= vnvme_bar0_read(g.c, RW_OFF, b, bad_sizes[s]) ==
+			-EINVAL && b[0] == 0x5a;
+	}
+	ok(same && rw_regs_match(&g, model),
+	   "accesses of 0, 3, 5, 6, 7, 16 bytes refused, nothing changed");
+	guest_fini(&g);
+}
+
 static void test_params(void)
 {
 	struct vnvme_params p;
@@ -234,6 +331,7 @@ int main(void)
 	test_enable_invalid();
 	test_shutdown();
 	test_access();
+	test_access_sizes();
 	test_params();
 	return tap_done();
 }

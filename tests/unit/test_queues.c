@@ -257,6 +257,79 @@ static void test_no_hooks(void)
 	guest_fini(&g);
 }
 
+/*
+ * Which error a create reports when several fields are wrong: the
+ * checks run in a fixed order (PC, QID, QSIZE, PRP1, then the vector or
+ * the CQ, then the entry size in CC), and the entry size is checked for
+ * each kind of queue on its own.  The steps run in order on one
+ * controller, enabled with IOSQES and IOCQES 0; @cc, if set, is written
+ * to CC before the step.
+ */
+static void test_create_order(void)
+{
+	const u32 cqes = VNVME_CQES_LOG2 << VNVME_CC_IOCQES_SHIFT;
+	const u32 sqes = VNVME_SQES_LOG2 << VNVME_CC_IOSQES_SHIFT;
+	const struct {
+		bool cq;
+		u32 cc, cdw10, cdw11;
+		u64 prp1;
+		u16 want;
+		const char *what;
+	} step[] = {
+		{ true, 0, 0, 2 | 9 << 16, G_IOQ + 8, VNVME_SC_INVALID_FIELD,
+		  "CQ: PC checked before the rest" },
+		{ true, 0, 9, 3 | 9 << 16, G_IOQ + 8, VNVME_SC_QID_INVALID,
+		  "CQ: QID checked before QSIZE" },
+		{ true, 0, 1, 3 | 9 << 16, G_IOQ + 8, VNVME_SC_QUEUE_SIZE,
+		  "CQ: QSIZE checked before PRP1" },
+		{ true, 0, 15 << 16 | 1, 3 | 9 << 16, G_IOQ + 8,
+		  VNVME_SC_INVALID_PRP_OFFSET, "CQ: PRP1 checked before the vector" },
+		{ true, 0, 15 << 16 | 1, 3 | 9 << 16, G_IOQ,
+		  VNVME_SC_INVALID_VECTOR, "CQ: vector checked before IOCQES" },
+		{ true, 0, 15 << 16 | 1, 3 | 1 << 16, G_IOQ,
+		  VNVME_SC_INVALID_FIELD, "CQ: IOCQES 0 refused" },
+		{ true, VNVME_CC_EN | cqes, 15 << 16 | 1, 3 | 1 << 16, G_IOQ, 0,
+		  "CQ 1 once IOCQES is set, IOSQES still 0" },
+		{ false, 0, 0, 0 | 9 << 16, G_IOQ + 8, VNVME_SC_INVALID_FIELD,
+		  "SQ: PC checked before the rest" },
+		{ false, 0, 9, 1 | 9 << 16, G_IOQ + 8, VNVME_SC_QID_INVALID,
+		  "SQ: QID checked before QSIZE" },
+		{ false, 0, 1, 1 | 9 << 16, G_IOQ + 8, VNVME_SC_QUEUE_SIZE,
+		  "SQ: QSIZE checked before PRP1" },
+		{ false, 0, 15 << 16 | 1, 1 | 9 << 16, G_IOQ + 8,
+		  VNVME_SC_INVALID_PRP_OFFSET, "SQ: PRP1 checked before the CQ" },
+		{ false, 0, 15 << 16 | 1, 1 | 9 << 16, G_IOQ,
+		  VNVME_SC_CQ_INVALID, "SQ: CQ checked before IOSQES" },
+		{ false, 0, 15 << 16 | 1, 1 | 1 << 16, G_IOQ,
+		  VNVME_SC_INVALID_FIELD, "SQ: IOSQES 0 refused" },
+		{ false, VNVME_CC_EN | cqes | sqes, 15 << 16 | 1, 1 | 1 << 16,
+		  G_IOQ + 0x1000, 0, "SQ 1 once IOSQES is set" },
+		{ true, 0, 15 << 16 | 1, 3 | 1 << 16, G_IOQ,
+		  VNVME_SC_QID_INVALID, "CQ 1 exists: Invalid Queue Identifier" },
+		{ false, 0, 15 << 16 | 1, 1 | 1 << 16, G_IOQ,
+		  VNVME_SC_QID_INVALID, "SQ 1 exists: Invalid Queue Identifier" },
+		{ false, 0, 15 << 16 | 2, 1 | 1 << 16, G_IOQ + 0x2000, 0,
+		  "SQ 2 while CQ 2 does not exist" },
+		{ true, 0, 15 << 16 | 2, 3 | 1 << 16, G_IOQ + 0x3000, 0,
+		  "CQ 2 while SQ 2 exists" },
+	};
+	struct guest g;
+	u32 i;
+
+	guest_init(&g, NULL);
+	is(guest_enable_cc(&g, VNVME_CC_EN), VNVME_CSTS_RDY,
+	   "enabled with IOSQES and IOCQES 0");
+	for (i = 0; i < ARRAY_SIZE(step); i++) {
+		if (step[i].cc)
+			bar_wr32(&g, VNVME_REG_CC, step[i].cc);
+		is(step[i].cq ?
+		   create_cq_raw(&g, step[i].cdw10, step[i].cdw11, step[i].prp1) :
+		   create_sq_raw(&g, step[i].cdw10, step[i].cdw11, step[i].prp1),
+		   step[i].want ? ERR(step[i].want) : 0, "%s", step[i].what);
+	}
+	guest_fini(&g);
+}
+
 int main(void)
 {
 	struct guest g;
@@ -272,5 +345,6 @@ int main(void)
 	guest_fini(&g);
 	test_dbbuf_not_offered();
 	test_no_hooks();
+	test_create_order();
 	return tap_done();
 }
