@@ -52,7 +52,11 @@
  * the naturally aligned dword holding byte @off, little endian.
  */
 
-/* Bytes of an access of @len bytes from @off that fall in @off's dword */
+/*
+ * Bytes of an access of @len bytes from @off that fall in @off's dword.
+ * The three helpers below take such a piece: @n at most
+ * vnvme_dword_piece(@off, ...), or their shifts pass the dword's end.
+ */
 static inline u32 vnvme_dword_piece(u64 off, u32 len)
 {
 	u32 room = 4 - (off & 3);
