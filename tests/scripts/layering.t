@@ -18,8 +18,9 @@
 # helpers, such as the static inline ones of vnvme.h, act on no
 # controller (checked here) and may be used by anyone.  The I/O path may
 # call one entry point, the I/O command check (%IO_MAY_CALL), on the
-# condition checked here that it changes nothing of the controller.  Calls are found in the
-# function bodies with comments and strings stripped.
+# condition checked here that it changes nothing of the controller.
+# Calls are found in the function bodies with comments and strings
+# stripped.
 #
 # Usage: layering.t [ROOT]  (ROOT holds mdev_nvme/ and Documentation/;
 # default: this checkout).  Without ROOT it also proves that it fails: it
