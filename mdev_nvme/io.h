@@ -15,6 +15,7 @@
 #include <linux/atomic.h>
 #include <linux/dma-direction.h>
 #include <linux/list.h>
+#include <linux/nvme.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
 
@@ -121,6 +122,7 @@ struct mnv_io_hq {
 	unsigned int nr_on_hw;	/* submitted and not completed by the hardware */
 	struct mnv_io_slot *slots;
 	struct mnv_io_page *pages;
+	struct nvme_completion last_cqe;	/* for fault injection only */
 };
 
 /*
@@ -193,6 +195,7 @@ struct mnv_io_stats {
 	u64 read_bytes;
 	u64 write_bytes;
 	u64 refused_cmds;	/* completed by the module with an error */
+	u64 stray_cqes;		/* hardware completions of no command in flight */
 	u64 pin_hits;		/* pages found in the pin cache */
 	u64 pin_misses;		/* pages pinned and mapped */
 	u64 polls;		/* passes of the polling thread */
@@ -325,6 +328,19 @@ u32 mnv_io_take_stats(struct mnv_instance *inst, bool is_write, u64 *bytes);
 int mnv_io_irq_pending(struct mnv_io *io, u16 qid);
 bool mnv_io_irq_due(struct mnv_instance *inst, u16 qid, bool coalescing,
 		    u32 threshold, u32 time_us, u64 *now);
+#ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
+/* io_fault.c: faults of a misbehaving drive, for tests */
+void mnv_io_fault_init(void);
+void mnv_io_fault_exit(void);
+bool mnv_io_fault_enabled(void);
+bool mnv_io_fault_stale_cqe(void);
+#else
+static inline void mnv_io_fault_init(void) { }
+static inline void mnv_io_fault_exit(void) { }
+static inline bool mnv_io_fault_enabled(void) { return false; }
+static inline bool mnv_io_fault_stale_cqe(void) { return false; }
+#endif
+
 void mnv_io_slot_done(struct mnv_instance *inst, struct mnv_io_hq *hq,
 		      u16 idx, u16 status, u32 result);
 unsigned int mnv_io_reap(struct mnv_instance *inst, unsigned int h);

@@ -267,6 +267,39 @@ static void mnv_io_slot_free(struct mnv_instance *inst, struct mnv_io_hq *hq,
 	inst->io.nr_inflight--;
 }
 
+/* Take in one hardware completion: it ends the command its id names. */
+static void mnv_io_take_cqe(struct mnv_instance *inst, struct mnv_hwq *hwq,
+			    struct mnv_io_hq *hq,
+			    const struct nvme_completion *cqe)
+{
+	u16 cid = le16_to_cpu((__force __le16)READ_ONCE(cqe->command_id));
+	u16 idx = cid;
+	struct mnv_io_slot *slot = idx < hq->nr_slots ? &hq->slots[idx] : NULL;
+
+	if (slot && slot->busy && !slot->done) {
+		mnv_io_slot_done(inst, hq, idx, mnv_cqe_status(cqe),
+				 le32_to_cpu(cqe->result.u32));
+		return;
+	}
+	inst->stats.stray_cqes++;
+	dev_warn_ratelimited(mnv_instance_dev(inst), "hardware queue %u: completion of no command in flight (id %#x): ignored\n",
+			     hwq->qid, cid);
+}
+
+/*
+ * Fault injection (debugfs fail_stale_cqe): the drive posts the pair's
+ * last completion again, while its slot runs another command.
+ */
+static void mnv_io_inject_stale_cqe(struct mnv_instance *inst,
+				    struct mnv_hwq *hwq, struct mnv_io_hq *hq)
+{
+	u16 idx = hq->last_cqe.command_id;
+
+	if (idx < hq->nr_slots && hq->slots[idx].busy &&
+	    !hq->slots[idx].done && mnv_io_fault_stale_cqe())
+		mnv_io_take_cqe(inst, hwq, hq, &hq->last_cqe);
+}
+
 /**
  * mnv_io_reap - take in the completions hardware pair @h posted
  * @inst: instance; caller holds inst->lock
@@ -283,17 +316,11 @@ unsigned int mnv_io_reap(struct mnv_instance *inst, unsigned int h)
 
 	lockdep_assert_held(&inst->lock);
 	while (n < hwq->depth && (cqe = mnv_hwq_peek_cqe(hwq))) {
-		u16 idx = le16_to_cpu((__force __le16)READ_ONCE(cqe->command_id));
-		struct mnv_io_slot *slot = idx < hq->nr_slots ?
-					   &hq->slots[idx] : NULL;
-
-		if (slot && slot->busy && !slot->done)
-			mnv_io_slot_done(inst, hq, idx,
-					 mnv_cqe_status(cqe),
-					 le32_to_cpu(cqe->result.u32));
-		else
-			dev_warn_ratelimited(mnv_instance_dev(inst), "hardware queue %u: completion for unknown command %u\n",
-					     hwq->qid, idx);
+		if (mnv_io_fault_enabled()) {
+			mnv_io_inject_stale_cqe(inst, hwq, hq);
+			hq->last_cqe = *cqe;
+		}
+		mnv_io_take_cqe(inst, hwq, hq, cqe);
 		mnv_hwq_pop_cqe(hwq);
 		n++;
 	}
