@@ -13,6 +13,7 @@
 #define MNV_IO_H
 
 #include <linux/atomic.h>
+#include <linux/build_bug.h>
 #include <linux/dma-direction.h>
 #include <linux/list.h>
 #include <linux/nvme.h>
@@ -59,6 +60,24 @@ enum mnv_io_host_state {
 #define MNV_IO_MAX_SLOTS	128
 
 /*
+ * A command's id on the hardware: its slot in the low byte, the slot's
+ * generation in the high byte, counted up each time the slot is taken.
+ * A drive that posts a completion twice, or late for a command it has
+ * already completed, names a generation the slot no longer has: the
+ * completion is refused, where it would otherwise end the slot's next
+ * command early and release that command's pages while the drive may
+ * still transfer into them.  Low bytes from MNV_IO_MAX_SLOTS up are the
+ * ids of the module's own commands (io_recover.c, scrub.c).
+ */
+#define MNV_IO_CID_SLOT_BITS	8
+static_assert(MNV_IO_MAX_SLOTS + 2 <= 1U << MNV_IO_CID_SLOT_BITS);
+
+static inline u16 mnv_io_hw_cid(u16 idx, u8 gen)
+{
+	return idx | (u16)gen << MNV_IO_CID_SLOT_BITS;
+}
+
+/*
  * The largest transfer is the I/O command check's (VNVME_IO_MDTS_MAX,
  * VNVME_IO_MAX_PAGES): its PRP list (all pages but the first) fits in the
  * one 4 KiB list page each slot owns.
@@ -84,15 +103,17 @@ struct mnv_io_page {
 };
 
 /*
- * One command in flight on a hardware queue; its index is the command id
- * on the hardware.  @buf is a device-readable page holding the PRP list
- * or the Dataset Management ranges rebuilt by the module.  Once the
+ * One command in flight on a hardware queue; its index and @gen make its
+ * command id on the hardware (mnv_io_hw_cid()).  @buf is a
+ * device-readable page holding the PRP list or the Dataset Management
+ * ranges rebuilt by the module.  Once the
  * hardware is done with it (@done), its pages are released and it only
  * waits for room in the guest CQ to post @status and @result.
  */
 struct mnv_io_slot {
 	bool busy;
 	bool done;
+	u8 gen;			/* high byte of its command id on the hardware */
 	u16 status;		/* Status Field, without the phase tag */
 	u32 result;
 	bool is_write;		/* for the statistics */

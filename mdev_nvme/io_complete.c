@@ -267,16 +267,20 @@ static void mnv_io_slot_free(struct mnv_instance *inst, struct mnv_io_hq *hq,
 	inst->io.nr_inflight--;
 }
 
-/* Take in one hardware completion: it ends the command its id names. */
+/*
+ * Take in one hardware completion: it ends the command its id names, if
+ * that command is on the hardware in that generation of its slot.
+ */
 static void mnv_io_take_cqe(struct mnv_instance *inst, struct mnv_hwq *hwq,
 			    struct mnv_io_hq *hq,
 			    const struct nvme_completion *cqe)
 {
 	u16 cid = le16_to_cpu((__force __le16)READ_ONCE(cqe->command_id));
-	u16 idx = cid;
+	u16 idx = cid & (BIT(MNV_IO_CID_SLOT_BITS) - 1);
 	struct mnv_io_slot *slot = idx < hq->nr_slots ? &hq->slots[idx] : NULL;
 
-	if (slot && slot->busy && !slot->done) {
+	if (slot && slot->busy && !slot->done &&
+	    cid == mnv_io_hw_cid(idx, slot->gen)) {
 		mnv_io_slot_done(inst, hq, idx, mnv_cqe_status(cqe),
 				 le32_to_cpu(cqe->result.u32));
 		return;
@@ -293,7 +297,8 @@ static void mnv_io_take_cqe(struct mnv_instance *inst, struct mnv_hwq *hwq,
 static void mnv_io_inject_stale_cqe(struct mnv_instance *inst,
 				    struct mnv_hwq *hwq, struct mnv_io_hq *hq)
 {
-	u16 idx = hq->last_cqe.command_id;
+	u16 cid = hq->last_cqe.command_id;
+	u16 idx = cid & (BIT(MNV_IO_CID_SLOT_BITS) - 1);
 
 	if (idx < hq->nr_slots && hq->slots[idx].busy &&
 	    !hq->slots[idx].done && mnv_io_fault_stale_cqe())
