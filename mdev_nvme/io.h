@@ -349,19 +349,6 @@ u32 mnv_io_take_stats(struct mnv_instance *inst, bool is_write, u64 *bytes);
 int mnv_io_irq_pending(struct mnv_io *io, u16 qid);
 bool mnv_io_irq_due(struct mnv_instance *inst, u16 qid, bool coalescing,
 		    u32 threshold, u32 time_us, u64 *now);
-#ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
-/* io_fault.c: faults of a misbehaving drive, for tests */
-void mnv_io_fault_init(void);
-void mnv_io_fault_exit(void);
-bool mnv_io_fault_enabled(void);
-bool mnv_io_fault_stale_cqe(void);
-#else
-static inline void mnv_io_fault_init(void) { }
-static inline void mnv_io_fault_exit(void) { }
-static inline bool mnv_io_fault_enabled(void) { return false; }
-static inline bool mnv_io_fault_stale_cqe(void) { return false; }
-#endif
-
 void mnv_io_slot_done(struct mnv_instance *inst, struct mnv_io_hq *hq,
 		      u16 idx, u16 status, u32 result);
 unsigned int mnv_io_reap(struct mnv_instance *inst, unsigned int h);

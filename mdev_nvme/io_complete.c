@@ -24,6 +24,7 @@
 #include "core/vnvme.h"
 #include "instance.h"
 #include "io.h"
+#include "io_fault.h"
 
 bool mnv_io_cq_full(struct mnv_io *io, struct mnv_io_cq *cq)
 {

@@ -12,10 +12,12 @@
  * An emulated drive never does such things, and nothing else could make
  * the tests meet them.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/debugfs.h>
 #include <linux/fault-inject.h>
 
-#include "io.h"
+#include "io_fault.h"
 
 static DECLARE_FAULT_ATTR(mnv_fail_stale_cqe);
 static struct dentry *mnv_fault_dir;

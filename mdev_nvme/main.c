@@ -7,7 +7,7 @@
 
 #include "host.h"
 #include "instance.h"
-#include "io.h"
+#include "io_fault.h"
 
 static int __init mnv_init(void)
 {
