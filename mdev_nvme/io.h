@@ -66,8 +66,12 @@ enum mnv_io_host_state {
  * already completed, names a generation the slot no longer has: the
  * completion is refused, where it would otherwise end the slot's next
  * command early and release that command's pages while the drive may
- * still transfer into them.  Low bytes from MNV_IO_MAX_SLOTS up are the
- * ids of the module's own commands (io_recover.c, scrub.c).
+ * still transfer into them.  The generations live as long as the pair
+ * (inst->cid_gens), not the open: a late completion may wait in the
+ * pair's CQ while the device is closed.  Generation 0 is never used, so
+ * that an entry of zeroes names no command.  Low bytes from
+ * MNV_IO_MAX_SLOTS up are the ids of the module's own commands
+ * (io_recover.c, scrub.c), in generation 0.
  */
 #define MNV_IO_CID_SLOT_BITS	8
 static_assert(MNV_IO_MAX_SLOTS + 2 <= 1U << MNV_IO_CID_SLOT_BITS);
@@ -75,6 +79,11 @@ static_assert(MNV_IO_MAX_SLOTS + 2 <= 1U << MNV_IO_CID_SLOT_BITS);
 static inline u16 mnv_io_hw_cid(u16 idx, u8 gen)
 {
 	return idx | (u16)gen << MNV_IO_CID_SLOT_BITS;
+}
+
+static inline u16 mnv_io_cid_slot(u16 cid)
+{
+	return cid & (BIT(MNV_IO_CID_SLOT_BITS) - 1);
 }
 
 /*
@@ -103,17 +112,16 @@ struct mnv_io_page {
 };
 
 /*
- * One command in flight on a hardware queue; its index and @gen make its
- * command id on the hardware (mnv_io_hw_cid()).  @buf is a
- * device-readable page holding the PRP list or the Dataset Management
- * ranges rebuilt by the module.  Once the
+ * One command in flight on a hardware queue; its index and its
+ * generation (struct mnv_io_hq @gen) make its command id on the hardware
+ * (mnv_io_hw_cid()).  @buf is a device-readable page holding the PRP list
+ * or the Dataset Management ranges rebuilt by the module.  Once the
  * hardware is done with it (@done), its pages are released and it only
  * waits for room in the guest CQ to post @status and @result.
  */
 struct mnv_io_slot {
 	bool busy;
 	bool done;
-	u8 gen;			/* high byte of its command id on the hardware */
 	u16 status;		/* Status Field, without the phase tag */
 	u32 result;
 	bool is_write;		/* for the statistics */
@@ -132,6 +140,8 @@ struct mnv_io_slot {
  * The slots of one hardware queue pair.  Slots the hardware completed
  * wait in @done, oldest first, until the guest CQ takes them: a full
  * guest CQ never holds back the hardware CQ, nor loses a completion.
+ * @gen is the generation of each slot, in inst->cid_gens: it outlives
+ * the open.
  */
 struct mnv_io_hq {
 	unsigned int nr_slots;
@@ -143,6 +153,7 @@ struct mnv_io_hq {
 	unsigned int nr_on_hw;	/* submitted and not completed by the hardware */
 	struct mnv_io_slot *slots;
 	struct mnv_io_page *pages;
+	u8 *gen;
 	struct nvme_completion last_cqe;	/* for fault injection only */
 };
 

@@ -276,12 +276,13 @@ static void mnv_io_take_cqe(struct mnv_instance *inst, struct mnv_hwq *hwq,
 			    struct mnv_io_hq *hq,
 			    const struct nvme_completion *cqe)
 {
-	u16 cid = le16_to_cpu((__force __le16)READ_ONCE(cqe->command_id));
-	u16 idx = cid & (BIT(MNV_IO_CID_SLOT_BITS) - 1);
+	/* Opaque to the drive: written and read back as it is. */
+	u16 cid = READ_ONCE(cqe->command_id);
+	u16 idx = mnv_io_cid_slot(cid);
 	struct mnv_io_slot *slot = idx < hq->nr_slots ? &hq->slots[idx] : NULL;
 
 	if (slot && slot->busy && !slot->done &&
-	    cid == mnv_io_hw_cid(idx, slot->gen)) {
+	    cid == mnv_io_hw_cid(idx, hq->gen[idx])) {
 		mnv_io_slot_done(inst, hq, idx, mnv_cqe_status(cqe),
 				 le32_to_cpu(cqe->result.u32));
 		return;
@@ -298,8 +299,7 @@ static void mnv_io_take_cqe(struct mnv_instance *inst, struct mnv_hwq *hwq,
 static void mnv_io_inject_stale_cqe(struct mnv_instance *inst,
 				    struct mnv_hwq *hwq, struct mnv_io_hq *hq)
 {
-	u16 cid = hq->last_cqe.command_id;
-	u16 idx = cid & (BIT(MNV_IO_CID_SLOT_BITS) - 1);
+	u16 idx = mnv_io_cid_slot(hq->last_cqe.command_id);
 
 	if (idx < hq->nr_slots && hq->slots[idx].busy &&
 	    !hq->slots[idx].done && mnv_io_fault_stale_cqe())
