@@ -141,7 +141,9 @@ struct mnv_io_slot {
  * wait in @done, oldest first, until the guest CQ takes them: a full
  * guest CQ never holds back the hardware CQ, nor loses a completion.
  * @gen is the generation of each slot, in inst->cid_gens: it outlives
- * the open.
+ * the open.  @last_cqe, the pair's last completion, is replayed by fault
+ * injection only while @last_cqe_valid: taken in since the open and
+ * since the pair was last created.
  */
 struct mnv_io_hq {
 	unsigned int nr_slots;
@@ -154,6 +156,7 @@ struct mnv_io_hq {
 	struct mnv_io_slot *slots;
 	struct mnv_io_page *pages;
 	u8 *gen;
+	bool last_cqe_valid;
 	struct nvme_completion last_cqe;	/* for fault injection only */
 };
 

@@ -293,16 +293,22 @@ static void mnv_io_take_cqe(struct mnv_instance *inst, struct mnv_hwq *hwq,
 }
 
 /*
- * Fault injection (debugfs fail_stale_cqe): the drive posts the pair's
- * last completion again, while its slot runs another command.
+ * Fault injection (debugfs fail_stale_cqe): before the drive's completion
+ * @cqe, it posts the pair's last completion again, while the slot that
+ * one names runs another command, still on the hardware.  Not when @cqe
+ * is that command's own completion: ending it early would then be
+ * harmless, and a test could not tell.
  */
 static void mnv_io_inject_stale_cqe(struct mnv_instance *inst,
-				    struct mnv_hwq *hwq, struct mnv_io_hq *hq)
+				    struct mnv_hwq *hwq, struct mnv_io_hq *hq,
+				    const struct nvme_completion *cqe)
 {
 	u16 idx = mnv_io_cid_slot(hq->last_cqe.command_id);
 
-	if (idx < hq->nr_slots && hq->slots[idx].busy &&
-	    !hq->slots[idx].done && mnv_io_fault_stale_cqe())
+	if (hq->last_cqe_valid && idx < hq->nr_slots &&
+	    idx != mnv_io_cid_slot(READ_ONCE(cqe->command_id)) &&
+	    hq->slots[idx].busy && !hq->slots[idx].done &&
+	    mnv_io_fault_stale_cqe())
 		mnv_io_take_cqe(inst, hwq, hq, &hq->last_cqe);
 }
 
@@ -323,8 +329,9 @@ unsigned int mnv_io_reap(struct mnv_instance *inst, unsigned int h)
 	lockdep_assert_held(&inst->lock);
 	while (n < hwq->depth && (cqe = mnv_hwq_peek_cqe(hwq))) {
 		if (mnv_io_fault_enabled()) {
-			mnv_io_inject_stale_cqe(inst, hwq, hq);
+			mnv_io_inject_stale_cqe(inst, hwq, hq, cqe);
 			hq->last_cqe = *cqe;
+			hq->last_cqe_valid = true;
 		}
 		mnv_io_take_cqe(inst, hwq, hq, cqe);
 		mnv_hwq_pop_cqe(hwq);

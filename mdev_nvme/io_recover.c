@@ -59,6 +59,8 @@ static void mnv_io_hq_start(struct mnv_instance *inst, unsigned int h)
 	lockdep_assert_held(&inst->lock);
 	if (hwq->live || READ_ONCE(inst->host->dead))
 		return;
+	/* The new pair's CQ starts empty: nothing of it to replay. */
+	inst->io.hq[h].last_cqe_valid = false;
 	ret = mnv_hwq_start(inst->host, hwq);
 	/* A reset (another tenant's fault) came in between: once more. */
 	if (ret == -EAGAIN)
