@@ -245,7 +245,8 @@ void mnv_io_flush_cache(struct mnv_instance *inst)
 	struct mnv_hwq *hwq = &inst->hwqs[0];
 	struct nvme_command cmd = { };
 	struct nvme_completion *cqe;
-	u16 status, cid;
+	unsigned int stray;
+	u16 status;
 
 	lockdep_assert_held(&inst->lock);
 	if (!io->unflushed || !host->volatile_write_cache || !hwq->live ||
@@ -264,7 +265,9 @@ void mnv_io_flush_cache(struct mnv_instance *inst)
 	if (!mnv_host_ring_sq(host, hwq))
 		return;
 
-	cqe = mnv_host_wait_cqe(host, hwq, MNV_IO_FLUSH_TIMEOUT_MS);
+	cqe = mnv_host_wait_cqe(host, hwq, MNV_IO_FLUSH_CID,
+				MNV_IO_FLUSH_TIMEOUT_MS, &stray);
+	inst->stats.stray_cqes += stray;
 	if (IS_ERR(cqe)) {
 		dev_warn(mnv_instance_dev(inst), "cache flush did not complete (%pe)\n",
 			 cqe);
@@ -273,12 +276,11 @@ void mnv_io_flush_cache(struct mnv_instance *inst)
 		return;
 	}
 	status = mnv_cqe_status(cqe);
-	cid = cqe->command_id;
 	mnv_hwq_pop_cqe(hwq);
 	mnv_host_ring_cq(host, hwq);
-	if (cid != MNV_IO_FLUSH_CID || status) {
-		dev_warn(mnv_instance_dev(inst), "cache flush failed (command %u, status 0x%x)\n",
-			 cid, status);
+	if (status) {
+		dev_warn(mnv_instance_dev(inst), "cache flush failed (status 0x%x)\n",
+			 status);
 		return;
 	}
 	io->unflushed = false;

@@ -73,7 +73,8 @@ static int mnv_scrub_exec(struct mnv_instance *inst, struct nvme_command *cmd)
 	struct mnv_host *host = inst->host;
 	struct mnv_hwq *hwq = &inst->hwqs[0];
 	struct nvme_completion *cqe;
-	u16 status, cid;
+	unsigned int stray;
+	u16 status;
 	int ret;
 
 	lockdep_assert_held(&inst->lock);
@@ -96,7 +97,9 @@ static int mnv_scrub_exec(struct mnv_instance *inst, struct nvme_command *cmd)
 		return -EAGAIN;
 	}
 
-	cqe = mnv_host_wait_cqe(host, hwq, MNV_SCRUB_TIMEOUT_MS);
+	cqe = mnv_host_wait_cqe(host, hwq, MNV_SCRUB_CID, MNV_SCRUB_TIMEOUT_MS,
+				&stray);
+	inst->stats.stray_cqes += stray;
 	if (IS_ERR(cqe)) {
 		if (PTR_ERR(cqe) == -ETIMEDOUT) {
 			dev_warn(mnv_instance_dev(inst), "scrub command did not complete: deleting its queue pair\n");
@@ -106,16 +109,8 @@ static int mnv_scrub_exec(struct mnv_instance *inst, struct nvme_command *cmd)
 		return PTR_ERR(cqe);
 	}
 	status = mnv_cqe_status(cqe);
-	cid = cqe->command_id;
 	mnv_hwq_pop_cqe(hwq);
 	mnv_host_ring_cq(host, hwq);
-	if (cid != MNV_SCRUB_CID) {
-		dev_warn(mnv_instance_dev(inst), "completion of unknown command %u on the scrub's pair: deleting the pair\n",
-			 cid);
-		/* The scrub's own command may still run: end it first. */
-		mnv_hwq_stop(host, hwq);
-		return -EIO;
-	}
 	if (status) {
 		dev_warn(mnv_instance_dev(inst), "scrub command failed (status 0x%x)\n",
 			 status);
