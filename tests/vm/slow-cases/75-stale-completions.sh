@@ -4,13 +4,16 @@
 # A drive that posts a completion twice (debug kernel: the module's
 # fail_stale_cqe fault attribute).  While the I/O path reaps a hardware
 # pair, the injected fault hands it the pair's previous completion again,
-# when the slot that completion names already runs another command.  The
-# module must refuse it (stats/stray_cqes counts it) rather than end the
-# slot's new command early: that would release the command's pages while
-# the drive still transfers into them, and the guest would read data the
-# drive has not written yet.  Controller 1 is throttled (run-l1.args), so
-# a command ended early is still far from done on the drive, and
-# tests/vfio/vfio-io's read-backs catch it.
+# before another command's, when the slot that completion names already
+# runs another command still on the drive.  The module must refuse it
+# (stats/stray_cqes counts it) rather than end the slot's new command
+# early: that would release the command's pages while the drive still
+# transfers into them, and the guest would read data the drive has not
+# written yet.  Controller 1 is throttled (run-l1.args), so a command
+# ended early is still far from done on the drive; tests/vfio/vfio-io -s
+# keeps reads in flight and checks each buffer the moment its completion
+# arrives, which catches it.  Armed for that run only.
+# shellcheck source=../lib.sh
 . "$MNV_REPO/tests/vm/lib.sh"
 mnv_require_root
 mnv_require_ko
@@ -37,6 +40,8 @@ B=$2
 MDEV=/sys/bus/mdev/devices
 PARENT=/sys/bus/pci/devices/$B/mdev_nvme
 TIMES=40
+# 200 reads on a drive of 40 commands a second: about 5 s.
+READS=200
 
 mnv_take_controllers "$B"
 tap_cond "the module offers fail_stale_cqe" [ -d "$FAULT" ] ||
@@ -48,18 +53,26 @@ tap_run "create 2q instance on [0, +8192)" \
 
 # Every chance, up to TIMES faults; quiet (a stack trace per fault would
 # read as a splat); not only in some tasks: the polling thread reaps.
+# shellcheck disable=SC2317 # called through tap_run
 arm() {
 	echo 0 >"$FAULT/verbose" && echo N >"$FAULT/task-filter" &&
 		echo 1 >"$FAULT/interval" && echo "$TIMES" >"$FAULT/times" &&
 		echo 100 >"$FAULT/probability"
 }
+# shellcheck disable=SC2317 # called through tap_run and the trap
+disarm() {
+	echo 0 >"$FAULT/probability"
+}
+trap 'disarm 2>/dev/null' EXIT
 tap_run "arm fail_stale_cqe ($TIMES faults)" arm
 
 out=$MNV_TMP/vfio-io-stale.tap
-"$CLIENT" -t stale "$U1" >"$out"
-tap_reemit "vfio-io with stale completions" "$out" "$?"
+"$CLIENT" -s "$READS" "$U1" >"$out"
+rc=$?
+tap_run "disarm fail_stale_cqe" disarm
+tap_reemit "vfio-io -s $READS (reads in flight, checked at completion)" \
+	"$out" "$rc"
 
-echo 0 >"$FAULT/probability"
 injected=$((TIMES - $(cat "$FAULT/times")))
 diag "$injected stale completions injected"
 tap_cond "stale completions were injected ($injected)" [ "$injected" -gt 0 ]
