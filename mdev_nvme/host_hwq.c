@@ -234,17 +234,21 @@ struct nvme_completion *mnv_host_wait_cqe(struct mnv_host *host,
 	lockdep_assert_not_held(&host->admin_lock);
 	*stray = 0;
 	for (;;) {
-		bool popped = false;
+		unsigned int n;
 
-		while ((cqe = mnv_hwq_peek_cqe(hwq))) {
+		/*
+		 * At most a queue's worth of other completions per round: a
+		 * broken drive may post for ever, and the checks below must
+		 * still run.
+		 */
+		for (n = 0; n < hwq->depth && (cqe = mnv_hwq_peek_cqe(hwq)); n++) {
 			/* Opaque to the drive: compared as it was written. */
 			if (READ_ONCE(cqe->command_id) == cid)
 				return cqe;
 			mnv_hwq_pop_cqe(hwq);
 			(*stray)++;
-			popped = true;
 		}
-		if (popped)
+		if (n)
 			mnv_host_ring_cq(host, hwq);
 		/* Failed: bus mastering is off.  Stale: the reset aborted it. */
 		if (READ_ONCE(host->dead))
