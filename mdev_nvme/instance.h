@@ -95,7 +95,7 @@ struct mnv_instance {
 	u16 qids[MNV_INSTANCE_MAX_QPAIRS];
 	struct mnv_hwq hwqs[MNV_INSTANCE_MAX_QPAIRS];
 	/* Of each slot of each pair: io.h, mnv_io_hw_cid(); never cleared */
-	u8 cid_gens[MNV_INSTANCE_MAX_QPAIRS][MNV_IO_MAX_SLOTS];
+	u8 cid_gens[MNV_INSTANCE_MAX_QPAIRS][MNV_IO_NR_CIDS];
 
 	struct mutex lock;		/* see LOCKING above */
 	struct vnvme_ctrl *ctrl;	/* while open */

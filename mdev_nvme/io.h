@@ -63,22 +63,33 @@ enum mnv_io_host_state {
  * A command's id on the hardware: its slot in the low byte, the slot's
  * generation in the high byte, counted up each time the slot is taken.
  * A drive that posts a completion twice, or late for a command it has
- * already completed, names a generation the slot no longer has: the
+ * already completed, names a generation the slot no longer has (unless
+ * the slot came round 255 times since, as one 8-bit count allows): the
  * completion is refused, where it would otherwise end the slot's next
  * command early and release that command's pages while the drive may
  * still transfer into them.  The generations live as long as the pair
  * (inst->cid_gens), not the open: a late completion may wait in the
  * pair's CQ while the device is closed.  Generation 0 is never used, so
- * that an entry of zeroes names no command.  Low bytes from
- * MNV_IO_MAX_SLOTS up are the ids of the module's own commands
- * (io_recover.c, scrub.c), in generation 0.
+ * that an entry of zeroes names no command.  The module's own commands
+ * on pair 0, the cache flush (io_recover.c) and the scrub (scrub.c), take
+ * the low bytes after the slots' and have generations too: a repeated
+ * completion of one chunk of a scrub must not answer the next one.
  */
 #define MNV_IO_CID_SLOT_BITS	8
-static_assert(MNV_IO_MAX_SLOTS + 2 <= 1U << MNV_IO_CID_SLOT_BITS);
+#define MNV_IO_NR_OWN_CIDS	2
+#define MNV_IO_NR_CIDS		(MNV_IO_MAX_SLOTS + MNV_IO_NR_OWN_CIDS)
+static_assert(MNV_IO_NR_CIDS <= 1U << MNV_IO_CID_SLOT_BITS);
 
 static inline u16 mnv_io_hw_cid(u16 idx, u8 gen)
 {
 	return idx | (u16)gen << MNV_IO_CID_SLOT_BITS;
+}
+
+/* The id of the next command of @idx, whose generations are @gens */
+static inline u16 mnv_io_next_cid(u8 *gens, u16 idx)
+{
+	gens[idx] = (u8)(gens[idx] + 1) ?: 1;
+	return mnv_io_hw_cid(idx, gens[idx]);
 }
 
 static inline u16 mnv_io_cid_slot(u16 cid)

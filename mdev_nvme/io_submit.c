@@ -90,9 +90,7 @@ static unsigned int mnv_io_submit(struct mnv_instance *inst, u16 qid)
 		slot->sqid = qid;
 		slot->cqid = sq->cqid;
 		slot->cid = le16_to_cpu(g.cid);
-		/* Generation 0 is never a slot's: see mnv_io_hw_cid(). */
-		hq->gen[idx] = (u8)(hq->gen[idx] + 1) ?: 1;
-		h.common.command_id = mnv_io_hw_cid(idx, hq->gen[idx]);
+		h.common.command_id = mnv_io_next_cid(hq->gen, idx);
 		mnv_hwq_push(hwq, &h);
 		hq->nr_on_hw++;
 		io->nr_inflight++;
