@@ -189,8 +189,9 @@ void mnv_hwq_ring_cq(struct mnv_hwq *hwq);
 bool mnv_host_ring_sq(struct mnv_host *host, struct mnv_hwq *hwq);
 bool mnv_host_ring_cq(struct mnv_host *host, struct mnv_hwq *hwq);
 struct nvme_completion *mnv_host_wait_cqe(struct mnv_host *host,
-					  struct mnv_hwq *hwq,
-					  unsigned int timeout_ms);
+					  struct mnv_hwq *hwq, u16 cid,
+					  unsigned int timeout_ms,
+					  unsigned int *stray);
 
 /* The Status Field of a completion, without its phase tag. */
 static inline u16 mnv_cqe_status(const struct nvme_completion *cqe)

@@ -193,7 +193,7 @@ static void mnv_admin_reap_locked(struct mnv_host *host)
 	lockdep_assert_held(&host->admin_lock);
 	/* At most a queue's worth: a broken controller may post forever. */
 	while (n++ < q->depth && (cqe = mnv_hwq_peek_cqe(q))) {
-		cid = cqe->command_id;
+		cid = READ_ONCE(cqe->command_id);
 		ac = cid < MNV_ADMIN_MAX_CMDS ? host->admin_cmds[cid] : NULL;
 		if (ac) {
 			ac->ret = mnv_cqe_status(cqe);

@@ -199,22 +199,31 @@ bool mnv_host_ring_cq(struct mnv_host *host, struct mnv_hwq *hwq)
  * @hwq: the pair, with one command rung and no other outstanding;
  *	the caller holds neither host->admin_lock nor anything it orders
  *	after it
+ * @cid: the command's id
  * @timeout_ms: how long the command may take
+ * @stray: set to the number of completions of other ids taken off the
+ *	CQ meanwhile, for the owner's statistics
  *
  * For the waits of a recovery or a scrub, which hold the instance while
  * they wait.  A removed controller completes nothing, and nothing but a
  * look at the bus would tell: without one the waiter would sit out the
  * whole timeout, and every other user of the instance with it.
  *
- * Return: the completion, to be read before mnv_hwq_pop_cqe(), or
+ * The caller has no other command outstanding, but a drive may post a
+ * completion late or twice: such an entry is no answer to the wait.  It
+ * is taken off the CQ (and the CQ head rung, so that the drive keeps
+ * room to post the answer) and the wait goes on.
+ *
+ * Return: the completion of @cid, to be read before mnv_hwq_pop_cqe(), or
  * ERR_PTR(-ENODEV) (the controller failed or is gone), ERR_PTR(-EAGAIN)
  * (a controller reset deleted the pair and so ended the command) or
  * ERR_PTR(-ETIMEDOUT) (the command may still run: the caller deletes the
  * pair to end it).
  */
 struct nvme_completion *mnv_host_wait_cqe(struct mnv_host *host,
-					  struct mnv_hwq *hwq,
-					  unsigned int timeout_ms)
+					  struct mnv_hwq *hwq, u16 cid,
+					  unsigned int timeout_ms,
+					  unsigned int *stray)
 {
 	unsigned long deadline = jiffies + msecs_to_jiffies(timeout_ms);
 	unsigned long next_check = jiffies + msecs_to_jiffies(MNV_GONE_CHECK_MS);
@@ -223,7 +232,24 @@ struct nvme_completion *mnv_host_wait_cqe(struct mnv_host *host,
 
 	/* Else mnv_host_check_gone() never gets the lock: a 30 s wait again. */
 	lockdep_assert_not_held(&host->admin_lock);
-	while (!(cqe = mnv_hwq_peek_cqe(hwq))) {
+	*stray = 0;
+	for (;;) {
+		unsigned int n;
+
+		/*
+		 * At most a queue's worth of other completions per round: a
+		 * broken drive may post for ever, and the checks below must
+		 * still run.
+		 */
+		for (n = 0; n < hwq->depth && (cqe = mnv_hwq_peek_cqe(hwq)); n++) {
+			/* Opaque to the drive: compared as it was written. */
+			if (READ_ONCE(cqe->command_id) == cid)
+				return cqe;
+			mnv_hwq_pop_cqe(hwq);
+			(*stray)++;
+		}
+		if (n)
+			mnv_host_ring_cq(host, hwq);
 		/* Failed: bus mastering is off.  Stale: the reset aborted it. */
 		if (READ_ONCE(host->dead))
 			return ERR_PTR(-ENODEV);
@@ -243,5 +269,4 @@ struct nvme_completion *mnv_host_wait_cqe(struct mnv_host *host,
 		else
 			mnv_cmd_poll_nap();
 	}
-	return cqe;
 }

@@ -67,8 +67,8 @@ struct mnv_scrub {
  *    (region accesses, ioctls, open and close) and protects the
  *    emulated controller @ctrl and the interrupt triggers @msix_trigger
  *    and @req_trigger, the I/O path state @io (see struct mnv_io for
- *    its own rules) together with the ring indices of @hwqs, and the
- *    counters @stats.
+ *    its own rules) together with the ring indices of @hwqs, the
+ *    generations of their slots @cid_gens, and the counters @stats.
  *    The I/O polling thread takes it for each pass; the VFIO .dma_unmap
  *    callback takes it too, from the container's unmap path.  Its place
  *    among the other locks: "Lock order" at struct mnv_io (io.h).
@@ -94,6 +94,8 @@ struct mnv_instance {
 	unsigned int nr_qpairs;
 	u16 qids[MNV_INSTANCE_MAX_QPAIRS];
 	struct mnv_hwq hwqs[MNV_INSTANCE_MAX_QPAIRS];
+	/* Of each slot of each pair: io.h, mnv_io_hw_cid(); never cleared */
+	u8 cid_gens[MNV_INSTANCE_MAX_QPAIRS][MNV_IO_NR_CIDS];
 
 	struct mutex lock;		/* see LOCKING above */
 	struct vnvme_ctrl *ctrl;	/* while open */

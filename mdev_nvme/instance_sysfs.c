@@ -401,6 +401,8 @@ static struct mnv_stat_attr mnv_stat_write_bytes =
 	MNV_STAT_ATTR(write_bytes, MNV_STAT(write_bytes));
 static struct mnv_stat_attr mnv_stat_refused_cmds =
 	MNV_STAT_ATTR(refused_cmds, MNV_STAT(refused_cmds));
+static struct mnv_stat_attr mnv_stat_stray_cqes =
+	MNV_STAT_ATTR(stray_cqes, MNV_STAT(stray_cqes));
 static struct mnv_stat_attr mnv_stat_pin_hits =
 	MNV_STAT_ATTR(pin_hits, MNV_STAT(pin_hits));
 static struct mnv_stat_attr mnv_stat_pin_misses =
@@ -433,6 +435,7 @@ static struct attribute *mnv_stat_attrs[] = {
 	&mnv_stat_read_bytes.attr.attr,
 	&mnv_stat_write_bytes.attr.attr,
 	&mnv_stat_refused_cmds.attr.attr,
+	&mnv_stat_stray_cqes.attr.attr,
 	&mnv_stat_pin_hits.attr.attr,
 	&mnv_stat_pin_misses.attr.attr,
 	&mnv_stat_polls.attr.attr,

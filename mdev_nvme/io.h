@@ -13,8 +13,10 @@
 #define MNV_IO_H
 
 #include <linux/atomic.h>
+#include <linux/build_bug.h>
 #include <linux/dma-direction.h>
 #include <linux/list.h>
+#include <linux/nvme.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
 
@@ -58,6 +60,44 @@ enum mnv_io_host_state {
 #define MNV_IO_MAX_SLOTS	128
 
 /*
+ * A command's id on the hardware: its slot in the low byte, the slot's
+ * generation in the high byte, counted up each time the slot is taken.
+ * A drive that posts a completion twice, or late for a command it has
+ * already completed, names a generation the slot no longer has (unless
+ * the slot came round 255 times since, as one 8-bit count allows): the
+ * completion is refused, where it would otherwise end the slot's next
+ * command early and release that command's pages while the drive may
+ * still transfer into them.  The generations live as long as the pair
+ * (inst->cid_gens), not the open: a late completion may wait in the
+ * pair's CQ while the device is closed.  Generation 0 is never used, so
+ * that an entry of zeroes names no command.  The module's own commands
+ * on pair 0, the cache flush (io_recover.c) and the scrub (scrub.c), take
+ * the low bytes after the slots' and have generations too: a repeated
+ * completion of one chunk of a scrub must not answer the next one.
+ */
+#define MNV_IO_CID_SLOT_BITS	8
+#define MNV_IO_NR_OWN_CIDS	2
+#define MNV_IO_NR_CIDS		(MNV_IO_MAX_SLOTS + MNV_IO_NR_OWN_CIDS)
+static_assert(MNV_IO_NR_CIDS <= 1U << MNV_IO_CID_SLOT_BITS);
+
+static inline u16 mnv_io_hw_cid(u16 idx, u8 gen)
+{
+	return idx | (u16)gen << MNV_IO_CID_SLOT_BITS;
+}
+
+/* The id of the next command of @idx, whose generations are @gens */
+static inline u16 mnv_io_next_cid(u8 *gens, u16 idx)
+{
+	gens[idx] = (u8)(gens[idx] + 1) ?: 1;
+	return mnv_io_hw_cid(idx, gens[idx]);
+}
+
+static inline u16 mnv_io_cid_slot(u16 cid)
+{
+	return cid & (BIT(MNV_IO_CID_SLOT_BITS) - 1);
+}
+
+/*
  * The largest transfer is the I/O command check's (VNVME_IO_MDTS_MAX,
  * VNVME_IO_MAX_PAGES): its PRP list (all pages but the first) fits in the
  * one 4 KiB list page each slot owns.
@@ -83,8 +123,9 @@ struct mnv_io_page {
 };
 
 /*
- * One command in flight on a hardware queue; its index is the command id
- * on the hardware.  @buf is a device-readable page holding the PRP list
+ * One command in flight on a hardware queue; its index and its
+ * generation (struct mnv_io_hq @gen) make its command id on the hardware
+ * (mnv_io_hw_cid()).  @buf is a device-readable page holding the PRP list
  * or the Dataset Management ranges rebuilt by the module.  Once the
  * hardware is done with it (@done), its pages are released and it only
  * waits for room in the guest CQ to post @status and @result.
@@ -110,6 +151,10 @@ struct mnv_io_slot {
  * The slots of one hardware queue pair.  Slots the hardware completed
  * wait in @done, oldest first, until the guest CQ takes them: a full
  * guest CQ never holds back the hardware CQ, nor loses a completion.
+ * @gen is the generation of each slot, in inst->cid_gens: it outlives
+ * the open.  @last_cqe, the pair's last completion, is replayed by fault
+ * injection only while @last_cqe_valid: taken in since the open and
+ * since the pair was last created.
  */
 struct mnv_io_hq {
 	unsigned int nr_slots;
@@ -121,6 +166,9 @@ struct mnv_io_hq {
 	unsigned int nr_on_hw;	/* submitted and not completed by the hardware */
 	struct mnv_io_slot *slots;
 	struct mnv_io_page *pages;
+	u8 *gen;
+	bool last_cqe_valid;
+	struct nvme_completion last_cqe;	/* for fault injection only */
 };
 
 /*
@@ -193,6 +241,7 @@ struct mnv_io_stats {
 	u64 read_bytes;
 	u64 write_bytes;
 	u64 refused_cmds;	/* completed by the module with an error */
+	u64 stray_cqes;		/* hardware completions of no command in flight */
 	u64 pin_hits;		/* pages found in the pin cache */
 	u64 pin_misses;		/* pages pinned and mapped */
 	u64 polls;		/* passes of the polling thread */

@@ -24,6 +24,7 @@
 #include "core/vnvme.h"
 #include "instance.h"
 #include "io.h"
+#include "io_fault.h"
 
 bool mnv_io_cq_full(struct mnv_io *io, struct mnv_io_cq *cq)
 {
@@ -267,6 +268,50 @@ static void mnv_io_slot_free(struct mnv_instance *inst, struct mnv_io_hq *hq,
 	inst->io.nr_inflight--;
 }
 
+/*
+ * Take in one hardware completion: it ends the command its id names, if
+ * that command is on the hardware in that generation of its slot.
+ */
+static void mnv_io_take_cqe(struct mnv_instance *inst, struct mnv_hwq *hwq,
+			    struct mnv_io_hq *hq,
+			    const struct nvme_completion *cqe)
+{
+	/* Opaque to the drive: written and read back as it is. */
+	u16 cid = READ_ONCE(cqe->command_id);
+	u16 idx = mnv_io_cid_slot(cid);
+	struct mnv_io_slot *slot = idx < hq->nr_slots ? &hq->slots[idx] : NULL;
+
+	if (slot && slot->busy && !slot->done &&
+	    cid == mnv_io_hw_cid(idx, hq->gen[idx])) {
+		mnv_io_slot_done(inst, hq, idx, mnv_cqe_status(cqe),
+				 le32_to_cpu(cqe->result.u32));
+		return;
+	}
+	inst->stats.stray_cqes++;
+	dev_warn_ratelimited(mnv_instance_dev(inst), "hardware queue %u: completion of no command in flight (id %#x): ignored\n",
+			     hwq->qid, cid);
+}
+
+/*
+ * Fault injection (debugfs fail_stale_cqe): before the drive's completion
+ * @cqe, it posts the pair's last completion again, while the slot that
+ * one names runs another command, still on the hardware.  Not when @cqe
+ * is that command's own completion: ending it early would then be
+ * harmless, and a test could not tell.
+ */
+static void mnv_io_inject_stale_cqe(struct mnv_instance *inst,
+				    struct mnv_hwq *hwq, struct mnv_io_hq *hq,
+				    const struct nvme_completion *cqe)
+{
+	u16 idx = mnv_io_cid_slot(hq->last_cqe.command_id);
+
+	if (hq->last_cqe_valid && idx < hq->nr_slots &&
+	    idx != mnv_io_cid_slot(READ_ONCE(cqe->command_id)) &&
+	    hq->slots[idx].busy && !hq->slots[idx].done &&
+	    mnv_io_fault_stale_cqe())
+		mnv_io_take_cqe(inst, hwq, hq, &hq->last_cqe);
+}
+
 /**
  * mnv_io_reap - take in the completions hardware pair @h posted
  * @inst: instance; caller holds inst->lock
@@ -283,17 +328,12 @@ unsigned int mnv_io_reap(struct mnv_instance *inst, unsigned int h)
 
 	lockdep_assert_held(&inst->lock);
 	while (n < hwq->depth && (cqe = mnv_hwq_peek_cqe(hwq))) {
-		u16 idx = le16_to_cpu((__force __le16)READ_ONCE(cqe->command_id));
-		struct mnv_io_slot *slot = idx < hq->nr_slots ?
-					   &hq->slots[idx] : NULL;
-
-		if (slot && slot->busy && !slot->done)
-			mnv_io_slot_done(inst, hq, idx,
-					 mnv_cqe_status(cqe),
-					 le32_to_cpu(cqe->result.u32));
-		else
-			dev_warn_ratelimited(mnv_instance_dev(inst), "hardware queue %u: completion for unknown command %u\n",
-					     hwq->qid, idx);
+		if (mnv_io_fault_enabled()) {
+			mnv_io_inject_stale_cqe(inst, hwq, hq, cqe);
+			hq->last_cqe = *cqe;
+			hq->last_cqe_valid = true;
+		}
+		mnv_io_take_cqe(inst, hwq, hq, cqe);
 		mnv_hwq_pop_cqe(hwq);
 		n++;
 	}

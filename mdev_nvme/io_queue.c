@@ -50,6 +50,8 @@ static int mnv_io_hq_alloc(struct mnv_instance *inst, struct mnv_io_hq *hq,
 				  MNV_IO_MAX_SLOTS);
 
 	hq->nr_slots = n;
+	/* Not cleared: the pair may hold late completions of earlier opens. */
+	hq->gen = inst->cid_gens[hwq - inst->hwqs];
 	hq->slots = kcalloc(n, sizeof(*hq->slots), GFP_KERNEL);
 	hq->free = kcalloc(n, sizeof(*hq->free), GFP_KERNEL);
 	hq->done = kcalloc(n, sizeof(*hq->done), GFP_KERNEL);
@@ -111,6 +113,15 @@ int mnv_io_open(struct mnv_instance *inst, u8 mdts, u16 oncs)
 	}
 	/* A controller reset while the device was closed: pairs again. */
 	mnv_io_hqs_start(inst);
+	/*
+	 * What the pairs' CQs hold now was posted after the last close
+	 * looked: late or repeated completions of no command of this open.
+	 * Nothing is submitted yet, so each counts as stray, and the CQ
+	 * head doorbell tells the drive (if the pair is live) that the
+	 * room is free again.
+	 */
+	for (i = 0; i < inst->nr_qpairs; i++)
+		mnv_io_reap(inst, i);
 	ret = mnv_io_dbpage_open(inst);
 	if (ret)
 		goto err_free;

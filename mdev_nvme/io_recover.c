@@ -47,8 +47,9 @@
 #define MNV_IO_UNMAP_HOLDOFF_MS	100
 /* A cache flush on a reset may take as long as an admin command. */
 #define MNV_IO_FLUSH_TIMEOUT_MS	30000
-/* Command id of that flush: no slot has it. */
+/* Low byte of that flush's command id (io.h, mnv_io_hw_cid()): no slot's. */
 #define MNV_IO_FLUSH_CID	MNV_IO_MAX_SLOTS
+static_assert(MNV_IO_FLUSH_CID < MNV_IO_NR_CIDS);
 
 /* Create pair @h on the controller if it is not; a failure fails the guest. */
 static void mnv_io_hq_start(struct mnv_instance *inst, unsigned int h)
@@ -59,6 +60,8 @@ static void mnv_io_hq_start(struct mnv_instance *inst, unsigned int h)
 	lockdep_assert_held(&inst->lock);
 	if (hwq->live || READ_ONCE(inst->host->dead))
 		return;
+	/* The new pair's CQ starts empty: nothing of it to replay. */
+	inst->io.hq[h].last_cqe_valid = false;
 	ret = mnv_hwq_start(inst->host, hwq);
 	/* A reset (another tenant's fault) came in between: once more. */
 	if (ret == -EAGAIN)
@@ -243,6 +246,7 @@ void mnv_io_flush_cache(struct mnv_instance *inst)
 	struct mnv_hwq *hwq = &inst->hwqs[0];
 	struct nvme_command cmd = { };
 	struct nvme_completion *cqe;
+	unsigned int stray;
 	u16 status, cid;
 
 	lockdep_assert_held(&inst->lock);
@@ -253,7 +257,8 @@ void mnv_io_flush_cache(struct mnv_instance *inst)
 
 	cmd.common.opcode = nvme_cmd_flush;
 	cmd.common.nsid = cpu_to_le32(io->host_nsid);
-	cmd.common.command_id = MNV_IO_FLUSH_CID;
+	cid = mnv_io_next_cid(inst->cid_gens[0], MNV_IO_FLUSH_CID);
+	cmd.common.command_id = cid;
 	mnv_hwq_push(hwq, &cmd);
 	/*
 	 * Not during a controller reset: the pair is gone then, and made
@@ -262,7 +267,9 @@ void mnv_io_flush_cache(struct mnv_instance *inst)
 	if (!mnv_host_ring_sq(host, hwq))
 		return;
 
-	cqe = mnv_host_wait_cqe(host, hwq, MNV_IO_FLUSH_TIMEOUT_MS);
+	cqe = mnv_host_wait_cqe(host, hwq, cid,
+				MNV_IO_FLUSH_TIMEOUT_MS, &stray);
+	inst->stats.stray_cqes += stray;
 	if (IS_ERR(cqe)) {
 		dev_warn(mnv_instance_dev(inst), "cache flush did not complete (%pe)\n",
 			 cqe);
@@ -271,12 +278,11 @@ void mnv_io_flush_cache(struct mnv_instance *inst)
 		return;
 	}
 	status = mnv_cqe_status(cqe);
-	cid = cqe->command_id;
 	mnv_hwq_pop_cqe(hwq);
 	mnv_host_ring_cq(host, hwq);
-	if (cid != MNV_IO_FLUSH_CID || status) {
-		dev_warn(mnv_instance_dev(inst), "cache flush failed (command %u, status 0x%x)\n",
-			 cid, status);
+	if (status) {
+		dev_warn(mnv_instance_dev(inst), "cache flush failed (status 0x%x)\n",
+			 status);
 		return;
 	}
 	io->unflushed = false;

@@ -90,7 +90,7 @@ static unsigned int mnv_io_submit(struct mnv_instance *inst, u16 qid)
 		slot->sqid = qid;
 		slot->cqid = sq->cqid;
 		slot->cid = le16_to_cpu(g.cid);
-		h.common.command_id = idx;
+		h.common.command_id = mnv_io_next_cid(hq->gen, idx);
 		mnv_hwq_push(hwq, &h);
 		hq->nr_on_hw++;
 		io->nr_inflight++;

@@ -7,6 +7,7 @@
 
 #include "host.h"
 #include "instance.h"
+#include "io_fault.h"
 
 static int __init mnv_init(void)
 {
@@ -17,13 +18,17 @@ static int __init mnv_init(void)
 	if (ret)
 		return ret;
 	ret = pci_register_driver(&mnv_pci_driver);
-	if (ret)
+	if (ret) {
 		mdev_unregister_driver(&mnv_mdev_driver);
-	return ret;
+		return ret;
+	}
+	mnv_io_fault_init();
+	return 0;
 }
 
 static void __exit mnv_exit(void)
 {
+	mnv_io_fault_exit();
 	/* Unbinds every controller, which removes its instances. */
 	pci_unregister_driver(&mnv_pci_driver);
 	mdev_unregister_driver(&mnv_mdev_driver);

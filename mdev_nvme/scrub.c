@@ -51,8 +51,9 @@ MODULE_PARM_DESC(scrub_chunk_kib,
  */
 #define MNV_SCRUB_RETRIES	50
 #define MNV_SCRUB_RETRY_MS	100
-/* Command id of a chunk: no slot of the I/O path has it, nor its flush. */
+/* Low byte of a chunk's command id: no slot's, nor the flush's. */
 #define MNV_SCRUB_CID		(MNV_IO_MAX_SLOTS + 1)
+static_assert(MNV_SCRUB_CID < MNV_IO_NR_CIDS);
 /* Write Zeroes CDW12 bit 25, Deallocate (NVME_WZ_DEAC since Linux 6.2). */
 #define MNV_WZ_DEAC		BIT(9)
 
@@ -73,6 +74,7 @@ static int mnv_scrub_exec(struct mnv_instance *inst, struct nvme_command *cmd)
 	struct mnv_host *host = inst->host;
 	struct mnv_hwq *hwq = &inst->hwqs[0];
 	struct nvme_completion *cqe;
+	unsigned int stray;
 	u16 status, cid;
 	int ret;
 
@@ -88,7 +90,8 @@ static int mnv_scrub_exec(struct mnv_instance *inst, struct nvme_command *cmd)
 			return ret;
 	}
 
-	cmd->common.command_id = MNV_SCRUB_CID;
+	cid = mnv_io_next_cid(inst->cid_gens[0], MNV_SCRUB_CID);
+	cmd->common.command_id = cid;
 	mnv_hwq_push(hwq, cmd);
 	if (!mnv_host_ring_sq(host, hwq)) {
 		/* A reset runs: the entry must not be rung later by mistake. */
@@ -96,7 +99,9 @@ static int mnv_scrub_exec(struct mnv_instance *inst, struct nvme_command *cmd)
 		return -EAGAIN;
 	}
 
-	cqe = mnv_host_wait_cqe(host, hwq, MNV_SCRUB_TIMEOUT_MS);
+	cqe = mnv_host_wait_cqe(host, hwq, cid, MNV_SCRUB_TIMEOUT_MS,
+				&stray);
+	inst->stats.stray_cqes += stray;
 	if (IS_ERR(cqe)) {
 		if (PTR_ERR(cqe) == -ETIMEDOUT) {
 			dev_warn(mnv_instance_dev(inst), "scrub command did not complete: deleting its queue pair\n");
@@ -106,16 +111,8 @@ static int mnv_scrub_exec(struct mnv_instance *inst, struct nvme_command *cmd)
 		return PTR_ERR(cqe);
 	}
 	status = mnv_cqe_status(cqe);
-	cid = cqe->command_id;
 	mnv_hwq_pop_cqe(hwq);
 	mnv_host_ring_cq(host, hwq);
-	if (cid != MNV_SCRUB_CID) {
-		dev_warn(mnv_instance_dev(inst), "completion of unknown command %u on the scrub's pair: deleting the pair\n",
-			 cid);
-		/* The scrub's own command may still run: end it first. */
-		mnv_hwq_stop(host, hwq);
-		return -EIO;
-	}
 	if (status) {
 		dev_warn(mnv_instance_dev(inst), "scrub command failed (status 0x%x)\n",
 			 status);

@@ -11,7 +11,8 @@ static const char stats_help[] =
 "Usage: " MNV_PROG " stats [--json] UUID\n"
 "\n"
 "Show what the instance did since it was created: commands and bytes,\n"
-"commands the module refused, the pin cache, the polling thread, guest\n"
+"commands the module refused, completions the drive posted for no\n"
+"command in flight, the pin cache, the polling thread, guest\n"
 "interrupts and hardware doorbell writes; and the guest pages pinned now.\n"
 "\n"
 "Options:\n"
@@ -29,6 +30,7 @@ static const struct {
 	{ "stats/read_bytes", "read_bytes", "bytes read" },
 	{ "stats/write_bytes", "write_bytes", "bytes written" },
 	{ "stats/refused_cmds", "refused_cmds", "commands refused" },
+	{ "stats/stray_cqes", "stray_cqes", "stray drive completions" },
 	{ "stats/pin_hits", "pin_hits", "pin cache hits" },
 	{ "stats/pin_misses", "pin_misses", "pages pinned" },
 	{ "stats/polls", "polls", "polling passes" },

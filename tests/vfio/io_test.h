@@ -128,6 +128,9 @@ void test_ring_pins(struct inst *in);
 /* io_shadow_db.c */
 void test_shadow_doorbells(struct inst *in);
 
+/* io_stale.c: @count reads kept in flight, each checked at its completion */
+void test_stale_completions(struct inst *in, unsigned int count);
+
 /* io_uffd.c */
 void test_uffd_region(struct inst *in);
 

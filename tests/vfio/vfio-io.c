@@ -29,6 +29,10 @@
  * (io_pins_irqs.c): the client never writes the MSI-X capability and
  * wires its eventfds with VFIO_DEVICE_SET_IRQS alone.
  *
+ * With -s COUNT only COUNT reads kept in flight on UUID1 are checked,
+ * each at the moment its completion arrives (io_stale.c): the check of
+ * a drive posting completions twice, under fault injection.
+ *
  * With -f BDF, the isolation tests of io_faults.c run instead: UUID1 is
  * reset, killed and so on with its queues full while UUID2 (another
  * instance on controller BDF) has verified writes in flight.
@@ -1087,7 +1091,8 @@ static void usage(void)
 		"       vfio-io -x UUID1         (MSI-X by SET_IRQS alone)\n"
 		"       vfio-io -f BDF [-e CMD] UUID1 UUID2   (-e: CMD reports a PCI error)\n"
 		"       vfio-io -l PAGES UUID1   (RLIMIT_MEMLOCK of PAGES)\n"
-		"       vfio-io -b UUID1         (bounce_pages_max=1 at open)\n");
+		"       vfio-io -b UUID1         (bounce_pages_max=1 at open)\n"
+		"       vfio-io -s COUNT UUID1   (COUNT reads kept in flight)\n");
 	exit(2);
 }
 
@@ -1097,11 +1102,11 @@ int main(int argc, char **argv)
 	const char *tag = "vfio-io", *fault_bdf = NULL, *inject = NULL;
 	char tag1[64], tag2[64];
 	uint64_t mark = 100;
-	unsigned long memlock = 0;
+	unsigned long memlock = 0, stale = 0;
 	bool two, modes_only = false, bounce = false;
 	int opt_c, st;
 
-	while ((opt_c = getopt(argc, argv, "be:f:l:m:qt:x")) != -1) {
+	while ((opt_c = getopt(argc, argv, "be:f:l:m:qs:t:x")) != -1) {
 		switch (opt_c) {
 		case 'b':
 			bounce = true;
@@ -1120,6 +1125,11 @@ int main(int argc, char **argv)
 			break;
 		case 'm':
 			mark = strtoull(optarg, NULL, 0);
+			break;
+		case 's':
+			stale = strtoul(optarg, NULL, 0);
+			if (!stale || stale > 100000)
+				usage();
 			break;
 		case 't':
 			tag = optarg;
@@ -1178,6 +1188,20 @@ int main(int argc, char **argv)
 			test_memlock(&in1, memlock);
 		else
 			test_bounce_share(&in1, swiotlb_forced());
+		nvme_disable(&in1.dev);
+		nvme_dev_close(&in1.dev);
+		ok(sysfs_long(in1.uuid, "pinned_pages") == 0,
+		   "instance closed: pinned_pages 0");
+		return tap_done();
+	}
+
+	if (stale) {
+		if (two)
+			usage();
+		if (!ok(inst_setup(&in1, argv[optind], 1, 1) == 0,
+			"instance: open, enable, one I/O queue pair"))
+			tap_bail("instance unusable");
+		test_stale_completions(&in1, stale);
 		nvme_disable(&in1.dev);
 		nvme_dev_close(&in1.dev);
 		ok(sysfs_long(in1.uuid, "pinned_pages") == 0,
