@@ -6,7 +6,8 @@
  *
  * Guest queue pair q runs on inst->hwqs[q - 1].  A guest SQ completes to
  * any guest CQ, so a hardware completion finds its way back through the
- * slot it was submitted with (command id = slot index).
+ * slot it was submitted with: the command id names the slot and the
+ * slot's generation (io.h, mnv_io_hw_cid()).
  */
 #include <linux/nvme.h>
 
