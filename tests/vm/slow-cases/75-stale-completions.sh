@@ -13,6 +13,8 @@
 # ended early is still far from done on the drive; tests/vfio/vfio-io -s
 # keeps reads in flight and checks each buffer the moment its completion
 # arrives, which catches it.  Armed for that run only.
+#
+# mnv-case: debug-kernel
 # shellcheck source=../lib.sh
 . "$MNV_REPO/tests/vm/lib.sh"
 mnv_require_root
