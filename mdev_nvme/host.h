@@ -40,8 +40,8 @@ struct mnv_namespace {
 /*
  * One hardware submission/completion queue pair (host_hwq.c), created on
  * the controller without an interrupt: completions are reaped by polling.
- * Owned by a single user at a time (the admin path or one instance);
- * the owner serialises access to the ring indices.
+ * Owned by a single user at a time (the admin path, or one instance:
+ * struct mnv_io_hq); the owner serialises access to the ring indices.
  *
  * An I/O pair exists on the controller while @live, since the controller
  * reset numbered @epoch: once host->epoch has moved on, the reset deleted

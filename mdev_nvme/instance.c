@@ -85,7 +85,7 @@ static void mnv_instance_delete_hwqs(struct mnv_instance *inst,
 				     unsigned int nr)
 {
 	while (nr--)
-		mnv_hwq_delete(inst->host, &inst->hwqs[nr]);
+		mnv_hwq_delete(inst->host, &inst->hq[nr].hw);
 }
 
 /* vfio_device_ops.init: reserve and create the hardware queue pairs. */
@@ -125,7 +125,7 @@ int mnv_instance_init(struct vfio_device *vdev)
 		goto err_mutex;
 	}
 	for (i = 0; i < inst->nr_qpairs; i++) {
-		ret = mnv_hwq_create(host, inst->qids[i], &inst->hwqs[i]);
+		ret = mnv_hwq_create(host, inst->qids[i], &inst->hq[i].hw);
 		if (ret)
 			goto err_delete;
 	}

@@ -67,13 +67,13 @@ struct mnv_scrub {
  *    (region accesses, ioctls, open and close) and protects the
  *    emulated controller @ctrl and the interrupt triggers @msix_trigger
  *    and @req_trigger, the I/O path state @io (see struct mnv_io for
- *    its own rules) together with the ring indices of @hwqs, the
- *    generations of their slots @cid_gens, and the counters @stats.
- *    The I/O polling thread takes it for each pass; the VFIO .dma_unmap
- *    callback takes it too, from the container's unmap path.  Its place
- *    among the other locks: "Lock order" at struct mnv_io (io.h).
- *  - @host, @type, @nr_qpairs, @qids and @hwqs (the queues themselves)
- *    are set in init and constant until release.
+ *    its own rules), the hardware queue pairs @hq (see struct
+ *    mnv_io_hq) and the counters @stats.  The I/O polling thread takes
+ *    it for each pass; the VFIO .dma_unmap callback takes it too, from
+ *    the container's unmap path; the scrub takes it for each chunk.  Its
+ *    place among the other locks: "Lock order" at struct mnv_io (io.h).
+ *  - @host, @type, @nr_qpairs and @qids are set in init and constant
+ *    until release.
  */
 struct mnv_instance {
 	struct vfio_device vdev;
@@ -93,9 +93,8 @@ struct mnv_instance {
 
 	unsigned int nr_qpairs;
 	u16 qids[MNV_INSTANCE_MAX_QPAIRS];
-	struct mnv_hwq hwqs[MNV_INSTANCE_MAX_QPAIRS];
-	/* Of each slot of each pair: io.h, mnv_io_hw_cid(); never cleared */
-	u8 cid_gens[MNV_INSTANCE_MAX_QPAIRS][MNV_IO_NR_CIDS];
+	/* From init to release, not only while open: see struct mnv_io_hq */
+	struct mnv_io_hq hq[MNV_INSTANCE_MAX_QPAIRS];
 
 	struct mutex lock;		/* see LOCKING above */
 	struct vnvme_ctrl *ctrl;	/* while open */

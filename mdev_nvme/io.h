@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The I/O path of an instance: guest I/O queues served by the instance's
- * hardware queue pairs (guest qid q runs on inst->hwqs[q - 1]).
+ * hardware queue pairs (guest qid q runs on inst->hq[q - 1]).
  *
  * On each pass of the instance's polling thread (vctrl_thread.c) it
  * fetches guest SQEs, checks and rewrites them (io_cmd.c), pins and maps
@@ -17,11 +17,13 @@
 #include <linux/dma-direction.h>
 #include <linux/list.h>
 #include <linux/nvme.h>
+#include <linux/stddef.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
 
 #include "../include/mdev_nvme.h"
 #include "core/vnvme.h"
+#include "host.h"
 
 /* A guest's queues fit the core's limit and a bitmap of one long. */
 static_assert(MNV_INSTANCE_MAX_QPAIRS <= VNVME_MAX_IOQ);
@@ -68,9 +70,9 @@ enum mnv_io_host_state {
  * completion is refused, where it would otherwise end the slot's next
  * command early and release that command's pages while the drive may
  * still transfer into them.  The generations live as long as the pair
- * (inst->cid_gens), not the open: a late completion may wait in the
- * pair's CQ while the device is closed.  Generation 0 is never used, so
- * that an entry of zeroes names no command.  The module's own commands
+ * (struct mnv_io_hq @gen), not the open: a late completion may wait in
+ * the pair's CQ while the device is closed.  Generation 0 is never used,
+ * so that an entry of zeroes names no command.  The module's own commands
  * on pair 0, the cache flush (io_recover.c) and the scrub (scrub.c), take
  * the low bytes after the slots' and have generations too: a repeated
  * completion of one chunk of a scrub must not answer the next one.
@@ -148,15 +150,35 @@ struct mnv_io_slot {
 };
 
 /*
- * The slots of one hardware queue pair.  Slots the hardware completed
- * wait in @done, oldest first, until the guest CQ takes them: a full
- * guest CQ never holds back the hardware CQ, nor loses a completion.
- * @gen is the generation of each slot, in inst->cid_gens: it outlives
- * the open.  @last_cqe, the pair's last completion, is replayed by fault
- * injection only while @last_cqe_valid: taken in since the open and
- * since the pair was last created.
+ * struct mnv_io_hq - one hardware I/O queue pair of an instance
+ * (inst->hq[]): the pair on the controller, the generations of its
+ * command ids and the slots of the commands it runs.
+ *
+ * @hw and @gen live as long as the instance: @hw is created on the
+ * controller at the instance's creation (instance.c) and deleted at its
+ * release, and a completion the drive posts late may wait in its CQ
+ * across a close, so @gen is never cleared.  Between opens the scrub
+ * (scrub.c) runs its commands on pair 0.  The rest, from @nr_slots on,
+ * is set up by an open (mnv_io_open()) and cleared by the close, after
+ * the pair was quiesced: an open refuses a pair whose slots are not
+ * clear.
+ *
+ * Slots the hardware completed wait in @done, oldest first, until the
+ * guest CQ takes them: a full guest CQ never holds back the hardware
+ * CQ, nor loses a completion.  @last_cqe, the pair's last completion,
+ * is replayed by fault injection only while @last_cqe_valid: taken in
+ * since the open and since the pair was last created.
+ *
+ * LOCKING: all of it is protected by inst->lock, whoever uses the pair:
+ * the I/O path while the device is open, the scrub while it is closed
+ * (inst->open tells which).  The rings of @hw are allocated at the
+ * instance's creation and freed at its release, when nobody else can
+ * reach the instance.
  */
 struct mnv_io_hq {
+	struct mnv_hwq hw;
+	u8 gen[MNV_IO_NR_CIDS];	/* by the low byte of a command id */
+	/* From here on: set up by an open, cleared by the close. */
 	unsigned int nr_slots;
 	unsigned int nr_free;
 	u16 *free;		/* stack of free slot indices */
@@ -166,10 +188,15 @@ struct mnv_io_hq {
 	unsigned int nr_on_hw;	/* submitted and not completed by the hardware */
 	struct mnv_io_slot *slots;
 	struct mnv_io_page *pages;
-	u8 *gen;
 	bool last_cqe_valid;
 	struct nvme_completion last_cqe;	/* for fault injection only */
 };
+
+/* A close clears a pair from @nr_slots on: not what lives with it. */
+static_assert(offsetof(struct mnv_io_hq, hw) <
+	      offsetof(struct mnv_io_hq, nr_slots));
+static_assert(offsetof(struct mnv_io_hq, gen) <
+	      offsetof(struct mnv_io_hq, nr_slots));
 
 /*
  * A guest ring pinned and mapped into the kernel (io_ring.c); @va NULL
@@ -260,8 +287,8 @@ struct mnv_io_stats {
  * struct mnv_io - I/O state of an open instance (inst->io).
  *
  * LOCKING: everything here but @kick and @pinned_pages is protected by
- * inst->lock, like the emulated controller; the hardware queue pairs'
- * ring indices (inst->hwqs[]) are too.  @thread and @kick belong to the
+ * inst->lock, like the emulated controller (and the hardware queue pairs,
+ * inst->hq[]: see struct mnv_io_hq).  @thread and @kick belong to the
  * polling thread (vctrl_thread.c): @kick is set by doorbells and cleared
  * by @thread.  @pinned_pages is only written under inst->lock
  * but read locklessly by sysfs.
@@ -347,7 +374,6 @@ struct mnv_io {
 	u32 db_seen[2 * (MNV_INSTANCE_MAX_QPAIRS + 1)];
 	struct mnv_io_sq sq[MNV_INSTANCE_MAX_QPAIRS + 1];	/* index 0 unused */
 	struct mnv_io_cq cq[MNV_INSTANCE_MAX_QPAIRS + 1];
-	struct mnv_io_hq hq[MNV_INSTANCE_MAX_QPAIRS];
 };
 
 /* io_queue.c: all under inst->lock */

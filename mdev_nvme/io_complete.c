@@ -272,8 +272,7 @@ static void mnv_io_slot_free(struct mnv_instance *inst, struct mnv_io_hq *hq,
  * Take in one hardware completion: it ends the command its id names, if
  * that command is on the hardware in that generation of its slot.
  */
-static void mnv_io_take_cqe(struct mnv_instance *inst, struct mnv_hwq *hwq,
-			    struct mnv_io_hq *hq,
+static void mnv_io_take_cqe(struct mnv_instance *inst, struct mnv_io_hq *hq,
 			    const struct nvme_completion *cqe)
 {
 	/* Opaque to the drive: written and read back as it is. */
@@ -289,7 +288,7 @@ static void mnv_io_take_cqe(struct mnv_instance *inst, struct mnv_hwq *hwq,
 	}
 	inst->stats.stray_cqes++;
 	dev_warn_ratelimited(mnv_instance_dev(inst), "hardware queue %u: completion of no command in flight (id %#x): ignored\n",
-			     hwq->qid, cid);
+			     hq->hw.qid, cid);
 }
 
 /*
@@ -300,7 +299,7 @@ static void mnv_io_take_cqe(struct mnv_instance *inst, struct mnv_hwq *hwq,
  * harmless, and a test could not tell.
  */
 static void mnv_io_inject_stale_cqe(struct mnv_instance *inst,
-				    struct mnv_hwq *hwq, struct mnv_io_hq *hq,
+				    struct mnv_io_hq *hq,
 				    const struct nvme_completion *cqe)
 {
 	u16 idx = mnv_io_cid_slot(hq->last_cqe.command_id);
@@ -309,31 +308,31 @@ static void mnv_io_inject_stale_cqe(struct mnv_instance *inst,
 	    idx != mnv_io_cid_slot(READ_ONCE(cqe->command_id)) &&
 	    hq->slots[idx].busy && !hq->slots[idx].done &&
 	    mnv_io_fault_stale_cqe())
-		mnv_io_take_cqe(inst, hwq, hq, &hq->last_cqe);
+		mnv_io_take_cqe(inst, hq, &hq->last_cqe);
 }
 
 /**
  * mnv_io_reap - take in the completions hardware pair @h posted
  * @inst: instance; caller holds inst->lock
- * @h: index of the pair in inst->hwqs
+ * @h: index of the pair in inst->hq
  *
  * Return: completions taken in.
  */
 unsigned int mnv_io_reap(struct mnv_instance *inst, unsigned int h)
 {
-	struct mnv_hwq *hwq = &inst->hwqs[h];
-	struct mnv_io_hq *hq = &inst->io.hq[h];
+	struct mnv_io_hq *hq = &inst->hq[h];
+	struct mnv_hwq *hwq = &hq->hw;
 	struct nvme_completion *cqe;
 	unsigned int n = 0;
 
 	lockdep_assert_held(&inst->lock);
 	while (n < hwq->depth && (cqe = mnv_hwq_peek_cqe(hwq))) {
 		if (mnv_io_fault_enabled()) {
-			mnv_io_inject_stale_cqe(inst, hwq, hq, cqe);
+			mnv_io_inject_stale_cqe(inst, hq, cqe);
 			hq->last_cqe = *cqe;
 			hq->last_cqe_valid = true;
 		}
-		mnv_io_take_cqe(inst, hwq, hq, cqe);
+		mnv_io_take_cqe(inst, hq, cqe);
 		mnv_hwq_pop_cqe(hwq);
 		n++;
 	}
@@ -346,7 +345,7 @@ unsigned int mnv_io_reap(struct mnv_instance *inst, unsigned int h)
 /**
  * mnv_io_complete - post the completions pair @h holds to the guest
  * @inst: instance; caller holds inst->lock
- * @h: index of the pair in inst->hwqs
+ * @h: index of the pair in inst->hq
  * @mode: what to do when the guest CQ cannot take one
  *
  * Return: completions posted or dropped.
@@ -354,7 +353,7 @@ unsigned int mnv_io_reap(struct mnv_instance *inst, unsigned int h)
 unsigned int mnv_io_complete(struct mnv_instance *inst, unsigned int h,
 			     enum mnv_io_complete_mode mode)
 {
-	struct mnv_io_hq *hq = &inst->io.hq[h];
+	struct mnv_io_hq *hq = &inst->hq[h];
 	unsigned int n = 0;
 	int ret;
 

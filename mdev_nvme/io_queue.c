@@ -4,7 +4,7 @@
  * pairs: set up at open, created and deleted by the guest's admin
  * commands, dropped at a controller reset, torn down at close.
  *
- * Guest queue pair q runs on inst->hwqs[q - 1]; the emulated controller
+ * Guest queue pair q runs on inst->hq[q - 1]; the emulated controller
  * offers as many I/O queues as the instance owns hardware pairs.
  *
  * Functions called as env ops of the core (queue create/delete, reset)
@@ -13,6 +13,7 @@
 #include <linux/dma-mapping.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 
 #include "core/nvme_spec.h"
 #include "core/vnvme.h"
@@ -21,6 +22,11 @@
 
 static_assert(MNV_IO_MAX_SLOTS <= U16_MAX);
 
+/*
+ * Let go of the slots of pair @hq, none of them on the hardware: the
+ * pair itself (@hw) and the generations of its command ids stay, with
+ * the instance.
+ */
 static void mnv_io_hq_free(struct mnv_instance *inst, struct mnv_io_hq *hq)
 {
 	struct device *dev = mnv_host_dev(inst->host);
@@ -38,27 +44,34 @@ static void mnv_io_hq_free(struct mnv_instance *inst, struct mnv_io_hq *hq)
 	kfree(hq->free);
 	kfree(hq->done);
 	kvfree(hq->pages);
-	memset(hq, 0, sizeof(*hq));
+	memset_startat(hq, 0, nr_slots);
 }
 
-static int mnv_io_hq_alloc(struct mnv_instance *inst, struct mnv_io_hq *hq,
-			   struct mnv_hwq *hwq)
+/*
+ * Set up the slots of pair @hq for an open; on failure nothing of them
+ * is left.  -EBUSY: the last close did not clear them, and a command of
+ * theirs may still be on the hardware, its pages in use.
+ */
+static int mnv_io_hq_alloc(struct mnv_instance *inst, struct mnv_io_hq *hq)
 {
 	struct device *dev = mnv_host_dev(inst->host);
 	/* A full ring holds depth - 1 entries: never more in flight. */
-	unsigned int i, n = min_t(unsigned int, hwq->depth - 1,
+	unsigned int i, n = min_t(unsigned int, hq->hw.depth - 1,
 				  MNV_IO_MAX_SLOTS);
 
+	lockdep_assert_held(&inst->lock);
+	if (WARN_ON_ONCE(hq->slots || hq->nr_slots || hq->nr_on_hw ||
+			 hq->nr_done))
+		return -EBUSY;
+	/* @gen is not cleared: the pair may hold late completions. */
 	hq->nr_slots = n;
-	/* Not cleared: the pair may hold late completions of earlier opens. */
-	hq->gen = inst->cid_gens[hwq - inst->hwqs];
 	hq->slots = kcalloc(n, sizeof(*hq->slots), GFP_KERNEL);
 	hq->free = kcalloc(n, sizeof(*hq->free), GFP_KERNEL);
 	hq->done = kcalloc(n, sizeof(*hq->done), GFP_KERNEL);
 	hq->pages = kvcalloc(n * VNVME_IO_MAX_PAGES, sizeof(*hq->pages),
 			     GFP_KERNEL);
 	if (!hq->slots || !hq->free || !hq->done || !hq->pages)
-		return -ENOMEM;
+		goto err_free;
 	for (i = 0; i < n; i++) {
 		struct mnv_io_slot *slot = &hq->slots[i];
 
@@ -66,12 +79,16 @@ static int mnv_io_hq_alloc(struct mnv_instance *inst, struct mnv_io_hq *hq,
 		slot->buf = dma_alloc_coherent(dev, MNV_IO_PAGE_SIZE,
 					       &slot->buf_dma, GFP_KERNEL);
 		if (!slot->buf)
-			return -ENOMEM;
+			goto err_free;
 		/* Lowest indices first, which keeps debugging readable. */
 		hq->free[i] = n - 1 - i;
 	}
 	hq->nr_free = n;
 	return 0;
+
+err_free:
+	mnv_io_hq_free(inst, hq);
+	return -ENOMEM;
 }
 
 /**
@@ -107,7 +124,7 @@ int mnv_io_open(struct mnv_instance *inst, u8 mdts, u16 oncs)
 	io->idle_ns = (u64)READ_ONCE(inst->idle_us) * NSEC_PER_USEC;
 
 	for (i = 0; i < inst->nr_qpairs; i++) {
-		ret = mnv_io_hq_alloc(inst, &io->hq[i], &inst->hwqs[i]);
+		ret = mnv_io_hq_alloc(inst, &inst->hq[i]);
 		if (ret)
 			goto err_free;
 	}
@@ -131,8 +148,9 @@ int mnv_io_open(struct mnv_instance *inst, u8 mdts, u16 oncs)
 err_free:
 	io->ready = false;
 	mnv_io_dbpage_close(inst);
-	for (i = 0; i < inst->nr_qpairs; i++)
-		mnv_io_hq_free(inst, &io->hq[i]);
+	/* Only the pairs set up here: one refused keeps what it has. */
+	while (i--)
+		mnv_io_hq_free(inst, &inst->hq[i]);
 	mnv_io_pins_destroy(inst);
 	return ret;
 }
@@ -156,7 +174,7 @@ void mnv_io_close(struct mnv_instance *inst)
 	io->ready = false;
 	mnv_io_dbpage_close(inst);
 	for (i = 0; i < inst->nr_qpairs; i++)
-		mnv_io_hq_free(inst, &io->hq[i]);
+		mnv_io_hq_free(inst, &inst->hq[i]);
 	mnv_io_pins_destroy(inst);
 }
 

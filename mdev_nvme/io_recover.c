@@ -54,18 +54,18 @@ static_assert(MNV_IO_FLUSH_CID < MNV_IO_NR_CIDS);
 /* Create pair @h on the controller if it is not; a failure fails the guest. */
 static void mnv_io_hq_start(struct mnv_instance *inst, unsigned int h)
 {
-	struct mnv_hwq *hwq = &inst->hwqs[h];
+	struct mnv_io_hq *hq = &inst->hq[h];
 	int ret;
 
 	lockdep_assert_held(&inst->lock);
-	if (hwq->live || READ_ONCE(inst->host->dead))
+	if (hq->hw.live || READ_ONCE(inst->host->dead))
 		return;
 	/* The new pair's CQ starts empty: nothing of it to replay. */
-	inst->io.hq[h].last_cqe_valid = false;
-	ret = mnv_hwq_start(inst->host, hwq);
+	hq->last_cqe_valid = false;
+	ret = mnv_hwq_start(inst->host, &hq->hw);
 	/* A reset (another tenant's fault) came in between: once more. */
 	if (ret == -EAGAIN)
-		ret = mnv_hwq_start(inst->host, hwq);
+		ret = mnv_hwq_start(inst->host, &hq->hw);
 	if (ret)
 		inst->io.fatal = true;
 }
@@ -78,7 +78,7 @@ static void mnv_io_hq_start(struct mnv_instance *inst, unsigned int h)
 static void mnv_io_hq_stopped(struct mnv_instance *inst, unsigned int h,
 			      u16 status)
 {
-	struct mnv_io_hq *hq = &inst->io.hq[h];
+	struct mnv_io_hq *hq = &inst->hq[h];
 	unsigned int idx;
 
 	lockdep_assert_held(&inst->lock);
@@ -98,7 +98,7 @@ static void mnv_io_hq_restart(struct mnv_instance *inst, unsigned int h,
 			      u16 status)
 {
 	lockdep_assert_held(&inst->lock);
-	mnv_hwq_stop(inst->host, &inst->hwqs[h]);
+	mnv_hwq_stop(inst->host, &inst->hq[h].hw);
 	mnv_io_reap(inst, h);
 	mnv_io_hq_stopped(inst, h, status);
 	inst->stats.queue_restarts++;
@@ -126,13 +126,13 @@ void mnv_io_check_host(struct mnv_instance *inst)
 			return;
 		io->host_failed = MNV_HOST_FAILED_SEEN;
 		for (h = 0; h < inst->nr_qpairs; h++) {
-			inst->hwqs[h].live = false;
+			inst->hq[h].hw.live = false;
 			mnv_io_hq_stopped(inst, h, NVME_SC_INTERNAL);
 		}
 		return;
 	}
 	for (h = 0; h < inst->nr_qpairs; h++)
-		if (mnv_hwq_stale(host, &inst->hwqs[h]))
+		if (mnv_hwq_stale(host, &inst->hq[h].hw))
 			mnv_io_hq_restart(inst, h, NVME_SC_ABORT_REQ);
 }
 
@@ -143,7 +143,7 @@ unsigned int mnv_io_nr_on_hw(struct mnv_instance *inst)
 
 	lockdep_assert_held(&inst->lock);
 	for (h = 0; h < inst->nr_qpairs; h++)
-		on_hw += inst->io.hq[h].nr_on_hw;
+		on_hw += inst->hq[h].nr_on_hw;
 	return on_hw;
 }
 
@@ -195,7 +195,7 @@ void mnv_io_hqs_start(struct mnv_instance *inst)
 /**
  * mnv_io_quiesce - end the commands in flight on pair @only (all if < 0)
  * @inst: instance; caller holds inst->lock
- * @only: index of a pair in inst->hwqs, or -1
+ * @only: index of a pair in inst->hq, or -1
  * @mode: MNV_COMPLETE_IF_ROOM or MNV_COMPLETE_DROP (the guest queues go)
  *
  * Returns with nothing of those pairs on the hardware and nothing
@@ -205,7 +205,6 @@ void mnv_io_quiesce(struct mnv_instance *inst, int only,
 		    enum mnv_io_complete_mode mode)
 {
 	unsigned long deadline = jiffies + msecs_to_jiffies(MNV_IO_GRACE_MS);
-	struct mnv_io *io = &inst->io;
 	unsigned int h, on_hw;
 
 	lockdep_assert_held(&inst->lock);
@@ -217,7 +216,7 @@ void mnv_io_quiesce(struct mnv_instance *inst, int only,
 				continue;
 			mnv_io_reap(inst, h);
 			mnv_io_complete(inst, h, mode);
-			on_hw += io->hq[h].nr_on_hw;
+			on_hw += inst->hq[h].nr_on_hw;
 		}
 		if (!on_hw || time_after(jiffies, deadline))
 			break;
@@ -225,7 +224,7 @@ void mnv_io_quiesce(struct mnv_instance *inst, int only,
 	}
 	for (h = 0; h < inst->nr_qpairs && on_hw; h++) {
 		if ((only >= 0 && h != (unsigned int)only) ||
-		    !io->hq[h].nr_on_hw)
+		    !inst->hq[h].nr_on_hw)
 			continue;
 		mnv_io_hq_restart(inst, h, NVME_SC_ABORT_QUEUE);
 		mnv_io_complete(inst, h, mode);
@@ -243,7 +242,8 @@ void mnv_io_flush_cache(struct mnv_instance *inst)
 {
 	struct mnv_host *host = inst->host;
 	struct mnv_io *io = &inst->io;
-	struct mnv_hwq *hwq = &inst->hwqs[0];
+	struct mnv_io_hq *hq = &inst->hq[0];
+	struct mnv_hwq *hwq = &hq->hw;
 	struct nvme_command cmd = { };
 	struct nvme_completion *cqe;
 	unsigned int stray;
@@ -252,12 +252,12 @@ void mnv_io_flush_cache(struct mnv_instance *inst)
 	lockdep_assert_held(&inst->lock);
 	if (!io->unflushed || !host->volatile_write_cache || !hwq->live ||
 	    mnv_hwq_stale(host, hwq) || READ_ONCE(host->dead) ||
-	    WARN_ON_ONCE(io->hq[0].nr_on_hw))
+	    WARN_ON_ONCE(hq->nr_on_hw))
 		return;
 
 	cmd.common.opcode = nvme_cmd_flush;
 	cmd.common.nsid = cpu_to_le32(io->host_nsid);
-	cid = mnv_io_next_cid(inst->cid_gens[0], MNV_IO_FLUSH_CID);
+	cid = mnv_io_next_cid(hq->gen, MNV_IO_FLUSH_CID);
 	cmd.common.command_id = cid;
 	mnv_hwq_push(hwq, &cmd);
 	/*
@@ -347,10 +347,10 @@ bool mnv_io_dma_unmap(struct mnv_instance *inst, u64 iova, u64 length)
 	for (;;) {
 		busy = 0;
 		for (h = 0; h < inst->nr_qpairs; h++) {
-			if (!io->hq[h].nr_on_hw)
+			if (!inst->hq[h].nr_on_hw)
 				continue;
 			mnv_io_reap(inst, h);
-			if (mnv_io_hq_uses(&io->hq[h], start, last))
+			if (mnv_io_hq_uses(&inst->hq[h], start, last))
 				busy |= BIT(h);
 		}
 		if (!busy)

@@ -4,7 +4,7 @@
  * put on the instance's hardware SQ; and the polling pass that drives
  * submission and completion of every queue of an instance.
  *
- * Guest queue pair q runs on inst->hwqs[q - 1].  A guest SQ completes to
+ * Guest queue pair q runs on inst->hq[q - 1].  A guest SQ completes to
  * any guest CQ, so a hardware completion finds its way back through the
  * slot it was submitted with: the command id names the slot and the
  * slot's generation (io.h, mnv_io_hw_cid()).
@@ -27,8 +27,8 @@ static unsigned int mnv_io_submit(struct mnv_instance *inst, u16 qid)
 {
 	struct mnv_io *io = &inst->io;
 	struct mnv_io_sq *sq = &io->sq[qid];
-	struct mnv_hwq *hwq = &inst->hwqs[qid - 1];
-	struct mnv_io_hq *hq = &io->hq[qid - 1];
+	struct mnv_io_hq *hq = &inst->hq[qid - 1];
+	struct mnv_hwq *hwq = &hq->hw;
 	struct mnv_io_cq *cq = mnv_io_get_cq(io, sq->cqid);
 	u16 tail = mnv_io_sq_tail(io, sq);
 	unsigned int n = 0, submitted = 0;
@@ -134,15 +134,15 @@ bool mnv_io_poll_locked(struct mnv_instance *inst)
 	 */
 	if (!io->vstate.bus_master) {
 		for (i = 0; i < inst->nr_qpairs; i++)
-			if (io->hq[i].nr_on_hw)
+			if (inst->hq[i].nr_on_hw)
 				mnv_io_reap(inst, i);
 		return false;
 	}
 	mnv_io_dbbuf_sync(inst);
 	for (i = 0; i < inst->nr_qpairs; i++) {
-		if (io->hq[i].nr_on_hw)
+		if (inst->hq[i].nr_on_hw)
 			reaped += mnv_io_reap(inst, i);
-		if (io->hq[i].nr_done)
+		if (inst->hq[i].nr_done)
 			work += mnv_io_complete(inst, i, MNV_COMPLETE_KEEP);
 	}
 	work += reaped;

@@ -72,7 +72,8 @@ static bool mnv_ns_deallocated_zeroes(const struct mnv_namespace *ns)
 static int mnv_scrub_exec(struct mnv_instance *inst, struct nvme_command *cmd)
 {
 	struct mnv_host *host = inst->host;
-	struct mnv_hwq *hwq = &inst->hwqs[0];
+	struct mnv_io_hq *hq = &inst->hq[0];
+	struct mnv_hwq *hwq = &hq->hw;
 	struct nvme_completion *cqe;
 	unsigned int stray;
 	u16 status, cid;
@@ -90,7 +91,7 @@ static int mnv_scrub_exec(struct mnv_instance *inst, struct nvme_command *cmd)
 			return ret;
 	}
 
-	cid = mnv_io_next_cid(inst->cid_gens[0], MNV_SCRUB_CID);
+	cid = mnv_io_next_cid(hq->gen, MNV_SCRUB_CID);
 	cmd->common.command_id = cid;
 	mnv_hwq_push(hwq, cmd);
 	if (!mnv_host_ring_sq(host, hwq)) {
