@@ -5,6 +5,10 @@
  * kept in a per-instance cache so that steady-state I/O, which reuses the
  * same buffers, pins and maps nothing new.
  *
+ * A page is mapped for the device when a command's data first uses it
+ * (mnv_io_pin_map()), not when it is pinned: not every page the module
+ * pins is for the device.
+ *
  * A cached page is used by the commands in flight that address it
  * (@users); unused pages sit on an LRU list and are released when the
  * cache is over its limit, when the VMM unmaps their range
@@ -42,11 +46,14 @@ MODULE_PARM_DESC(bounce_pages_max,
 		 "Bounce-buffer pages an instance may use at once, at least one largest transfer (read at open)");
 
 /**
- * struct mnv_pin - a guest page pinned and mapped for the controller
+ * struct mnv_pin - a guest page pinned, and mapped for the controller
  * @iova: page aligned guest address; the cache index is @iova >> PAGE_SHIFT
+ * @page: the pinned page
+ * @mapped: @dma, @need_sync and @bounced are set: a command's data used the
+ *	page (mnv_io_pin_map())
  * @dma: bus address for the physical function
- * @dir: how it is mapped: DMA_BIDIRECTIONAL, or DMA_TO_DEVICE for a page
- *	the guest mapped read-only
+ * @dir: how it is pinned and mapped: DMA_BIDIRECTIONAL, or DMA_TO_DEVICE
+ *	for a page the guest mapped read-only
  * @need_sync: the mapping needs dma_sync_*() around each use (bounce
  *	buffers, non-coherent DMA, an IOMMU).  Only the bytes a command
  *	transfers are synced, and unmapping copies nothing back: the page is
@@ -60,6 +67,8 @@ MODULE_PARM_DESC(bounce_pages_max,
  */
 struct mnv_pin {
 	u64 iova;
+	struct page *page;
+	bool mapped;
 	dma_addr_t dma;
 	enum dma_data_direction dir;
 	bool need_sync;
@@ -97,7 +106,7 @@ void mnv_io_pins_init(struct mnv_io *io, unsigned long max_cmd_pages)
 	io->nr_bounced = 0;
 }
 
-/* Unmap, unpin and forget @pin, which no command uses. */
+/* Unmap if mapped, unpin and forget @pin, which no command uses. */
 static void mnv_io_pin_release(struct mnv_instance *inst, struct mnv_pin *pin)
 {
 	struct mnv_io *io = &inst->io;
@@ -105,8 +114,10 @@ static void mnv_io_pin_release(struct mnv_instance *inst, struct mnv_pin *pin)
 	lockdep_assert_held(&inst->lock);
 	list_del(&pin->lru);
 	xa_erase(&io->pins, pin->iova >> PAGE_SHIFT);
-	dma_unmap_page_attrs(mnv_host_dev(inst->host), pin->dma, PAGE_SIZE,
-			     pin->dir, DMA_ATTR_SKIP_CPU_SYNC);
+	if (pin->mapped)
+		dma_unmap_page_attrs(mnv_host_dev(inst->host), pin->dma,
+				     PAGE_SIZE, pin->dir,
+				     DMA_ATTR_SKIP_CPU_SYNC);
 	vfio_unpin_pages(&inst->vdev, pin->iova, 1);
 	atomic_long_dec(&io->pinned_pages);
 	io->nr_pins--;
@@ -129,20 +140,18 @@ static void mnv_io_pins_trim(struct mnv_instance *inst, unsigned long keep)
 }
 
 /*
- * Pin and map guest page @iova.  Read-write if the guest mapped it so
- * (a Read writes it, a Write only reads it, and the same buffer may well
- * serve both), else read-only.  -EAGAIN: the page needs a bounce buffer
- * and the instance's share of them is in use by its own commands in
- * flight, which give theirs back as they complete.
+ * Pin guest page @iova, read-write if the guest mapped it so (a Read
+ * writes it, a Write only reads it, and the same buffer may well serve
+ * both), else read-only, and enter it in the cache, unused and not
+ * mapped for the device yet.
  */
 static struct mnv_pin *mnv_io_pin_new(struct mnv_instance *inst, u64 iova)
 {
-	struct device *dev = mnv_host_dev(inst->host);
 	struct mnv_io *io = &inst->io;
 	struct mnv_pin *pin;
-	struct page *page;
 	int ret;
 
+	lockdep_assert_held(&inst->lock);
 	pin = kzalloc(sizeof(*pin), GFP_KERNEL);
 	if (!pin)
 		return ERR_PTR(-ENOMEM);
@@ -151,55 +160,130 @@ static struct mnv_pin *mnv_io_pin_new(struct mnv_instance *inst, u64 iova)
 	INIT_LIST_HEAD(&pin->lru);
 
 	ret = vfio_pin_pages(&inst->vdev, iova, 1, IOMMU_READ | IOMMU_WRITE,
-			     &page);
+			     &pin->page);
 	if (ret == -EPERM) {
 		pin->dir = DMA_TO_DEVICE;
-		ret = vfio_pin_pages(&inst->vdev, iova, 1, IOMMU_READ, &page);
+		ret = vfio_pin_pages(&inst->vdev, iova, 1, IOMMU_READ,
+				     &pin->page);
 	}
 	if (ret != 1) {
 		ret = ret < 0 ? ret : -EFAULT;
 		goto err_free;
 	}
-	pin->dma = dma_map_page_attrs(dev, page, 0, PAGE_SIZE, pin->dir,
-				      DMA_ATTR_SKIP_CPU_SYNC);
-	if (dma_mapping_error(dev, pin->dma)) {
-		/*
-		 * A full bounce pool: wait if our other commands hold some
-		 * (they give them back), not for pages of this one.
-		 */
-		ret = io->bounced_before_cmd ? -EAGAIN : -ENOMEM;
-		goto err_unpin;
-	}
-	pin->need_sync = dma_need_sync(dev, pin->dma);
-	/* Without an IOMMU, a bus address elsewhere than the page is swiotlb. */
-	pin->bounced = pin->need_sync && !device_iommu_mapped(dev) &&
-		       dma_to_phys(dev, pin->dma) != page_to_phys(page);
-	if (pin->bounced && io->nr_bounced >= io->bounce_limit) {
-		ret = -EAGAIN;
-		goto err_unmap;
-	}
 	ret = xa_err(xa_store(&io->pins, iova >> PAGE_SHIFT, pin, GFP_KERNEL));
 	if (ret)
-		goto err_unmap;
+		goto err_unpin;
 	atomic_long_inc(&io->pinned_pages);
 	io->nr_pins++;
-	if (pin->bounced) {
-		io->nr_bounced++;
-		if (io->nr_bounced > inst->stats.bounce_peak)
-			inst->stats.bounce_peak = io->nr_bounced;
-	}
 	return pin;
 
-err_unmap:
-	dma_unmap_page_attrs(dev, pin->dma, PAGE_SIZE, pin->dir,
-			     DMA_ATTR_SKIP_CPU_SYNC);
 err_unpin:
 	vfio_unpin_pages(&inst->vdev, iova, 1);
 err_free:
 	kfree(pin);
-	if (ret == -EAGAIN)
-		inst->stats.bounce_waits++;
 	return ERR_PTR(ret);
+}
+
+/*
+ * Map @pin for the physical function: when a command's data first uses
+ * the page.  -EAGAIN: the page needs a bounce buffer and the instance's
+ * share of them is in use by its own commands in flight, which give
+ * theirs back as they complete.
+ */
+static int mnv_io_pin_map(struct mnv_instance *inst, struct mnv_pin *pin)
+{
+	struct device *dev = mnv_host_dev(inst->host);
+	struct mnv_io *io = &inst->io;
+	dma_addr_t dma;
+	bool bounced, need_sync;
+
+	lockdep_assert_held(&inst->lock);
+	dma = dma_map_page_attrs(dev, pin->page, 0, PAGE_SIZE, pin->dir,
+				 DMA_ATTR_SKIP_CPU_SYNC);
+	if (dma_mapping_error(dev, dma)) {
+		/*
+		 * A full bounce pool: wait if our other commands hold some
+		 * (they give them back), not for pages of this one.
+		 */
+		if (!io->bounced_before_cmd)
+			return -ENOMEM;
+		inst->stats.bounce_waits++;
+		return -EAGAIN;
+	}
+	need_sync = dma_need_sync(dev, dma);
+	/* Without an IOMMU, a bus address elsewhere than the page is swiotlb. */
+	bounced = need_sync && !device_iommu_mapped(dev) &&
+		  dma_to_phys(dev, dma) != page_to_phys(pin->page);
+	if (bounced && io->nr_bounced >= io->bounce_limit) {
+		dma_unmap_page_attrs(dev, dma, PAGE_SIZE, pin->dir,
+				     DMA_ATTR_SKIP_CPU_SYNC);
+		inst->stats.bounce_waits++;
+		return -EAGAIN;
+	}
+	pin->dma = dma;
+	pin->need_sync = need_sync;
+	pin->bounced = bounced;
+	pin->mapped = true;
+	if (bounced) {
+		io->nr_bounced++;
+		if (io->nr_bounced > inst->stats.bounce_peak)
+			inst->stats.bounce_peak = io->nr_bounced;
+	}
+	return 0;
+}
+
+/*
+ * The cache's entry for guest page @iova, pinned now if it is not there,
+ * with a use taken for the caller (mnv_io_pin_put()).  -EAGAIN: the VMM
+ * is unmapping the page.
+ */
+static struct mnv_pin *mnv_io_pin_get(struct mnv_instance *inst, u64 iova)
+{
+	struct mnv_io *io = &inst->io;
+	struct mnv_pin *pin;
+
+	lockdep_assert_held(&inst->lock);
+	pin = xa_load(&io->pins, iova >> PAGE_SHIFT);
+	if (pin) {
+		inst->stats.pin_hits++;
+	} else {
+		if (mnv_io_unmapping(io, iova, PAGE_SIZE))
+			return ERR_PTR(-EAGAIN);
+		/* Make room first: a full cache holds only unused pages. */
+		if (io->pin_limit)
+			mnv_io_pins_trim(inst, io->pin_limit - 1);
+		pin = mnv_io_pin_new(inst, iova);
+		/*
+		 * Pins count against the VMM's RLIMIT_MEMLOCK (VFIO accounts
+		 * them to the task that mapped the memory): pages only kept
+		 * for later must not cost it the command at hand.
+		 */
+		if (pin == ERR_PTR(-ENOMEM) && !list_empty(&io->pin_lru)) {
+			mnv_io_pins_trim(inst, 0);
+			pin = mnv_io_pin_new(inst, iova);
+		}
+		if (IS_ERR(pin))
+			return pin;
+		inst->stats.pin_misses++;
+	}
+	if (!pin->users++)
+		list_del_init(&pin->lru);
+	return pin;
+}
+
+/* Drop a use of @pin; with the last, it waits unused in the cache. */
+static void mnv_io_pin_put(struct mnv_instance *inst, struct mnv_pin *pin)
+{
+	lockdep_assert_held(&inst->lock);
+	if (--pin->users)
+		return;
+	/* A bounce buffer is a host-wide resource: not kept for later. */
+	if (pin->bounced) {
+		mnv_io_pin_release(inst, pin);
+		return;
+	}
+	/* Most recently used last: trimming takes the oldest. */
+	list_add_tail(&pin->lru, &inst->io.pin_lru);
 }
 
 /**
@@ -220,42 +304,29 @@ int mnv_io_pin_page(struct mnv_instance *inst, struct mnv_io_page *pg,
 {
 	struct mnv_io *io = &inst->io;
 	struct mnv_pin *pin;
+	int ret;
 
 	lockdep_assert_held(&inst->lock);
-	pin = xa_load(&io->pins, pg->iova >> PAGE_SHIFT);
-	if (pin) {
-		inst->stats.pin_hits++;
-	} else {
-		if (mnv_io_unmapping(io, pg->iova, PAGE_SIZE))
-			return -EAGAIN;
-		/* Make room first: a full cache holds only unused pages. */
-		if (io->pin_limit)
-			mnv_io_pins_trim(inst, io->pin_limit - 1);
-		pin = mnv_io_pin_new(inst, pg->iova);
-		/*
-		 * Pins count against the VMM's RLIMIT_MEMLOCK (VFIO accounts
-		 * them to the task that mapped the memory): pages only kept
-		 * for later must not cost it the command at hand.
-		 */
-		if (pin == ERR_PTR(-ENOMEM) && !list_empty(&io->pin_lru)) {
-			mnv_io_pins_trim(inst, 0);
-			pin = mnv_io_pin_new(inst, pg->iova);
-		}
-		if (IS_ERR(pin))
-			return PTR_ERR(pin);
-		inst->stats.pin_misses++;
-	}
+	pin = mnv_io_pin_get(inst, pg->iova);
+	if (IS_ERR(pin))
+		return PTR_ERR(pin);
 	if (dir == DMA_FROM_DEVICE && pin->dir != DMA_BIDIRECTIONAL) {
 		/* The controller would write a page the guest mapped read-only. */
-		if (!pin->users) {
-			list_move_tail(&pin->lru, &io->pin_lru);
-			if (pin->bounced)
-				mnv_io_pin_release(inst, pin);
-		}
+		mnv_io_pin_put(inst, pin);
 		return -EFAULT;
 	}
-	if (!pin->users++)
-		list_del_init(&pin->lru);
+	if (!pin->mapped) {
+		ret = mnv_io_pin_map(inst, pin);
+		/* Unused pages hold IOMMU space too: the same. */
+		if (ret == -ENOMEM && !list_empty(&io->pin_lru)) {
+			mnv_io_pins_trim(inst, 0);
+			ret = mnv_io_pin_map(inst, pin);
+		}
+		if (ret) {
+			mnv_io_pin_put(inst, pin);
+			return ret;
+		}
+	}
 	if (pin->need_sync && pg->len)
 		dma_sync_single_range_for_device(mnv_host_dev(inst->host),
 						 pin->dma, pg->off, pg->len, dir);
@@ -289,18 +360,7 @@ void mnv_io_unpin_slot(struct mnv_instance *inst, struct mnv_io_slot *slot,
 						      slot->pages[i].off,
 						      slot->pages[i].len,
 						      slot->dir);
-		if (--pin->users)
-			continue;
-		/*
-		 * A bounce buffer is a host-wide resource: it is not kept
-		 * for later commands.
-		 */
-		if (pin->bounced) {
-			mnv_io_pin_release(inst, pin);
-			continue;
-		}
-		/* Most recently used last: trimming takes the oldest. */
-		list_add_tail(&pin->lru, &io->pin_lru);
+		mnv_io_pin_put(inst, pin);
 	}
 	slot->nr_pages = 0;
 	mnv_io_pins_trim(inst, io->pin_limit);
