@@ -5,9 +5,12 @@
  * kept in a per-instance cache so that steady-state I/O, which reuses the
  * same buffers, pins and maps nothing new.
  *
- * A page is mapped for the device when a command's data first uses it
- * (mnv_io_pin_map()), not when it is pinned: not every page the module
- * pins is for the device.
+ * The same cache serves the I/O command check's reads of guest PRP lists
+ * and Dataset Management ranges (mnv_io_pin_read()): they are copied from
+ * the kernel's mapping of the pinned page, where vfio_dma_rw() would walk
+ * the VMM's page tables for every command.  The device never reads those
+ * pages (it gets the module's own copy), so a page is mapped for it only
+ * when a command's data first uses it (mnv_io_pin_map()).
  *
  * A cached page is used by the commands in flight that address it
  * (@users); unused pages sit on an LRU list and are released when the
@@ -16,8 +19,10 @@
  */
 #include <linux/dma-direct.h>
 #include <linux/dma-mapping.h>
+#include <linux/highmem.h>
 #include <linux/iommu.h>
 #include <linux/jiffies.h>
+#include <linux/ktime.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/vfio.h>
@@ -45,12 +50,19 @@ module_param(bounce_pages_max, uint, 0644);
 MODULE_PARM_DESC(bounce_pages_max,
 		 "Bounce-buffer pages an instance may use at once, at least one largest transfer (read at open)");
 
+/* Off: the lists are read through vfio_dma_rw(), as a baseline to compare. */
+static bool pinned_list_reads = true;
+module_param(pinned_list_reads, bool, 0644);
+MODULE_PARM_DESC(pinned_list_reads,
+		 "Read guest PRP lists and DSM ranges from pages kept in the pin cache, rather than through VFIO for each command (read at open)");
+
 /**
  * struct mnv_pin - a guest page pinned, and mapped for the controller
  * @iova: page aligned guest address; the cache index is @iova >> PAGE_SHIFT
- * @page: the pinned page
+ * @page: the pinned page; PRP lists and DSM ranges are read through the
+ *	kernel's mapping of it
  * @mapped: @dma, @need_sync and @bounced are set: a command's data used the
- *	page (mnv_io_pin_map())
+ *	page (mnv_io_pin_map()).  A page only read for lists is not mapped.
  * @dma: bus address for the physical function
  * @dir: how it is pinned and mapped: DMA_BIDIRECTIONAL, or DMA_TO_DEVICE
  *	for a page the guest mapped read-only
@@ -60,7 +72,8 @@ MODULE_PARM_DESC(bounce_pages_max,
  *	the guest's, which may change any byte the device is not working on,
  *	and several commands may use parts of one page at once.
  * @bounced: the device reaches a bounce buffer (swiotlb), not the page
- * @users: commands in flight addressing the page
+ * @users: commands in flight addressing the page, and a list read while
+ *	it copies from it
  * @lru: on mnv_io.pin_lru while @users is 0
  *
  * Protected by inst->lock, like the rest of struct mnv_io.
@@ -99,6 +112,7 @@ void mnv_io_pins_init(struct mnv_io *io, unsigned long max_cmd_pages)
 	xa_init(&io->pins);
 	INIT_LIST_HEAD(&io->pin_lru);
 	io->pin_limit = READ_ONCE(pin_cache_pages);
+	io->pinned_list_reads = READ_ONCE(pinned_list_reads);
 	io->bounce_limit = max_t(unsigned long, READ_ONCE(bounce_pages_max),
 				 max_cmd_pages);
 	atomic_long_set(&io->pinned_pages, 0);
@@ -234,10 +248,13 @@ static int mnv_io_pin_map(struct mnv_instance *inst, struct mnv_pin *pin)
 
 /*
  * The cache's entry for guest page @iova, pinned now if it is not there,
- * with a use taken for the caller (mnv_io_pin_put()).  -EAGAIN: the VMM
- * is unmapping the page.
+ * with a use taken for the caller (mnv_io_pin_put()).  @data: the page is
+ * a command's data, counted in the statistics, and worth releasing the
+ * unused pages for when the VMM is over its RLIMIT_MEMLOCK.  -EAGAIN:
+ * the VMM is unmapping the page.
  */
-static struct mnv_pin *mnv_io_pin_get(struct mnv_instance *inst, u64 iova)
+static struct mnv_pin *mnv_io_pin_get(struct mnv_instance *inst, u64 iova,
+				      bool data)
 {
 	struct mnv_io *io = &inst->io;
 	struct mnv_pin *pin;
@@ -245,7 +262,8 @@ static struct mnv_pin *mnv_io_pin_get(struct mnv_instance *inst, u64 iova)
 	lockdep_assert_held(&inst->lock);
 	pin = xa_load(&io->pins, iova >> PAGE_SHIFT);
 	if (pin) {
-		inst->stats.pin_hits++;
+		if (data)
+			inst->stats.pin_hits++;
 	} else {
 		if (mnv_io_unmapping(io, iova, PAGE_SIZE))
 			return ERR_PTR(-EAGAIN);
@@ -258,13 +276,15 @@ static struct mnv_pin *mnv_io_pin_get(struct mnv_instance *inst, u64 iova)
 		 * them to the task that mapped the memory): pages only kept
 		 * for later must not cost it the command at hand.
 		 */
-		if (pin == ERR_PTR(-ENOMEM) && !list_empty(&io->pin_lru)) {
+		if (data && pin == ERR_PTR(-ENOMEM) &&
+		    !list_empty(&io->pin_lru)) {
 			mnv_io_pins_trim(inst, 0);
 			pin = mnv_io_pin_new(inst, iova);
 		}
 		if (IS_ERR(pin))
 			return pin;
-		inst->stats.pin_misses++;
+		if (data)
+			inst->stats.pin_misses++;
 	}
 	if (!pin->users++)
 		list_del_init(&pin->lru);
@@ -307,7 +327,7 @@ int mnv_io_pin_page(struct mnv_instance *inst, struct mnv_io_page *pg,
 	int ret;
 
 	lockdep_assert_held(&inst->lock);
-	pin = mnv_io_pin_get(inst, pg->iova);
+	pin = mnv_io_pin_get(inst, pg->iova, true);
 	if (IS_ERR(pin))
 		return PTR_ERR(pin);
 	if (dir == DMA_FROM_DEVICE && pin->dir != DMA_BIDIRECTIONAL) {
@@ -332,6 +352,81 @@ int mnv_io_pin_page(struct mnv_instance *inst, struct mnv_io_page *pg,
 						 pin->dma, pg->off, pg->len, dir);
 	pg->pin = pin;
 	return 0;
+}
+
+/*
+ * mnv_io_pin_read() with pinned_list_reads: [@iova, @iova + @len) into
+ * @buf page by page, from the cache; @rw set if vfio_dma_rw() read a page
+ * that could not be pinned.
+ */
+static int mnv_io_pin_copy(struct mnv_instance *inst, u64 iova, u8 *buf,
+			   u32 len, bool *rw)
+{
+	int ret = 0;
+
+	lockdep_assert_held(&inst->lock);
+	while (len && !ret) {
+		u32 off = iova & ~PAGE_MASK;
+		u32 n = min_t(u32, len, PAGE_SIZE - off);
+		struct mnv_pin *pin = mnv_io_pin_get(inst, iova - off, false);
+
+		if (IS_ERR(pin)) {
+			*rw = true;
+			ret = vfio_dma_rw(&inst->vdev, iova, buf, n, false);
+		} else {
+			memcpy_from_page(buf, pin->page, off, n);
+			mnv_io_pin_put(inst, pin);
+		}
+		iova += n;
+		buf += n;
+		len -= n;
+	}
+	/* pin_cache_pages 0: nothing stays pinned after its use. */
+	mnv_io_pins_trim(inst, inst->io.pin_limit);
+	return ret;
+}
+
+/**
+ * mnv_io_pin_read - read guest memory for the I/O command check
+ * @inst: instance; caller holds inst->lock
+ * @iova: guest address of a PRP list or of Dataset Management ranges
+ * @buf: where to copy them
+ * @len: bytes
+ *
+ * The check reads the list of every command that has one.  With
+ * pinned_list_reads (at open), each page is taken from the pin cache, or
+ * pinned into it as a data page would be, and copied from the kernel's
+ * mapping of it; it is not mapped for the device.  A page that cannot be
+ * pinned (nothing mapped there, the VMM unmapping it, RLIMIT_MEMLOCK:
+ * the unused pages of the cache are not given up for a list, which can
+ * do without) is read through vfio_dma_rw(), as every list is without
+ * pinned_list_reads.  Counted in stats list_reads, list_reads_rw (those
+ * read through vfio_dma_rw(), at least in part) and list_read_ns.
+ *
+ * Return: 0, or a negative errno if the guest has no memory there.
+ */
+int mnv_io_pin_read(struct mnv_instance *inst, u64 iova, void *buf, u32 len)
+{
+	struct mnv_io *io = &inst->io;
+	u64 start = ktime_get_ns();
+	bool rw = false;
+	int ret;
+
+	lockdep_assert_held(&inst->lock);
+	/* The guest's address space ends at 2^64: so does what it reads. */
+	if (len && iova + (len - 1) < iova) {
+		ret = -EFAULT;
+	} else if (io->pinned_list_reads) {
+		ret = mnv_io_pin_copy(inst, iova, buf, len, &rw);
+	} else {
+		rw = true;
+		ret = vfio_dma_rw(&inst->vdev, iova, buf, len, false);
+	}
+	inst->stats.list_reads++;
+	if (rw)
+		inst->stats.list_reads_rw++;
+	inst->stats.list_read_ns += ktime_get_ns() - start;
+	return ret;
 }
 
 /* Bus address of a page mnv_io_pin_page() got ready. */
