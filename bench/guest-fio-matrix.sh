@@ -8,16 +8,19 @@
 #   IDLE_S    seconds to stay idle first (host CPU use of an idle guest)
 #   RWS, JOBS, QDS  workloads, numjobs and iodepth values (default
 #             "randread randwrite", "1 4" and "1 4 16 64")
+#   BS        block size (default 4k); any other goes into the labels
 #   START_AT  (optional) time (seconds since the epoch) to wait for after
 #             the idle period, so that several guests run together; the
 #             time each really started is printed as "START <time>"
-# For each workload, numjobs and iodepth: one fio run of 4 KiB direct I/O (libaio), its JSON report
-# between "BEGIN <label>" and "END <label>" lines, which the host side
-# uses to measure its own CPU time per run.
+# For each workload, numjobs and iodepth: one fio run of BS direct I/O
+# (libaio), its JSON report between "BEGIN <label>" and "END <label>"
+# lines, which the host side uses to measure its own CPU time per run.
 # shellcheck source=/dev/null
 [ -r /guest-env ] && . /guest-env
 : "${RUNTIME:=5}" "${IDLE_S:=10}" "${RWS:=randread randwrite}"
-: "${JOBS:=1 4}" "${QDS:=1 4 16 64}"
+: "${JOBS:=1 4}" "${QDS:=1 4 16 64}" "${BS:=4k}"
+suffix=
+[ "$BS" = 4k ] || suffix=-bs$BS
 
 i=0
 while [ ! -b "$DEV" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
@@ -34,10 +37,10 @@ fi
 for rw in $RWS; do
 	for jobs in $JOBS; do
 		for qd in $QDS; do
-			label="$rw-j$jobs-qd$qd"
+			label="$rw-j$jobs-qd$qd$suffix"
 			echo "BEGIN $label"
 			fio --name=bench --filename="$DEV" --direct=1 \
-				--ioengine=libaio --rw="$rw" --bs=4k \
+				--ioengine=libaio --rw="$rw" --bs="$BS" \
 				--iodepth="$qd" --numjobs="$jobs" --size=64m \
 				--offset_increment=64m --time_based \
 				--runtime="$RUNTIME" --ramp_time=1 \

@@ -9,6 +9,11 @@
 #   emulated-nvme  in an L2 guest, QEMU's nvme device on the same backing;
 #   mdev-MODE      in an L2 guest, through a vNVMe over the whole namespace
 #                  in each polling mode;
+#   mdev-lists-cache, mdev-lists-vfio
+#                  the same (adaptive) with 64 KiB I/O, one PRP list a
+#                  command, read from the pin cache and through VFIO
+#                  (pinned_list_reads); the instance's counters give what a
+#                  list read cost either way (BENCH_LISTS, default 1);
 #   multi-N        N adaptive vNVMe on slices of the namespace, one L2
 #                  guest each, all reading at once (BENCH_MULTI, default 4).
 # Whole-controller passthrough needs an IOMMU: bench/l1-passthrough.sh.
@@ -63,6 +68,28 @@ for mode in $BENCH_MODES; do
 	"$MNV_CLI" stats --json "$u" >"$MNV_OUT/mdev-$mode.stats.json"
 	tap_run "destroy the $mode instance" "$MNV_CLI" destroy "$u"
 done
+# What reading a command's PRP list costs, from the pin cache and through
+# vfio_dma_rw(): 64 KiB I/O (a list of 15 entries each), the instance's
+# stats/list_read_ns over list_reads (report.py, "PRP list reads").
+lparam=/sys/module/mdev_nvme/parameters/pinned_list_reads
+if [ "$BENCH_LISTS" = 1 ]; then
+	saved=("$BENCH_BS" "$BENCH_RWS" "$BENCH_JOBS" "$BENCH_QDS" "$BENCH_IDLE_S")
+	BENCH_BS=64k BENCH_RWS="randread randwrite" BENCH_JOBS=1 BENCH_QDS="1 16"
+	BENCH_IDLE_S=0
+	for how in cache:Y vfio:N; do
+		name=mdev-lists-${how%:*}
+		echo "${how#*:}" >"$lparam"
+		out=$("$MNV_CLI" create "$B" --type nvme-2q --nsid 1 --mode adaptive)
+		tap_eq "$name: create an instance, pinned_list_reads ${how#*:}" 0 $?
+		u=$(printf '%s\n' "$out" | tail -n 1)
+		guest_config "$name" /dev/nvme0n1 --sysfsdev "$MDEV/$u"
+		"$MNV_CLI" stats --json "$u" >"$MNV_OUT/$name.stats.json"
+		tap_run "$name: destroy the instance" "$MNV_CLI" destroy "$u"
+	done
+	echo Y >"$lparam"
+	BENCH_BS=${saved[0]} BENCH_RWS=${saved[1]} BENCH_JOBS=${saved[2]}
+	BENCH_QDS=${saved[3]} BENCH_IDLE_S=${saved[4]}
+fi
 # Several instances at once, each with its own guest: aggregate, fairness.
 [ "$BENCH_MULTI" -gt 1 ] && multi_config "$B" adaptive
 tap_run "unbind $B" "$MNV_CLI" unbind "$B"

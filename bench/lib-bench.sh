@@ -20,6 +20,11 @@ BENCH_QDS="1 4 16 64"
 BENCH_MODES="poll adaptive interrupt"
 BENCH_MULTI=4
 BENCH_MULTI_QD=16
+# The fio block size of every configuration; l1-bench.sh changes it for
+# the list reads' (BENCH_LISTS: 1 runs them, 0 not).
+BENCH_BS=4k
+# shellcheck disable=SC2034 # l1-bench.sh uses it
+BENCH_LISTS=1
 # run-bench.sh passes its settings on the L1 kernel command line.
 read -r -a cmdline </proc/cmdline
 # shellcheck disable=SC2034 # BENCH_MODES: l1-bench.sh uses it
@@ -33,6 +38,7 @@ for arg in "${cmdline[@]}"; do
 	mnv_bench_modes=*) BENCH_MODES=$(echo "${arg#*=}" | tr , ' ') ;;
 	mnv_bench_multi=*) BENCH_MULTI=${arg#*=} ;;
 	mnv_bench_multi_qd=*) BENCH_MULTI_QD=${arg#*=} ;;
+	mnv_bench_lists=*) BENCH_LISTS=${arg#*=} ;;
 	esac
 done
 
@@ -69,7 +75,8 @@ native_config() {
 	watch_markers "$out" "$MNV_OUT/$name.cpu" &
 	local watcher=$!
 	DEV=$dev RUNTIME=$BENCH_RUNTIME IDLE_S=$BENCH_IDLE_S RWS=$BENCH_RWS \
-		JOBS=$BENCH_JOBS QDS=$BENCH_QDS sh "$BENCH_DIR/guest-fio-matrix.sh" >>"$out" 2>&1
+		JOBS=$BENCH_JOBS QDS=$BENCH_QDS BS=$BENCH_BS \
+		sh "$BENCH_DIR/guest-fio-matrix.sh" >>"$out" 2>&1
 	local rc=$?
 	wait "$watcher"
 	tap_eq "$name: fio matrix ran" 0 "$rc"
@@ -80,9 +87,9 @@ native_config() {
 guest_config() {
 	local name=$1 gdev=$2 out=$MNV_OUT/$1.out env=$MNV_TMP/$1.env
 	shift 2
-	printf 'DEV=%s\nRUNTIME=%s\nIDLE_S=%s\nRWS="%s"\nJOBS="%s"\nQDS="%s"\n' \
+	printf 'DEV=%s\nRUNTIME=%s\nIDLE_S=%s\nRWS="%s"\nJOBS="%s"\nQDS="%s"\nBS=%s\n' \
 		"$gdev" "$BENCH_RUNTIME" "$BENCH_IDLE_S" "$BENCH_RWS" "$BENCH_JOBS" \
-		"$BENCH_QDS" >"$env"
+		"$BENCH_QDS" "$BENCH_BS" >"$env"
 	: >"$out"
 	watch_markers "$out" "$MNV_OUT/$name.cpu" &
 	local watcher=$!

@@ -14,6 +14,12 @@ Configurations named multi-N-gI are guest I of N run at once on one
 controller (lib-bench.sh multi_config): they get a table of their own,
 with the aggregate, its ratio to one guest alone (mdev-adaptive) and to
 passthrough for the same workload, and Jain's fairness index.
+
+Runs of another block size than 4 KiB (labels ending in -bsSIZE: the
+mdev-lists-* configurations of l1-bench.sh) get a table of their own,
+and so do the PRP list reads the instances counted (NAME.stats.json,
+mdev-nvme stats --json): how many, how many through VFIO rather than
+the pin cache, and the nanoseconds one took on average.
 """
 import json
 import os
@@ -80,8 +86,17 @@ def parse_cpu(path):
     return spans
 
 
+def parse_stats(path):
+    """The instance counters mdev-nvme stats --json left, or None."""
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
 def row_of(config, label, report, cpu):
-    m = re.match(r"(randread|randwrite)-j(\d+)-qd(\d+)", label)
+    m = re.match(r"(randread|randwrite)-j(\d+)-qd(\d+)(?:-bs(\w+))?$", label)
     if not m:
         return None
     rw, jobs, qd = m.group(1), int(m.group(2)), int(m.group(3))
@@ -93,6 +108,7 @@ def row_of(config, label, report, cpu):
     busy = cpu.get(label, (None, None))[0]
     return {
         "config": config, "rw": rw, "numjobs": jobs, "iodepth": qd,
+        "bs": m.group(4) or "4k",
         "iops": round(side.get("iops", 0.0), 1),
         "lat_mean_us": round(clat.get("mean", 0.0) / 1000, 1),
         "lat_p50_us": round(pct.get("50.000000", 0) / 1000, 1),
@@ -110,9 +126,13 @@ def main():
     if len(sys.argv) < 3:
         sys.exit(__doc__)
     outdir, dirs = sys.argv[1], sys.argv[2:]
-    rows, idle = [], {}
+    rows, idle, stats = [], {}, {}
     for d in dirs:
         for name in sorted(os.listdir(d)):
+            if name.endswith(".stats.json"):
+                s = parse_stats(os.path.join(d, name))
+                if s is not None:
+                    stats[name[:-len(".stats.json")]] = s
             if not name.endswith(".out"):
                 continue
             config = name[:-4]
@@ -129,7 +149,8 @@ def main():
                 if r:
                     rows.append(r)
     multi = [r for r in rows if MULTI.match(r["config"])]
-    rows = [r for r in rows if not MULTI.match(r["config"])]
+    big = [r for r in rows if r["bs"] != "4k" and not MULTI.match(r["config"])]
+    rows = [r for r in rows if r["bs"] == "4k" and not MULTI.match(r["config"])]
     if not rows:
         sys.exit("report: no fio results found in " + " ".join(dirs))
 
@@ -144,11 +165,15 @@ def main():
                              rank.get(r["config"], 99), r["config"]))
 
     groups = multi_groups(multi, key)
+    big.sort(key=lambda r: (r["config"], r["rw"], r["bs"], r["numjobs"],
+                            r["iodepth"]))
+    lists = list_reads(stats)
 
     os.makedirs(outdir, exist_ok=True)
     with open(os.path.join(outdir, "results.json"), "w") as f:
         json.dump({"rows": rows, "idle_host_cpu_percent": idle,
-                   "multi": groups}, f, indent=1)
+                   "multi": groups, "other_block_sizes": big,
+                   "list_reads": lists}, f, indent=1)
 
     lines = ["| rw | jobs | QD | configuration | IOPS | vs native | vs passthrough"
              " | mean us | p50 us | p99 us | host CPU us/IO |",
@@ -180,6 +205,29 @@ def main():
                      g["start_spread_s"]]
             lines.append("| " + " | ".join("-" if c is None else str(c)
                                              for c in cells) + " |")
+    if big:
+        lines += ["", "Other block sizes (the mdev-lists-* configurations:"
+                  " PRP lists read from the pin cache, or through VFIO):", "",
+                  "| configuration | rw | bs | jobs | QD | IOPS | mean us"
+                  " | p99 us | host CPU us/IO |",
+                  "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        for r in big:
+            cells = [r["config"], r["rw"], r["bs"], r["numjobs"], r["iodepth"],
+                     r["iops"], r["lat_mean_us"], r["lat_p99_us"],
+                     r["host_cpu_us_per_io"]]
+            lines.append("| " + " | ".join("-" if c is None else str(c)
+                                             for c in cells) + " |")
+    if lists:
+        lines += ["", "PRP list and DSM range reads of the I/O command check,"
+                  " as the instances counted them (all workloads of the"
+                  " configuration):", "",
+                  "| configuration | list reads | through VFIO | ns per read |",
+                  "| --- | ---: | ---: | ---: |"]
+        for c in sorted(lists):
+            e = lists[c]
+            cells = [c, e["list_reads"], e["list_reads_rw"], e["ns_per_read"]]
+            lines.append("| " + " | ".join("-" if x is None else str(x)
+                                             for x in cells) + " |")
     with open(os.path.join(outdir, "results.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))
@@ -187,6 +235,22 @@ def main():
     if shutil.which("gnuplot"):
         for rw in ("randread", "randwrite"):
             plot(outdir, rw, rows, rank)
+
+
+def list_reads(stats):
+    """config -> its list reads, for the instances that read any."""
+    out = {}
+    for config, s in stats.items():
+        n = s.get("list_reads")
+        if not n:
+            continue
+        out[config] = {
+            "list_reads": n, "list_reads_rw": s.get("list_reads_rw"),
+            "list_read_ns": s.get("list_read_ns"),
+            "ns_per_read": (round(s["list_read_ns"] / n)
+                            if s.get("list_read_ns") is not None else None),
+        }
+    return out
 
 
 def multi_groups(multi, key):

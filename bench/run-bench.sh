@@ -16,9 +16,10 @@
 # default 1,4), BENCH_QDS (iodepths, default 1,4,16,64), BENCH_RWS
 # (default randread,randwrite), BENCH_MULTI (instances and guests run at
 # once, default 4; 1 skips that part), BENCH_MULTI_QD (their iodepth,
-# default 16) and BENCH_MODES (polling modes, default
+# default 16), BENCH_MODES (polling modes, default
 # poll,adaptive,interrupt; poll-trapped is poll without the mapped
-# doorbell page) tune it.
+# doorbell page) and BENCH_LISTS (1, the default: 64 KiB I/O with PRP
+# lists read from the pin cache and through VFIO; 0 skips it) tune it.
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 kver=$("$repo/scripts/pick-kernel.sh" --boot 6.1)
@@ -34,6 +35,7 @@ append="$append mnv_bench_rws=${BENCH_RWS:-randread,randwrite}"
 append="$append mnv_bench_jobs=${BENCH_JOBS:-1,4} mnv_bench_qds=${BENCH_QDS:-1,4,16,64}"
 append="$append mnv_bench_multi=${BENCH_MULTI:-4} mnv_bench_multi_qd=${BENCH_MULTI_QD:-16}"
 append="$append mnv_bench_modes=${BENCH_MODES:-poll,adaptive,interrupt}"
+append="$append mnv_bench_lists=${BENCH_LISTS:-1}"
 
 # The namespaces' images in memory when there is room: on disk, the
 # host's writeback of a few hundred MiB of random writes throttles the

@@ -427,6 +427,12 @@ static struct mnv_stat_attr mnv_stat_bounce_waits =
 	MNV_STAT_ATTR(bounce_waits, MNV_STAT(bounce_waits));
 static struct mnv_stat_attr mnv_stat_bounce_peak =
 	MNV_STAT_ATTR(bounce_peak, MNV_STAT(bounce_peak));
+static struct mnv_stat_attr mnv_stat_list_reads =
+	MNV_STAT_ATTR(list_reads, MNV_STAT(list_reads));
+static struct mnv_stat_attr mnv_stat_list_reads_rw =
+	MNV_STAT_ATTR(list_reads_rw, MNV_STAT(list_reads_rw));
+static struct mnv_stat_attr mnv_stat_list_read_ns =
+	MNV_STAT_ATTR(list_read_ns, MNV_STAT(list_read_ns));
 
 static struct attribute *mnv_stat_attrs[] = {
 	&mnv_stat_read_cmds.attr.attr,
@@ -448,6 +454,9 @@ static struct attribute *mnv_stat_attrs[] = {
 	&mnv_stat_cache_flushes.attr.attr,
 	&mnv_stat_bounce_waits.attr.attr,
 	&mnv_stat_bounce_peak.attr.attr,
+	&mnv_stat_list_reads.attr.attr,
+	&mnv_stat_list_reads_rw.attr.attr,
+	&mnv_stat_list_read_ns.attr.attr,
 	NULL
 };
 

@@ -114,8 +114,8 @@ static inline u16 mnv_io_cid_slot(u16 cid)
 #define MNV_IO_STALL		0xffff
 
 /*
- * A guest page of a command, pinned and mapped for the physical function;
- * the command transfers [@off, @off + @len) of it.
+ * A guest data page of a command, pinned and mapped for the physical
+ * function; the command transfers [@off, @off + @len) of it.
  */
 struct mnv_io_page {
 	u64 iova;
@@ -281,6 +281,9 @@ struct mnv_io_stats {
 	u64 cache_flushes;	/* flushes at a reset, shutdown or close */
 	u64 bounce_waits;	/* pins put off: bounce share in use */
 	u64 bounce_peak;	/* most bounced pages in use at once */
+	u64 list_reads;		/* PRP lists, DSM ranges read by the check */
+	u64 list_reads_rw;	/* of which through vfio_dma_rw() */
+	u64 list_read_ns;	/* time they took, in all */
 };
 
 /*
@@ -343,6 +346,7 @@ struct mnv_io {
 	struct xarray pins;
 	struct list_head pin_lru;	/* unused pins, oldest first */
 	unsigned long pin_limit;	/* unused pins kept at most */
+	bool pinned_list_reads;		/* lists read from the cache */
 	unsigned long nr_pins;		/* pages in the cache */
 	unsigned long nr_bounced;	/* of which behind bounce buffers */
 	unsigned long bounce_limit;	/* most @nr_bounced may reach */
@@ -463,6 +467,7 @@ bool mnv_io_unmapping(struct mnv_io *io, u64 iova, u64 len);
 int mnv_io_pin_page(struct mnv_instance *inst, struct mnv_io_page *pg,
 		    enum dma_data_direction dir);
 dma_addr_t mnv_io_page_dma(const struct mnv_io_page *pg);
+int mnv_io_pin_read(struct mnv_instance *inst, u64 iova, void *buf, u32 len);
 void mnv_io_unpin_slot(struct mnv_instance *inst, struct mnv_io_slot *slot,
 		       bool submitted);
 unsigned long mnv_io_pins_drop(struct mnv_instance *inst, u64 start, u64 end);

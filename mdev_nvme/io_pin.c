@@ -5,6 +5,13 @@
  * kept in a per-instance cache so that steady-state I/O, which reuses the
  * same buffers, pins and maps nothing new.
  *
+ * The same cache serves the I/O command check's reads of guest PRP lists
+ * and Dataset Management ranges (mnv_io_pin_read()): they are copied from
+ * the kernel's mapping of the pinned page, where vfio_dma_rw() would walk
+ * the VMM's page tables for every command.  The device never reads those
+ * pages (it gets the module's own copy), so a page is mapped for it only
+ * when a command's data first uses it (mnv_io_pin_map()).
+ *
  * A cached page is used by the commands in flight that address it
  * (@users); unused pages sit on an LRU list and are released when the
  * cache is over its limit, when the VMM unmaps their range
@@ -12,8 +19,10 @@
  */
 #include <linux/dma-direct.h>
 #include <linux/dma-mapping.h>
+#include <linux/highmem.h>
 #include <linux/iommu.h>
 #include <linux/jiffies.h>
+#include <linux/ktime.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/vfio.h>
@@ -41,25 +50,38 @@ module_param(bounce_pages_max, uint, 0644);
 MODULE_PARM_DESC(bounce_pages_max,
 		 "Bounce-buffer pages an instance may use at once, at least one largest transfer (read at open)");
 
+/* Off: the lists are read through vfio_dma_rw(), as a baseline to compare. */
+static bool pinned_list_reads = true;
+module_param(pinned_list_reads, bool, 0644);
+MODULE_PARM_DESC(pinned_list_reads,
+		 "Read guest PRP lists and DSM ranges from pages kept in the pin cache, rather than through VFIO for each command (read at open)");
+
 /**
- * struct mnv_pin - a guest page pinned and mapped for the controller
+ * struct mnv_pin - a guest page pinned, and mapped for the controller
  * @iova: page aligned guest address; the cache index is @iova >> PAGE_SHIFT
+ * @page: the pinned page; PRP lists and DSM ranges are read through the
+ *	kernel's mapping of it
+ * @mapped: @dma, @need_sync and @bounced are set: a command's data used the
+ *	page (mnv_io_pin_map()).  A page only read for lists is not mapped.
  * @dma: bus address for the physical function
- * @dir: how it is mapped: DMA_BIDIRECTIONAL, or DMA_TO_DEVICE for a page
- *	the guest mapped read-only
+ * @dir: how it is pinned and mapped: DMA_BIDIRECTIONAL, or DMA_TO_DEVICE
+ *	for a page the guest mapped read-only
  * @need_sync: the mapping needs dma_sync_*() around each use (bounce
  *	buffers, non-coherent DMA, an IOMMU).  Only the bytes a command
  *	transfers are synced, and unmapping copies nothing back: the page is
  *	the guest's, which may change any byte the device is not working on,
  *	and several commands may use parts of one page at once.
  * @bounced: the device reaches a bounce buffer (swiotlb), not the page
- * @users: commands in flight addressing the page
+ * @users: commands in flight addressing the page, and a list read while
+ *	it copies from it
  * @lru: on mnv_io.pin_lru while @users is 0
  *
  * Protected by inst->lock, like the rest of struct mnv_io.
  */
 struct mnv_pin {
 	u64 iova;
+	struct page *page;
+	bool mapped;
 	dma_addr_t dma;
 	enum dma_data_direction dir;
 	bool need_sync;
@@ -90,6 +112,7 @@ void mnv_io_pins_init(struct mnv_io *io, unsigned long max_cmd_pages)
 	xa_init(&io->pins);
 	INIT_LIST_HEAD(&io->pin_lru);
 	io->pin_limit = READ_ONCE(pin_cache_pages);
+	io->pinned_list_reads = READ_ONCE(pinned_list_reads);
 	io->bounce_limit = max_t(unsigned long, READ_ONCE(bounce_pages_max),
 				 max_cmd_pages);
 	atomic_long_set(&io->pinned_pages, 0);
@@ -97,7 +120,7 @@ void mnv_io_pins_init(struct mnv_io *io, unsigned long max_cmd_pages)
 	io->nr_bounced = 0;
 }
 
-/* Unmap, unpin and forget @pin, which no command uses. */
+/* Unmap if mapped, unpin and forget @pin, which no command uses. */
 static void mnv_io_pin_release(struct mnv_instance *inst, struct mnv_pin *pin)
 {
 	struct mnv_io *io = &inst->io;
@@ -105,8 +128,10 @@ static void mnv_io_pin_release(struct mnv_instance *inst, struct mnv_pin *pin)
 	lockdep_assert_held(&inst->lock);
 	list_del(&pin->lru);
 	xa_erase(&io->pins, pin->iova >> PAGE_SHIFT);
-	dma_unmap_page_attrs(mnv_host_dev(inst->host), pin->dma, PAGE_SIZE,
-			     pin->dir, DMA_ATTR_SKIP_CPU_SYNC);
+	if (pin->mapped)
+		dma_unmap_page_attrs(mnv_host_dev(inst->host), pin->dma,
+				     PAGE_SIZE, pin->dir,
+				     DMA_ATTR_SKIP_CPU_SYNC);
 	vfio_unpin_pages(&inst->vdev, pin->iova, 1);
 	atomic_long_dec(&io->pinned_pages);
 	io->nr_pins--;
@@ -129,20 +154,18 @@ static void mnv_io_pins_trim(struct mnv_instance *inst, unsigned long keep)
 }
 
 /*
- * Pin and map guest page @iova.  Read-write if the guest mapped it so
- * (a Read writes it, a Write only reads it, and the same buffer may well
- * serve both), else read-only.  -EAGAIN: the page needs a bounce buffer
- * and the instance's share of them is in use by its own commands in
- * flight, which give theirs back as they complete.
+ * Pin guest page @iova, read-write if the guest mapped it so (a Read
+ * writes it, a Write only reads it, and the same buffer may well serve
+ * both), else read-only, and enter it in the cache, unused and not
+ * mapped for the device yet.
  */
 static struct mnv_pin *mnv_io_pin_new(struct mnv_instance *inst, u64 iova)
 {
-	struct device *dev = mnv_host_dev(inst->host);
 	struct mnv_io *io = &inst->io;
 	struct mnv_pin *pin;
-	struct page *page;
 	int ret;
 
+	lockdep_assert_held(&inst->lock);
 	pin = kzalloc(sizeof(*pin), GFP_KERNEL);
 	if (!pin)
 		return ERR_PTR(-ENOMEM);
@@ -151,55 +174,136 @@ static struct mnv_pin *mnv_io_pin_new(struct mnv_instance *inst, u64 iova)
 	INIT_LIST_HEAD(&pin->lru);
 
 	ret = vfio_pin_pages(&inst->vdev, iova, 1, IOMMU_READ | IOMMU_WRITE,
-			     &page);
+			     &pin->page);
 	if (ret == -EPERM) {
 		pin->dir = DMA_TO_DEVICE;
-		ret = vfio_pin_pages(&inst->vdev, iova, 1, IOMMU_READ, &page);
+		ret = vfio_pin_pages(&inst->vdev, iova, 1, IOMMU_READ,
+				     &pin->page);
 	}
 	if (ret != 1) {
 		ret = ret < 0 ? ret : -EFAULT;
 		goto err_free;
 	}
-	pin->dma = dma_map_page_attrs(dev, page, 0, PAGE_SIZE, pin->dir,
-				      DMA_ATTR_SKIP_CPU_SYNC);
-	if (dma_mapping_error(dev, pin->dma)) {
-		/*
-		 * A full bounce pool: wait if our other commands hold some
-		 * (they give them back), not for pages of this one.
-		 */
-		ret = io->bounced_before_cmd ? -EAGAIN : -ENOMEM;
-		goto err_unpin;
-	}
-	pin->need_sync = dma_need_sync(dev, pin->dma);
-	/* Without an IOMMU, a bus address elsewhere than the page is swiotlb. */
-	pin->bounced = pin->need_sync && !device_iommu_mapped(dev) &&
-		       dma_to_phys(dev, pin->dma) != page_to_phys(page);
-	if (pin->bounced && io->nr_bounced >= io->bounce_limit) {
-		ret = -EAGAIN;
-		goto err_unmap;
-	}
 	ret = xa_err(xa_store(&io->pins, iova >> PAGE_SHIFT, pin, GFP_KERNEL));
 	if (ret)
-		goto err_unmap;
+		goto err_unpin;
 	atomic_long_inc(&io->pinned_pages);
 	io->nr_pins++;
-	if (pin->bounced) {
-		io->nr_bounced++;
-		if (io->nr_bounced > inst->stats.bounce_peak)
-			inst->stats.bounce_peak = io->nr_bounced;
-	}
 	return pin;
 
-err_unmap:
-	dma_unmap_page_attrs(dev, pin->dma, PAGE_SIZE, pin->dir,
-			     DMA_ATTR_SKIP_CPU_SYNC);
 err_unpin:
 	vfio_unpin_pages(&inst->vdev, iova, 1);
 err_free:
 	kfree(pin);
-	if (ret == -EAGAIN)
-		inst->stats.bounce_waits++;
 	return ERR_PTR(ret);
+}
+
+/*
+ * Map @pin for the physical function: when a command's data first uses
+ * the page.  -EAGAIN: the page needs a bounce buffer and the instance's
+ * share of them is in use by its own commands in flight, which give
+ * theirs back as they complete.
+ */
+static int mnv_io_pin_map(struct mnv_instance *inst, struct mnv_pin *pin)
+{
+	struct device *dev = mnv_host_dev(inst->host);
+	struct mnv_io *io = &inst->io;
+	dma_addr_t dma;
+	bool bounced, need_sync;
+
+	lockdep_assert_held(&inst->lock);
+	dma = dma_map_page_attrs(dev, pin->page, 0, PAGE_SIZE, pin->dir,
+				 DMA_ATTR_SKIP_CPU_SYNC);
+	if (dma_mapping_error(dev, dma)) {
+		/*
+		 * A full bounce pool: wait if our other commands hold some
+		 * (they give them back), not for pages of this one.
+		 */
+		if (!io->bounced_before_cmd)
+			return -ENOMEM;
+		inst->stats.bounce_waits++;
+		return -EAGAIN;
+	}
+	need_sync = dma_need_sync(dev, dma);
+	/* Without an IOMMU, a bus address elsewhere than the page is swiotlb. */
+	bounced = need_sync && !device_iommu_mapped(dev) &&
+		  dma_to_phys(dev, dma) != page_to_phys(pin->page);
+	if (bounced && io->nr_bounced >= io->bounce_limit) {
+		dma_unmap_page_attrs(dev, dma, PAGE_SIZE, pin->dir,
+				     DMA_ATTR_SKIP_CPU_SYNC);
+		inst->stats.bounce_waits++;
+		return -EAGAIN;
+	}
+	pin->dma = dma;
+	pin->need_sync = need_sync;
+	pin->bounced = bounced;
+	pin->mapped = true;
+	if (bounced) {
+		io->nr_bounced++;
+		if (io->nr_bounced > inst->stats.bounce_peak)
+			inst->stats.bounce_peak = io->nr_bounced;
+	}
+	return 0;
+}
+
+/*
+ * The cache's entry for guest page @iova, pinned now if it is not there,
+ * with a use taken for the caller (mnv_io_pin_put()).  @data: the page is
+ * a command's data, counted in the statistics, and worth releasing the
+ * unused pages for when the VMM is over its RLIMIT_MEMLOCK.  -EAGAIN:
+ * the VMM is unmapping the page.
+ */
+static struct mnv_pin *mnv_io_pin_get(struct mnv_instance *inst, u64 iova,
+				      bool data)
+{
+	struct mnv_io *io = &inst->io;
+	struct mnv_pin *pin;
+
+	lockdep_assert_held(&inst->lock);
+	pin = xa_load(&io->pins, iova >> PAGE_SHIFT);
+	if (pin) {
+		if (data)
+			inst->stats.pin_hits++;
+	} else {
+		if (mnv_io_unmapping(io, iova, PAGE_SIZE))
+			return ERR_PTR(-EAGAIN);
+		/* Make room first: a full cache holds only unused pages. */
+		if (io->pin_limit)
+			mnv_io_pins_trim(inst, io->pin_limit - 1);
+		pin = mnv_io_pin_new(inst, iova);
+		/*
+		 * Pins count against the VMM's RLIMIT_MEMLOCK (VFIO accounts
+		 * them to the task that mapped the memory): pages only kept
+		 * for later must not cost it the command at hand.
+		 */
+		if (data && pin == ERR_PTR(-ENOMEM) &&
+		    !list_empty(&io->pin_lru)) {
+			mnv_io_pins_trim(inst, 0);
+			pin = mnv_io_pin_new(inst, iova);
+		}
+		if (IS_ERR(pin))
+			return pin;
+		if (data)
+			inst->stats.pin_misses++;
+	}
+	if (!pin->users++)
+		list_del_init(&pin->lru);
+	return pin;
+}
+
+/* Drop a use of @pin; with the last, it waits unused in the cache. */
+static void mnv_io_pin_put(struct mnv_instance *inst, struct mnv_pin *pin)
+{
+	lockdep_assert_held(&inst->lock);
+	if (--pin->users)
+		return;
+	/* A bounce buffer is a host-wide resource: not kept for later. */
+	if (pin->bounced) {
+		mnv_io_pin_release(inst, pin);
+		return;
+	}
+	/* Most recently used last: trimming takes the oldest. */
+	list_add_tail(&pin->lru, &inst->io.pin_lru);
 }
 
 /**
@@ -220,47 +324,109 @@ int mnv_io_pin_page(struct mnv_instance *inst, struct mnv_io_page *pg,
 {
 	struct mnv_io *io = &inst->io;
 	struct mnv_pin *pin;
+	int ret;
 
 	lockdep_assert_held(&inst->lock);
-	pin = xa_load(&io->pins, pg->iova >> PAGE_SHIFT);
-	if (pin) {
-		inst->stats.pin_hits++;
-	} else {
-		if (mnv_io_unmapping(io, pg->iova, PAGE_SIZE))
-			return -EAGAIN;
-		/* Make room first: a full cache holds only unused pages. */
-		if (io->pin_limit)
-			mnv_io_pins_trim(inst, io->pin_limit - 1);
-		pin = mnv_io_pin_new(inst, pg->iova);
-		/*
-		 * Pins count against the VMM's RLIMIT_MEMLOCK (VFIO accounts
-		 * them to the task that mapped the memory): pages only kept
-		 * for later must not cost it the command at hand.
-		 */
-		if (pin == ERR_PTR(-ENOMEM) && !list_empty(&io->pin_lru)) {
-			mnv_io_pins_trim(inst, 0);
-			pin = mnv_io_pin_new(inst, pg->iova);
-		}
-		if (IS_ERR(pin))
-			return PTR_ERR(pin);
-		inst->stats.pin_misses++;
-	}
+	pin = mnv_io_pin_get(inst, pg->iova, true);
+	if (IS_ERR(pin))
+		return PTR_ERR(pin);
 	if (dir == DMA_FROM_DEVICE && pin->dir != DMA_BIDIRECTIONAL) {
 		/* The controller would write a page the guest mapped read-only. */
-		if (!pin->users) {
-			list_move_tail(&pin->lru, &io->pin_lru);
-			if (pin->bounced)
-				mnv_io_pin_release(inst, pin);
-		}
+		mnv_io_pin_put(inst, pin);
 		return -EFAULT;
 	}
-	if (!pin->users++)
-		list_del_init(&pin->lru);
+	if (!pin->mapped) {
+		ret = mnv_io_pin_map(inst, pin);
+		/* Unused pages hold IOMMU space too: the same. */
+		if (ret == -ENOMEM && !list_empty(&io->pin_lru)) {
+			mnv_io_pins_trim(inst, 0);
+			ret = mnv_io_pin_map(inst, pin);
+		}
+		if (ret) {
+			mnv_io_pin_put(inst, pin);
+			return ret;
+		}
+	}
 	if (pin->need_sync && pg->len)
 		dma_sync_single_range_for_device(mnv_host_dev(inst->host),
 						 pin->dma, pg->off, pg->len, dir);
 	pg->pin = pin;
 	return 0;
+}
+
+/*
+ * mnv_io_pin_read() with pinned_list_reads: [@iova, @iova + @len) into
+ * @buf page by page, from the cache; @rw set if vfio_dma_rw() read a page
+ * that could not be pinned.
+ */
+static int mnv_io_pin_copy(struct mnv_instance *inst, u64 iova, u8 *buf,
+			   u32 len, bool *rw)
+{
+	int ret = 0;
+
+	lockdep_assert_held(&inst->lock);
+	while (len && !ret) {
+		u32 off = iova & ~PAGE_MASK;
+		u32 n = min_t(u32, len, PAGE_SIZE - off);
+		struct mnv_pin *pin = mnv_io_pin_get(inst, iova - off, false);
+
+		if (IS_ERR(pin)) {
+			*rw = true;
+			ret = vfio_dma_rw(&inst->vdev, iova, buf, n, false);
+		} else {
+			memcpy_from_page(buf, pin->page, off, n);
+			mnv_io_pin_put(inst, pin);
+		}
+		iova += n;
+		buf += n;
+		len -= n;
+	}
+	/* pin_cache_pages 0: nothing stays pinned after its use. */
+	mnv_io_pins_trim(inst, inst->io.pin_limit);
+	return ret;
+}
+
+/**
+ * mnv_io_pin_read - read guest memory for the I/O command check
+ * @inst: instance; caller holds inst->lock
+ * @iova: guest address of a PRP list or of Dataset Management ranges
+ * @buf: where to copy them
+ * @len: bytes
+ *
+ * The check reads the list of every command that has one.  With
+ * pinned_list_reads (at open), each page is taken from the pin cache, or
+ * pinned into it as a data page would be, and copied from the kernel's
+ * mapping of it; it is not mapped for the device.  A page that cannot be
+ * pinned (nothing mapped there, the VMM unmapping it, RLIMIT_MEMLOCK:
+ * the unused pages of the cache are not given up for a list, which can
+ * do without) is read through vfio_dma_rw(), as every list is without
+ * pinned_list_reads.  Counted in stats list_reads, list_reads_rw (those
+ * read through vfio_dma_rw(), at least in part) and list_read_ns.
+ *
+ * Return: 0, or a negative errno if the guest has no memory there.
+ */
+int mnv_io_pin_read(struct mnv_instance *inst, u64 iova, void *buf, u32 len)
+{
+	struct mnv_io *io = &inst->io;
+	u64 start = ktime_get_ns();
+	bool rw = false;
+	int ret;
+
+	lockdep_assert_held(&inst->lock);
+	/* The guest's address space ends at 2^64: so does what it reads. */
+	if (len && iova + (len - 1) < iova) {
+		ret = -EFAULT;
+	} else if (io->pinned_list_reads) {
+		ret = mnv_io_pin_copy(inst, iova, buf, len, &rw);
+	} else {
+		rw = true;
+		ret = vfio_dma_rw(&inst->vdev, iova, buf, len, false);
+	}
+	inst->stats.list_reads++;
+	if (rw)
+		inst->stats.list_reads_rw++;
+	inst->stats.list_read_ns += ktime_get_ns() - start;
+	return ret;
 }
 
 /* Bus address of a page mnv_io_pin_page() got ready. */
@@ -289,18 +455,7 @@ void mnv_io_unpin_slot(struct mnv_instance *inst, struct mnv_io_slot *slot,
 						      slot->pages[i].off,
 						      slot->pages[i].len,
 						      slot->dir);
-		if (--pin->users)
-			continue;
-		/*
-		 * A bounce buffer is a host-wide resource: it is not kept
-		 * for later commands.
-		 */
-		if (pin->bounced) {
-			mnv_io_pin_release(inst, pin);
-			continue;
-		}
-		/* Most recently used last: trimming takes the oldest. */
-		list_add_tail(&pin->lru, &io->pin_lru);
+		mnv_io_pin_put(inst, pin);
 	}
 	slot->nr_pages = 0;
 	mnv_io_pins_trim(inst, io->pin_limit);

@@ -27,6 +27,12 @@ static int mnv_env_dma_read(void *env, u64 iova, void *buf, u32 len)
 	return vfio_dma_rw(&inst->vdev, iova, buf, len, false);
 }
 
+/* PRP lists and DSM ranges of I/O commands: through the pin cache. */
+static int mnv_env_io_read(void *env, u64 iova, void *buf, u32 len)
+{
+	return mnv_io_pin_read(env, iova, buf, len);
+}
+
 static int mnv_env_dma_write(void *env, u64 iova, const void *buf, u32 len)
 {
 	struct mnv_instance *inst = env;
@@ -91,6 +97,7 @@ static void mnv_env_reset(void *env)
 
 static const struct vnvme_env_ops mnv_env_ops = {
 	.dma_read = mnv_env_dma_read,
+	.io_read = mnv_env_io_read,
 	.dma_write = mnv_env_dma_write,
 	.irq_raise = mnv_env_irq_raise,
 	.io_cq_create = mnv_env_io_cq_create,

@@ -12,8 +12,10 @@ static const char stats_help[] =
 "\n"
 "Show what the instance did since it was created: commands and bytes,\n"
 "commands the module refused, completions the drive posted for no\n"
-"command in flight, the pin cache, the polling thread, guest\n"
-"interrupts and hardware doorbell writes; and the guest pages pinned now.\n"
+"command in flight, the pin cache, the reads of guest PRP lists and DSM\n"
+"ranges (how many, how many through VFIO rather than the pin cache, the\n"
+"nanoseconds they took in all), the polling thread, guest interrupts\n"
+"and hardware doorbell writes; and the guest pages pinned now.\n"
 "\n"
 "Options:\n"
 "  --json      machine-readable output\n"
@@ -33,6 +35,9 @@ static const struct {
 	{ "stats/stray_cqes", "stray_cqes", "stray drive completions" },
 	{ "stats/pin_hits", "pin_hits", "pin cache hits" },
 	{ "stats/pin_misses", "pin_misses", "pages pinned" },
+	{ "stats/list_reads", "list_reads", "PRP list/DSM range reads" },
+	{ "stats/list_reads_rw", "list_reads_rw", "of which through VFIO" },
+	{ "stats/list_read_ns", "list_read_ns", "time reading them (ns)" },
 	{ "stats/polls", "polls", "polling passes" },
 	{ "stats/idle_sleeps", "idle_sleeps", "idle sleeps" },
 	{ "stats/guest_irqs", "guest_irqs", "guest interrupts" },

@@ -72,6 +72,7 @@ int vnvme_init(struct vnvme_ctrl *c, const struct vnvme_params *p,
 
 	c->ops = ops;
 	c->env = env;
+	c->io_read = ops->io_read ?: ops->dma_read;
 	memcpy(c->uuid, p->uuid, sizeof(c->uuid));
 	c->nsze = p->nsze;
 	c->nr_ioq = p->nr_ioq;

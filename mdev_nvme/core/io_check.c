@@ -11,6 +11,12 @@
  * pin and describe with lists it writes itself, and Dataset Management
  * ranges are copied, checked and moved into a buffer the environment
  * owns.  Nothing the guest controls reaches the controller as an address.
+ *
+ * The PRP lists and the ranges are read through c->io_read, the
+ * environment's io_read if it has one (the module reads them from the
+ * guest pages it keeps pinned), else its dma_read: one read or more for
+ * every command with a list, so the environment may make it cheaper than
+ * an admin command's.
  */
 #include "vnvme_priv.h"
 
@@ -126,7 +132,7 @@ static u16 vnvme_io_rw(struct vnvme_ctrl *c,
 	/* No protection information or directives: the slice has neither. */
 	h->cdw12 = cpu_to_le32(cdw12 & keep);
 	h->cdw13 = cpu_to_le32(le32_to_cpu(g->cdw13) & VNVME_RW_DSM_MASK);
-	return vnvme_prp_walk(c, prp1, le64_to_cpu(g->prp2), len,
+	return vnvme_prp_walk(c, prp1, le64_to_cpu(g->prp2), len, c->io_read,
 			      vnvme_io_add_page, cmd, &loc);
 }
 
@@ -157,7 +163,7 @@ static u16 vnvme_io_read_ranges(struct vnvme_ctrl *c, void *ctx, u64 iova,
 {
 	struct vnvme_io_cmd *cmd = ctx;
 
-	if (c->ops->dma_read(c->env, iova, (u8 *)cmd->buf + pos, len))
+	if (c->io_read(c->env, iova, (u8 *)cmd->buf + pos, len))
 		return VNVME_SC_DATA_XFER_ERROR;
 	return VNVME_SC_SUCCESS;
 }
@@ -179,8 +185,8 @@ static u16 vnvme_io_dsm(struct vnvme_ctrl *c,
 
 	static_assert(VNVME_DSM_MAX_RANGES * sizeof(*r) == VNVME_PAGE_SIZE);
 	status = vnvme_prp_walk(c, le64_to_cpu(g->prp1), le64_to_cpu(g->prp2),
-				nr * sizeof(*r), vnvme_io_read_ranges, cmd,
-				&loc);
+				nr * sizeof(*r), c->io_read,
+				vnvme_io_read_ranges, cmd, &loc);
 	if (status)
 		return status;
 	for (i = 0; i < nr; i++) {

@@ -5,9 +5,11 @@
  * I/O command check (io_check.c: data pages to pin, Dataset Management
  * ranges to read).
  *
- * Guest memory is reached through ops->dma_read and ops->dma_write; any
- * failure there is the guest's problem (a bad pointer) and ends the command
- * with Data Transfer Error, never the controller.
+ * Guest memory is reached through ops->dma_read and ops->dma_write (the
+ * I/O command check reads its lists through ops->io_read, if the
+ * environment has it); any failure there is the guest's problem (a bad
+ * pointer) and ends the command with Data Transfer Error, never the
+ * controller.
  */
 #include "vnvme_priv.h"
 
@@ -20,16 +22,17 @@
  * data page.  They are read at once, so that a list partly in unreachable
  * memory fails before any of it is used.
  */
-static u16 vnvme_prp_list_read(struct vnvme_ctrl *c, u64 list, u64 need,
-			       u32 *nr, bool *chained)
+static u16 vnvme_prp_list_read(struct vnvme_ctrl *c,
+			       int (*read)(void *env, u64 iova, void *buf,
+					   u32 len),
+			       u64 list, u64 need, u32 *nr, bool *chained)
 {
 	u32 avail = (VNVME_PAGE_SIZE - (list & VNVME_PAGE_MASK)) /
 		    sizeof(__le64);
 
 	*chained = need > avail;
 	*nr = *chained ? avail : need;
-	if (c->ops->dma_read(c->env, list, c->prp_list,
-			     *nr * sizeof(__le64)))
+	if (read(c->env, list, c->prp_list, *nr * sizeof(__le64)))
 		return VNVME_SC_DATA_XFER_ERROR;
 	if (*chained)
 		(*nr)--;
@@ -42,6 +45,8 @@ static u16 vnvme_prp_list_read(struct vnvme_ctrl *c, u64 list, u64 need,
  * @prp1: first data pointer (any dword-aligned offset)
  * @prp2: second data page, or PRP list pointer (any qword-aligned offset)
  * @len:  transfer length in bytes; 0 visits nothing
+ * @read: how the PRP list pages are read: ops->dma_read for the admin
+ *	  commands, c->io_read for the I/O command check
  * @seg:  called in transfer order for each piece, at most one page long,
  *	  with its guest address @iova and its offset @pos in the transfer;
  *	  a non-zero NVMe status it returns ends the walk
@@ -55,6 +60,7 @@ static u16 vnvme_prp_list_read(struct vnvme_ctrl *c, u64 list, u64 need,
  * Return: NVMe status (generic command status type).
  */
 u16 vnvme_prp_walk(struct vnvme_ctrl *c, u64 prp1, u64 prp2, u64 len,
+		   int (*read)(void *env, u64 iova, void *buf, u32 len),
 		   u16 (*seg)(struct vnvme_ctrl *c, void *ctx, u64 iova,
 			      u32 len, u64 pos),
 		   void *ctx, u16 *loc)
@@ -94,7 +100,7 @@ u16 vnvme_prp_walk(struct vnvme_ctrl *c, u64 prp1, u64 prp2, u64 len,
 		bool chained;
 		u32 nr, i;
 
-		status = vnvme_prp_list_read(c, list,
+		status = vnvme_prp_list_read(c, read, list,
 					     DIV_ROUND_UP(len - pos,
 							  VNVME_PAGE_SIZE),
 					     &nr, &chained);
@@ -177,6 +183,7 @@ u16 vnvme_prp_to_guest(struct vnvme_ctrl *c, struct vnvme_req *req,
 
 	status = vnvme_prp_walk(c, le64_to_cpu(req->cmd.prp1),
 				le64_to_cpu(req->cmd.prp2), len,
-				vnvme_prp_copy_out, &src, &loc);
+				c->ops->dma_read, vnvme_prp_copy_out, &src,
+				&loc);
 	return status ? vnvme_err(req, status, loc) : VNVME_SC_SUCCESS;
 }

@@ -135,6 +135,12 @@ static inline bool vnvme_cq_head_ok(u32 head, u32 old_head, u32 tail,
  *
  * @dma_read:     copy @len bytes of guest memory at @iova into @buf;
  *                0 or -errno (the address is then treated as unreachable).
+ * @io_read:      the same, for the I/O command check (vnvme_io_check()),
+ *                which reads guest PRP lists and Dataset Management
+ *                ranges once per command: the environment may reach them
+ *                by a faster way than the admin commands' @dma_read.  A
+ *                failure is the guest's, as with @dma_read.  May be NULL:
+ *                @dma_read then.
  * @dma_write:    copy @buf to guest memory at @iova; 0 or -errno.
  * @irq_raise:    signal MSI-X vector @vector to the guest.  The core has
  *                already found that the vector may fire (vnvme_irq_raise()).
@@ -167,6 +173,7 @@ static inline bool vnvme_cq_head_ok(u32 head, u32 old_head, u32 tail,
  */
 struct vnvme_env_ops {
 	int (*dma_read)(void *env, u64 iova, void *buf, u32 len);
+	int (*io_read)(void *env, u64 iova, void *buf, u32 len);
 	int (*dma_write)(void *env, u64 iova, const void *buf, u32 len);
 	void (*irq_raise)(void *env, u16 vector);
 	u16 (*io_cq_create)(void *env, u16 qid, u64 iova, u16 qsize,
@@ -302,6 +309,8 @@ struct vnvme_err_entry {
 struct vnvme_ctrl {
 	const struct vnvme_env_ops *ops;
 	void *env;
+	/* How the I/O command check reads guest memory: ops->io_read or dma_read */
+	int (*io_read)(void *env, u64 iova, void *buf, u32 len);
 
 	/* fixed at vnvme_init() */
 	char sn[20];
@@ -523,7 +532,8 @@ struct vnvme_io_cmd {
  * Check guest I/O command @gsqe (a copy the guest can no longer change)
  * against the controller's namespace, limits and features, and rebuild it
  * for namespace @slice of the host into @cmd.  Guest PRP lists and Dataset
- * Management ranges are read through ops->dma_read; nothing is pinned.
+ * Management ranges are read through ops->io_read (ops->dma_read without
+ * it); data pages are not read, and the core pins nothing.
  *
  * Return: 0, or the NVMe status (generic command status type, without DNR)
  * to complete the command with; @cmd is then meaningless.

@@ -109,6 +109,7 @@ u16 vnvme_adm_dbbuf_config(struct vnvme_ctrl *c, struct vnvme_req *req);
 
 /* prp.c */
 u16 vnvme_prp_walk(struct vnvme_ctrl *c, u64 prp1, u64 prp2, u64 len,
+		   int (*read)(void *env, u64 iova, void *buf, u32 len),
 		   u16 (*seg)(struct vnvme_ctrl *c, void *ctx, u64 iova,
 			      u32 len, u64 pos),
 		   void *ctx, u16 *loc);

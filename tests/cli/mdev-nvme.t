@@ -105,8 +105,8 @@ mk_inst() {
 	echo 0 >"$d/pinned_pages"
 	mkdir -p "$d/stats"
 	for s in read_cmds write_cmds other_cmds read_bytes write_bytes \
-		refused_cmds stray_cqes pin_hits pin_misses polls idle_sleeps guest_irqs \
-		host_doorbells mmio_doorbells; do
+		refused_cmds stray_cqes pin_hits pin_misses list_reads list_reads_rw \
+		list_read_ns polls idle_sleeps guest_irqs host_doorbells mmio_doorbells; do
 		echo 0 >"$d/stats/$s"
 	done
 	: >"$d/remove"
@@ -713,17 +713,24 @@ c_stats_text() {
 	echo 17 >"$DEV/0000:05:00.0/$UA/stats/pin_misses"
 	echo 3 >"$DEV/0000:05:00.0/$UA/pinned_pages"
 	echo 2 >"$DEV/0000:05:00.0/$UA/stats/stray_cqes"
+	echo 40 >"$DEV/0000:05:00.0/$UA/stats/list_reads"
+	echo 1 >"$DEV/0000:05:00.0/$UA/stats/list_reads_rw"
+	echo 52000 >"$DEV/0000:05:00.0/$UA/stats/list_read_ns"
 	run stats "$UA" && rc_is 0 && err_empty &&
 		out_has "$UA (on 0000:05:00.0)" && grep -qE '^  bytes read +4096$' "$T/out" &&
 		grep -qE '^  stray drive completions +2$' "$T/out" &&
+		grep -qE '^  PRP list/DSM range reads +40$' "$T/out" &&
+		grep -qE '^  of which through VFIO +1$' "$T/out" &&
+		grep -qE '^  time reading them \(ns\) +52000$' "$T/out" &&
 		grep -qE '^  pages pinned +17$' "$T/out" &&
 		grep -qE '^  pages pinned now +3$' "$T/out" || no "counters not shown"
 }
 c_stats_json() {
 	echo 9 >"$DEV/0000:05:00.0/$UA/stats/guest_irqs"
 	echo 5 >"$DEV/0000:05:00.0/$UA/stats/stray_cqes"
+	echo 7 >"$DEV/0000:05:00.0/$UA/stats/list_read_ns"
 	run stats --json "$UA" && rc_is 0 && err_empty &&
-		python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(not (d["guest_irqs"] == 9 and d["stray_cqes"] == 5 and d["uuid"] == sys.argv[2] and d["host_doorbells"] == 0))' \
+		python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(not (d["guest_irqs"] == 9 and d["stray_cqes"] == 5 and d["list_read_ns"] == 7 and d["uuid"] == sys.argv[2] and d["host_doorbells"] == 0))' \
 			"$T/out" "$UA" || no "JSON wrong: $(cat "$T/out")"
 }
 c_stats_unreadable() {

@@ -53,8 +53,8 @@ my %KNOWN = map { $_ => 1 } (
 # parameters and features and changes nothing of the controller: no
 # function it reaches in core/ assigns to a member of a struct vnvme_ctrl
 # (checked below).  What it does write is the controller's PRP list
-# buffer, through the env's dma_read: scratch space that each PRP walk
-# fills before reading it.
+# buffer, through the env's io_read (or dma_read): scratch space that
+# each PRP walk fills before reading it.
 my %IO_MAY_CALL = (vnvme_io_check => 1);
 my %known_seen;
 

@@ -42,6 +42,26 @@ static int fake_dma_read(void *env, u64 iova, void *buf, u32 len)
 	return 0;
 }
 
+/* Guest memory as dma_read sees it, unless @io_read_err says otherwise */
+static int fake_io_read(void *env, u64 iova, void *buf, u32 len)
+{
+	struct fake_env *e = env;
+
+	if (!len)
+		fake_violation(e, "zero-length I/O read");
+	if (e->io_read_err && e->io_reads >= e->io_read_err_after) {
+		e->io_reads++;
+		return e->io_read_err;
+	}
+	e->io_reads++;
+	if (!fake_range_ok(e, iova, len)) {
+		e->dma_faults++;
+		return -EFAULT;
+	}
+	memcpy(buf, e->mem + iova, len);
+	return 0;
+}
+
 static int fake_dma_write(void *env, u64 iova, const void *buf, u32 len)
 {
 	struct fake_env *e = env;
@@ -191,17 +211,23 @@ static void fake_reset(void *env)
 	memset(e->cq, 0, sizeof(e->cq));
 }
 
-const struct vnvme_env_ops fake_ops = {
-	.dma_read = fake_dma_read,
-	.dma_write = fake_dma_write,
-	.irq_raise = fake_irq_raise,
-	.io_cq_create = fake_io_cq_create,
-	.io_sq_create = fake_io_sq_create,
-	.io_sq_delete = fake_io_sq_delete,
-	.io_cq_delete = fake_io_cq_delete,
-	.io_doorbell = fake_io_doorbell,
-	.dbbuf_config = fake_dbbuf_config,
-	.reset = fake_reset,
+#define FAKE_OPS							\
+	.dma_read = fake_dma_read,					\
+	.dma_write = fake_dma_write,					\
+	.irq_raise = fake_irq_raise,					\
+	.io_cq_create = fake_io_cq_create,				\
+	.io_sq_create = fake_io_sq_create,				\
+	.io_sq_delete = fake_io_sq_delete,				\
+	.io_cq_delete = fake_io_cq_delete,				\
+	.io_doorbell = fake_io_doorbell,				\
+	.dbbuf_config = fake_dbbuf_config,				\
+	.reset = fake_reset
+
+const struct vnvme_env_ops fake_ops = { FAKE_OPS };
+
+const struct vnvme_env_ops fake_io_ops = {
+	FAKE_OPS,
+	.io_read = fake_io_read,
 };
 
 int fake_env_init(struct fake_env *e, u64 size, u16 nr_vectors)

@@ -54,6 +54,13 @@ struct fake_env {
 	u64 dma_reads;
 	u64 dma_writes;
 	u64 dma_faults;
+	/*
+	 * fake_io_ops only: the I/O check's reads, and the errno they
+	 * return once there were @io_read_err_after of them (0: none)
+	 */
+	u64 io_reads;
+	int io_read_err;
+	u64 io_read_err_after;
 	u32 irqs[VNVME_MAX_VECTORS];
 	u32 irq_total;
 
@@ -73,6 +80,8 @@ struct fake_env {
 };
 
 extern const struct vnvme_env_ops fake_ops;
+/* The same with io_read: the I/O check reads guest memory through it */
+extern const struct vnvme_env_ops fake_io_ops;
 
 int fake_env_init(struct fake_env *e, u64 size, u16 nr_vectors);
 void fake_env_fini(struct fake_env *e);

@@ -5,7 +5,8 @@
  * hardware's.
  *
  * Every run configures a fresh controller from the input (block size,
- * MDTS, optional commands, volatile write cache and its state, slice) and
+ * MDTS, optional commands, volatile write cache and its state, slice,
+ * whether the environment has io_read and when that starts failing) and
  * then interprets the rest as a sequence of guest memory writes (PRP
  * lists, chain pointers, DSM ranges, garbage) and I/O commands, mostly
  * well-formed ones with random fields.  What the check lets through must
@@ -249,7 +250,11 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	/* The host namespace holds the slice: no wrap past 2^64. */
 	if (slice.lba_start > U64_MAX - p.nsze)
 		slice.lba_start = U64_MAX - p.nsze;
-	if (vnvme_init(&c, &p, &fake_ops, &e))
+	/* An io_read that fails from some read on, as a pin could. */
+	e.io_reads = 0;
+	e.io_read_err = cfg & BIT(14) ? -ENOMEM : 0;
+	e.io_read_err_after = (cfg >> 15) & 7;
+	if (vnvme_init(&c, &p, cfg & BIT(13) ? &fake_io_ops : &fake_ops, &e))
 		return 0;
 	c.feat.vwc_enabled = c.vwc && !(cfg & BIT(12));
 	cmd.buf = out;

@@ -31,6 +31,12 @@ void guest_default_params(struct vnvme_params *p)
 
 int guest_init(struct guest *g, const struct vnvme_params *p)
 {
+	return guest_init_ops(g, p, &fake_ops);
+}
+
+int guest_init_ops(struct guest *g, const struct vnvme_params *p,
+		   const struct vnvme_env_ops *ops)
+{
 	int ret;
 
 	memset(g, 0, sizeof(*g));
@@ -45,7 +51,7 @@ int guest_init(struct guest *g, const struct vnvme_params *p)
 	g->c = calloc(1, sizeof(*g->c));
 	if (!g->c)
 		return -ENOMEM;
-	ret = vnvme_init(g->c, &g->p, &fake_ops, &g->env);
+	ret = vnvme_init(g->c, &g->p, ops, &g->env);
 	if (ret) {
 		free(g->c);
 		g->c = NULL;

@@ -41,6 +41,9 @@ struct guest {
 void guest_default_params(struct vnvme_params *p);
 /* allocate and vnvme_init(); @p NULL for the defaults */
 int guest_init(struct guest *g, const struct vnvme_params *p);
+/* the same with environment @ops (fake_ops or fake_io_ops) */
+int guest_init_ops(struct guest *g, const struct vnvme_params *p,
+		   const struct vnvme_env_ops *ops);
 void guest_fini(struct guest *g);
 
 u32 cfg_rd(struct guest *g, u32 off, u32 len);

@@ -3,7 +3,9 @@
  * The I/O command check (core/io_check.c): every status of the table in
  * Documentation/io-path.rst, the edges of the slice, every PRP form, the
  * Dataset Management ranges, the Write Zeroes and DSM size limits and the
- * write-through the disabled volatile write cache asks for.
+ * write-through the disabled volatile write cache asks for; and that the
+ * check reads guest memory through the environment's io_read when it has
+ * one, whose failures end a command as dma_read's do.
  */
 #include <stdlib.h>
 
@@ -23,8 +25,8 @@ static const struct vnvme_io_slice slice = {
 static u64 out[PG / 8];
 static struct vnvme_io_cmd cmd;
 
-/* 4 KiB blocks, MDTS 1 MiB (the largest the check takes) */
-static void setup(struct guest *g, u8 lba_shift, u8 mdts, u16 oncs, bool vwc)
+static void setup_ops(struct guest *g, const struct vnvme_env_ops *ops,
+		      u8 lba_shift, u8 mdts, u16 oncs, bool vwc)
 {
 	struct vnvme_params p;
 
@@ -34,8 +36,14 @@ static void setup(struct guest *g, u8 lba_shift, u8 mdts, u16 oncs, bool vwc)
 	p.mdts = mdts;
 	p.oncs = oncs;
 	p.vwc = vwc;
-	if (guest_init(g, &p))
+	if (guest_init_ops(g, &p, ops))
 		abort();
+}
+
+/* 4 KiB blocks, MDTS 1 MiB (the largest the check takes) */
+static void setup(struct guest *g, u8 lba_shift, u8 mdts, u16 oncs, bool vwc)
+{
+	setup_ops(g, &fake_ops, lba_shift, mdts, oncs, vwc);
 }
 
 static u16 check(struct guest *g, const struct vnvme_sqe *sqe)
@@ -508,6 +516,161 @@ static void test_dsm(void)
 	guest_fini(&g);
 }
 
+/*
+ * With io_read in the environment, PRP lists and DSM ranges are read
+ * through it alone, one read per list page or piece of the ranges; data
+ * pages are never read; without it, dma_read does the same work.
+ */
+static void test_io_read(void)
+{
+	const struct vnvme_dsm_range *r = (const void *)out;
+	struct guest g, old;
+	struct vnvme_sqe sqe;
+	u64 reads;
+	u32 i;
+	int bad = 0;
+
+	setup(&old, 12, 8, VNVME_ONCS_DSM, true);
+	build_list(&old, G_LIST, 4);
+	is(rw_status(&old, VNVME_CMD_READ, 0, 4, dpage(0), G_LIST), 0,
+	   "no io_read: 16 KiB through a PRP list");
+	ok(old.env.dma_reads == 1 && !old.env.io_reads,
+	   "no io_read: the list is read through dma_read");
+	guest_fini(&old);
+
+	setup_ops(&g, &fake_io_ops, 12, 8, VNVME_ONCS_DSM, true);
+	build_list(&g, G_LIST, 4);
+	is(rw_status(&g, VNVME_CMD_READ, 0, 4, dpage(0), G_LIST), 0,
+	   "io_read: 16 KiB through a PRP list");
+	ok(pages_are(4, dpage(0)) && g.env.io_reads == 1 && !g.env.dma_reads,
+	   "io_read: the list is read through io_read alone");
+	build_list(&g, G_LIST + PG - 16, 8);
+	reads = g.env.io_reads;
+	is(rw_status(&g, VNVME_CMD_WRITE, 0, 8, dpage(0), G_LIST + PG - 16), 0,
+	   "io_read: a list chained over two pages");
+	ok(pages_are(8, dpage(0)) && g.env.io_reads == reads + 2 &&
+	   !g.env.dma_reads, "one io_read per list page");
+	reads = g.env.io_reads;
+	is(rw_status(&g, VNVME_CMD_READ, 0, 2, dpage(0), dpage(1)), 0,
+	   "io_read: 8 KiB, PRP2 the second page");
+	is(g.env.io_reads, reads, "data pages are never read");
+
+	for (i = 0; i < 256; i++)
+		range(&g, G_DATA + 2048 + 16 * i, i * 16, 1 + i % 16);
+	memcpy(gmem(&g, G_LIST), gmem(&g, G_DATA + PG), 2048);
+	dsm(&sqe, 256, G_DATA + 2048, G_LIST);
+	reads = g.env.io_reads;
+	is(check(&g, &sqe), 0, "io_read: 256 DSM ranges across two pages");
+	for (i = 0; i < 256; i++)
+		bad += le64_to_cpu(r[i].slba) != LBA_START + i * 16 ||
+		       le32_to_cpu(r[i].nlb) != 1 + i % 16;
+	ok(!bad && g.env.io_reads == reads + 2 && !g.env.dma_reads,
+	   "the ranges are read through io_read, a read a page, and rebased");
+
+	guest_enable(&g);
+	reads = g.env.io_reads;
+	is(guest_identify(&g, VNVME_CNS_CTRL, 0, G_DATA), 0,
+	   "io_read: an admin command");
+	ok(g.env.dma_reads && g.env.io_reads == reads,
+	   "the admin queue is still read through dma_read");
+	guest_fini(&g);
+}
+
+/*
+ * A command whose list or ranges cannot be read: in the environment
+ * without io_read, through memory that is not there (@old_*); in the one
+ * with io_read, through an io_read that fails after @reads_ok others.
+ */
+struct io_read_case {
+	const char *name;
+	u8 opcode;
+	u32 nlb;		/* DSM: ranges */
+	u64 prp1, prp2;
+	u64 reads_ok;
+	u64 old_prp1, old_prp2;
+	u64 old_hole_at;	/* != 0: this qword points into the hole */
+};
+
+static u16 io_read_case_check(struct guest *g, const struct io_read_case *t,
+			      u64 prp1, u64 prp2, u64 hole_at)
+{
+	struct vnvme_sqe sqe;
+
+	build_list(g, G_LIST + PG - 16, 8);
+	build_list(g, G_LIST, 4);
+	range(g, G_DATA, 0, 1);
+	if (hole_at)
+		put(g, hole_at, G_HOLE);
+	if (t->opcode != VNVME_CMD_DSM)
+		return rw_status(g, t->opcode, 0, t->nlb, prp1, prp2);
+	dsm(&sqe, t->nlb, prp1, prp2);
+	return check(g, &sqe);
+}
+
+/*
+ * An io_read that fails, for whatever reason the environment has (the
+ * module: a page it can neither pin nor read otherwise), ends the
+ * command with the status a dma_read failure gives: Data Transfer Error.
+ * The core does not try dma_read instead.
+ */
+static void test_io_read_fails(void)
+{
+	static const int errs[] = { -EFAULT, -ENOMEM, -EAGAIN, -EINVAL,
+				    -EPERM };
+	static const struct io_read_case cases[] = {
+		{ "PRP list", VNVME_CMD_READ, 4, G_DATA, G_LIST, 0,
+		  G_DATA, G_HOLE, 0 },
+		{ "PRP list of a write", VNVME_CMD_WRITE, 4, G_DATA, G_LIST, 0,
+		  G_DATA, G_HOLE, 0 },
+		{ "second page of a chained list", VNVME_CMD_READ, 8, G_DATA,
+		  G_LIST + PG - 16, 1, G_DATA, G_LIST + PG - 16,
+		  G_LIST + PG - 8 },
+		{ "DSM ranges", VNVME_CMD_DSM, 1, G_DATA, 0, 0, G_HOLE, 0, 0 },
+		{ "second page of the DSM ranges", VNVME_CMD_DSM, 256,
+		  G_DATA + 2048, G_LIST, 1, G_DATA + 2048, G_HOLE, 0 },
+	};
+	struct guest g, old;
+	unsigned int i, e;
+	u16 want, st;
+	int bad;
+
+	setup(&old, 12, 8, VNVME_ONCS_DSM, true);
+	setup_ops(&g, &fake_io_ops, 12, 8, VNVME_ONCS_DSM, true);
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		const struct io_read_case *t = &cases[i];
+
+		want = io_read_case_check(&old, t, t->old_prp1, t->old_prp2,
+					  t->old_hole_at);
+		is(want, VNVME_SC_DATA_XFER_ERROR,
+		   "no io_read, %s unreachable: Data Transfer Error", t->name);
+		bad = 0;
+		for (e = 0; e < ARRAY_SIZE(errs); e++) {
+			g.env.io_reads = 0;
+			g.env.io_read_err = errs[e];
+			g.env.io_read_err_after = t->reads_ok;
+			st = io_read_case_check(&g, t, t->prp1, t->prp2, 0);
+			if (st == want && g.env.io_reads == t->reads_ok + 1 &&
+			    !g.env.dma_reads)
+				continue;
+			diag("%s, io_read %d: status 0x%x after %llu reads, %llu through dma_read",
+			     t->name, errs[e], st,
+			     (unsigned long long)g.env.io_reads,
+			     (unsigned long long)g.env.dma_reads);
+			bad++;
+		}
+		is(bad, 0, "io_read failing on the %s: the same status, no dma_read",
+		   t->name);
+	}
+	g.env.io_read_err = 0;
+	is(io_read_case_check(&g, &cases[0], G_DATA, G_LIST, 0), 0,
+	   "io_read working again: the next command goes through");
+	is(io_read_case_check(&g, &cases[0], G_DATA, G_HOLE, 0),
+	   VNVME_SC_DATA_XFER_ERROR,
+	   "io_read of a list in unmapped memory: Data Transfer Error");
+	guest_fini(&g);
+	guest_fini(&old);
+}
+
 static void test_write_zeroes(void)
 {
 	struct guest g;
@@ -632,6 +795,8 @@ int main(void)
 	test_mdts();
 	test_prp();
 	test_dsm();
+	test_io_read();
+	test_io_read_fails();
 	test_write_zeroes();
 	test_vwc();
 	test_identify_nvm();

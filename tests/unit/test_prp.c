@@ -205,6 +205,24 @@ static void test_bad(struct guest *g)
 	   VNVME_SC_DATA_XFER_ERROR, "chain into a hole");
 }
 
+/*
+ * An environment whose I/O check reads through io_read: the admin
+ * commands' walk still reads its lists through dma_read.
+ */
+static void test_admin_reader(void)
+{
+	struct guest g;
+	u64 len = 4 * PG;
+
+	guest_init_ops(&g, NULL, &fake_io_ops);
+	build_list(&g, G_LIST, 4);
+	is(xfer(&g, page_of(0), G_LIST, len, len, NULL), 0,
+	   "admin transfer through a PRP list, io_read set");
+	ok(g.env.dma_reads == 1 && !g.env.io_reads,
+	   "its list is read through dma_read, not io_read");
+	guest_fini(&g);
+}
+
 int main(void)
 {
 	struct guest g;
@@ -217,6 +235,7 @@ int main(void)
 	test_good(&g);
 	test_bad(&g);
 	guest_fini(&g);
+	test_admin_reader();
 	free(src);
 	return tap_done();
 }

@@ -98,6 +98,11 @@ void test_faults(struct inst *a, struct inst *b, const char *bdf);
 void test_parent_reset(struct inst *a, struct inst *b, const char *bdf,
 		       const char *inject);
 
+/* io_lists.c: 1 if lists are read from pinned pages, 0 if not, -1 unknown */
+int pinned_list_reads(void);
+void test_list_reads(struct inst *in);
+void test_list_remap(struct inst *in);
+
 /* io_limits.c */
 /* Drop CAP_IPC_LOCK and limit locked memory to @pages; 0 or -errno */
 int memlock_limit(unsigned long pages);

@@ -25,6 +25,11 @@
  * With -q only the polling thread's mode is checked on UUID1 (see
  * io_modes.c): run it once per mode, set while the device is closed.
  *
+ * With -L only the commands that carry PRP lists or Dataset Management
+ * ranges are checked on UUID1 (transfers, refused commands, DSM, and the
+ * list reads of io_lists.c): run it with the module parameter
+ * pinned_list_reads set either way while the device is closed.
+ *
  * With -x only MSI-X as VMMs other than QEMU use it is checked on UUID1
  * (io_pins_irqs.c): the client never writes the MSI-X capability and
  * wires its eventfds with VFIO_DEVICE_SET_IRQS alone.
@@ -1027,6 +1032,8 @@ INST1_TEST(test_ring_pins)
 INST1_TEST(test_shadow_doorbells)
 INST1_TEST(reset_keeps_data)
 INST1_TEST(test_msix_set_irqs)
+INST1_TEST(test_list_reads)
+INST1_TEST(test_list_remap)
 
 /* The data path on instance 1 (default run), each group on its own open */
 static const struct tap_test io_tests[] = {
@@ -1039,6 +1046,8 @@ static const struct tap_test io_tests[] = {
 	{ "refused commands", test_refused_f },
 	{ "Write Zeroes", test_write_zeroes_f },
 	{ "Dataset Management", test_dsm_f },
+	{ "PRP lists and DSM ranges read", test_list_reads_f },
+	{ "lists unmapped and mapped again", test_list_remap_f },
 	{ "SQ tail doorbell out of range", bad_sq_doorbell_f },
 	{ "CQ head doorbell out of range", bad_cq_doorbell_f },
 	{ "CQ head beyond the tail", cq_head_beyond_tail_f },
@@ -1059,6 +1068,15 @@ static const struct tap_test io_tests[] = {
 static const struct tap_test mode_tests[] = {
 	{ "polling thread mode", thread_mode_f },
 	{ "doorbell page, closed while mapped", doorbell_page_and_close_f },
+};
+
+/* -L: the commands with PRP lists or DSM ranges, one way of reading them */
+static const struct tap_test list_tests[] = {
+	{ "transfers", test_transfers_f },
+	{ "refused commands", test_refused_f },
+	{ "Dataset Management", test_dsm_f },
+	{ "PRP lists and DSM ranges read", test_list_reads_f },
+	{ "lists unmapped and mapped again", test_list_remap_f },
 };
 
 /* -x: MSI-X wired by VFIO_DEVICE_SET_IRQS alone */
@@ -1088,6 +1106,7 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: vfio-io [-m LBA] [-t TAG] UUID1 [UUID2]\n"
 		"       vfio-io -q UUID1\n"
+		"       vfio-io -L UUID1         (PRP lists and DSM ranges)\n"
 		"       vfio-io -x UUID1         (MSI-X by SET_IRQS alone)\n"
 		"       vfio-io -f BDF [-e CMD] UUID1 UUID2   (-e: CMD reports a PCI error)\n"
 		"       vfio-io -l PAGES UUID1   (RLIMIT_MEMLOCK of PAGES)\n"
@@ -1103,13 +1122,16 @@ int main(int argc, char **argv)
 	char tag1[64], tag2[64];
 	uint64_t mark = 100;
 	unsigned long memlock = 0, stale = 0;
-	bool two, modes_only = false, bounce = false;
+	bool two, modes_only = false, bounce = false, lists_only = false;
 	int opt_c, st;
 
-	while ((opt_c = getopt(argc, argv, "be:f:l:m:qs:t:x")) != -1) {
+	while ((opt_c = getopt(argc, argv, "be:f:l:Lm:qs:t:x")) != -1) {
 		switch (opt_c) {
 		case 'b':
 			bounce = true;
+			break;
+		case 'L':
+			lists_only = true;
 			break;
 		case 'e':
 			inject = optarg;
@@ -1221,6 +1243,21 @@ int main(int argc, char **argv)
 				ARRAY_SIZE(msix_tests));
 		ok(sysfs_long(in1.uuid, "pinned_pages") == 0,
 		   "instance closed: pinned_pages 0");
+		return tap_done();
+	}
+
+	if (lists_only) {
+		int pinned = pinned_list_reads();
+		struct tap_variant how = {
+			.name = pinned < 0 ? "pinned_list_reads ?" :
+				pinned ? "pinned_list_reads Y" :
+					 "pinned_list_reads N",
+		};
+
+		if (two)
+			usage();
+		tap_run_fixture(&inst1, &how, 1, list_tests,
+				ARRAY_SIZE(list_tests));
 		return tap_done();
 	}
 

@@ -4,7 +4,8 @@
 # The I/O path through VFIO: tests/vfio/vfio-io drives two instances with
 # adjacent slices of one namespace as a guest driver would (data at every
 # size and PRP form, refused commands with their exact status, bad
-# doorbells, reset).  Its TAP results become this case's tests.  Then the
+# doorbells, reset; PRP lists and DSM ranges read from the pin cache,
+# then through VFIO).  Its TAP results become this case's tests.  Then the
 # controller goes back to nvme and the raw namespace must hold what
 # vfio-io wrote at slice start + guest LBA, with the guard patterns
 # written just outside the slices beforehand unchanged.
@@ -126,6 +127,16 @@ tap_run "bounce_pages_max set to 1" sh -c "echo 1 > $P"
 "$CLIENT" -b "$U1" >"$MNV_TMP/vfio-io-bounce.tap"
 tap_reemit "vfio-io bounce share" "$MNV_TMP/vfio-io-bounce.tap" $?
 tap_run "bounce_pages_max back to $old_share" sh -c "echo $old_share > $P"
+# The commands with PRP lists and DSM ranges again, their lists read
+# through vfio_dma_rw() rather than the pin cache (pinned_list_reads is
+# read at open); the client's diagnostics give the ns a list read took
+# either way (the run above read them from the cache).
+P=/sys/module/mdev_nvme/parameters/pinned_list_reads
+tap_eq "pinned_list_reads is on by default" Y "$(cat "$P")"
+tap_run "pinned_list_reads set to N" sh -c "echo N > $P"
+"$CLIENT" -L "$U1" >"$MNV_TMP/vfio-io-lists-rw.tap"
+tap_reemit "vfio-io lists through VFIO" "$MNV_TMP/vfio-io-lists-rw.tap" $?
+tap_run "pinned_list_reads back to Y" sh -c "echo Y > $P"
 # The polling thread's other modes, on instance 1 (adaptive above).
 tap_run_fail "mode 'turbo' refused" sh -c "echo turbo > $MDEV/$U1/mode"
 tap_run_fail "idle_us above 1 s refused" sh -c "echo 1000001 > $MDEV/$U1/idle_us"
