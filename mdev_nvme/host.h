@@ -138,6 +138,11 @@ struct mnv_host {
 	char serial[21];
 	char firmware[9];
 	u32 max_transfer_bytes;	/* 0: no limit reported (MDTS = 0) */
+	/* NVM command set limits (CNS 06h); 0: none reported */
+	u8 write_zeroes_limit;	/* WZSL: 2^n 4 KiB pages */
+	u8 dsm_max_ranges;	/* DMRL */
+	u32 dsm_range_max_lbas;	/* DMRSL */
+	u64 dsm_max_lbas;	/* DMSL */
 	bool volatile_write_cache;
 	u16 oncs;
 	u32 nr_namespaces;

@@ -121,6 +121,37 @@ static void mnv_parse_id_ctrl(struct mnv_host *host,
 }
 
 /*
+ * The NVM command set's limits beyond MDTS (Identify CNS 06h, CSI 0): a
+ * Write Zeroes, a Dataset Management larger than these fails on the
+ * controller, so the scrub and the guests' commands stay within them.
+ * Controllers before NVMe 1.1 may mishandle a CNS they do not know, and
+ * one that refuses it reports no limits: both keep none.
+ */
+static int mnv_identify_nvm_limits(struct mnv_host *host, void *buf,
+				   dma_addr_t buf_dma)
+{
+	const struct nvme_id_ctrl_nvm *id = buf;
+	int ret;
+
+	if (readl(host->bar + NVME_REG_VS) < NVME_VS(1, 1, 0))
+		return 0;
+	/* CSI 0, the NVM command set, is the command's zero. */
+	ret = mnv_identify(host, NVME_ID_CNS_CS_CTRL, 0, buf_dma);
+	if (ret > 0) {
+		dev_info(mnv_host_dev(host), "Identify of the NVM command set limits refused (status 0x%x): none assumed\n",
+			 ret);
+		return 0;
+	}
+	if (ret)
+		return ret;
+	host->write_zeroes_limit = id->wzsl;
+	host->dsm_max_ranges = id->dmrl;
+	host->dsm_range_max_lbas = le32_to_cpu(id->dmrsl);
+	host->dsm_max_lbas = le64_to_cpu(id->dmsl);
+	return 0;
+}
+
+/*
  * Record namespace @nsid if it is usable: formatted, and without metadata,
  * which a guest slice could not carry.
  */
@@ -191,6 +222,11 @@ int mnv_ctrl_identify(struct mnv_host *host)
 		goto out;
 	}
 	mnv_parse_id_ctrl(host, buf);
+	ret = mnv_identify_nvm_limits(host, buf, buf_dma);
+	if (ret) {
+		dev_err(dev, "Identify of the NVM command set limits failed (%d)\n", ret);
+		goto out;
+	}
 
 	/* The active list is overwritten by each Identify Namespace: copy. */
 	nslist = kcalloc(list_len, sizeof(*nslist), GFP_KERNEL);

@@ -6,6 +6,7 @@
 #include <linux/kernel.h>
 #include <linux/overflow.h>
 #include <linux/pci.h>
+#include <linux/sizes.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
 
@@ -37,6 +38,27 @@ static ssize_t firmware_show(struct device *dev,
 	return sysfs_emit(buf, "%s\n", dev_to_host(dev)->firmware);
 }
 static DEVICE_ATTR_RO(firmware);
+
+/*
+ * The controller's command size limits, which bound the scrub's commands
+ * and what guests are offered: 0 where it reports none.
+ */
+#define MNV_HOST_LIMIT_ATTR(name, expr)					\
+static ssize_t name##_show(struct device *dev,				\
+			   struct device_attribute *attr, char *buf)	\
+{									\
+	const struct mnv_host *host = dev_to_host(dev);			\
+									\
+	return sysfs_emit(buf, "%llu\n", (unsigned long long)(expr));	\
+}									\
+static DEVICE_ATTR_RO(name)
+
+MNV_HOST_LIMIT_ATTR(max_transfer_bytes, host->max_transfer_bytes);
+MNV_HOST_LIMIT_ATTR(write_zeroes_max_bytes, host->write_zeroes_limit ?
+		    (u64)SZ_4K << min_t(u8, host->write_zeroes_limit, 32) : 0);
+MNV_HOST_LIMIT_ATTR(dsm_max_ranges, host->dsm_max_ranges);
+MNV_HOST_LIMIT_ATTR(dsm_range_max_blocks, host->dsm_range_max_lbas);
+MNV_HOST_LIMIT_ATTR(dsm_max_blocks, host->dsm_max_lbas);
 
 static ssize_t namespaces_show(struct device *dev,
 			       struct device_attribute *attr, char *buf)
@@ -224,6 +246,11 @@ static struct attribute *mnv_host_attrs[] = {
 	&dev_attr_serial.attr,
 	&dev_attr_firmware.attr,
 	&dev_attr_namespaces.attr,
+	&dev_attr_max_transfer_bytes.attr,
+	&dev_attr_write_zeroes_max_bytes.attr,
+	&dev_attr_dsm_max_ranges.attr,
+	&dev_attr_dsm_range_max_blocks.attr,
+	&dev_attr_dsm_max_blocks.attr,
 	&dev_attr_queue_pairs_total.attr,
 	&dev_attr_queue_pairs_free.attr,
 	NULL

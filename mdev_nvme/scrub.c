@@ -25,6 +25,7 @@
 #include <linux/jiffies.h>
 #include <linux/moduleparam.h>
 #include <linux/nvme.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 
 #include "instance.h"
@@ -143,15 +144,22 @@ static int mnv_scrub_cmd(struct mnv_instance *inst,
 	return 0;
 }
 
-/* LBAs of @ns one command clears at most. */
+/*
+ * LBAs of @ns one command clears at most: scrub_chunk_kib, within the
+ * controller's Write Zeroes Size Limit if it has one (MDTS does not bound
+ * Write Zeroes, which moves no data).
+ */
 static u64 mnv_scrub_chunk_lbas(struct mnv_host *host,
 				const struct mnv_namespace *ns)
 {
 	u64 kib = clamp_t(u64, READ_ONCE(scrub_chunk_kib),
 			  MNV_SCRUB_CHUNK_MIN_KIB, MNV_SCRUB_CHUNK_MAX_KIB);
-	u64 lbas = (kib << 10) >> ns->lba_shift;
+	u64 bytes = kib << 10;
 
-	return clamp_t(u64, lbas, 1, MNV_SCRUB_WZ_MAX_LBAS);
+	if (host->write_zeroes_limit)
+		bytes = min_t(u64, bytes, (u64)SZ_4K <<
+			      min_t(u8, host->write_zeroes_limit, 32));
+	return clamp_t(u64, bytes >> ns->lba_shift, 1, MNV_SCRUB_WZ_MAX_LBAS);
 }
 
 /* The scrub of generation @gen failed with @err; caller holds host->lock. */

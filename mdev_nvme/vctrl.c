@@ -167,6 +167,11 @@ int mnv_vctrl_open(struct mnv_instance *inst)
 	p.lba_shift = ns->lba_shift;
 	p.dlfeat = ns->dlfeat;
 	p.mdts = mnv_guest_mdts(host);
+	/* Beyond VNVME_IO_MDTS_MAX a WZSL bounds nothing the guest may do. */
+	p.wzsl = min_t(u8, host->write_zeroes_limit, VNVME_IO_MDTS_MAX);
+	p.dmrl = host->dsm_max_ranges;
+	p.dmrsl = host->dsm_range_max_lbas;
+	p.dmsl = host->dsm_max_lbas;
 	p.vwc = host->volatile_write_cache;
 	/* NVME_CTRL_ONCS_* and VNVME_ONCS_* are the Identify bits alike. */
 	p.oncs = mnv_guest_oncs(host);

@@ -94,11 +94,10 @@ static void vnvme_identify_ctrl(struct vnvme_ctrl *c,
 static void vnvme_identify_ctrl_nvm(struct vnvme_ctrl *c,
 				    struct vnvme_id_ctrl_nvm *id)
 {
-	u32 dsm_max = vnvme_io_dsm_max_lbas(c);
-
-	id->wzsl = vnvme_io_mdts(c);
-	id->dmrsl = cpu_to_le32(dsm_max);
-	id->dmsl = cpu_to_le64(dsm_max);
+	id->wzsl = vnvme_io_wzsl(c);
+	id->dmrl = c->dmrl;	/* 0: no limit below the 256 of the command */
+	id->dmrsl = cpu_to_le32(vnvme_io_dsm_range_max_lbas(c));
+	id->dmsl = cpu_to_le64(vnvme_io_dsm_max_lbas(c));
 }
 
 static void vnvme_identify_ns(struct vnvme_ctrl *c, struct vnvme_id_ns *id)

@@ -43,7 +43,7 @@ static int vnvme_check_params(const struct vnvme_params *p,
 		return -EINVAL;
 	if (!p->nsze || p->lba_shift < 9 || p->lba_shift > 16)
 		return -EINVAL;
-	if (p->mdts > VNVME_MAX_MDTS)
+	if (p->mdts > VNVME_MAX_MDTS || p->wzsl > VNVME_MAX_MDTS)
 		return -EINVAL;
 	if (p->oncs & ~VNVME_ONCS_IO_MASK)
 		return -EINVAL;
@@ -87,6 +87,10 @@ int vnvme_init(struct vnvme_ctrl *c, const struct vnvme_params *p,
 	c->lba_shift = p->lba_shift;
 	c->dlfeat = p->dlfeat & VNVME_DLFEAT_MASK;
 	c->mdts = p->mdts;
+	c->wzsl = p->wzsl;
+	c->dmrl = p->dmrl;
+	c->dmrsl = p->dmrsl;
+	c->dmsl = p->dmsl;
 	c->vwc = p->vwc;
 	c->dbbuf = p->dbbuf;
 	c->msix_vfio = p->msix_vfio;

@@ -41,10 +41,33 @@ u8 vnvme_io_mdts(const struct vnvme_ctrl *c)
 	return c->mdts;
 }
 
-/* DMRSL and DMSL, in logical blocks */
+/*
+ * DMRSL and DMSL, in logical blocks: the module's own bound, lowered to
+ * the backing controller's, which would refuse anything larger.
+ */
+u32 vnvme_io_dsm_range_max_lbas(const struct vnvme_ctrl *c)
+{
+	u32 lbas = VNVME_DSM_MAX_BYTES >> c->lba_shift;
+
+	return c->dmrsl ? min_t(u32, lbas, c->dmrsl) : lbas;
+}
+
 u32 vnvme_io_dsm_max_lbas(const struct vnvme_ctrl *c)
 {
-	return VNVME_DSM_MAX_BYTES >> c->lba_shift;
+	u32 lbas = VNVME_DSM_MAX_BYTES >> c->lba_shift;
+
+	return c->dmsl ? (u32)min_t(u64, lbas, c->dmsl) : lbas;
+}
+
+/* DMRL: ranges in one Dataset Management command */
+u32 vnvme_io_dsm_max_ranges(const struct vnvme_ctrl *c)
+{
+	return c->dmrl ?: VNVME_DSM_MAX_RANGES;
+}
+
+static u64 vnvme_io_max_bytes(const struct vnvme_ctrl *c)
+{
+	return (u64)VNVME_PAGE_SIZE << vnvme_io_mdts(c);
 }
 
 /*
@@ -52,10 +75,13 @@ u32 vnvme_io_dsm_max_lbas(const struct vnvme_ctrl *c)
  * queued on the hardware is no more than a Write's, so a reset never waits
  * on more than the slots' worth of maximum transfers.  A Linux guest
  * already bounds Write Zeroes by MDTS when WZSL is 0, so it loses nothing.
+ * A backing controller with a smaller WZSL of its own lowers it further.
  */
-static u64 vnvme_io_max_bytes(const struct vnvme_ctrl *c)
+u8 vnvme_io_wzsl(const struct vnvme_ctrl *c)
 {
-	return (u64)VNVME_PAGE_SIZE << vnvme_io_mdts(c);
+	u8 mdts = vnvme_io_mdts(c);
+
+	return c->wzsl ? min(mdts, c->wzsl) : mdts;
 }
 
 /* Is [@slba, @slba + @nlb) inside namespace 1?  No 64-bit wraparound. */
@@ -150,7 +176,7 @@ static u16 vnvme_io_write_zeroes(struct vnvme_ctrl *c,
 
 	if (!vnvme_io_lba_ok(c, slba, nlb))
 		return VNVME_SC_LBA_RANGE;
-	if (((u64)nlb << c->lba_shift) > vnvme_io_max_bytes(c))
+	if (((u64)nlb << c->lba_shift) > (u64)VNVME_PAGE_SIZE << vnvme_io_wzsl(c))
 		return VNVME_SC_INVALID_FIELD;
 	vnvme_io_set_slba(h, slice, slba);
 	h->cdw12 = cpu_to_le32((cdw12 | vnvme_io_fua(c)) & keep);
@@ -178,12 +204,15 @@ static u16 vnvme_io_dsm(struct vnvme_ctrl *c,
 {
 	struct vnvme_dsm_range *r = cmd->buf;
 	u32 nr = (le32_to_cpu(g->cdw10) & VNVME_DSM_NR_MASK) + 1;
+	u32 range_max_lbas = vnvme_io_dsm_range_max_lbas(c);
 	u32 max_lbas = vnvme_io_dsm_max_lbas(c);
 	u64 total = 0;
 	u16 status, loc;
 	u32 i;
 
 	static_assert(VNVME_DSM_MAX_RANGES * sizeof(*r) == VNVME_PAGE_SIZE);
+	if (nr > vnvme_io_dsm_max_ranges(c))
+		return VNVME_SC_INVALID_FIELD;
 	status = vnvme_prp_walk(c, le64_to_cpu(g->prp1), le64_to_cpu(g->prp2),
 				nr * sizeof(*r), c->io_read,
 				vnvme_io_read_ranges, cmd, &loc);
@@ -196,7 +225,7 @@ static u16 vnvme_io_dsm(struct vnvme_ctrl *c,
 		if (!vnvme_io_lba_ok(c, slba, nlb))
 			return VNVME_SC_LBA_RANGE;
 		/* DMRSL, then DMSL (no overflow: 256 ranges of < 2^32) */
-		if (nlb > max_lbas)
+		if (nlb > range_max_lbas)
 			return VNVME_SC_INVALID_FIELD;
 		total += nlb;
 		r[i].slba = cpu_to_le64(slba + slice->lba_start);

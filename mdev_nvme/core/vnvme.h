@@ -198,6 +198,13 @@ struct vnvme_env_ops {
  *		(bits 2:0 what a deallocated block reads as, bit 3 Write
  *		Zeroes may deallocate); other bits are dropped
  * @mdts:	Maximum Data Transfer Size as 2^mdts 4 KiB pages, 0 = no limit
+ * @wzsl:	Write Zeroes Size Limit of the backing controller as 2^wzsl
+ *		4 KiB pages, 0 = none; the guest's limit is the smaller of
+ *		this and its MDTS
+ * @dmrl:	Dataset Management ranges one command of the backing
+ *		controller takes, 0 = VNVME_DSM_MAX_RANGES
+ * @dmrsl:	logical blocks one such range may cover, 0 = no limit
+ * @dmsl:	logical blocks one such command may cover, 0 = no limit
  * @vwc:	a volatile write cache is present (Feature 06h supported)
  * @oncs:	optional NVM commands the I/O path implements, VNVME_ONCS_*
  *		bits Compare, Write Uncorrectable, DSM, Write Zeroes, Verify
@@ -232,6 +239,10 @@ struct vnvme_params {
 	u8 lba_shift;
 	u8 dlfeat;
 	u8 mdts;
+	u8 wzsl;
+	u8 dmrl;
+	u32 dmrsl;
+	u64 dmsl;
 	bool vwc;
 	u16 oncs;
 	u16 max_queue_entries;
@@ -330,6 +341,10 @@ struct vnvme_ctrl {
 	u8 lba_shift;
 	u8 dlfeat;
 	u8 mdts;
+	u8 wzsl;
+	u8 dmrl;
+	u32 dmrsl;
+	u64 dmsl;
 	bool vwc;
 	bool dbbuf;
 	bool msix_vfio;

@@ -118,6 +118,9 @@ u16 vnvme_prp_to_guest(struct vnvme_ctrl *c, struct vnvme_req *req,
 
 /* io_check.c: limits reported in Identify and enforced by the check */
 u8 vnvme_io_mdts(const struct vnvme_ctrl *c);
+u8 vnvme_io_wzsl(const struct vnvme_ctrl *c);
+u32 vnvme_io_dsm_range_max_lbas(const struct vnvme_ctrl *c);
 u32 vnvme_io_dsm_max_lbas(const struct vnvme_ctrl *c);
+u32 vnvme_io_dsm_max_ranges(const struct vnvme_ctrl *c);
 
 #endif /* VNVME_PRIV_H */

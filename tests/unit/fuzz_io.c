@@ -5,7 +5,8 @@
  * hardware's.
  *
  * Every run configures a fresh controller from the input (block size,
- * MDTS, optional commands, volatile write cache and its state, slice,
+ * MDTS, the backing controller's Write Zeroes and Dataset Management
+ * limits, optional commands, volatile write cache and its state, slice,
  * whether the environment has io_read and when that starts failing) and
  * then interprets the rest as a sequence of guest memory writes (PRP
  * lists, chain pointers, DSM ranges, garbage) and I/O commands, mostly
@@ -53,6 +54,20 @@ static u64 max_bytes(const struct vnvme_ctrl *c)
 	return PG << mdts;
 }
 
+/* Largest Write Zeroes: MDTS, or the backing controller's WZSL below it */
+static u64 max_zeroes_bytes(const struct vnvme_ctrl *c)
+{
+	u64 max = max_bytes(c);
+
+	return c->wzsl && (PG << c->wzsl) < max ? PG << c->wzsl : max;
+}
+
+/* One of the backing controller's limits, 0 meaning none, under @own */
+static u64 limit(u64 own, u64 backing)
+{
+	return backing && backing < own ? backing : own;
+}
+
 static void check_slba(const struct vnvme_ctrl *c,
 		       const struct vnvme_io_slice *s,
 		       const struct vnvme_sqe *h, u64 nlb)
@@ -93,7 +108,7 @@ static void check_accepted(const struct vnvme_ctrl *c,
 	case VNVME_CMD_WRITE_ZEROES:
 		check(c->oncs & VNVME_ONCS_WRITE_ZEROES, "Write Zeroes offered");
 		check_slba(c, s, h, nlb);
-		check((nlb << c->lba_shift) <= max_bytes(c), "WZSL");
+		check((nlb << c->lba_shift) <= max_zeroes_bytes(c), "WZSL");
 		check(!(cdw12 & ~(VNVME_RW_NLB_MASK | VNVME_RW_DEAC |
 				  VNVME_RW_FUA | VNVME_RW_LR)),
 		      "Write Zeroes CDW12");
@@ -107,7 +122,7 @@ static void check_accepted(const struct vnvme_ctrl *c,
 		u64 max = (32ULL << 20) >> c->lba_shift, total = 0;
 
 		check(c->oncs & VNVME_ONCS_DSM, "DSM offered");
-		check(nr <= VNVME_DSM_MAX_RANGES &&
+		check(nr <= limit(VNVME_DSM_MAX_RANGES, c->dmrl) &&
 		      le32_to_cpu(h->cdw11) <= VNVME_DSM_ATTR_MASK &&
 		      !h->cdw12 && !h->cdw13, "DSM CDW10-13");
 		check(!cmd->nr_pages && cmd->dir == VNVME_IO_DIR_NONE,
@@ -120,10 +135,10 @@ static void check_accepted(const struct vnvme_ctrl *c,
 			      slba - s->lba_start < c->nsze &&
 			      n <= c->nsze - (slba - s->lba_start),
 			      "DSM range inside the slice");
-			check(n <= max, "DMRSL");
+			check(n <= limit(max, c->dmrsl), "DMRSL");
 			total += n;
 		}
-		check(total <= max, "DMSL");
+		check(total <= limit(max, c->dmsl), "DMSL");
 		return;
 	}
 	case VNVME_CMD_READ:
@@ -231,6 +246,12 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	p.nsze = cfg & BIT(10) ? take(&in, 8) : take(&in, 2);
 	if (!p.nsze)
 		p.nsze = 1;
+	if (cfg & BIT(15)) {
+		p.wzsl = (cfg >> 16) & 15;
+		p.dmrl = (cfg >> 20) & 0xff;
+		p.dmrsl = take(&in, 2);
+		p.dmsl = take(&in, 2);
+	}
 	memcpy(p.uuid, uuid, sizeof(uuid));
 	slice.lba_start = cfg & BIT(11) ? take(&in, 8) : take(&in, 3);
 	slice.host_nsid = HOST_NSID;

@@ -787,6 +787,95 @@ static void test_identify_nvm(void)
 	guest_fini(&g);
 }
 
+/*
+ * A backing controller with limits of its own below the module's: the
+ * guest is told the smaller ones, and the check holds it to them, so the
+ * hardware never sees a command it would refuse.
+ */
+static void test_backing_limits(void)
+{
+	struct vnvme_id_ctrl_nvm id;
+	struct vnvme_params p;
+	struct vnvme_sqe sqe;
+	struct guest g;
+	u32 i;
+
+	guest_default_params(&p);
+	p.nsze = NSZE;
+	p.lba_shift = 12;
+	p.mdts = 8;
+	p.oncs = VNVME_ONCS_DSM | VNVME_ONCS_WRITE_ZEROES;
+	p.wzsl = 4;		/* 64 KiB */
+	p.dmrl = 4;
+	p.dmrsl = 100;
+	p.dmsl = 300;
+	if (guest_init(&g, &p))
+		abort();
+	guest_enable(&g);
+	is(guest_identify(&g, VNVME_CNS_CS_CTRL, 0, G_DATA), 0,
+	   "backing limits: Identify CNS 06h");
+	memcpy(&id, gmem(&g, G_DATA), sizeof(id));
+	ok(id.wzsl == 4 && id.dmrl == 4 && le32_to_cpu(id.dmrsl) == 100 &&
+	   le64_to_cpu(id.dmsl) == 300,
+	   "the guest is told WZSL 4, DMRL 4, DMRSL 100, DMSL 300");
+
+	is(rw_status(&g, VNVME_CMD_WRITE_ZEROES, 0, 16, 0, 0), 0,
+	   "Write Zeroes of the backing WZSL (16 blocks)");
+	is(rw_status(&g, VNVME_CMD_WRITE_ZEROES, 0, 17, 0, 0),
+	   VNVME_SC_INVALID_FIELD, "one block more: Invalid Field");
+	build_list(&g, G_LIST, 256);
+	is(rw_status(&g, VNVME_CMD_WRITE, 0, 256, G_DATA, G_LIST), 0,
+	   "a Write of MDTS still passes: WZSL bounds Write Zeroes only");
+
+	for (i = 0; i < 5; i++)
+		range(&g, G_DATA + 16 * i, 1000 * i, 10);
+	dsm(&sqe, 4, G_DATA, 0);
+	is(check(&g, &sqe), 0, "DSM of DMRL ranges");
+	dsm(&sqe, 5, G_DATA, 0);
+	is(check(&g, &sqe), VNVME_SC_INVALID_FIELD,
+	   "DMRL + 1 ranges: Invalid Field");
+	range(&g, G_DATA, 0, 100);
+	dsm(&sqe, 1, G_DATA, 0);
+	is(check(&g, &sqe), 0, "a range of DMRSL blocks");
+	range(&g, G_DATA, 0, 101);
+	is(check(&g, &sqe), VNVME_SC_INVALID_FIELD,
+	   "DMRSL + 1 blocks: Invalid Field");
+	range(&g, G_DATA, 0, 100);
+	range(&g, G_DATA + 16, 200, 100);
+	range(&g, G_DATA + 32, 400, 100);
+	range(&g, G_DATA + 48, 600, 1);
+	dsm(&sqe, 3, G_DATA, 0);
+	is(check(&g, &sqe), 0, "ranges adding up to DMSL");
+	dsm(&sqe, 4, G_DATA, 0);
+	is(check(&g, &sqe), VNVME_SC_INVALID_FIELD,
+	   "DMSL + 1 blocks: Invalid Field");
+	guest_fini(&g);
+
+	/* Limits above the module's own change nothing. */
+	guest_default_params(&p);
+	p.nsze = NSZE;
+	p.lba_shift = 12;
+	p.mdts = 6;
+	p.oncs = VNVME_ONCS_DSM | VNVME_ONCS_WRITE_ZEROES;
+	p.wzsl = 9;
+	p.dmrsl = 1U << 30;
+	p.dmsl = 1ULL << 40;
+	if (guest_init(&g, &p))
+		abort();
+	guest_enable(&g);
+	is(guest_identify(&g, VNVME_CNS_CS_CTRL, 0, G_DATA), 0,
+	   "loose backing limits: Identify CNS 06h");
+	memcpy(&id, gmem(&g, G_DATA), sizeof(id));
+	ok(id.wzsl == 6 && le32_to_cpu(id.dmrsl) == 8192 &&
+	   le64_to_cpu(id.dmsl) == 8192 && !id.dmrl,
+	   "the module's own: WZSL = MDTS, 32 MiB, no DMRL");
+	guest_fini(&g);
+
+	guest_default_params(&p);
+	p.wzsl = 16;
+	ok(guest_init(&g, &p) != 0, "a WZSL above 2^15 pages is refused");
+}
+
 int main(void)
 {
 	test_opcodes();
@@ -800,5 +889,6 @@ int main(void)
 	test_write_zeroes();
 	test_vwc();
 	test_identify_nvm();
+	test_backing_limits();
 	return tap_done();
 }

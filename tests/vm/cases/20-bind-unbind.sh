@@ -20,6 +20,11 @@ DEV=$(mnv_nvme_namespaces "$BDF" | head -n 1)
 tap_run "write pattern through nvme at LBA 0" mnv_pattern_write "$DEV" 0 64 before
 tap_run "write pattern through nvme at LBA 1000000" \
 	mnv_pattern_write "$DEV" 1000000 64 before-far
+# The nvme driver's reading of the same controller's limits (DMRL, and
+# WZSL or else MDTS), to compare with the module's below.
+QUEUE=/sys/block/${DEV#/dev/}/queue
+nvme_segments=$(cat "$QUEUE/max_discard_segments")
+nvme_zeroes=$(cat "$QUEUE/write_zeroes_max_bytes")
 mnv_insmod_ko || tap_bail "insmod failed"
 
 tap_run "bind $BDF with the CLI" "$MNV_CLI" bind "$BDF"
@@ -30,6 +35,20 @@ tap_cond "model is reported" test -n "$(cat "$SYS/mdev_nvme/model")"
 tap_cond "firmware is reported" test -n "$(cat "$SYS/mdev_nvme/firmware")"
 tap_eq "namespaces: nsid, LBAs, LBA size" "1 2097152 512" \
 	"$(cat "$SYS/mdev_nvme/namespaces")"
+tap_eq "max_transfer_bytes: MDTS 7 of 4 KiB" 524288 \
+	"$(cat "$SYS/mdev_nvme/max_transfer_bytes")"
+ranges=$(cat "$SYS/mdev_nvme/dsm_max_ranges")
+zeroes=$(cat "$SYS/mdev_nvme/write_zeroes_max_bytes")
+diag "NVM limits: WZSL $zeroes bytes, DMRL $ranges," \
+	"DMRSL $(cat "$SYS/mdev_nvme/dsm_range_max_blocks")," \
+	"DMSL $(cat "$SYS/mdev_nvme/dsm_max_blocks")"
+tap_eq "DMRL as the nvme driver read it" "$nvme_segments" \
+	"$([ "$ranges" = 0 ] && echo 256 || echo "$ranges")"
+tap_eq "WZSL (or MDTS) as the nvme driver read it" "$nvme_zeroes" \
+	"$([ "$zeroes" = 0 ] && echo 524288 || echo "$zeroes")"
+for f in dsm_range_max_blocks dsm_max_blocks; do
+	tap_cond "$f is a number" grep -qx '[0-9][0-9]*' "$SYS/mdev_nvme/$f"
+done
 tap_eq "queue pairs granted" 16 "$(cat "$SYS/mdev_nvme/queue_pairs_total")"
 tap_eq "all queue pairs free" 16 "$(cat "$SYS/mdev_nvme/queue_pairs_free")"
 types=$(ls "$SYS/mdev_supported_types" | tr '\n' ' ')
