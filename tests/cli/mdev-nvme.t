@@ -105,8 +105,8 @@ mk_inst() {
 	echo 0 >"$d/pinned_pages"
 	mkdir -p "$d/stats"
 	for s in read_cmds write_cmds other_cmds read_bytes write_bytes \
-		refused_cmds stray_cqes pin_hits pin_misses polls idle_sleeps guest_irqs \
-		host_doorbells mmio_doorbells; do
+		refused_cmds stray_cqes pin_hits pin_misses polls idle_sleeps \
+		irq_waits hw_naps hw_irqs guest_irqs host_doorbells mmio_doorbells; do
 		echo 0 >"$d/stats/$s"
 	done
 	: >"$d/remove"
