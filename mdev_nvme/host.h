@@ -64,6 +64,17 @@ struct mnv_hwq {
 };
 
 /*
+ * The MSI-X vector of one hardware I/O queue (host_irq.c).  @fn and @arg
+ * are set by the queue's owner while the vector is off, and read by the
+ * interrupt handler while it is on.
+ */
+struct mnv_host_irq {
+	void (*fn)(void *arg);
+	void *arg;
+	char name[40];
+};
+
+/*
  * An admin command in flight, on the stack of the task that waits for it
  * (host_admin.c).  @done, @ret and @result are written under
  * host->admin_lock, by whichever task takes in the completion or ends the
@@ -118,6 +129,8 @@ struct mnv_extent {
  *    are also read without it (READ_ONCE()) by the I/O path, which acts
  *    on a change later; so is @resetting, under rcu_read_lock() (see
  *    mnv_host_ring_sq()).
+ *  - @irqs[qid] belongs to the owner of queue @qid (struct mnv_host_irq);
+ *    the array and @nr_irq_qpairs are set at probe.
  *  - @ref counts the PCI driver's binding and each instance: the
  *    structure outlives the binding for as long as an instance could
  *    still look at it (mnv_host_put()).
@@ -164,6 +177,9 @@ struct mnv_host {
 	unsigned int nr_qpairs;		/* granted by Number of Queues */
 	unsigned int nr_free_qpairs;
 	DECLARE_BITMAP(qid_used, MNV_MAX_HW_QPAIRS + 1);
+	/* Queues 1 to @nr_irq_qpairs have a vector (host_irq.c). */
+	unsigned int nr_irq_qpairs;
+	struct mnv_host_irq *irqs;	/* indexed by queue id */
 	struct list_head instances;
 	u64 default_slice_bytes;	/* 0: namespace 1, set by hand */
 	bool scrub;			/* scrub dirty LBAs before use */
@@ -179,6 +195,14 @@ static inline struct device *mnv_host_dev(struct mnv_host *host)
 {
 	return &host->pdev->dev;
 }
+
+/* host_irq.c */
+int mnv_host_irqs_setup(struct mnv_host *host);
+void mnv_host_irqs_teardown(struct mnv_host *host);
+bool mnv_host_qid_has_irq(const struct mnv_host *host, u16 qid);
+bool mnv_host_irq_attach(struct mnv_host *host, u16 qid,
+			 void (*fn)(void *arg), void *arg);
+void mnv_host_irq_detach(struct mnv_host *host, u16 qid);
 
 /* host_hwq.c: the owner of the pair serialises these */
 int mnv_hwq_alloc_rings(struct mnv_host *host, u16 qid, u16 depth,

@@ -176,18 +176,23 @@ static int mnv_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = mnv_ctrl_negotiate_queues(host);
 	if (ret)
 		goto err_ctrl_disable;
-
-	ret = mnv_mdev_parent_register(host);
+	ret = mnv_host_irqs_setup(host);
 	if (ret)
 		goto err_ctrl_disable;
 
+	ret = mnv_mdev_parent_register(host);
+	if (ret)
+		goto err_irqs;
+
 	/* What a reset from outside restores (PCI error recovery). */
 	pci_save_state(pdev);
-	dev_info(&pdev->dev, "%s (fw %s): %u namespace(s), %u I/O queue pairs of %u entries\n",
+	dev_info(&pdev->dev, "%s (fw %s): %u namespace(s), %u I/O queue pairs of %u entries, %u with a vector\n",
 		 host->model, host->firmware, host->nr_namespaces,
-		 host->nr_qpairs, host->hwq_depth);
+		 host->nr_qpairs, host->hwq_depth, host->nr_irq_qpairs);
 	return 0;
 
+err_irqs:
+	mnv_host_irqs_teardown(host);
 err_ctrl_disable:
 	mnv_ctrl_disable(host);
 err_free_adminq:
@@ -241,6 +246,8 @@ static void mnv_pci_remove(struct pci_dev *pdev)
 	mutex_lock(&host->admin_lock);
 	mnv_ctrl_shutdown_locked(host);
 	mutex_unlock(&host->admin_lock);
+	/* No instance is left to attach to a vector. */
+	mnv_host_irqs_teardown(host);
 	mnv_admin_queue_free(host);
 	pci_iounmap(pdev, host->bar);
 	pci_release_mem_regions(pdev);

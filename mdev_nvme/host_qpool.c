@@ -76,7 +76,8 @@ static int mnv_hwq_admin(struct mnv_host *host, u32 epoch, u8 opcode,
  * @host: controller
  * @hwq: a pair with rings, not live; the controller does not use them
  *
- * The completion queue is created without an interrupt: its owner polls.
+ * The completion queue raises the queue's own MSI-X vector if it has one
+ * (host_irq.c), which its owner turns on and off; else its owner polls.
  * Both queues are created in one controller epoch: a reset in between
  * deletes what was created and makes this return -EAGAIN.  The admin
  * lock is not held meanwhile, so that other tenants' queues are created
@@ -86,15 +87,19 @@ static int mnv_hwq_admin(struct mnv_host *host, u32 epoch, u8 opcode,
  */
 int mnv_hwq_start(struct mnv_host *host, struct mnv_hwq *hwq)
 {
+	u32 cq_flags = NVME_QUEUE_PHYS_CONTIG;
 	int ret, del;
 
 	if (WARN_ON(hwq->live))
 		return -EBUSY;
+	/* Vector N is queue N's. */
+	if (mnv_host_qid_has_irq(host, hwq->qid))
+		cq_flags |= NVME_CQ_IRQ_ENABLED | ((u32)hwq->qid << 16);
 	mnv_hwq_rewind(hwq);
 	/* Pairs with the release of a new epoch: the controller is enabled. */
 	hwq->epoch = smp_load_acquire(&host->epoch);
 	ret = mnv_hwq_admin(host, hwq->epoch, nvme_admin_create_cq, hwq->qid,
-			    hwq->depth, NVME_QUEUE_PHYS_CONTIG, hwq->cq_dma);
+			    hwq->depth, cq_flags, hwq->cq_dma);
 	if (!ret) {
 		ret = mnv_hwq_admin(host, hwq->epoch, nvme_admin_create_sq,
 				    hwq->qid, hwq->depth,

@@ -74,6 +74,7 @@ struct mnv_scrub {
  *    place among the other locks: "Lock order" at struct mnv_io (io.h).
  *  - @host, @type, @nr_qpairs and @qids are set in init and constant
  *    until release.
+ *  - @hw_irqs is only incremented, by the interrupt of its queues.
  */
 struct mnv_instance {
 	struct vfio_device vdev;
@@ -102,6 +103,7 @@ struct mnv_instance {
 	struct eventfd_ctx *req_trigger;
 	struct mnv_io io;		/* while open */
 	struct mnv_io_stats stats;
+	atomic_long_t hw_irqs;		/* counted by the interrupt handler */
 };
 
 static inline struct mnv_instance *vdev_to_instance(struct vfio_device *vdev)

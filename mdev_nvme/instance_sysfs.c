@@ -265,6 +265,19 @@ static ssize_t hw_qids_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(hw_qids);
 
+/* Of the instance's hardware queue pairs, those with an MSI-X vector. */
+static ssize_t hw_vectors_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	struct mnv_instance *inst = dev_to_instance(dev);
+	unsigned int i, n = 0;
+
+	for (i = 0; i < inst->nr_qpairs; i++)
+		n += mnv_host_qid_has_irq(inst->host, inst->qids[i]);
+	return sysfs_emit(buf, "%u\n", n);
+}
+static DEVICE_ATTR_RO(hw_vectors);
+
 static ssize_t open_show(struct device *dev, struct device_attribute *attr,
 			 char *buf)
 {
@@ -355,6 +368,7 @@ static struct attribute *mnv_instance_attrs[] = {
 	&dev_attr_idle_us.attr,
 	&dev_attr_queue_pairs.attr,
 	&dev_attr_hw_qids.attr,
+	&dev_attr_hw_vectors.attr,
 	&dev_attr_open.attr,
 	&dev_attr_pinned_pages.attr,
 	NULL
@@ -385,6 +399,15 @@ static ssize_t mnv_stat_show(struct device *dev, struct device_attribute *attr,
 	return sysfs_emit(buf, "%llu\n", val);
 }
 
+/* Counted outside inst->lock, by the hardware queues' interrupt. */
+static ssize_t hw_irqs_show(struct device *dev, struct device_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%ld\n",
+			  atomic_long_read(&dev_to_instance(dev)->hw_irqs));
+}
+static DEVICE_ATTR_RO(hw_irqs);
+
 #define MNV_STAT_ATTR(_name, _offset)					\
 	{ __ATTR(_name, 0444, mnv_stat_show, NULL), (_offset) }
 #define MNV_STAT(field)	offsetof(struct mnv_io_stats, field)
@@ -411,6 +434,10 @@ static struct mnv_stat_attr mnv_stat_polls =
 	MNV_STAT_ATTR(polls, MNV_STAT(polls));
 static struct mnv_stat_attr mnv_stat_idle_sleeps =
 	MNV_STAT_ATTR(idle_sleeps, MNV_STAT(idle_sleeps));
+static struct mnv_stat_attr mnv_stat_irq_waits =
+	MNV_STAT_ATTR(irq_waits, MNV_STAT(irq_waits));
+static struct mnv_stat_attr mnv_stat_hw_naps =
+	MNV_STAT_ATTR(hw_naps, MNV_STAT(hw_naps));
 static struct mnv_stat_attr mnv_stat_guest_irqs =
 	MNV_STAT_ATTR(guest_irqs, MNV_STAT(guest_irqs));
 static struct mnv_stat_attr mnv_stat_host_doorbells =
@@ -446,7 +473,10 @@ static struct attribute *mnv_stat_attrs[] = {
 	&mnv_stat_pin_misses.attr.attr,
 	&mnv_stat_polls.attr.attr,
 	&mnv_stat_idle_sleeps.attr.attr,
+	&mnv_stat_irq_waits.attr.attr,
+	&mnv_stat_hw_naps.attr.attr,
 	&mnv_stat_guest_irqs.attr.attr,
+	&dev_attr_hw_irqs.attr,
 	&mnv_stat_host_doorbells.attr.attr,
 	&mnv_stat_mmio_doorbells.attr.attr,
 	&mnv_stat_aborted_cmds.attr.attr,

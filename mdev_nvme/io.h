@@ -273,6 +273,8 @@ struct mnv_io_stats {
 	u64 pin_misses;		/* pages pinned and mapped */
 	u64 polls;		/* passes of the polling thread */
 	u64 idle_sleeps;	/* times the polling thread went to sleep */
+	u64 irq_waits;		/* sleeps until a hardware interrupt */
+	u64 hw_naps;		/* timed naps with commands on the hardware */
 	u64 guest_irqs;		/* interrupts raised to the guest */
 	u64 host_doorbells;	/* hardware SQ tail doorbell writes */
 	u64 mmio_doorbells;	/* guest doorbell writes that trapped */
@@ -292,9 +294,9 @@ struct mnv_io_stats {
  * LOCKING: everything here but @kick and @pinned_pages is protected by
  * inst->lock, like the emulated controller (and the hardware queue pairs,
  * inst->hq[]: see struct mnv_io_hq).  @thread and @kick belong to the
- * polling thread (vctrl_thread.c): @kick is set by doorbells and cleared
- * by @thread.  @pinned_pages is only written under inst->lock
- * but read locklessly by sysfs.
+ * polling thread (vctrl_thread.c): @kick is set by doorbells and by the
+ * hardware queues' interrupts, and cleared by @thread.  @pinned_pages is
+ * only written under inst->lock but read locklessly by sysfs.
  *
  * Lock order, for the whole module (the one place it is written; the
  * other comments point here): inst->lock, then host->admin_lock (queue
@@ -338,6 +340,11 @@ struct mnv_io {
 	u64 rd_bytes;
 	u64 wr_bytes;
 	struct task_struct *thread;
+	/*
+	 * Pairs whose interrupt wakes @thread (vctrl_thread.c): all of them
+	 * in interrupt and adaptive modes if each has a vector, else 0.
+	 */
+	unsigned int nr_irq_qpairs;
 	/* Pins in [unmap_start, unmap_end) are refused until unmap_until. */
 	u64 unmap_start;
 	u64 unmap_end;

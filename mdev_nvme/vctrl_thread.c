@@ -2,8 +2,8 @@
 /*
  * The polling thread of an instance.
  *
- * The hardware queues have no interrupt and the guest's doorbells only
- * record values, so one thread per open instance does all the I/O work.
+ * The guest's doorbells only record values, so one thread per open
+ * instance does all the I/O work.
  * The thread belongs to the glue: each pass asks the I/O path (io_*.c)
  * for one round of work and acts on what it reports, such as doorbells
  * found in the mapped doorbell page, in the emulated controller.
@@ -17,9 +17,11 @@
  *  - interrupt: it sleeps as soon as a pass finds nothing to do.
  *
  * With commands in flight and nothing else to do, the adaptive and
- * interrupt modes check the hardware every MNV_IO_HW_NAP_* us (its queues
- * have no interrupt) instead of spinning: a thread spinning on commands in
- * flight takes the CPU from the guests it serves when they share one
+ * interrupt modes sleep until a completion interrupt of the instance's
+ * hardware queues wakes them (host_irq.c).  If some of its queues have
+ * no vector (the host ran out), they check the hardware every
+ * MNV_IO_HW_NAP_* us instead of spinning: a thread spinning on commands
+ * in flight takes the CPU from the guests it serves when they share one
  * (measured: bench/results, 20261124-162131).  With nothing on the
  * hardware but completions held for a guest that does not free CQ
  * entries, or commands put off (an unmap hold-off, the instance's bounce
@@ -48,6 +50,14 @@
 #define MNV_IO_HW_NAP_MAX_US	50
 
 /*
+ * Waiting for a completion interrupt: the timeout only bounds the cost of
+ * an interrupt the controller failed to send and keeps the silent
+ * controller check (io_recover.c) looking now and then; a millisecond is
+ * far below its seconds and costs a thousand wakeups a second at most.
+ */
+#define MNV_IO_IRQ_WAIT_US	1000
+
+/*
  * With only completions held for a guest that does not free CQ entries,
  * or commands put off: what ends those waits is the guest or a hold-off
  * of milliseconds, and a doorbell wakes the thread sooner anyway.
@@ -60,8 +70,8 @@ static int mnv_vctrl_thread_fn(void *data)
 	struct mnv_instance *inst = data;
 	struct mnv_io *io = &inst->io;
 	u64 last_work = ktime_get_ns();
-	unsigned int on_hw;
-	bool work, waiting, slept = false;
+	unsigned int on_hw, irq_waits = 0, hw_naps = 0;
+	bool work, waiting, irq_wakes, slept = false;
 
 	while (!kthread_should_stop()) {
 		/*
@@ -80,10 +90,15 @@ static int mnv_vctrl_thread_fn(void *data)
 		on_hw = mnv_io_nr_on_hw(inst);
 		/* Completions held for guest CQ room, or commands stalled. */
 		waiting = io->nr_inflight > on_hw || io->stalled;
+		irq_wakes = io->nr_irq_qpairs == inst->nr_qpairs;
 		inst->stats.polls++;
 		inst->stats.idle_sleeps += slept;
+		inst->stats.irq_waits += irq_waits;
+		inst->stats.hw_naps += hw_naps;
 		mutex_unlock(&inst->lock);
 		slept = false;
+		irq_waits = 0;
+		hw_naps = 0;
 
 		if (work) {
 			last_work = ktime_get_ns();
@@ -96,9 +111,23 @@ static int mnv_vctrl_thread_fn(void *data)
 			cond_resched();
 			continue;
 		}
+		if (on_hw && irq_wakes) {
+			/* A completion interrupt sets the kick. */
+			set_current_state(TASK_INTERRUPTIBLE);
+			if (!READ_ONCE(io->kick) && !kthread_should_stop()) {
+				ktime_t t = ns_to_ktime(MNV_IO_IRQ_WAIT_US *
+						       NSEC_PER_USEC);
+
+				schedule_hrtimeout(&t, HRTIMER_MODE_REL);
+				irq_waits++;
+			}
+			__set_current_state(TASK_RUNNING);
+			continue;
+		}
 		if (on_hw) {
-			/* The hardware completes without an interrupt. */
+			/* Some pair has no vector: look again soon. */
 			usleep_range(MNV_IO_HW_NAP_MIN_US, MNV_IO_HW_NAP_MAX_US);
+			hw_naps++;
 			continue;
 		}
 		if (waiting) {
@@ -129,6 +158,51 @@ static int mnv_vctrl_thread_fn(void *data)
 	return 0;
 }
 
+/* A completion interrupt of one of the instance's hardware queues. */
+static void mnv_vctrl_thread_irq(void *arg)
+{
+	struct mnv_instance *inst = arg;
+
+	atomic_long_inc(&inst->hw_irqs);
+	WRITE_ONCE(inst->io.kick, true);
+	/* Set before the first interrupt is attached, cleared after the last. */
+	wake_up_process(READ_ONCE(inst->io.thread));
+}
+
+/*
+ * Let the queues' interrupts wake the thread, in the modes that sleep,
+ * when every pair has a vector: the thread naps on the hardware anyway
+ * for one that has not, and interrupts would only add to that.
+ */
+static void mnv_vctrl_irqs_attach(struct mnv_instance *inst)
+{
+	struct mnv_io *io = &inst->io;
+	unsigned int i;
+
+	lockdep_assert_held(&inst->lock);
+	if (io->mode == MNV_IO_POLL)
+		return;
+	for (i = 0; i < inst->nr_qpairs; i++)
+		if (!mnv_host_qid_has_irq(inst->host, inst->qids[i]))
+			return;
+	for (i = 0; i < inst->nr_qpairs; i++)
+		mnv_host_irq_attach(inst->host, inst->qids[i],
+				    mnv_vctrl_thread_irq, inst);
+	io->nr_irq_qpairs = inst->nr_qpairs;
+}
+
+/* Waits for a handler running elsewhere: none runs after this. */
+static void mnv_vctrl_irqs_detach(struct mnv_instance *inst)
+{
+	struct mnv_io *io = &inst->io;
+	unsigned int i;
+
+	lockdep_assert_held(&inst->lock);
+	for (i = 0; i < io->nr_irq_qpairs; i++)
+		mnv_host_irq_detach(inst->host, inst->qids[i]);
+	io->nr_irq_qpairs = 0;
+}
+
 /* Start the thread of an instance being opened; caller holds inst->lock. */
 int mnv_vctrl_thread_start(struct mnv_instance *inst)
 {
@@ -147,6 +221,7 @@ int mnv_vctrl_thread_start(struct mnv_instance *inst)
 		set_cpus_allowed_ptr(t, cpumask_of(cpu));
 	inst->io.thread = t;
 	wake_up_process(t);
+	mnv_vctrl_irqs_attach(inst);
 	return 0;
 }
 
@@ -163,6 +238,7 @@ void mnv_vctrl_thread_stop(struct mnv_instance *inst)
 	lockdep_assert_held(&inst->lock);
 	if (!t)
 		return;
+	mnv_vctrl_irqs_detach(inst);
 	inst->io.thread = NULL;
 	mutex_unlock(&inst->lock);
 	kthread_stop(t);

@@ -106,7 +106,8 @@ mk_inst() {
 	mkdir -p "$d/stats"
 	for s in read_cmds write_cmds other_cmds read_bytes write_bytes \
 		refused_cmds stray_cqes pin_hits pin_misses list_reads list_reads_rw \
-		list_read_ns polls idle_sleeps guest_irqs host_doorbells mmio_doorbells; do
+		list_read_ns polls idle_sleeps irq_waits hw_naps hw_irqs guest_irqs \
+		host_doorbells mmio_doorbells; do
 		echo 0 >"$d/stats/$s"
 	done
 	: >"$d/remove"

@@ -246,9 +246,9 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	p.nsze = cfg & BIT(10) ? take(&in, 8) : take(&in, 2);
 	if (!p.nsze)
 		p.nsze = 1;
-	if (cfg & BIT(15)) {
-		p.wzsl = (cfg >> 16) & 15;
-		p.dmrl = (cfg >> 20) & 0xff;
+	if (cfg & BIT(18)) {
+		p.wzsl = (cfg >> 19) & 15;
+		p.dmrl = (cfg >> 23) & 0xff;
 		p.dmrsl = take(&in, 2);
 		p.dmsl = take(&in, 2);
 	}

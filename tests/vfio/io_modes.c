@@ -5,7 +5,11 @@
  * device was closed).  I/O must verify in every mode; an idle instance
  * in adaptive or interrupt mode must make no polling pass at all (no CPU
  * use), and one in poll mode must never go to sleep.  Only poll mode
- * lets the doorbell page be mapped.
+ * lets the doorbell page be mapped.  With commands in flight, the thread
+ * of an instance whose hardware queues all have a vector sleeps until
+ * their interrupt (it never naps on the hardware, and interrupts come);
+ * one with a queue short of a vector naps and takes no interrupt; poll
+ * mode takes none either.
  */
 #include <stdio.h>
 #include <string.h>
@@ -33,6 +37,10 @@ static void read_mode(struct inst *in, char *mode, size_t len)
 /* @sleeps0: the instance's idle_sleeps before the device was opened. */
 void test_thread_mode(struct inst *in, long sleeps0)
 {
+	long vectors = sysfs_long(in->uuid, "hw_vectors");
+	long pairs = sysfs_long(in->uuid, "queue_pairs");
+	long irqs0 = stat_of(in, "hw_irqs"), naps0 = stat_of(in, "hw_naps");
+	long irqs, naps;
 	char mode[32];
 	long p1, p2, s2;
 	int bad;
@@ -41,6 +49,20 @@ void test_thread_mode(struct inst *in, long sleeps0)
 
 	bad = write_read_back(in, 16, SCRATCH_LBA, 1);
 	ok(bad == 0, "mode %s: 16 writes read back (%d)", mode, bad);
+	irqs = stat_of(in, "hw_irqs") - irqs0;
+	naps = stat_of(in, "hw_naps") - naps0;
+	if (!strcmp(mode, "poll"))
+		ok(irqs == 0 && naps == 0,
+		   "mode poll: no drive interrupt (%ld), no nap (%ld)",
+		   irqs, naps);
+	else if (vectors == pairs)
+		ok(irqs > 0 && naps == 0,
+		   "mode %s, %ld of %ld pairs with a vector: woken by %ld drive interrupts, no nap on the drive (%ld)",
+		   mode, vectors, pairs, irqs, naps);
+	else
+		ok(vectors >= 0 && vectors < pairs && irqs == 0,
+		   "mode %s, %ld of %ld pairs with a vector: polled, no drive interrupt (%ld), %ld naps",
+		   mode, vectors, pairs, irqs, naps);
 
 	sleep_ms(300);
 	p1 = stat_of(in, "polls");
