@@ -65,8 +65,8 @@ struct mnv_hwq {
 
 /*
  * The MSI-X vector of one hardware I/O queue (host_irq.c).  @fn and @arg
- * are set by the queue's owner while the vector is off, and read by the
- * interrupt handler while it is on.
+ * are set by the queue's owner around request_irq() and free_irq(), and
+ * read by the interrupt handler in between.
  */
 struct mnv_host_irq {
 	void (*fn)(void *arg);
@@ -200,8 +200,8 @@ static inline struct device *mnv_host_dev(struct mnv_host *host)
 int mnv_host_irqs_setup(struct mnv_host *host);
 void mnv_host_irqs_teardown(struct mnv_host *host);
 bool mnv_host_qid_has_irq(const struct mnv_host *host, u16 qid);
-bool mnv_host_irq_attach(struct mnv_host *host, u16 qid,
-			 void (*fn)(void *arg), void *arg);
+int mnv_host_irq_attach(struct mnv_host *host, u16 qid,
+			void (*fn)(void *arg), void *arg, int cpu);
 void mnv_host_irq_detach(struct mnv_host *host, u16 qid);
 
 /* host_hwq.c: the owner of the pair serialises these */

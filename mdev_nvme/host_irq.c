@@ -17,11 +17,16 @@
  * as without interrupts, and the instance's hw_vectors attribute says
  * how many of its pairs have one.
  *
- * A vector is off (disable_irq()) unless its queue's owner has a handler
- * attached: between owners, and while the owner polls (poll mode, the
- * device closed, a scrub), an interrupt the controller raises is only
- * left pending by the IRQ core, which masks the vector, costing nothing.
+ * A vector is requested only while its queue's owner waits on it (an
+ * instance in interrupt or adaptive mode, open), so that a host vector
+ * table is used by the tenants that sleep on interrupts and not by every
+ * queue of every bound controller; its interrupt is aimed at the owner's
+ * CPU, so that one tenant's completions do not interrupt another's
+ * pinned CPU.  Unrequested, the vector stays masked (MSI-X entries are
+ * masked when MSI-X is enabled): poll mode, a closed device and the
+ * scrub take no interrupt.
  */
+#include <linux/cpumask.h>
 #include <linux/interrupt.h>
 #include <linux/moduleparam.h>
 #include <linux/pci.h>
@@ -37,10 +42,8 @@ MODULE_PARM_DESC(hw_vectors,
 static irqreturn_t mnv_host_irq_handler(int irq, void *data)
 {
 	struct mnv_host_irq *v = data;
-	void (*fn)(void *arg) = READ_ONCE(v->fn);
 
-	if (fn)
-		fn(READ_ONCE(v->arg));
+	v->fn(v->arg);
 	return IRQ_HANDLED;
 }
 
@@ -57,7 +60,7 @@ int mnv_host_irqs_setup(struct mnv_host *host)
 	struct pci_dev *pdev = host->pdev;
 	unsigned int want = min(host->nr_qpairs, READ_ONCE(hw_vectors));
 	unsigned int qid;
-	int nvec, ret;
+	int nvec;
 
 	if (!want)
 		return 0;
@@ -73,41 +76,22 @@ int mnv_host_irqs_setup(struct mnv_host *host)
 		host->irqs = NULL;
 		return 0;
 	}
-	for (qid = 1; qid < nvec; qid++) {
-		struct mnv_host_irq *v = &host->irqs[qid];
-
-		snprintf(v->name, sizeof(v->name), "mdev_nvme-%s-q%u",
-			 pci_name(pdev), qid);
-		/* Off until an owner attaches (mnv_host_irq_attach()). */
-		ret = request_irq(pci_irq_vector(pdev, qid),
-				  mnv_host_irq_handler, IRQF_NO_AUTOEN,
-				  v->name, v);
-		if (ret) {
-			dev_info(mnv_host_dev(host), "vector of queue %u not granted (%d): queues from %u on are polled\n",
-				 qid, ret, qid);
-			break;
-		}
-		host->nr_irq_qpairs = qid;
-	}
-	if (!host->nr_irq_qpairs) {
-		pci_free_irq_vectors(pdev);
-		kfree(host->irqs);
-		host->irqs = NULL;
-	}
+	for (qid = 1; qid < nvec; qid++)
+		snprintf(host->irqs[qid].name, sizeof(host->irqs[qid].name),
+			 "mdev_nvme-%s-q%u", pci_name(pdev), qid);
+	host->nr_irq_qpairs = nvec - 1;
 	return 0;
 }
 
-/* At unbind, once no instance is left to attach to a vector. */
+/* At unbind, once no instance is left to hold a vector. */
 void mnv_host_irqs_teardown(struct mnv_host *host)
 {
 	unsigned int qid;
 
 	if (!host->irqs)
 		return;
-	for (qid = 1; qid <= host->nr_irq_qpairs; qid++) {
+	for (qid = 1; qid <= host->nr_irq_qpairs; qid++)
 		WARN_ON_ONCE(host->irqs[qid].fn);
-		free_irq(pci_irq_vector(host->pdev, qid), &host->irqs[qid]);
-	}
 	host->nr_irq_qpairs = 0;
 	pci_free_irq_vectors(host->pdev);
 	kfree(host->irqs);
@@ -126,32 +110,45 @@ bool mnv_host_qid_has_irq(const struct mnv_host *host, u16 qid)
  * @qid: a hardware I/O queue the caller owns
  * @fn: called in hard interrupt context; must not sleep
  * @arg: its argument
+ * @cpu: the CPU to take the interrupt on, or -1 for any
  *
- * The owner detaches before @arg goes away.  Attach and detach alternate.
+ * The owner detaches before @arg goes away.  Sleeps.
  *
- * Return: true, or false if the queue has no vector (it must be polled).
+ * Return: 0, -ENOENT if the queue has no vector (it must be polled), or
+ * the error of request_irq() (the host's vectors are all in use).
  */
-bool mnv_host_irq_attach(struct mnv_host *host, u16 qid,
-			 void (*fn)(void *arg), void *arg)
+int mnv_host_irq_attach(struct mnv_host *host, u16 qid,
+			void (*fn)(void *arg), void *arg, int cpu)
 {
 	struct mnv_host_irq *v;
+	unsigned int irq;
+	int ret;
 
 	if (!mnv_host_qid_has_irq(host, qid))
-		return false;
+		return -ENOENT;
 	v = &host->irqs[qid];
 	if (WARN_ON_ONCE(v->fn))
-		return false;
-	WRITE_ONCE(v->arg, arg);
-	WRITE_ONCE(v->fn, fn);
-	/* An interrupt left pending while off is delivered now. */
-	enable_irq(pci_irq_vector(host->pdev, qid));
-	return true;
+		return -EBUSY;
+	irq = pci_irq_vector(host->pdev, qid);
+	/* Set first: an interrupt left pending comes as soon as requested. */
+	v->fn = fn;
+	v->arg = arg;
+	ret = request_irq(irq, mnv_host_irq_handler, 0, v->name, v);
+	if (ret) {
+		v->fn = NULL;
+		v->arg = NULL;
+		return ret;
+	}
+	/* Best effort: without it the interrupt goes where the host puts it. */
+	if (cpu >= 0 && cpu_online(cpu))
+		irq_set_affinity(irq, cpumask_of(cpu));
+	return 0;
 }
 
 /*
- * Turn queue @qid's interrupt off again.  disable_irq() waits for a
- * handler running on another CPU: once this returns, @fn is not called
- * any more and its argument may go.  Sleeps.
+ * Give queue @qid's vector back.  free_irq() waits for a handler running
+ * on another CPU: once this returns, @fn is not called any more and its
+ * argument may go.  Sleeps.
  */
 void mnv_host_irq_detach(struct mnv_host *host, u16 qid)
 {
@@ -162,7 +159,7 @@ void mnv_host_irq_detach(struct mnv_host *host, u16 qid)
 	v = &host->irqs[qid];
 	if (WARN_ON_ONCE(!v->fn))
 		return;
-	disable_irq(pci_irq_vector(host->pdev, qid));
-	WRITE_ONCE(v->fn, NULL);
-	WRITE_ONCE(v->arg, NULL);
+	free_irq(pci_irq_vector(host->pdev, qid), v);
+	v->fn = NULL;
+	v->arg = NULL;
 }

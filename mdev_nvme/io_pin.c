@@ -23,6 +23,7 @@
 #include <linux/iommu.h>
 #include <linux/jiffies.h>
 #include <linux/ktime.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/vfio.h>
@@ -370,6 +371,17 @@ static int mnv_io_pin_copy(struct mnv_instance *inst, u64 iova, u8 *buf,
 		u32 n = min_t(u32, len, PAGE_SIZE - off);
 		struct mnv_pin *pin = mnv_io_pin_get(inst, iova - off, false);
 
+		/*
+		 * A reserved or device page may be another device's registers
+		 * (a VM_PFNMAP range the VMM mapped in the container, such as
+		 * a passed-through device's BAR), which the kernel's direct
+		 * map does not cover: only the VMM's own mapping may read it.
+		 */
+		if (!IS_ERR(pin) && (PageReserved(pin->page) ||
+				     is_zone_device_page(pin->page))) {
+			mnv_io_pin_put(inst, pin);
+			pin = ERR_PTR(-EFAULT);
+		}
 		if (IS_ERR(pin)) {
 			*rw = true;
 			ret = vfio_dma_rw(&inst->vdev, iova, buf, n, false);

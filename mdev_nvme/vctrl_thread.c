@@ -56,6 +56,7 @@
  * far below its seconds and costs a thousand wakeups a second at most.
  */
 #define MNV_IO_IRQ_WAIT_US	1000
+#define MNV_IO_IRQ_WAIT_SLACK_NS	(100 * NSEC_PER_USEC)
 
 /*
  * With only completions held for a guest that does not free CQ entries,
@@ -78,9 +79,11 @@ static int mnv_vctrl_thread_fn(void *data)
 		 * Clear the kick before polling.  Doorbells are recorded under
 		 * inst->lock: one recorded before the pass below is seen by
 		 * it, one recorded after it sets the kick again (ordered after
-		 * this store by the lock) and the thread does not sleep.
+		 * this store by the lock) and the thread does not sleep.  A
+		 * completion interrupt takes no lock: the barrier orders the
+		 * store before the pass's reads of the completion queues.
 		 */
-		WRITE_ONCE(io->kick, false);
+		smp_store_mb(io->kick, false);
 
 		mutex_lock(&inst->lock);
 		work = mnv_vctrl_dbpage_replay(inst);
@@ -118,7 +121,8 @@ static int mnv_vctrl_thread_fn(void *data)
 				ktime_t t = ns_to_ktime(MNV_IO_IRQ_WAIT_US *
 						       NSEC_PER_USEC);
 
-				schedule_hrtimeout(&t, HRTIMER_MODE_REL);
+				schedule_hrtimeout_range(&t, MNV_IO_IRQ_WAIT_SLACK_NS,
+							 HRTIMER_MODE_REL);
 				irq_waits++;
 			}
 			__set_current_state(TASK_RUNNING);
@@ -178,6 +182,7 @@ static void mnv_vctrl_irqs_attach(struct mnv_instance *inst)
 {
 	struct mnv_io *io = &inst->io;
 	unsigned int i;
+	int ret;
 
 	lockdep_assert_held(&inst->lock);
 	if (io->mode == MNV_IO_POLL)
@@ -185,9 +190,18 @@ static void mnv_vctrl_irqs_attach(struct mnv_instance *inst)
 	for (i = 0; i < inst->nr_qpairs; i++)
 		if (!mnv_host_qid_has_irq(inst->host, inst->qids[i]))
 			return;
-	for (i = 0; i < inst->nr_qpairs; i++)
-		mnv_host_irq_attach(inst->host, inst->qids[i],
-				    mnv_vctrl_thread_irq, inst);
+	for (i = 0; i < inst->nr_qpairs; i++) {
+		ret = mnv_host_irq_attach(inst->host, inst->qids[i],
+					  mnv_vctrl_thread_irq, inst,
+					  READ_ONCE(inst->cpu));
+		if (ret) {
+			dev_info(mnv_instance_dev(inst), "no interrupt for hardware queue %u (%d): its completions are polled\n",
+				 inst->qids[i], ret);
+			while (i--)
+				mnv_host_irq_detach(inst->host, inst->qids[i]);
+			return;
+		}
+	}
 	io->nr_irq_qpairs = inst->nr_qpairs;
 }
 

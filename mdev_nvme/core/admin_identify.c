@@ -96,7 +96,9 @@ static void vnvme_identify_ctrl_nvm(struct vnvme_ctrl *c,
 {
 	id->wzsl = vnvme_io_wzsl(c);
 	id->dmrl = c->dmrl;	/* 0: no limit below the 256 of the command */
-	id->dmrsl = cpu_to_le32(vnvme_io_dsm_range_max_lbas(c));
+	/* A Linux guest reads DMRSL only: a range above DMSL would fail. */
+	id->dmrsl = cpu_to_le32(min(vnvme_io_dsm_range_max_lbas(c),
+				    vnvme_io_dsm_max_lbas(c)));
 	id->dmsl = cpu_to_le64(vnvme_io_dsm_max_lbas(c));
 }
 

@@ -871,6 +871,23 @@ static void test_backing_limits(void)
 	   "the module's own: WZSL = MDTS, 32 MiB, no DMRL");
 	guest_fini(&g);
 
+	/* DMSL below DMRSL: a Linux guest reads DMRSL only. */
+	guest_default_params(&p);
+	p.nsze = NSZE;
+	p.lba_shift = 12;
+	p.oncs = VNVME_ONCS_DSM;
+	p.dmrsl = 100;
+	p.dmsl = 50;
+	if (guest_init(&g, &p))
+		abort();
+	guest_enable(&g);
+	is(guest_identify(&g, VNVME_CNS_CS_CTRL, 0, G_DATA), 0,
+	   "DMSL 50 under DMRSL 100: Identify CNS 06h");
+	memcpy(&id, gmem(&g, G_DATA), sizeof(id));
+	ok(le32_to_cpu(id.dmrsl) == 50 && le64_to_cpu(id.dmsl) == 50,
+	   "the guest is told DMRSL 50, DMSL 50");
+	guest_fini(&g);
+
 	guest_default_params(&p);
 	p.wzsl = 16;
 	ok(guest_init(&g, &p) != 0, "a WZSL above 2^15 pages is refused");
