@@ -21,7 +21,7 @@ tap_run "write pattern through nvme at LBA 0" mnv_pattern_write "$DEV" 0 64 befo
 tap_run "write pattern through nvme at LBA 1000000" \
 	mnv_pattern_write "$DEV" 1000000 64 before-far
 # The nvme driver's reading of the same controller's limits (DMRL, and
-# WZSL or else MDTS), to compare with the module's below.
+# WZSL if it has one), to compare with the module's below.
 QUEUE=/sys/block/${DEV#/dev/}/queue
 nvme_segments=$(cat "$QUEUE/max_discard_segments")
 nvme_zeroes=$(cat "$QUEUE/write_zeroes_max_bytes")
@@ -44,8 +44,14 @@ diag "NVM limits: WZSL $zeroes bytes, DMRL $ranges," \
 	"DMSL $(cat "$SYS/mdev_nvme/dsm_max_blocks")"
 tap_eq "DMRL as the nvme driver read it" "$nvme_segments" \
 	"$([ "$ranges" = 0 ] && echo 256 || echo "$ranges")"
-tap_eq "WZSL (or MDTS) as the nvme driver read it" "$nvme_zeroes" \
-	"$([ "$zeroes" = 0 ] && echo 524288 || echo "$zeroes")"
+# Without a WZSL the nvme driver bounds Write Zeroes by its own transfer
+# limit, which the host's DMA limits (swiotlb=force) may lower below MDTS.
+if [ "$zeroes" = 0 ]; then
+	tap_cond "no WZSL: the nvme driver's bound is within MDTS ($nvme_zeroes)" \
+		test "$nvme_zeroes" -gt 0 -a "$nvme_zeroes" -le 524288
+else
+	tap_eq "WZSL as the nvme driver read it" "$nvme_zeroes" "$zeroes"
+fi
 for f in dsm_range_max_blocks dsm_max_blocks; do
 	tap_cond "$f is a number" grep -qx '[0-9][0-9]*' "$SYS/mdev_nvme/$f"
 done
