@@ -41,9 +41,9 @@
 #include "vctrl.h"
 
 /*
- * With commands on the hardware and nothing else to do: the hardware
- * queues raise no interrupt, and a 4 KiB read on flash completes in tens
- * of microseconds, so this nap adds little latency and leaves the CPU to
+ * With commands on the hardware and nothing else to do, where a hardware
+ * queue has no vector: a 4 KiB read on flash completes in tens of
+ * microseconds, so this nap adds little latency and leaves the CPU to
  * the guests (a spinning thread measurably slows a guest that shares it).
  */
 #define MNV_IO_HW_NAP_MIN_US	10
