@@ -208,6 +208,14 @@ struct mnv_io_ring {
 	unsigned int nr_pages;
 };
 
+/*
+ * A guest I/O queue as the I/O path runs it: its ring and where the path
+ * stands in it.  The core keeps what its admin commands and registers
+ * check (that the queue exists, its size, the SQs of a CQ; see struct
+ * vnvme_sq); @size and @cqid are the same values, handed over at
+ * creation, since the shadow and mapped doorbells the I/O path reads are
+ * checked here, not in the core.
+ */
 struct mnv_io_sq {
 	bool valid;
 	u16 qid;

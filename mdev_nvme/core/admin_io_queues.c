@@ -92,10 +92,7 @@ u16 vnvme_adm_create_cq(struct vnvme_ctrl *c, struct vnvme_req *req)
 			return status;
 	}
 	cq = &c->cq[a.qid];
-	cq->iova = a.iova;
 	cq->size = a.qsize;
-	cq->vector = vector;
-	cq->ien = ien;
 	cq->nr_sqs = 0;
 	cq->valid = true;
 	c->nr_live_queues++;
@@ -125,7 +122,6 @@ u16 vnvme_adm_create_sq(struct vnvme_ctrl *c, struct vnvme_req *req)
 			return status;
 	}
 	sq = &c->sq[a.qid];
-	sq->iova = a.iova;
 	sq->size = a.qsize;
 	sq->cqid = cqid;
 	sq->valid = true;

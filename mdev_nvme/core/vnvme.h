@@ -258,19 +258,23 @@ struct vnvme_params {
 
 /* Internal state; callers treat everything below as opaque. */
 
+/*
+ * A guest I/O queue as the admin commands and registers see it: whether
+ * it exists, its size (doorbell values are checked against it) and which
+ * SQs complete to which CQ (a CQ with SQs cannot be deleted).  Where its
+ * ring lives, its vector and its interrupt enable are the I/O path's,
+ * handed over by ops->io_sq_create and ops->io_cq_create: the core never
+ * touches an I/O ring.
+ */
 struct vnvme_sq {
-	u64 iova;
 	u16 size;		/* entries */
 	u16 cqid;
 	bool valid;
 };
 
 struct vnvme_cq {
-	u64 iova;
 	u16 size;		/* entries */
-	u16 vector;
 	u16 nr_sqs;		/* SQs completing here */
-	bool ien;
 	bool valid;
 };
 
