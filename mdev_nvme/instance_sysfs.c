@@ -40,8 +40,8 @@ static bool mnv_slices_equal(const struct mnv_slice *a,
 	       a->lba_count == b->lba_count;
 }
 
-static ssize_t mnv_slice_store(struct device *dev, const char *buf,
-			       size_t count, enum mnv_slice_field field)
+static ssize_t mnv_slice_set(struct device *dev, const char *buf,
+			     size_t count, enum mnv_slice_field field)
 {
 	struct mnv_instance *inst = dev_to_instance(dev);
 	struct mnv_host *host = inst->host;
@@ -105,48 +105,45 @@ out:
 	return ret ? ret : count;
 }
 
-static ssize_t nsid_show(struct device *dev, struct device_attribute *attr,
-			 char *buf)
-{
-	return sysfs_emit(buf, "%u\n", READ_ONCE(dev_to_instance(dev)->slice.nsid));
-}
+/* nsid, lba_start and lba_count: one field of the slice each */
+struct mnv_slice_attr {
+	struct device_attribute dattr;
+	enum mnv_slice_field field;
+};
 
-static ssize_t nsid_store(struct device *dev, struct device_attribute *attr,
-			  const char *buf, size_t count)
-{
-	return mnv_slice_store(dev, buf, count, MNV_FIELD_NSID);
-}
-static DEVICE_ATTR_RW(nsid);
+#define MNV_SLICE_ATTR(_name, _field)					\
+	struct mnv_slice_attr mnv_attr_##_name = {			\
+		__ATTR(_name, 0644, mnv_slice_show, mnv_slice_store),	\
+		_field							\
+	}
 
-static ssize_t lba_start_show(struct device *dev,
+static ssize_t mnv_slice_show(struct device *dev,
 			      struct device_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%llu\n",
-			  READ_ONCE(dev_to_instance(dev)->slice.lba_start));
+	struct mnv_slice *slice = &dev_to_instance(dev)->slice;
+
+	switch (container_of(attr, struct mnv_slice_attr, dattr)->field) {
+	case MNV_FIELD_NSID:
+		return sysfs_emit(buf, "%u\n", READ_ONCE(slice->nsid));
+	case MNV_FIELD_START:
+		return sysfs_emit(buf, "%llu\n", READ_ONCE(slice->lba_start));
+	default:
+		return sysfs_emit(buf, "%llu\n", READ_ONCE(slice->lba_count));
+	}
 }
 
-static ssize_t lba_start_store(struct device *dev,
+static ssize_t mnv_slice_store(struct device *dev,
 			       struct device_attribute *attr,
 			       const char *buf, size_t count)
 {
-	return mnv_slice_store(dev, buf, count, MNV_FIELD_START);
-}
-static DEVICE_ATTR_RW(lba_start);
-
-static ssize_t lba_count_show(struct device *dev,
-			      struct device_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%llu\n",
-			  READ_ONCE(dev_to_instance(dev)->slice.lba_count));
+	return mnv_slice_set(dev, buf, count,
+			     container_of(attr, struct mnv_slice_attr,
+					  dattr)->field);
 }
 
-static ssize_t lba_count_store(struct device *dev,
-			       struct device_attribute *attr,
-			       const char *buf, size_t count)
-{
-	return mnv_slice_store(dev, buf, count, MNV_FIELD_COUNT);
-}
-static DEVICE_ATTR_RW(lba_count);
+static MNV_SLICE_ATTR(nsid, MNV_FIELD_NSID);
+static MNV_SLICE_ATTR(lba_start, MNV_FIELD_START);
+static MNV_SLICE_ATTR(lba_count, MNV_FIELD_COUNT);
 
 /*
  * Settings of the polling thread may change only while the device is
@@ -360,9 +357,9 @@ static DEVICE_ATTR_RO(scrub_progress);
 static struct attribute *mnv_instance_attrs[] = {
 	&dev_attr_scrub.attr,
 	&dev_attr_scrub_progress.attr,
-	&dev_attr_nsid.attr,
-	&dev_attr_lba_start.attr,
-	&dev_attr_lba_count.attr,
+	&mnv_attr_nsid.dattr.attr,
+	&mnv_attr_lba_start.dattr.attr,
+	&mnv_attr_lba_count.dattr.attr,
 	&dev_attr_cpu.attr,
 	&dev_attr_mode.attr,
 	&dev_attr_idle_us.attr,
