@@ -286,12 +286,12 @@ int mnv_admin_exec_in_epoch(struct mnv_host *host, u32 epoch,
 int mnv_admin_exec_locked(struct mnv_host *host, struct nvme_command *cmd,
 			  u32 *result);
 
-/* host_ctrl.c */
-int mnv_ctrl_disable(struct mnv_host *host);
-int mnv_ctrl_enable(struct mnv_host *host);
-int mnv_ctrl_identify(struct mnv_host *host);
-int mnv_ctrl_negotiate_queues(struct mnv_host *host);
-int mnv_ctrl_request_queues_locked(struct mnv_host *host, u32 *granted);
+/* host_bringup.c */
+int mnv_host_disable(struct mnv_host *host);
+int mnv_host_enable(struct mnv_host *host);
+int mnv_host_identify(struct mnv_host *host);
+int mnv_host_negotiate_queues(struct mnv_host *host);
+int mnv_host_request_queues_locked(struct mnv_host *host, u32 *granted);
 const struct mnv_namespace *mnv_host_namespace(struct mnv_host *host,
 					       u32 nsid);
 

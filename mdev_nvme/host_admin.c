@@ -280,7 +280,7 @@ void mnv_host_fail_locked(struct mnv_host *host)
 		return;
 	pci_clear_master(host->pdev);
 	if (!mnv_host_gone(host))
-		mnv_ctrl_disable(host);
+		mnv_host_disable(host);
 	mnv_host_stop_locked(host);
 	dev_err(mnv_host_dev(host), "controller marked failed; unbind it to recover\n");
 }
@@ -317,11 +317,11 @@ static int mnv_host_restart_locked(struct mnv_host *host)
 	/* The controller dropped what was in flight when it was disabled. */
 	mnv_admin_end_all_locked(host, -EAGAIN);
 	mnv_hwq_rewind(&host->adminq);
-	ret = mnv_ctrl_enable(host);
+	ret = mnv_host_enable(host);
 	if (ret)
 		return ret;
 	/* Number of Queues is forgotten by a reset: ask for the same again. */
-	ret = mnv_ctrl_request_queues_locked(host, &granted);
+	ret = mnv_host_request_queues_locked(host, &granted);
 	if (ret)
 		return ret;
 	if (granted < host->nr_qpairs) {
@@ -384,7 +384,7 @@ int mnv_host_reset_locked(struct mnv_host *host, const char *why)
 	}
 	dev_warn(mnv_host_dev(host), "resetting the controller: %s\n", why);
 	mnv_host_doorbells_off(host);
-	ret = mnv_ctrl_disable(host);
+	ret = mnv_host_disable(host);
 	if (!ret) {
 		/* Disabled: every queue and command of the old epoch is gone. */
 		smp_store_release(&host->epoch, host->epoch + 1);
@@ -463,7 +463,7 @@ void mnv_host_reset_prepare(struct mnv_host *host)
 		return;
 	mnv_host_doorbells_off(host);
 	if (!mnv_host_gone(host))
-		mnv_ctrl_disable(host);
+		mnv_host_disable(host);
 }
 
 /**
@@ -487,7 +487,7 @@ int mnv_host_reset_done(struct mnv_host *host, const char *why)
 		 * One gone from the bus (reading zeroes under QEMU) looks
 		 * disabled but would never get ready: fail it at once.
 		 */
-		ret = mnv_host_gone(host) ? -ENODEV : mnv_ctrl_disable(host);
+		ret = mnv_host_gone(host) ? -ENODEV : mnv_host_disable(host);
 		if (!ret) {
 			/* Pairs with mnv_hwq_stale(): seen disabled first. */
 			smp_store_release(&host->epoch, host->epoch + 1);

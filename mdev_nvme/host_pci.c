@@ -50,7 +50,7 @@ static int mnv_map_bar(struct mnv_host *host)
  * deletion runs on the controller meanwhile, and those that come later
  * fail at once instead of waiting for a controller that is off.
  */
-static void mnv_ctrl_shutdown_locked(struct mnv_host *host)
+static void mnv_host_shutdown_locked(struct mnv_host *host)
 {
 	unsigned long deadline;
 	u32 cc, csts;
@@ -77,7 +77,7 @@ static void mnv_ctrl_shutdown_locked(struct mnv_host *host)
 			msleep(MNV_CSTS_POLL_MS);
 		}
 	}
-	mnv_ctrl_disable(host);
+	mnv_host_disable(host);
 stop:
 	mnv_host_stop_locked(host);
 }
@@ -160,25 +160,25 @@ static int mnv_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	 * until it is disabled.
 	 */
 	pci_clear_master(pdev);
-	ret = mnv_ctrl_disable(host);
+	ret = mnv_host_disable(host);
 	if (ret)
 		goto err_unmap;
 	ret = mnv_admin_queue_alloc(host);
 	if (ret)
 		goto err_unmap;
 	pci_set_master(pdev);
-	ret = mnv_ctrl_enable(host);
+	ret = mnv_host_enable(host);
 	if (ret)
 		goto err_free_adminq;
-	ret = mnv_ctrl_identify(host);
+	ret = mnv_host_identify(host);
 	if (ret)
-		goto err_ctrl_disable;
-	ret = mnv_ctrl_negotiate_queues(host);
+		goto err_host_disable;
+	ret = mnv_host_negotiate_queues(host);
 	if (ret)
-		goto err_ctrl_disable;
+		goto err_host_disable;
 	ret = mnv_host_irqs_setup(host);
 	if (ret)
-		goto err_ctrl_disable;
+		goto err_host_disable;
 
 	ret = mnv_mdev_parent_register(host);
 	if (ret)
@@ -193,8 +193,8 @@ static int mnv_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 
 err_irqs:
 	mnv_host_irqs_teardown(host);
-err_ctrl_disable:
-	mnv_ctrl_disable(host);
+err_host_disable:
+	mnv_host_disable(host);
 err_free_adminq:
 	/* Disabled or not, it must not reach the rings once they are freed. */
 	pci_clear_master(pdev);
@@ -244,7 +244,7 @@ static void mnv_pci_remove(struct pci_dev *pdev)
 	 * this: only then may the admin queue go.
 	 */
 	mutex_lock(&host->admin_lock);
-	mnv_ctrl_shutdown_locked(host);
+	mnv_host_shutdown_locked(host);
 	mutex_unlock(&host->admin_lock);
 	/* No instance is left to attach to a vector. */
 	mnv_host_irqs_teardown(host);
@@ -264,7 +264,7 @@ static void mnv_pci_shutdown(struct pci_dev *pdev)
 		host->frozen = false;
 		mnv_host_fail_locked(host);
 	}
-	mnv_ctrl_shutdown_locked(host);
+	mnv_host_shutdown_locked(host);
 	mutex_unlock(&host->admin_lock);
 }
 

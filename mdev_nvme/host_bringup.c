@@ -14,13 +14,13 @@
 #include "host.h"
 
 /* NVMe page size the module programs in CC.MPS: 4 KiB (MPS = 0). */
-#define MNV_CTRL_PAGE_SHIFT	12
+#define MNV_HOST_PAGE_SHIFT	12
 
 /*
  * Wait until CSTS.RDY equals @ready, for at most CAP.TO (units of 500 ms).
  * A controller that reads all-ones has left the bus.
  */
-static int mnv_ctrl_wait_ready(struct mnv_host *host, bool ready)
+static int mnv_host_wait_ready(struct mnv_host *host, bool ready)
 {
 	unsigned long timeout_ms = (NVME_CAP_TIMEOUT(host->cap) + 1) * 500;
 	unsigned long deadline = jiffies + msecs_to_jiffies(timeout_ms);
@@ -47,7 +47,7 @@ static int mnv_ctrl_wait_ready(struct mnv_host *host, bool ready)
 	return -ETIMEDOUT;
 }
 
-int mnv_ctrl_disable(struct mnv_host *host)
+int mnv_host_disable(struct mnv_host *host)
 {
 	u32 cc = readl(host->bar + NVME_REG_CC);
 
@@ -55,16 +55,16 @@ int mnv_ctrl_disable(struct mnv_host *host)
 		return -ENODEV;
 	if (cc & NVME_CC_ENABLE)
 		writel(cc & ~NVME_CC_ENABLE, host->bar + NVME_REG_CC);
-	return mnv_ctrl_wait_ready(host, false);
+	return mnv_host_wait_ready(host, false);
 }
 
-int mnv_ctrl_enable(struct mnv_host *host)
+int mnv_host_enable(struct mnv_host *host)
 {
 	struct mnv_hwq *aq = &host->adminq;
 	u32 aqa = (aq->depth - 1) | ((aq->depth - 1) << 16);
 	u32 cc;
 
-	if (NVME_CAP_MPSMIN(host->cap) > MNV_CTRL_PAGE_SHIFT - 12) {
+	if (NVME_CAP_MPSMIN(host->cap) > MNV_HOST_PAGE_SHIFT - 12) {
 		dev_err(mnv_host_dev(host), "controller needs pages larger than 4 KiB (CAP.MPSMIN %llu)\n",
 			NVME_CAP_MPSMIN(host->cap));
 		return -EINVAL;
@@ -80,10 +80,10 @@ int mnv_ctrl_enable(struct mnv_host *host)
 
 	cc = NVME_CC_CSS_NVM | NVME_CC_AMS_RR | NVME_CC_SHN_NONE |
 	     NVME_CC_IOSQES | NVME_CC_IOCQES |
-	     ((MNV_CTRL_PAGE_SHIFT - 12) << NVME_CC_MPS_SHIFT);
+	     ((MNV_HOST_PAGE_SHIFT - 12) << NVME_CC_MPS_SHIFT);
 	writel(cc, host->bar + NVME_REG_CC);
 	writel(cc | NVME_CC_ENABLE, host->bar + NVME_REG_CC);
-	return mnv_ctrl_wait_ready(host, true);
+	return mnv_host_wait_ready(host, true);
 }
 
 /* Copy a space-padded Identify string, dropping the padding. */
@@ -114,8 +114,8 @@ static void mnv_parse_id_ctrl(struct mnv_host *host,
 	mnv_copy_id_string(host->firmware, id->fr, sizeof(id->fr));
 	/* MDTS is in units of the minimum page size, as a power of two. */
 	if (id->mdts)
-		host->max_transfer_bytes = (1U << MNV_CTRL_PAGE_SHIFT)
-			<< min_t(u8, id->mdts, 31 - MNV_CTRL_PAGE_SHIFT);
+		host->max_transfer_bytes = (1U << MNV_HOST_PAGE_SHIFT)
+			<< min_t(u8, id->mdts, 31 - MNV_HOST_PAGE_SHIFT);
 	host->volatile_write_cache = id->vwc & NVME_CTRL_VWC_PRESENT;
 	host->oncs = le16_to_cpu(id->oncs);
 }
@@ -200,7 +200,7 @@ static int mnv_add_namespace(struct mnv_host *host, u32 nsid, void *buf,
 	return 0;
 }
 
-int mnv_ctrl_identify(struct mnv_host *host)
+int mnv_host_identify(struct mnv_host *host)
 {
 	struct device *dev = mnv_host_dev(host);
 	size_t list_len = NVME_IDENTIFY_DATA_SIZE / sizeof(__le32);
@@ -259,14 +259,14 @@ out:
 }
 
 /**
- * mnv_ctrl_request_queues_locked - Set Features (Number of Queues)
+ * mnv_host_request_queues_locked - Set Features (Number of Queues)
  * @host: controller; caller holds host->admin_lock
  * @granted: receives the I/O queue pairs the controller grants
  *
  * Asks for as many pairs as the module can hand out.  The grant is
  * further bounded by the doorbells BAR0 actually maps.
  */
-int mnv_ctrl_request_queues_locked(struct mnv_host *host, u32 *granted)
+int mnv_host_request_queues_locked(struct mnv_host *host, u32 *granted)
 {
 	u32 wanted = MNV_MAX_HW_QPAIRS - 1, result = 0, nsqa, ncqa, fit;
 	struct nvme_command cmd = { };
@@ -289,13 +289,13 @@ int mnv_ctrl_request_queues_locked(struct mnv_host *host, u32 *granted)
 }
 
 /* Size the hardware queue pool at probe. */
-int mnv_ctrl_negotiate_queues(struct mnv_host *host)
+int mnv_host_negotiate_queues(struct mnv_host *host)
 {
 	u32 granted;
 	int ret;
 
 	mutex_lock(&host->admin_lock);
-	ret = mnv_ctrl_request_queues_locked(host, &granted);
+	ret = mnv_host_request_queues_locked(host, &granted);
 	mutex_unlock(&host->admin_lock);
 	if (ret)
 		return ret;
