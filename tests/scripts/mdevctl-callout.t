@@ -39,15 +39,15 @@ call() {
 call get attributes i915-GVTg_V5_4 "$BDF"
 tap_eq "another driver's type is not ours: exit 2, silent" "2||" "$RC|$OUT|$ERR"
 call get attributes mdev_nvme-2q "$BDF"
-tap_eq "get: the slice, in write order; defaults left out" \
-	'0|[{"nsid":"1"},{"lba_start":"4096"},{"lba_count":"8192"}]' "$RC|$OUT"
+tap_eq "get: the slice, in write order, then mode and idle_us; cpu -1 left out" \
+	'0|[{"nsid":"1"},{"lba_start":"4096"},{"lba_count":"8192"},{"mode":"adaptive"},{"idle_us":"100"}]' "$RC|$OUT"
 tap_cond "get: the output is a JSON array" \
 	python3 -c 'import json,sys; assert isinstance(json.load(open(sys.argv[1])), list)' "$TMP/out"
 printf '%s\n' poll >"$I/mode"
 printf '%s\n' 0 >"$I/idle_us"
 printf '%s\n' 1 >"$I/cpu"
 call get attributes mdev_nvme-2q "$BDF"
-tap_eq "get: settings that differ from a new instance's follow the slice" \
+tap_eq "get: a chosen CPU follows the polling settings" \
 	'0|[{"nsid":"1"},{"lba_start":"4096"},{"lba_count":"8192"},{"mode":"poll"},{"idle_us":"0"},{"cpu":"1"}]' \
 	"$RC|$OUT"
 printf '%s\n' '1"}' >"$I/nsid"

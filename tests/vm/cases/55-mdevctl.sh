@@ -231,7 +231,7 @@ set3() {
 tap_run "its slice and mode set through sysfs" set3
 tap_run "mdevctl define -u $U3 (running)" mdevctl define -u "$U3"
 tap_eq "the definition holds its slice, from the call-out" \
-	'{"mdev_type":"mdev_nvme-1q","start":"manual","attrs":[{"nsid":"1"},{"lba_start":"65536"},{"lba_count":"4096"},{"mode":"poll"}]}' \
+	'{"mdev_type":"mdev_nvme-1q","start":"manual","attrs":[{"nsid":"1"},{"lba_start":"65536"},{"lba_count":"4096"},{"mode":"poll"},{"idle_us":"100"}]}' \
 	"$(json_norm "$CONF/$A/$U3")"
 tap_run "stop $U3" mdevctl stop -u "$U3"
 tap_run "start $U3 from its definition" mdevctl start -u "$U3"
