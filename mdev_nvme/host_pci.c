@@ -180,9 +180,13 @@ static int mnv_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (ret)
 		goto err_host_disable;
 
-	ret = mnv_mdev_parent_register(host);
+	/* Before any instance can claim LBAs a former tenant wrote. */
+	ret = mnv_dirty_restore(host);
 	if (ret)
 		goto err_irqs;
+	ret = mnv_mdev_parent_register(host);
+	if (ret)
+		goto err_keep;
 
 	/* What a reset from outside restores (PCI error recovery). */
 	pci_save_state(pdev);
@@ -191,6 +195,8 @@ static int mnv_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		 host->nr_qpairs, host->hwq_depth, host->nr_irq_qpairs);
 	return 0;
 
+err_keep:
+	mnv_dirty_keep(host);
 err_irqs:
 	mnv_host_irqs_teardown(host);
 err_host_disable:
@@ -238,6 +244,8 @@ static void mnv_pci_remove(struct pci_dev *pdev)
 	 * deletes its hardware queues (unless the controller is failed).
 	 */
 	mnv_mdev_parent_unregister(host);
+	/* Every instance gave its slice back: the record is complete. */
+	mnv_dirty_keep(host);
 
 	/*
 	 * Disabled or cut off from memory, and no admin command after

@@ -151,6 +151,9 @@ int mnv_dirty_clear_locked(struct mnv_host *host,
 			   const struct mnv_slice *slice,
 			   struct mnv_extent **spare);
 void mnv_dirty_free(struct mnv_host *host);
+void mnv_dirty_keep(struct mnv_host *host);
+int mnv_dirty_restore(struct mnv_host *host);
+void mnv_dirty_kept_free(void);
 
 /* scrub.c */
 void mnv_scrub_init(struct mnv_instance *inst);

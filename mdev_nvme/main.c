@@ -32,6 +32,7 @@ static void __exit mnv_exit(void)
 	/* Unbinds every controller, which removes its instances. */
 	pci_unregister_driver(&mnv_pci_driver);
 	mdev_unregister_driver(&mnv_mdev_driver);
+	mnv_dirty_kept_free();
 }
 
 module_init(mnv_init);

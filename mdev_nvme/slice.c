@@ -9,8 +9,11 @@
  * The _locked functions run under host->lock, which also protects every
  * instance's slice: the pictures of free and dirty space are stable while
  * it is held.  The policy's checks read only namespace facts, fixed since
- * probe, and the record is freed with the last reference to the host.
+ * probe, and the record is freed with the last reference to the host,
+ * or kept past an unbind until the controller is bound again.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/slab.h>
 
 #include "instance.h"
@@ -252,13 +255,133 @@ void mnv_dirty_add_locked(struct mnv_host *host, const struct mnv_slice *slice,
 	*node = NULL;
 }
 
-/* The controller goes: so does the record. */
-void mnv_dirty_free(struct mnv_host *host)
+static void mnv_extents_free(struct list_head *extents)
 {
 	struct mnv_extent *e, *tmp;
 
-	list_for_each_entry_safe(e, tmp, &host->dirty, node) {
+	list_for_each_entry_safe(e, tmp, extents, node) {
 		list_del(&e->node);
 		kfree(e);
+	}
+}
+
+/*
+ * The records of controllers unbound while LBAs they had given tenants
+ * still held those tenants' data.  A controller bound again (an unbind
+ * and bind, driver_override changed back, a PCI rescan) takes its record
+ * back, found by serial number and model, which name the drive wherever
+ * it sits: a tenant's data left on it is scrubbed as if the controller
+ * had never gone.  The records live as long as the module; what an unload
+ * forgets, the kernel log says (mnv_dirty_kept_free()).
+ *
+ * A bound controller owns an empty record from probe on (host->dirty_rec),
+ * so that keeping its LBAs at removal cannot fail for want of memory.
+ */
+struct mnv_dirty_kept {
+	struct list_head node;
+	char serial[sizeof_field(struct mnv_host, serial)];
+	char model[sizeof_field(struct mnv_host, model)];
+	struct list_head extents;	/* struct mnv_extent, disjoint */
+};
+
+/*
+ * Protects mnv_dirty_kept_list.  Never held with host->lock: a record
+ * moves between a controller and the list in two steps.
+ */
+static DEFINE_MUTEX(mnv_dirty_kept_lock);
+static LIST_HEAD(mnv_dirty_kept_list);
+
+static unsigned int mnv_extents_count(const struct list_head *extents)
+{
+	const struct mnv_extent *e;
+	unsigned int n = 0;
+
+	list_for_each_entry(e, extents, node)
+		n++;
+	return n;
+}
+
+/* The last reference to the controller goes: so does what is left. */
+void mnv_dirty_free(struct mnv_host *host)
+{
+	mnv_extents_free(&host->dirty);
+	kfree(host->dirty_rec);
+}
+
+/**
+ * mnv_dirty_restore - take back the record a controller had when unbound
+ * @host: controller being probed, identified, with no instance yet
+ *
+ * Return: 0, or -ENOMEM (no record was waiting and none could be made).
+ */
+int mnv_dirty_restore(struct mnv_host *host)
+{
+	struct mnv_dirty_kept *rec, *found = NULL;
+
+	mutex_lock(&mnv_dirty_kept_lock);
+	list_for_each_entry(rec, &mnv_dirty_kept_list, node) {
+		if (!strcmp(rec->serial, host->serial) &&
+		    !strcmp(rec->model, host->model)) {
+			list_del(&rec->node);
+			found = rec;
+			break;
+		}
+	}
+	mutex_unlock(&mnv_dirty_kept_lock);
+
+	if (!found) {
+		found = kzalloc(sizeof(*found), GFP_KERNEL);
+		if (!found)
+			return -ENOMEM;
+		INIT_LIST_HEAD(&found->extents);
+	} else {
+		dev_info(&host->pdev->dev, "%u LBA range(s) former tenants wrote before the controller was unbound are scrubbed before reuse\n",
+			 mnv_extents_count(&found->extents));
+	}
+	mutex_lock(&host->lock);
+	list_splice_tail_init(&found->extents, &host->dirty);
+	mutex_unlock(&host->lock);
+	host->dirty_rec = found;
+	return 0;
+}
+
+/**
+ * mnv_dirty_keep - keep a controller's record of dirty LBAs past its unbind
+ * @host: controller being removed, with no instance left
+ */
+void mnv_dirty_keep(struct mnv_host *host)
+{
+	struct mnv_dirty_kept *rec = host->dirty_rec;
+
+	if (!rec)
+		return;
+	mutex_lock(&host->lock);
+	list_splice_init(&host->dirty, &rec->extents);
+	mutex_unlock(&host->lock);
+	if (list_empty(&rec->extents))
+		return;
+
+	strscpy(rec->serial, host->serial, sizeof(rec->serial));
+	strscpy(rec->model, host->model, sizeof(rec->model));
+	dev_info(&host->pdev->dev, "keeping the record of %u LBA range(s) former tenants wrote until the controller is bound again\n",
+		 mnv_extents_count(&rec->extents));
+	host->dirty_rec = NULL;
+	mutex_lock(&mnv_dirty_kept_lock);
+	list_add_tail(&rec->node, &mnv_dirty_kept_list);
+	mutex_unlock(&mnv_dirty_kept_lock);
+}
+
+/* Module unload: the records of unbound controllers are lost. */
+void mnv_dirty_kept_free(void)
+{
+	struct mnv_dirty_kept *rec, *tmp;
+
+	list_for_each_entry_safe(rec, tmp, &mnv_dirty_kept_list, node) {
+		pr_warn("forgetting %u LBA range(s) former tenants wrote on %s (serial %s): clear them before the drive is used again\n",
+			mnv_extents_count(&rec->extents), rec->model,
+			rec->serial);
+		mnv_extents_free(&rec->extents);
+		list_del(&rec->node);
+		kfree(rec);
 	}
 }

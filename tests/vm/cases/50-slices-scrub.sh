@@ -225,11 +225,34 @@ tap_run "instance 8 still opens: its own data is not scrubbed" "$BLK" "$U8" veri
 tap_run "remove instance 8" sh -c "echo 1 > $MDEV/$U8/remove"
 tap_eq "what it was handed counts as written: dirty again" "1 4096 100" "$(cat "$P/dirty")"
 
-# --- teardown ----------------------------------------------------------------------------
+# --- the record outlives an unbind, not the module ------------------------------------------
 for u in "$U2" "$U5" "$U7"; do
 	echo 1 >"$MDEV/$u/remove" || tap_fail "remove $u"
 done
 tap_eq "all queue pairs free" 16 "$(cat "$P/queue_pairs_free")"
+kept=$(cat "$P/dirty")
+tap_eq "tenants' LBAs recorded before the unbind" "1 4096 100
+1 $HALF $HALF" "$kept"
+tap_run "unbind" mnv_pci_bind "$A" ""
+tap_run "bound again" mnv_pci_bind "$A" mdev_nvme
+tap_eq "the controller took its record back" "$kept" "$(cat "$P/dirty")"
+U9=$(new_uuid)
+tap_eq "instance 9 on tenant F's LBAs waits for a scrub" "1 4096 100" \
+	"$(bare "$U9" && echo 1 >"$MDEV/$U9/nsid" && echo 4096 >"$MDEV/$U9/lba_start" &&
+	   echo 100 >"$MDEV/$U9/lba_count" && slice_of "$U9")"
+tap_cond "its scrub finishes" wait_scrub "$U9" clean 120
+tap_run "tenant G reads only zeroes where tenant F wrote before the unbind" \
+	"$BLK" "$U9" zeroes 0 100
+tap_run "remove instance 9" sh -c "echo 1 > $MDEV/$U9/remove"
+tap_eq "tenant B's LBAs still recorded" "1 $HALF $HALF" "$(cat "$P/dirty")"
+tap_run "unbind" mnv_pci_bind "$A" ""
+klog_lines=$(dmesg | wc -l)
+tap_run "rmmod" rmmod mdev_nvme
+tap_cond "the unload says what it forgets" \
+	sh -c "dmesg | tail -n +$((klog_lines + 1)) | grep -q 'mdev_nvme: forgetting 1 LBA range(s) former tenants wrote'"
+tap_run "insmod" mnv_insmod_ko
+tap_run "bound to a module loaded afresh" mnv_pci_bind "$A" mdev_nvme
+tap_eq "it knows of no dirty LBAs" "" "$(cat "$P/dirty")"
 tap_run "unbind" mnv_pci_bind "$A" ""
 tap_run "rmmod" rmmod mdev_nvme
 tap_done
