@@ -14,6 +14,7 @@
 #include <linux/nvme.h>
 #include <linux/pci.h>
 #include <linux/types.h>
+#include <linux/uuid.h>
 
 #include "../include/mdev_nvme.h"
 #include "core/nvme_spec.h"
@@ -101,13 +102,18 @@ struct mnv_type {
  * LBAs of a namespace that an instance wrote and then gave up (it was
  * removed, or its slice moved): they still hold that tenant's data, so
  * the next instance to get any of them scrubs its slice before it can be
- * opened (scrub.c).  On host->dirty, disjoint, under host->lock.
+ * opened (scrub.c).  Not the instance that wrote them, @writer, created
+ * again with the same UUID: that is the same tenant's device (mdevctl
+ * stop and start, libvirt's nodedev-destroy and nodedev-start), and its
+ * data is what it expects to find.  On host->dirty, disjoint, under
+ * host->lock.
  */
 struct mnv_extent {
 	struct list_head node;
 	u32 nsid;
 	u64 lba_start;
 	u64 lba_count;
+	guid_t writer;		/* UUID of the instance that wrote them */
 };
 
 /*

@@ -170,7 +170,8 @@ void mnv_instance_release(struct vfio_device *vdev)
 	list_del(&inst->host_node);
 	/* What the tenant wrote stays until the next instance scrubs it. */
 	if (inst->wrote)
-		mnv_dirty_add_locked(host, &inst->slice, &inst->spare);
+		mnv_dirty_add_locked(host, &inst->slice, mnv_instance_uuid(inst),
+				     &inst->spare);
 	mutex_unlock(&host->lock);
 	kfree(inst->spare);
 

@@ -122,6 +122,12 @@ static inline struct device *mnv_instance_dev(struct mnv_instance *inst)
 	return inst->vdev.dev;
 }
 
+/* The UUID the instance was created with: who wrote its slice. */
+static inline const guid_t *mnv_instance_uuid(struct mnv_instance *inst)
+{
+	return &to_mdev_device(inst->vdev.dev)->uuid;
+}
+
 /* mdev_types.c */
 int mnv_mdev_parent_register(struct mnv_host *host);
 void mnv_mdev_parent_unregister(struct mnv_host *host);
@@ -144,9 +150,10 @@ int mnv_policy_check(struct mnv_host *host, u64 bytes);
 unsigned int mnv_policy_fit_locked(struct mnv_host *host);
 int mnv_slice_carve_locked(struct mnv_host *host, struct mnv_slice *slice);
 bool mnv_dirty_overlaps_locked(struct mnv_host *host,
-			       const struct mnv_slice *slice);
+			       const struct mnv_slice *slice,
+			       const guid_t *self);
 void mnv_dirty_add_locked(struct mnv_host *host, const struct mnv_slice *slice,
-			  struct mnv_extent **node);
+			  const guid_t *writer, struct mnv_extent **node);
 int mnv_dirty_clear_locked(struct mnv_host *host,
 			   const struct mnv_slice *slice,
 			   struct mnv_extent **spare);

@@ -92,7 +92,8 @@ static ssize_t mnv_slice_set(struct device *dev, const char *buf,
 	if (mnv_slices_equal(&slice, &inst->slice) && !inst->slice_auto)
 		goto out;
 	if (inst->wrote) {
-		mnv_dirty_add_locked(host, &inst->slice, &node);
+		mnv_dirty_add_locked(host, &inst->slice,
+				     mnv_instance_uuid(inst), &node);
 		inst->wrote = false;
 	}
 	inst->slice = slice;

@@ -298,7 +298,8 @@ void mnv_scrub_restart_locked(struct mnv_instance *inst, bool force)
 	sc->done = 0;
 	sc->total = inst->slice.lba_count;
 	if (!force && !(sc->total &&
-			mnv_dirty_overlaps_locked(host, &inst->slice))) {
+			mnv_dirty_overlaps_locked(host, &inst->slice,
+						  mnv_instance_uuid(inst)))) {
 		sc->state = MNV_SCRUB_CLEAN;
 		return;
 	}
@@ -343,7 +344,8 @@ int mnv_scrub_gate_locked(struct mnv_instance *inst)
 	/* Resolved by this open, or a former tenant's LBAs came in. */
 	if (sc->total != inst->slice.lba_count ||
 	    (sc->state == MNV_SCRUB_CLEAN &&
-	     mnv_dirty_overlaps_locked(host, &inst->slice)))
+	     mnv_dirty_overlaps_locked(host, &inst->slice,
+				       mnv_instance_uuid(inst))))
 		mnv_scrub_restart_locked(inst, sc->state != MNV_SCRUB_CLEAN);
 
 	switch (sc->state) {

@@ -159,15 +159,23 @@ static bool mnv_extent_overlaps(const struct mnv_extent *e,
 	       s->lba_start < e->lba_start + e->lba_count;
 }
 
-/* Does @slice (its count resolved) share an LBA with a dirty extent? */
+/**
+ * mnv_dirty_overlaps_locked - does @slice hold a former tenant's data?
+ * @host: controller
+ * @slice: the LBAs, count resolved
+ * @self: UUID of the instance asking, whose own writes do not count; NULL
+ *	for anyone's
+ */
 bool mnv_dirty_overlaps_locked(struct mnv_host *host,
-			       const struct mnv_slice *slice)
+			       const struct mnv_slice *slice,
+			       const guid_t *self)
 {
 	struct mnv_extent *e;
 
 	lockdep_assert_held(&host->lock);
 	list_for_each_entry(e, &host->dirty, node)
-		if (mnv_extent_overlaps(e, slice))
+		if (mnv_extent_overlaps(e, slice) &&
+		    !(self && guid_equal(&e->writer, self)))
 			return true;
 	return false;
 }
@@ -204,6 +212,7 @@ int mnv_dirty_clear_locked(struct mnv_host *host,
 		(*spare)->nsid = e->nsid;
 		(*spare)->lba_start = end;
 		(*spare)->lba_count = e_end - end;
+		(*spare)->writer = e->writer;
 		list_add(&(*spare)->node, &e->node);
 		*spare = NULL;
 		e->lba_count = start - e->lba_start;
@@ -230,11 +239,16 @@ int mnv_dirty_clear_locked(struct mnv_host *host,
  * mnv_dirty_add_locked - @slice holds a tenant's data from now on
  * @host: controller
  * @slice: the LBAs, count resolved
+ * @writer: UUID of the instance that wrote them
  * @node: an unused extent, taken (set to NULL) unless the LBAs were all
  *	dirty already
+ *
+ * LBAs that were all dirty already keep the writer they had: the open
+ * of an instance takes every extent its slice overlaps, so that only
+ * happens to a slice that was never opened, which wrote nothing.
  */
 void mnv_dirty_add_locked(struct mnv_host *host, const struct mnv_slice *slice,
-			  struct mnv_extent **node)
+			  const guid_t *writer, struct mnv_extent **node)
 {
 	struct mnv_extent *e, *none = NULL;
 
@@ -251,6 +265,7 @@ void mnv_dirty_add_locked(struct mnv_host *host, const struct mnv_slice *slice,
 	(*node)->nsid = slice->nsid;
 	(*node)->lba_start = slice->lba_start;
 	(*node)->lba_count = slice->lba_count;
+	guid_copy(&(*node)->writer, writer);
 	list_add_tail(&(*node)->node, &host->dirty);
 	*node = NULL;
 }

@@ -50,11 +50,12 @@ static int mnv_vfio_open(struct vfio_device *vdev)
 	if (ret)
 		goto out_unlock;
 	/*
-	 * The parent does not scrub: a former tenant's blocks are this
-	 * instance's now, as if it had written them, so that they are
-	 * scrubbed for the next tenant should scrubbing be turned on.
+	 * The parent does not scrub, or the blocks are this instance's own
+	 * from before it was created again: they are this instance's now,
+	 * as if it had written them, so that they are scrubbed for the next
+	 * tenant.
 	 */
-	if (mnv_dirty_overlaps_locked(host, &slice)) {
+	if (mnv_dirty_overlaps_locked(host, &slice, NULL)) {
 		ret = mnv_dirty_clear_locked(host, &slice, &spare);
 		if (ret)
 			goto out_unlock;

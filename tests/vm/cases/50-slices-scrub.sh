@@ -243,7 +243,31 @@ tap_eq "instance 9 on tenant F's LBAs waits for a scrub" "1 4096 100" \
 tap_cond "its scrub finishes" wait_scrub "$U9" clean 120
 tap_run "tenant G reads only zeroes where tenant F wrote before the unbind" \
 	"$BLK" "$U9" zeroes 0 100
+
+# --- the same UUID is the same tenant: its data is kept --------------------------------------
+tap_run "tenant G writes through instance 9" "$BLK" "$U9" write 0 100 tenantG
 tap_run "remove instance 9" sh -c "echo 1 > $MDEV/$U9/remove"
+tap_eq "its LBAs are recorded" "1 $HALF $HALF
+1 4096 100" "$(cat "$P/dirty")"
+# set_slice UUID: a bare instance on tenant G's LBAs.
+set_slice() {
+	bare "$1" && echo 1 >"$MDEV/$1/nsid" && echo 4096 >"$MDEV/$1/lba_start" &&
+		echo 100 >"$MDEV/$1/lba_count"
+}
+tap_eq "instance 9 created again with its UUID: nothing to scrub" \
+	"1 4096 100 clean" "$(set_slice "$U9" && slice_of "$U9") $(cat "$MDEV/$U9/scrub")"
+tap_run "tenant G finds its data" "$BLK" "$U9" verify 0 100 tenantG
+tap_eq "they are its own again, not dirty" "1 $HALF $HALF" "$(cat "$P/dirty")"
+tap_run "remove instance 9 again" sh -c "echo 1 > $MDEV/$U9/remove"
+tap_eq "they are recorded again" "1 $HALF $HALF
+1 4096 100" "$(cat "$P/dirty")"
+U10=$(new_uuid)
+tap_eq "instance 10, another UUID on them, must scrub them" "1 4096 100 ok" \
+	"$(set_slice "$U10" && slice_of "$U10") $(state=$(cat "$MDEV/$U10/scrub") &&
+	   [ "$state" != clean ] && echo ok || echo "$state")"
+tap_cond "its scrub finishes" wait_scrub "$U10" clean 120
+tap_run "tenant H reads only zeroes where tenant G wrote" "$BLK" "$U10" zeroes 0 100
+tap_run "remove instance 10" sh -c "echo 1 > $MDEV/$U10/remove"
 tap_eq "tenant B's LBAs still recorded" "1 $HALF $HALF" "$(cat "$P/dirty")"
 tap_run "unbind" mnv_pci_bind "$A" ""
 klog_lines=$(dmesg | wc -l)
