@@ -1,14 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # shellcheck shell=bash
 #
-# TAP helpers for the VM test cases (tests/vm/cases/*.sh).
+# Helpers for the VM test cases (tests/vm/*cases/*.sh): the TAP of
+# tests/lib/tap.sh, the set-up steps every case takes (each one a test or
+# a bail-out), and NVMe, PCI and data pattern helpers.
 #
 # Source it from a case with:   . "$MNV_REPO/tests/vm/lib.sh"
 #
-# Output follows kselftest TAP: "1..N", "ok N - name", "not ok N - name",
-# "ok N - name # SKIP reason", "# diagnostic".  Tests are numbered
-# automatically.  The plan may be declared up front (tap_plan N) or left to
-# tap_done, which then prints it at the end (a trailing plan is valid TAP).
 # Finish every case with tap_done: its exit status is 0 when nothing failed.
 #
 # This file only defines functions and variables; it does not change the
@@ -20,209 +18,10 @@ if [ -n "${MNV_TAP_LIB_LOADED:-}" ]; then
 fi
 MNV_TAP_LIB_LOADED=1
 
-TAP_N=0		# number of the last test printed
-TAP_FAILS=0	# how many "not ok" so far
-TAP_PLANNED=	# plan printed up front, if any
-
-# kselftest exit codes: the runner treats 4 as "skipped", anything but 0 or
-# 4 as a failure of the case as a whole.
-KSFT_PASS=0
-KSFT_FAIL=1
-KSFT_SKIP=4
-
-# --- core TAP ---------------------------------------------------------------
-
-# diag MSG...: print each MSG argument (and each line in it) as a TAP
-# diagnostic line.
-diag() {
-	local line
-	printf '%s\n' "$@" | while IFS= read -r line; do
-		printf '# %s\n' "$line"
-	done
-}
-
-# diag_file FILE [MAXLINES]: print the tail of a file as diagnostics.
-diag_file() {
-	local f=$1 max=${2:-40}
-	[ -s "$f" ] || return 0
-	tail -n "$max" -- "$f" | while IFS= read -r line; do
-		printf '#   %s\n' "$line"
-	done
-}
-
-tap_plan() {
-	TAP_PLANNED=$1
-	printf '1..%s\n' "$1"
-}
-
-# Test names must not contain '#': it would start a TAP directive.
-_tap_name() {
-	printf '%s' "${*//#/_}"
-}
-
-tap_ok() {
-	TAP_N=$((TAP_N + 1))
-	printf 'ok %d - %s\n' "$TAP_N" "$(_tap_name "$@")"
-}
-
-# tap_fail NAME [DIAG...]: a failed test, with optional diagnostics.
-tap_fail() {
-	local name=$1
-	shift
-	TAP_N=$((TAP_N + 1))
-	TAP_FAILS=$((TAP_FAILS + 1))
-	printf 'not ok %d - %s\n' "$TAP_N" "$(_tap_name "$name")"
-	[ $# -eq 0 ] || diag "$@"
-}
-
-# tap_result RC NAME: ok when RC is 0.
-tap_result() {
-	local rc=$1
-	shift
-	if [ "$rc" -eq 0 ]; then
-		tap_ok "$@"
-	else
-		tap_fail "$*" "exit status $rc"
-	fi
-	return "$rc"
-}
-
-tap_skip() {
-	local name=$1
-	shift
-	TAP_N=$((TAP_N + 1))
-	printf 'ok %d - %s # SKIP %s\n' "$TAP_N" "$(_tap_name "$name")" "$*"
-}
-
-# tap_skip_all REASON: the whole case does not apply; exits the case.
-# Only valid before any test was printed.
-tap_skip_all() {
-	if [ "$TAP_N" -ne 0 ] || [ -n "$TAP_PLANNED" ]; then
-		# Too late for a 0 plan: skip the remaining tests instead.
-		diag "skipping the rest: $*"
-		if [ -n "$TAP_PLANNED" ]; then
-			while [ "$TAP_N" -lt "$TAP_PLANNED" ]; do
-				tap_skip "not run" "$*"
-			done
-		fi
-		tap_done
-	fi
-	printf '1..0 # SKIP %s\n' "$*"
-	exit "$KSFT_SKIP"
-}
-
-# tap_bail REASON: abort the case (counts as a failure).
-tap_bail() {
-	printf 'Bail out! %s\n' "$*"
-	exit "$KSFT_FAIL"
-}
-
-# tap_done: print the plan if none was given, and exit with the case status.
-tap_done() {
-	if [ -z "$TAP_PLANNED" ]; then
-		printf '1..%d\n' "$TAP_N"
-	elif [ "$TAP_PLANNED" -ne "$TAP_N" ]; then
-		diag "planned $TAP_PLANNED tests but ran $TAP_N"
-		exit "$KSFT_FAIL"
-	fi
-	[ "$TAP_FAILS" -eq 0 ] && exit "$KSFT_PASS"
-	exit "$KSFT_FAIL"
-}
-
-# --- run-and-check helpers --------------------------------------------------
-
-# Output of the last tap_run* command (stdout and stderr together).
-TAP_OUT=
-
-# tap_run NAME CMD [ARGS...]: ok when CMD succeeds; its output becomes
-# diagnostics on failure.  Returns CMD's status.
-tap_run() {
-	local name=$1 rc
-	shift
-	TAP_OUT=$("$@" 2>&1)
-	rc=$?
-	if [ "$rc" -eq 0 ]; then
-		tap_ok "$name"
-	else
-		tap_fail "$name" "command: $*" "exit status $rc"
-		[ -z "$TAP_OUT" ] || diag "$TAP_OUT"
-	fi
-	return "$rc"
-}
-
-# tap_run_fail NAME CMD [ARGS...]: ok when CMD FAILS (negative tests).
-tap_run_fail() {
-	local name=$1 rc
-	shift
-	TAP_OUT=$("$@" 2>&1)
-	rc=$?
-	if [ "$rc" -ne 0 ]; then
-		tap_ok "$name"
-		return 0
-	fi
-	tap_fail "$name" "command unexpectedly succeeded: $*"
-	[ -z "$TAP_OUT" ] || diag "$TAP_OUT"
-	return 1
-}
-
-# tap_eq NAME EXPECTED ACTUAL
-tap_eq() {
-	if [ "$2" = "$3" ]; then
-		tap_ok "$1"
-		return 0
-	fi
-	tap_fail "$1" "expected: '$2'" "actual:   '$3'"
-	return 1
-}
-
-# tap_cond NAME CMD...: like tap_run but for test(1)-style conditions whose
-# output is not interesting.
-tap_cond() {
-	local name=$1
-	shift
-	if "$@"; then
-		tap_ok "$name"
-		return 0
-	fi
-	tap_fail "$name" "condition failed: $*"
-	return 1
-}
-
-# tap_reemit PREFIX FILE RC: re-emit the TAP of a sub-test (a client
-# program, a guest) as tests of this case, then one more test: the sub-test
-# ran its whole plan, did not bail out, and its exit status RC agrees with
-# its results (0 iff nothing failed).
-tap_reemit() {
-	local prefix=$1 file=$2 rc=$3 line plan= ran=0 failed=0 bailed=
-	while IFS= read -r line; do
-		if [[ $line =~ ^1\.\.([0-9]+) ]]; then
-			plan=${BASH_REMATCH[1]}
-		elif [[ $line =~ ^ok\ [0-9]+\ -\ (.*)\ \#\ SKIP\ ?(.*)$ ]]; then
-			ran=$((ran + 1))
-			tap_skip "$prefix: ${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
-		elif [[ $line =~ ^ok\ [0-9]+\ -\ (.*)$ ]]; then
-			ran=$((ran + 1))
-			tap_ok "$prefix: ${BASH_REMATCH[1]}"
-		elif [[ $line =~ ^not\ ok\ [0-9]+\ -\ (.*)$ ]]; then
-			ran=$((ran + 1))
-			failed=$((failed + 1))
-			tap_fail "$prefix: ${BASH_REMATCH[1]}"
-		elif [[ $line =~ ^Bail\ out!\ ?(.*)$ ]]; then
-			bailed=${BASH_REMATCH[1]:-bailed out}
-			diag "$prefix: $bailed"
-		elif [[ $line =~ ^# ]]; then
-			printf '%s\n' "$line"
-		fi
-	done <"$file"
-	if [ -z "$bailed" ] && [ -n "$plan" ] && [ "$ran" -eq "$plan" ] &&
-		{ { [ "$failed" -eq 0 ] && [ "$rc" -eq 0 ]; } ||
-		  { [ "$failed" -gt 0 ] && [ "$rc" -eq 1 ]; }; }; then
-		tap_ok "$prefix ran its plan of $plan tests, exit status $rc"
-	else
-		tap_fail "$prefix ran its plan" "plan '${plan:-none}', results $ran," \
-			"failed $failed, exit status $rc${bailed:+, bail out: $bailed}"
-	fi
-}
+# The TAP functions (tap_ok, tap_fail, tap_run, tap_eq, tap_reemit, diag,
+# tap_done...) are those of every shell test.
+# shellcheck source-path=SCRIPTDIR source=../lib/tap.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/tap.sh"
 
 # --- environment checks -----------------------------------------------------
 
