@@ -58,18 +58,129 @@ mnv_require_client() {
 	[ -x "$CLIENT" ] || tap_bail "client not built: $CLIENT (make test-progs)"
 }
 
-# mnv_take_controllers BDF...: load VFIO's type1 backend and the module
-# under test, and bind each controller BDF to it: one test each, bailing
-# out at the first failure (nothing after it could run).
-mnv_take_controllers() {
+# Where the instances are.
+# shellcheck disable=SC2034 # for the cases
+MDEV=/sys/bus/mdev/devices
+
+# mnv_case NCTRL [CLIENT]: what every case that drives the module starts
+# with: root, the module built, the VFIO client tests/vfio/CLIENT (see
+# mnv_require_client) and at least NCTRL emulated controllers: A is the
+# first of MNV_BDFS, B the second, C the third (the hot-plug one of
+# run-l1.sh --hotplug).  Bails out when one is missing.
+mnv_case() {
+	mnv_require_root
+	mnv_require_ko
+	[ -z "${2:-}" ] || mnv_require_client "$2"
+	# shellcheck disable=SC2086 # one word per controller
+	set -- "$1" $MNV_BDFS
+	[ $# -gt "$1" ] ||
+		tap_bail "needs $1 emulated NVMe controller(s), found: ${MNV_BDFS:-none}"
+	# shellcheck disable=SC2034 # for the cases
+	A=$2 B=${3:-} C=${4:-}
+}
+
+# mnv_require_kvm: nested KVM in this L1, for the L2 guests.
+mnv_require_kvm() {
+	[ -e /dev/kvm ] || modprobe kvm_amd 2>/dev/null || modprobe kvm_intel 2>/dev/null
+	[ -e /dev/kvm ] || tap_bail "no nested KVM in L1 (/dev/kvm): the L2 cases need it"
+}
+
+# --- set-up steps -------------------------------------------------------------
+# Every step a case takes to set itself up is a test that must pass, or
+# the case bails out: nothing after it could run (tap_setup).
+
+# mnv_load [PARAM=VALUE...]: load VFIO's type1 backend and the module
+# under test with module parameters PARAM=VALUE.
+# shellcheck disable=SC2120 # the parameters are optional
+mnv_load() {
+	tap_setup "modprobe vfio_iommu_type1" modprobe vfio_iommu_type1
+	tap_setup "load mdev_nvme${*:+ with $*}" mnv_insmod_ko "$@"
+}
+
+# mnv_bind BDF...: bind each controller BDF to the module.
+mnv_bind() {
 	local b
-	tap_run "modprobe vfio_iommu_type1" modprobe vfio_iommu_type1 ||
-		tap_bail "no vfio_iommu_type1"
-	tap_run "load mdev_nvme" mnv_insmod_ko || tap_bail "insmod failed"
 	for b in "$@"; do
-		tap_run "bind $b to mdev_nvme" mnv_pci_bind "$b" mdev_nvme ||
-			tap_bail "cannot bind $b"
+		tap_setup "bind $b to mdev_nvme" mnv_pci_bind "$b" mdev_nvme
 	done
+}
+
+# mnv_take_controllers BDF...: mnv_load, then mnv_bind BDF...
+mnv_take_controllers() {
+	# shellcheck disable=SC2119 # no module parameter
+	mnv_load
+	mnv_bind "$@"
+}
+
+# mnv_nvme_take BDF NS: bind BDF to the nvme driver and wait for its NS
+# namespaces (the cases that write through nvme before the module).
+mnv_nvme_take() {
+	tap_setup "modprobe nvme" modprobe nvme
+	tap_setup "bind $1 to nvme" mnv_pci_bind "$1" nvme
+	tap_setup "$2 namespace(s) of $1 under nvme" mnv_wait_namespaces "$1" "$2"
+}
+
+# mnv_instance VAR BDF NQ NSID START COUNT [NAME]: create an instance of
+# type nvme-NQq on BDF with a new UUID, which becomes the value of VAR,
+# on LBAs [START, +COUNT) of namespace NSID; "-" for NSID, START or COUNT
+# keeps what the module chose.  One set-up step, named NAME.
+mnv_instance() {
+	local var=$1 bdf=$2 nq=$3 nsid=$4 start=$5 count=$6 u
+	local name=${7:-"create ${nq}q instance on nsid $nsid, LBAs [$start, +$count)"}
+	u=$(cat /proc/sys/kernel/random/uuid)
+	printf -v "$var" '%s' "$u"
+	tap_setup "$name" mnv_mdev_create "$bdf" "$u" "$nq" "$nsid" "$start" "$count"
+}
+
+# mnv_write NAME FILE VALUE: write VALUE to the sysfs attribute FILE, as a
+# set-up step named NAME.
+mnv_write() {
+	tap_setup "$1" _mnv_write "$2" "$3"
+}
+
+_mnv_write() {
+	echo "$2" >"$1"
+}
+
+# mnv_sysfs_err FILE VALUE: the error text of writing VALUE to FILE, or
+# "ok" (the checks of what an attribute refuses).
+mnv_sysfs_err() {
+	local out
+	if out=$( (echo "$2" >"$1") 2>&1); then
+		echo ok
+	else
+		echo "${out##*: }"
+	fi
+}
+
+# mnv_release BDF...: the teardown: every controller BDF back on its
+# default driver, the module unloaded.  Tests, no bail-out: each step is
+# worth trying.
+mnv_release() {
+	local b
+	for b in "$@"; do
+		tap_run "$b back on its default driver" mnv_pci_bind "$b" ""
+	done
+	tap_run "rmmod mdev_nvme" rmmod mdev_nvme
+}
+
+# mnv_guest_results FILE: the TAP a guest script (tests/vm/l2) printed in
+# FILE, re-emitted as tests of this case, then one more: the guest printed
+# its plan.
+mnv_guest_results() {
+	local line l
+	while IFS= read -r line; do
+		line=${line%$'\r'}
+		case "$line" in
+		"ok "*" - "*" # SKIP "*)
+			l=${line#* - }
+			tap_skip "guest: ${l%% \# SKIP *}" "${l#* \# SKIP }" ;;
+		"ok "*" - "*) tap_ok "guest: ${line#* - }" ;;
+		"not ok "*" - "*) tap_fail "guest: ${line#* - }" ;;
+		"# "*) diag "${line#\# }" ;;
+		esac
+	done <"$1"
+	tap_cond "guest reported its results" grep -q '^1\.\.' "$1"
 }
 
 # mnv_insmod_ko [PARAM=VALUE...]: load the module under test after the
@@ -116,12 +227,14 @@ mnv_pci_unbind() {
 }
 
 # mnv_mdev_create BDF UUID NQ NSID START COUNT: create instance UUID of
-# type nvme-NQq on controller BDF, on LBAs [START, +COUNT) of namespace NSID.
+# type nvme-NQq on controller BDF, on LBAs [START, +COUNT) of namespace
+# NSID; "-" for NSID, START or COUNT leaves that attribute as it is.
 mnv_mdev_create() {
+	local d=/sys/bus/mdev/devices/$2
 	echo "$2" >"/sys/bus/pci/devices/$1/mdev_supported_types/mdev_nvme-${3}q/create" &&
-		echo "$4" >"/sys/bus/mdev/devices/$2/nsid" &&
-		echo "$5" >"/sys/bus/mdev/devices/$2/lba_start" &&
-		echo "$6" >"/sys/bus/mdev/devices/$2/lba_count"
+		{ [ "$4" = - ] || echo "$4" >"$d/nsid"; } &&
+		{ [ "$5" = - ] || echo "$5" >"$d/lba_start"; } &&
+		{ [ "$6" = - ] || echo "$6" >"$d/lba_count"; }
 }
 
 # mnv_pci_bind BDF DRIVER: bind BDF to DRIVER through driver_override, so
@@ -168,27 +281,28 @@ mnv_nvme_namespaces() {
 	done | sort -n | cut -d' ' -f2
 }
 
-# mnv_wait_file PATH [SECONDS]: wait until PATH exists.
-mnv_wait_file() {
-	local path=$1 t=$((${2:-10} * 10))
+# mnv_wait SECONDS CMD...: run CMD every 0.1 s until it succeeds, for up
+# to SECONDS; returns CMD's last status.
+mnv_wait() {
+	local t=$(($1 * 10))
+	shift
 	while [ "$t" -gt 0 ]; do
-		[ -e "$path" ] && return 0
+		"$@" && return 0
 		sleep 0.1
 		t=$((t - 1))
 	done
-	[ -e "$path" ]
+	"$@"
+}
+
+# mnv_wait_file PATH [SECONDS]: wait until PATH exists.
+mnv_wait_file() {
+	mnv_wait "${2:-10}" test -e "$1"
 }
 
 # mnv_wait_blockdev DEV [SECONDS]: wait for a block device node (devtmpfs
 # creates it; there is no udev in the VM).
 mnv_wait_blockdev() {
-	local dev=$1 t=$((${2:-10} * 10))
-	while [ "$t" -gt 0 ]; do
-		[ -b "$dev" ] && return 0
-		sleep 0.1
-		t=$((t - 1))
-	done
-	[ -b "$dev" ]
+	mnv_wait "${2:-10}" test -b "$1"
 }
 
 # mnv_wait_namespaces BDF COUNT [SECONDS]: wait until BDF shows COUNT
