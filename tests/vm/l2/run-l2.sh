@@ -7,7 +7,8 @@
 # VFIO device) and run GUEST_SCRIPT in it as PID 1's child.  The guest is
 # Debian's cloud kernel (nvme built in) with a small initramfs: static
 # busybox, nvme-cli, fio, mkfs.ext4, e2fsck and blkdiscard with their
-# libraries, the script and tests/vm/l2/guest-lib.sh (/guest-lib.sh).
+# libraries, the script, tests/vm/l2/guest-lib.sh (/guest-lib.sh) and the
+# TAP functions of tests/lib/tap.sh (/tap.sh).
 #
 # The script's standard output goes to the guest's second serial port, so
 # that it reaches RESULTS unmixed with kernel messages; the guest console
@@ -140,6 +141,7 @@ if [ -n "$modules" ]; then
 fi
 cp "$script" "$root/guest-script"
 cp "$L2DIR/guest-lib.sh" "$root/guest-lib.sh" || die "cannot copy guest-lib.sh"
+cp "$L2DIR/../../lib/tap.sh" "$root/tap.sh" || die "cannot copy tap.sh"
 if [ -n "$envfile" ]; then
 	cp "$envfile" "$root/guest-env" || die "cannot read $envfile"
 else
