@@ -20,7 +20,8 @@
 #   --console FILE    guest console log (default RESULTS.console)
 #   --timeout SEC     kill the guest after SEC seconds (default 600)
 #   --mem MB          guest memory (default 512)
-#   --kernel IMAGE    guest kernel (default: newest /boot/vmlinuz-*-cloud-amd64)
+#   --kernel IMAGE    guest kernel (default: Debian 12's cloud kernel, the
+#                     newest 6.1 one: scripts/pick-kernel.sh --flavour cloud)
 #   --env FILE        shell variable assignments the script sources as
 #                     /guest-env
 #   --qemu-arg ARG    extra QEMU argument (repeatable)
@@ -93,7 +94,8 @@ script=$1
 [ -n "$results" ] || die "--results is required"
 console=${console:-$results.console}
 if [ -z "$kernel" ]; then
-	kernel=$(ls /boot/vmlinuz-*-cloud-amd64 2>/dev/null | sort -V | tail -n 1)
+	gkver=$("$L2DIR/../../../scripts/pick-kernel.sh" --boot --flavour cloud 6.1) &&
+		kernel=/boot/vmlinuz-$gkver
 fi
 [ -r "$kernel" ] || die "no guest kernel (install linux-image-cloud-amd64)"
 [ -e /dev/kvm ] || modprobe kvm_amd 2>/dev/null || modprobe kvm_intel 2>/dev/null
