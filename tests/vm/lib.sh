@@ -123,13 +123,12 @@ mnv_nvme_take() {
 # mnv_instance VAR BDF NQ NSID START COUNT [NAME]: create an instance of
 # type nvme-NQq on BDF with a new UUID, which becomes the value of VAR,
 # on LBAs [START, +COUNT) of namespace NSID; "-" for NSID, START or COUNT
-# keeps what the module chose.  One set-up step, named NAME.
+# keeps what the module chose.  One set-up step, named NAME.  No local
+# variables: one of the same name as VAR would take the UUID.
 mnv_instance() {
-	local var=$1 bdf=$2 nq=$3 nsid=$4 start=$5 count=$6 u
-	local name=${7:-"create ${nq}q instance on nsid $nsid, LBAs [$start, +$count)"}
-	u=$(cat /proc/sys/kernel/random/uuid)
-	printf -v "$var" '%s' "$u"
-	tap_setup "$name" mnv_mdev_create "$bdf" "$u" "$nq" "$nsid" "$start" "$count"
+	printf -v "$1" '%s' "$(cat /proc/sys/kernel/random/uuid)"
+	tap_setup "${7:-"create ${3}q instance on nsid $4, LBAs [$5, +$6)"}" \
+		mnv_mdev_create "$2" "${!1}" "$3" "$4" "$5" "$6"
 }
 
 # mnv_write NAME FILE VALUE: write VALUE to the sysfs attribute FILE, as a
