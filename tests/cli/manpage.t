@@ -16,35 +16,28 @@ TOP=$(cd "$HERE/../.." && pwd)
 TOOL=$TOP/tools/mdev-nvme
 PAGE=$TOP/tools/mdev-nvme.8
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/mnv-man.XXXXXX") || { echo "Bail out! mktemp"; exit 1; }
-trap 'rm -rf "$T"' EXIT
-
-# shellcheck source=../vm/lib.sh
+TAP_SKIP_EXIT=0
+# shellcheck source-path=SCRIPTDIR source=../vm/lib.sh
 . "$TOP/tests/vm/lib.sh"
+T=$(mktemp -d "${TMPDIR:-/tmp}/mnv-man.XXXXXX") || tap_bail "mktemp"
+trap 'rm -rf "$T"' EXIT
 # words LIST: the lines of LIST on one line.
 words() {
 	paste -sd ' ' <<<"$1"
 }
-check() {
-	local name=$1
-	shift
-	if "$@"; then tap_ok "$name"; else tap_fail "$name" "failed: $*"; fi
-}
 
-command -v man >/dev/null || { echo "1..0 # SKIP man (man-db) is not installed"; exit 0; }
+command -v man >/dev/null || tap_skip_all "man (man-db) is not installed"
 if ! make -s -C "$TOP/tools" >"$T/build.log" 2>&1; then
-	echo "Bail out! building tools/mdev-nvme failed"
-	sed 's/^/# /' "$T/build.log"
-	exit 1
+	diag "$(cat "$T/build.log")"
+	tap_bail "building tools/mdev-nvme failed"
 fi
 
 # The page as a reader sees it, one paragraph a line (no filling, no
 # hyphenation), and groff's complaints about its source.
 if ! LC_ALL=C.UTF-8 MANWIDTH=2000 man --warnings -E ascii -l "$PAGE" \
 		>"$T/page.txt" 2>"$T/warnings"; then
-	echo "Bail out! man cannot render $PAGE"
-	sed 's/^/# /' "$T/warnings"
-	exit 1
+	diag "$(cat "$T/warnings")"
+	tap_bail "man cannot render $PAGE"
 fi
 if [ -s "$T/warnings" ]; then
 	tap_fail "the page renders without groff warnings" "$(cat "$T/warnings")"
@@ -66,12 +59,12 @@ section() {
 
 # The commands of the main help: the lines of its "Commands:" block.
 "$TOOL" --help >"$T/main.help"
-check "mdev-nvme --help exits 0 and prints something" test -s "$T/main.help"
+tap_cond "mdev-nvme --help exits 0 and prints something" test -s "$T/main.help"
 help_cmds=$(awk '/^Commands:/ { on = 1; next } on && /^$/ { on = 0 }
 	on { print $1 }' "$T/main.help" | sort)
 page_cmds=$(awk '/^[A-Z]/ { in_cmds = ($0 == "COMMANDS"); next }
 	in_cmds && /^   [^ ]/ { print $1 }' "$T/page.txt" | sort)
-check "the help lists commands" test -n "$help_cmds"
+tap_cond "the help lists commands" test -n "$help_cmds"
 if [ "$help_cmds" = "$page_cmds" ]; then
 	tap_ok "the page documents exactly the commands of --help ($(words "$help_cmds"))"
 else
@@ -115,21 +108,21 @@ for cmd in $help_cmds; do
 	fi
 done
 
-check "-h, --help documented" grep -qE -- '^ *-h, --help' "$T/page.txt"
+tap_cond "-h, --help documented" grep -qE -- '^ *-h, --help' "$T/page.txt"
 
 # Environment variables of the main help, in ENVIRONMENT.
 env_vars=$(awk '/^Environment:/ { on = 1; next } on && /^  [A-Z_]+ / { print $1 }' \
 	"$T/main.help")
-check "the help lists environment variables" test -n "$env_vars"
+tap_cond "the help lists environment variables" test -n "$env_vars"
 for v in $env_vars; do
-	check "ENVIRONMENT documents $v" \
+	tap_cond "ENVIRONMENT documents $v" \
 		sh -c "awk '/^[A-Z]/ { on = (\$0 == \"ENVIRONMENT\"); next } on' '$T/page.txt' |
 			grep -qw '$v'"
 done
 
 # Exit statuses: each number the help names has an entry in EXIT STATUS.
 codes=$(sed -n '/^Exit status:/,/^$/p' "$T/main.help" | grep -oE '\b[0-9]\b' | sort -u)
-check "the help names exit statuses" test -n "$codes"
+tap_cond "the help names exit statuses" test -n "$codes"
 page_codes=$(awk '/^[A-Z]/ { on = ($0 == "EXIT STATUS"); next }
 	on && /^       [0-9] / { print $1 }' "$T/page.txt" | sort -u)
 if [ "$codes" = "$page_codes" ]; then

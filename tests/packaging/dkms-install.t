@@ -16,18 +16,20 @@ set -u
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
+TAP_SKIP_EXIT=0
+# shellcheck source-path=SCRIPTDIR source=../lib/tap.sh
+. "$TOP/tests/lib/tap.sh"
 
 # The parent makes the scratch directory and removes it once the child,
 # which mounts everything in its own mount namespace, has exited: by then
 # those mounts are gone with the namespace, so the removal can never reach
 # through them (a bind of /dev, the tree).
 if [ -z "${MNV_IN_NS:-}" ]; then
-	[ "$(id -u)" -eq 0 ] || { echo "1..0 # SKIP needs root (mounts an overlay)"; exit 0; }
+	[ "$(id -u)" -eq 0 ] || tap_skip_all "needs root (mounts an overlay)"
 	for c in dkms unshare chroot; do
-		command -v "$c" >/dev/null ||
-			{ echo "1..0 # SKIP $c missing (make deps)"; exit 0; }
+		command -v "$c" >/dev/null || tap_skip_all "$c missing (make deps)"
 	done
-	S=$(mktemp -d "${TMPDIR:-/tmp}/mnv-dkms.XXXXXX") || { echo "Bail out! mktemp"; exit 1; }
+	S=$(mktemp -d "${TMPDIR:-/tmp}/mnv-dkms.XXXXXX") || tap_bail "mktemp"
 	MNV_IN_NS=$S unshare --mount --propagation private "$0" "$@"
 	rc=$?
 	rm -rf --one-file-system "$S"
@@ -35,11 +37,11 @@ if [ -z "${MNV_IN_NS:-}" ]; then
 fi
 S=$MNV_IN_NS
 
-# shellcheck source=../vm/lib.sh
+# shellcheck source-path=SCRIPTDIR source=../vm/lib.sh
 . "$TOP/tests/vm/lib.sh"
 
 KVER=$("$TOP/scripts/pick-kernel.sh" 6.12) ||
-	{ echo "1..0 # SKIP no Debian 6.12 kernel with headers (make deps)"; exit 0; }
+	tap_skip_all "no Debian 6.12 kernel with headers (make deps)"
 VER=$(sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' "$TOP/debian/changelog")
 # DKMS compresses the module as the kernel's own are (6.12: .ko.xz).
 MOD=/lib/modules/$KVER/updates/dkms/mdev_nvme.ko
@@ -54,8 +56,7 @@ if ! { mkdir -p "$S/t" && mount -t tmpfs tmpfs "$S/t" &&
 	mount -t tmpfs tmpfs "$R/tmp" &&
 	mkdir -p "$R$TOP" && mount --bind "$TOP" "$R$TOP" &&
 	mount -o remount,bind,ro "$R$TOP"; } 2>"$S/mount.err"; then
-	echo "Bail out! cannot make an overlay root: $(cat "$S/mount.err")"
-	exit 1
+	tap_bail "cannot make an overlay root: $(cat "$S/mount.err")"
 fi
 
 in_root() {

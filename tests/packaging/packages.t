@@ -17,19 +17,15 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
 cd "$TOP" || exit 1
 
-# shellcheck source=../vm/lib.sh
+TAP_SKIP_EXIT=0
+# shellcheck source-path=SCRIPTDIR source=../vm/lib.sh
 . "$TOP/tests/vm/lib.sh"
-check() {
-	local name=$1
-	shift
-	if "$@"; then tap_ok "$name"; else tap_fail "$name" "failed: $*"; fi
-}
 
 for c in dpkg-buildpackage dh_dkms dpkg-deb; do
-	command -v "$c" >/dev/null || { echo "1..0 # SKIP $c missing (make deps)"; exit 0; }
+	command -v "$c" >/dev/null || tap_skip_all "$c missing (make deps)"
 done
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/mnv-deb.XXXXXX") || { echo "Bail out! mktemp"; exit 1; }
+T=$(mktemp -d "${TMPDIR:-/tmp}/mnv-deb.XXXXXX") || tap_bail "mktemp"
 trap 'rm -rf "$T"' EXIT
 
 VER=$(sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog)
@@ -53,15 +49,13 @@ if make -s deb DEB_OUT="$T/deb" >"$T/make.log" 2>&1; then
 	tap_ok "make deb builds the packages"
 else
 	tap_fail "make deb builds the packages" "$(tail -n 30 "$T/make.log")"
-	echo "Bail out! no packages to check"
-	exit 1
+	tap_bail "no packages to check"
 fi
 tap_eq "the tree is as it was (build products only under DEB_OUT)" "$before" "$(tree_state)"
-check "mdev-nvme-dkms_${VER}_all.deb" test -f "$DKMS_DEB"
-check "mdev-nvme-tools_${VER}_${ARCH}.deb" test -f "$TOOLS_DEB"
+tap_cond "mdev-nvme-dkms_${VER}_all.deb" test -f "$DKMS_DEB"
+tap_cond "mdev-nvme-tools_${VER}_${ARCH}.deb" test -f "$TOOLS_DEB"
 if [ ! -f "$DKMS_DEB" ] || [ ! -f "$TOOLS_DEB" ]; then
-	echo "Bail out! a package is missing"
-	exit 1
+	tap_bail "a package is missing"
 fi
 
 # files DEB: the regular files of a package, without the leading "./".
@@ -99,26 +93,26 @@ for s in postinst prerm; do
 	tap_eq "dkms: $s names mdev-nvme $VER" "DKMS_NAME=mdev-nvme DKMS_VERSION=$VER" \
 		"$(grep -E '^DKMS_(NAME|VERSION)=' "$T/dkms.ctl/$s" | paste -sd ' ')"
 done
-check "dkms: postinst hands the sources to DKMS" \
+tap_cond "dkms: postinst hands the sources to DKMS" \
 	grep -q "/usr/lib/dkms/common.postinst" "$T/dkms.ctl/postinst"
 # shellcheck disable=SC2016 # the script's own variables, literally
-check "dkms: prerm removes them from DKMS" \
+tap_cond "dkms: prerm removes them from DKMS" \
 	grep -q 'dkms remove -m $DKMS_NAME -v $DKMS_VERSION --all' "$T/dkms.ctl/prerm"
-check "dkms: depends on dkms" sh -c "dpkg-deb -f '$DKMS_DEB' Depends | grep -qw dkms"
+tap_cond "dkms: depends on dkms" sh -c "dpkg-deb -f '$DKMS_DEB' Depends | grep -qw dkms"
 
 # --- mdev-nvme-tools --------------------------------------------------------------
 for f in usr/sbin/mdev-nvme usr/share/man/man8/mdev-nvme.8.gz \
 	usr/share/doc/mdev-nvme-tools/sysfs.rst usr/share/doc/mdev-nvme-tools/operators.rst \
 	usr/share/doc/mdev-nvme-tools/copyright; do
-	check "tools: ships /$f" grep -qx "$f" "$T/tools.files"
+	tap_cond "tools: ships /$f" grep -qx "$f" "$T/tools.files"
 done
 # The mdevctl call-out and udev rule, once the tree has them.
 if [ -f tools/mdevctl/mdev-nvme-callout ]; then
 	for f in etc/mdevctl.d/scripts.d/callouts/mdev-nvme-callout \
 		lib/udev/rules.d/61-mdev-nvme-mdevctl.rules; do
-		check "tools: ships /$f" grep -qx "$f" "$T/tools.files"
+		tap_cond "tools: ships /$f" grep -qx "$f" "$T/tools.files"
 	done
-	check "tools: the call-out is executable" sh -c \
+	tap_cond "tools: the call-out is executable" sh -c \
 		"dpkg-deb -c '$TOOLS_DEB' | grep -q '^-rwxr-xr-x .*/callouts/mdev-nvme-callout\$'"
 fi
 dpkg-deb -x "$TOOLS_DEB" "$T/tools"
@@ -127,7 +121,7 @@ tap_eq "tools: the CLI prints the help of tools/mdev-nvme" "$(tools/mdev-nvme --
 	"$("$T/tools/usr/sbin/mdev-nvme" --help 2>&1)"
 tap_eq "tools: the manual page is tools/mdev-nvme.8" "" \
 	"$(zcat "$T/tools/usr/share/man/man8/mdev-nvme.8.gz" | cmp - tools/mdev-nvme.8)"
-check "tools: the manual page names version $VER" \
+tap_cond "tools: the manual page names version $VER" \
 	grep -q "^\.TH .*\"mdev-nvme $VER\"" tools/mdev-nvme.8
 for d in Documentation/*.rst; do
 	tap_eq "tools: ${d#Documentation/} as in the tree" "" \

@@ -8,7 +8,7 @@
 # The rule: a case that reads debugfs fault attributes has the marker.
 set -u
 VMDIR=$(cd "$(dirname "$0")/../vm" && pwd)
-# shellcheck source=../vm/lib.sh
+# shellcheck source-path=SCRIPTDIR source=../vm/lib.sh
 . "$VMDIR/lib.sh"
 
 # marker_ok FILE: 0 when FILE needs no marker or has it.

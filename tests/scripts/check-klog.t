@@ -7,7 +7,7 @@
 set -u
 VMDIR=$(cd "$(dirname "$0")/../vm" && pwd)
 KLOG=$VMDIR/check-klog.sh
-# shellcheck source=../vm/lib.sh
+# shellcheck source-path=SCRIPTDIR source=../vm/lib.sh
 . "$VMDIR/lib.sh"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT

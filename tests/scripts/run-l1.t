@@ -8,15 +8,12 @@
 set -u
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 VMDIR=$REPO/tests/vm
-# shellcheck source=../vm/lib.sh
+TAP_SKIP_EXIT=0
+# shellcheck source-path=SCRIPTDIR source=../vm/lib.sh
 . "$VMDIR/lib.sh"
 
 kver=$("$REPO/scripts/pick-kernel.sh" --boot 6.1 2>/dev/null)
-if [ -z "$kver" ]; then
-	# prove takes a non-zero exit for a failure, even after a skip plan.
-	echo "1..0 # SKIP no Debian 6.1 kernel installed (run: make deps)"
-	exit 0
-fi
+[ -n "$kver" ] || tap_skip_all "no Debian 6.1 kernel installed (run: make deps)"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 

@@ -41,6 +41,8 @@ set -u
 
 VMDIR=$(dirname "$(readlink -f "$0")")
 REPO=$(cd "$VMDIR/../.." && pwd)
+# shellcheck source-path=SCRIPTDIR source=../lib/tap.sh
+. "$REPO/tests/lib/tap.sh"
 
 if [ $# -lt 1 ] || [ $# -gt 2 ] || [[ ! $1 =~ ^[0-9]+\.[0-9]+$ ]]; then
 	echo "usage: $0 SERIES [CASEDIR] (e.g. 6.1)" >&2
@@ -63,14 +65,12 @@ if [ -n "${MNV_DEBUG_KERNEL:-}" ]; then
 	dk=$(readlink -m "$MNV_DEBUG_KERNEL")
 	kver=$(cat "$dk/kernelrelease" 2>/dev/null)
 	if [ -z "$kver" ] || [ ! -r "$dk/bzImage" ]; then
-		echo "not ok 1 - l1: debug kernel in $dk (run: make check-debug, or scripts/debug-kernel.sh)"
-		echo "1..1"
-		exit 1
+		tap_fail "l1: debug kernel in $dk (run: make check-debug, or scripts/debug-kernel.sh)"
+		tap_done
 	fi
 	if [[ $kver != "$series".* ]]; then
-		echo "not ok 1 - l1: debug kernel $kver is of series $series"
-		echo "1..1"
-		exit 1
+		tap_fail "l1: debug kernel $kver is of series $series"
+		tap_done
 	fi
 	# Time limits first, so that run-l1.args and MNV_L1_ARGS can still
 	# change them; the kernel command line last, so that nothing drops
@@ -106,9 +106,8 @@ if [ -z "$kver" ]; then
 		[[ $d == *-cloud-* || $d == *-rt-* ]] && continue
 		why="Debian $series kernel ${d#/boot/vmlinuz-} has no headers (/lib/modules/${d#/boot/vmlinuz-}/build)"
 	done
-	echo "not ok 1 - l1: a $series kernel with headers to boot: $why (run: make deps)"
-	echo "1..1"
-	exit 1
+	tap_fail "l1: a $series kernel with headers to boot: $why (run: make deps)"
+	tap_done
 fi
 
 if [ -n "${MNV_CASES:-}" ]; then
@@ -136,17 +135,15 @@ for c in "${debug_only[@]}"; do
 	echo "# $c: runs on the debug kernel only (make check-debug)"
 done
 if [ ${#cases[@]} -eq 0 ]; then
-	echo "not ok 1 - l1: case scripts in $VMDIR/$casedir"
-	echo "1..1"
-	exit 1
+	tap_fail "l1: case scripts in $VMDIR/$casedir"
+	tap_done
 fi
 
 # Every case but the bench's own needs the module: a missing build is a
 # failure here, not a quiet SKIP in each case.
 if [ ! -f "$REPO/build/$kver/mdev_nvme/mdev_nvme.ko" ]; then
-	echo "not ok 1 - module built for $kver$kver_note (run: make $build_hint)"
-	echo "1..1"
-	exit 1
+	tap_fail "module built for $kver$kver_note (run: make $build_hint)"
+	tap_done
 fi
 
 # Options a case directory needs (CASEDIR/run-l1.args, '#' comments),
@@ -225,9 +222,8 @@ if [ "$rc" -eq 2 ] && emulation_failure; then
 		rm -rf "$first"
 	fi
 	if [ -e "$first" ] || ! mv "$out" "$first"; then
-		echo "not ok 1 - l1: first attempt kept in $first before the retry"
-		echo "1..1"
-		exit 1
+		tap_fail "l1: first attempt kept in $first before the retry"
+		tap_done
 	fi
 	echo "# RETRY: $why; the first attempt's results are in $first; retrying once"
 	retried=1
@@ -239,9 +235,8 @@ else
 fi
 if [ "$rc" -eq 1 ]; then
 	# Setup error: no VM ran, any results in $out are stale.
-	echo "not ok 1 - l1: run-l1.sh set up the VM ($kver)"
-	echo "1..1"
-	exit 1
+	tap_fail "l1: run-l1.sh set up the VM ($kver)"
+	tap_done
 fi
 if [ "$retried" -eq 1 ]; then
 	{

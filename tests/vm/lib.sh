@@ -1,14 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # shellcheck shell=bash
 #
-# TAP helpers for the VM test cases (tests/vm/cases/*.sh).
+# Helpers for the VM test cases (tests/vm/*cases/*.sh): the TAP of
+# tests/lib/tap.sh, the set-up steps every case takes (each one a test or
+# a bail-out), and NVMe, PCI and data pattern helpers.
 #
 # Source it from a case with:   . "$MNV_REPO/tests/vm/lib.sh"
 #
-# Output follows kselftest TAP: "1..N", "ok N - name", "not ok N - name",
-# "ok N - name # SKIP reason", "# diagnostic".  Tests are numbered
-# automatically.  The plan may be declared up front (tap_plan N) or left to
-# tap_done, which then prints it at the end (a trailing plan is valid TAP).
 # Finish every case with tap_done: its exit status is 0 when nothing failed.
 #
 # This file only defines functions and variables; it does not change the
@@ -20,209 +18,10 @@ if [ -n "${MNV_TAP_LIB_LOADED:-}" ]; then
 fi
 MNV_TAP_LIB_LOADED=1
 
-TAP_N=0		# number of the last test printed
-TAP_FAILS=0	# how many "not ok" so far
-TAP_PLANNED=	# plan printed up front, if any
-
-# kselftest exit codes: the runner treats 4 as "skipped", anything but 0 or
-# 4 as a failure of the case as a whole.
-KSFT_PASS=0
-KSFT_FAIL=1
-KSFT_SKIP=4
-
-# --- core TAP ---------------------------------------------------------------
-
-# diag MSG...: print each MSG argument (and each line in it) as a TAP
-# diagnostic line.
-diag() {
-	local line
-	printf '%s\n' "$@" | while IFS= read -r line; do
-		printf '# %s\n' "$line"
-	done
-}
-
-# diag_file FILE [MAXLINES]: print the tail of a file as diagnostics.
-diag_file() {
-	local f=$1 max=${2:-40}
-	[ -s "$f" ] || return 0
-	tail -n "$max" -- "$f" | while IFS= read -r line; do
-		printf '#   %s\n' "$line"
-	done
-}
-
-tap_plan() {
-	TAP_PLANNED=$1
-	printf '1..%s\n' "$1"
-}
-
-# Test names must not contain '#': it would start a TAP directive.
-_tap_name() {
-	printf '%s' "${*//#/_}"
-}
-
-tap_ok() {
-	TAP_N=$((TAP_N + 1))
-	printf 'ok %d - %s\n' "$TAP_N" "$(_tap_name "$@")"
-}
-
-# tap_fail NAME [DIAG...]: a failed test, with optional diagnostics.
-tap_fail() {
-	local name=$1
-	shift
-	TAP_N=$((TAP_N + 1))
-	TAP_FAILS=$((TAP_FAILS + 1))
-	printf 'not ok %d - %s\n' "$TAP_N" "$(_tap_name "$name")"
-	[ $# -eq 0 ] || diag "$@"
-}
-
-# tap_result RC NAME: ok when RC is 0.
-tap_result() {
-	local rc=$1
-	shift
-	if [ "$rc" -eq 0 ]; then
-		tap_ok "$@"
-	else
-		tap_fail "$*" "exit status $rc"
-	fi
-	return "$rc"
-}
-
-tap_skip() {
-	local name=$1
-	shift
-	TAP_N=$((TAP_N + 1))
-	printf 'ok %d - %s # SKIP %s\n' "$TAP_N" "$(_tap_name "$name")" "$*"
-}
-
-# tap_skip_all REASON: the whole case does not apply; exits the case.
-# Only valid before any test was printed.
-tap_skip_all() {
-	if [ "$TAP_N" -ne 0 ] || [ -n "$TAP_PLANNED" ]; then
-		# Too late for a 0 plan: skip the remaining tests instead.
-		diag "skipping the rest: $*"
-		if [ -n "$TAP_PLANNED" ]; then
-			while [ "$TAP_N" -lt "$TAP_PLANNED" ]; do
-				tap_skip "not run" "$*"
-			done
-		fi
-		tap_done
-	fi
-	printf '1..0 # SKIP %s\n' "$*"
-	exit "$KSFT_SKIP"
-}
-
-# tap_bail REASON: abort the case (counts as a failure).
-tap_bail() {
-	printf 'Bail out! %s\n' "$*"
-	exit "$KSFT_FAIL"
-}
-
-# tap_done: print the plan if none was given, and exit with the case status.
-tap_done() {
-	if [ -z "$TAP_PLANNED" ]; then
-		printf '1..%d\n' "$TAP_N"
-	elif [ "$TAP_PLANNED" -ne "$TAP_N" ]; then
-		diag "planned $TAP_PLANNED tests but ran $TAP_N"
-		exit "$KSFT_FAIL"
-	fi
-	[ "$TAP_FAILS" -eq 0 ] && exit "$KSFT_PASS"
-	exit "$KSFT_FAIL"
-}
-
-# --- run-and-check helpers --------------------------------------------------
-
-# Output of the last tap_run* command (stdout and stderr together).
-TAP_OUT=
-
-# tap_run NAME CMD [ARGS...]: ok when CMD succeeds; its output becomes
-# diagnostics on failure.  Returns CMD's status.
-tap_run() {
-	local name=$1 rc
-	shift
-	TAP_OUT=$("$@" 2>&1)
-	rc=$?
-	if [ "$rc" -eq 0 ]; then
-		tap_ok "$name"
-	else
-		tap_fail "$name" "command: $*" "exit status $rc"
-		[ -z "$TAP_OUT" ] || diag "$TAP_OUT"
-	fi
-	return "$rc"
-}
-
-# tap_run_fail NAME CMD [ARGS...]: ok when CMD FAILS (negative tests).
-tap_run_fail() {
-	local name=$1 rc
-	shift
-	TAP_OUT=$("$@" 2>&1)
-	rc=$?
-	if [ "$rc" -ne 0 ]; then
-		tap_ok "$name"
-		return 0
-	fi
-	tap_fail "$name" "command unexpectedly succeeded: $*"
-	[ -z "$TAP_OUT" ] || diag "$TAP_OUT"
-	return 1
-}
-
-# tap_eq NAME EXPECTED ACTUAL
-tap_eq() {
-	if [ "$2" = "$3" ]; then
-		tap_ok "$1"
-		return 0
-	fi
-	tap_fail "$1" "expected: '$2'" "actual:   '$3'"
-	return 1
-}
-
-# tap_cond NAME CMD...: like tap_run but for test(1)-style conditions whose
-# output is not interesting.
-tap_cond() {
-	local name=$1
-	shift
-	if "$@"; then
-		tap_ok "$name"
-		return 0
-	fi
-	tap_fail "$name" "condition failed: $*"
-	return 1
-}
-
-# tap_reemit PREFIX FILE RC: re-emit the TAP of a sub-test (a client
-# program, a guest) as tests of this case, then one more test: the sub-test
-# ran its whole plan, did not bail out, and its exit status RC agrees with
-# its results (0 iff nothing failed).
-tap_reemit() {
-	local prefix=$1 file=$2 rc=$3 line plan= ran=0 failed=0 bailed=
-	while IFS= read -r line; do
-		if [[ $line =~ ^1\.\.([0-9]+) ]]; then
-			plan=${BASH_REMATCH[1]}
-		elif [[ $line =~ ^ok\ [0-9]+\ -\ (.*)\ \#\ SKIP\ ?(.*)$ ]]; then
-			ran=$((ran + 1))
-			tap_skip "$prefix: ${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
-		elif [[ $line =~ ^ok\ [0-9]+\ -\ (.*)$ ]]; then
-			ran=$((ran + 1))
-			tap_ok "$prefix: ${BASH_REMATCH[1]}"
-		elif [[ $line =~ ^not\ ok\ [0-9]+\ -\ (.*)$ ]]; then
-			ran=$((ran + 1))
-			failed=$((failed + 1))
-			tap_fail "$prefix: ${BASH_REMATCH[1]}"
-		elif [[ $line =~ ^Bail\ out!\ ?(.*)$ ]]; then
-			bailed=${BASH_REMATCH[1]:-bailed out}
-			diag "$prefix: $bailed"
-		elif [[ $line =~ ^# ]]; then
-			printf '%s\n' "$line"
-		fi
-	done <"$file"
-	if [ -z "$bailed" ] && [ -n "$plan" ] && [ "$ran" -eq "$plan" ] &&
-		{ { [ "$failed" -eq 0 ] && [ "$rc" -eq 0 ]; } ||
-		  { [ "$failed" -gt 0 ] && [ "$rc" -eq 1 ]; }; }; then
-		tap_ok "$prefix ran its plan of $plan tests, exit status $rc"
-	else
-		tap_fail "$prefix ran its plan" "plan '${plan:-none}', results $ran," \
-			"failed $failed, exit status $rc${bailed:+, bail out: $bailed}"
-	fi
-}
+# The TAP functions (tap_ok, tap_fail, tap_run, tap_eq, tap_reemit, diag,
+# tap_done...) are those of every shell test.
+# shellcheck source-path=SCRIPTDIR source=../lib/tap.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/tap.sh"
 
 # --- environment checks -----------------------------------------------------
 
@@ -259,18 +58,128 @@ mnv_require_client() {
 	[ -x "$CLIENT" ] || tap_bail "client not built: $CLIENT (make test-progs)"
 }
 
-# mnv_take_controllers BDF...: load VFIO's type1 backend and the module
-# under test, and bind each controller BDF to it: one test each, bailing
-# out at the first failure (nothing after it could run).
-mnv_take_controllers() {
+# Where the instances are.
+# shellcheck disable=SC2034 # for the cases
+MDEV=/sys/bus/mdev/devices
+
+# mnv_case NCTRL [CLIENT]: what every case that drives the module starts
+# with: root, the module built, the VFIO client tests/vfio/CLIENT (see
+# mnv_require_client) and at least NCTRL emulated controllers: A is the
+# first of MNV_BDFS, B the second, C the third (the hot-plug one of
+# run-l1.sh --hotplug).  Bails out when one is missing.
+mnv_case() {
+	mnv_require_root
+	mnv_require_ko
+	[ -z "${2:-}" ] || mnv_require_client "$2"
+	# shellcheck disable=SC2086 # one word per controller
+	set -- "$1" $MNV_BDFS
+	[ $# -gt "$1" ] ||
+		tap_bail "needs $1 emulated NVMe controller(s), found: ${MNV_BDFS:-none}"
+	# shellcheck disable=SC2034 # for the cases
+	A=$2 B=${3:-} C=${4:-}
+}
+
+# mnv_require_kvm: nested KVM in this L1, for the L2 guests.
+mnv_require_kvm() {
+	[ -e /dev/kvm ] || modprobe kvm_amd 2>/dev/null || modprobe kvm_intel 2>/dev/null
+	[ -e /dev/kvm ] || tap_bail "no nested KVM in L1 (/dev/kvm): the L2 cases need it"
+}
+
+# --- set-up steps -------------------------------------------------------------
+# Every step a case takes to set itself up is a test that must pass, or
+# the case bails out: nothing after it could run (tap_setup).
+
+# mnv_load [PARAM=VALUE...]: load VFIO's type1 backend and the module
+# under test with module parameters PARAM=VALUE.
+# shellcheck disable=SC2120 # the parameters are optional
+mnv_load() {
+	tap_setup "modprobe vfio_iommu_type1" modprobe vfio_iommu_type1
+	tap_setup "load mdev_nvme${*:+ with $*}" mnv_insmod_ko "$@"
+}
+
+# mnv_bind BDF...: bind each controller BDF to the module.
+mnv_bind() {
 	local b
-	tap_run "modprobe vfio_iommu_type1" modprobe vfio_iommu_type1 ||
-		tap_bail "no vfio_iommu_type1"
-	tap_run "load mdev_nvme" mnv_insmod_ko || tap_bail "insmod failed"
 	for b in "$@"; do
-		tap_run "bind $b to mdev_nvme" mnv_pci_bind "$b" mdev_nvme ||
-			tap_bail "cannot bind $b"
+		tap_setup "bind $b to mdev_nvme" mnv_pci_bind "$b" mdev_nvme
 	done
+}
+
+# mnv_take_controllers BDF...: mnv_load, then mnv_bind BDF...
+mnv_take_controllers() {
+	# shellcheck disable=SC2119 # no module parameter
+	mnv_load
+	mnv_bind "$@"
+}
+
+# mnv_nvme_take BDF NS: bind BDF to the nvme driver and wait for its NS
+# namespaces (the cases that write through nvme before the module).
+mnv_nvme_take() {
+	tap_setup "modprobe nvme" modprobe nvme
+	tap_setup "bind $1 to nvme" mnv_pci_bind "$1" nvme
+	tap_setup "$2 namespace(s) of $1 under nvme" mnv_wait_namespaces "$1" "$2"
+}
+
+# mnv_instance VAR BDF NQ NSID START COUNT [NAME]: create an instance of
+# type nvme-NQq on BDF with a new UUID, which becomes the value of VAR,
+# on LBAs [START, +COUNT) of namespace NSID; "-" for NSID, START or COUNT
+# keeps what the module chose.  One set-up step, named NAME.  No local
+# variables: one of the same name as VAR would take the UUID.
+mnv_instance() {
+	printf -v "$1" '%s' "$(cat /proc/sys/kernel/random/uuid)"
+	tap_setup "${7:-"create ${3}q instance on nsid $4, LBAs [$5, +$6)"}" \
+		mnv_mdev_create "$2" "${!1}" "$3" "$4" "$5" "$6"
+}
+
+# mnv_write NAME FILE VALUE: write VALUE to the sysfs attribute FILE, as a
+# set-up step named NAME.
+mnv_write() {
+	tap_setup "$1" _mnv_write "$2" "$3"
+}
+
+_mnv_write() {
+	echo "$2" >"$1"
+}
+
+# mnv_sysfs_err FILE VALUE: the error text of writing VALUE to FILE, or
+# "ok" (the checks of what an attribute refuses).
+mnv_sysfs_err() {
+	local out
+	if out=$( (echo "$2" >"$1") 2>&1); then
+		echo ok
+	else
+		echo "${out##*: }"
+	fi
+}
+
+# mnv_release BDF...: the teardown: every controller BDF back on its
+# default driver, the module unloaded.  Tests, no bail-out: each step is
+# worth trying.
+mnv_release() {
+	local b
+	for b in "$@"; do
+		tap_run "$b back on its default driver" mnv_pci_bind "$b" ""
+	done
+	tap_run "rmmod mdev_nvme" rmmod mdev_nvme
+}
+
+# mnv_guest_results FILE: the TAP a guest script (tests/vm/l2) printed in
+# FILE, re-emitted as tests of this case, then one more: the guest printed
+# its plan.
+mnv_guest_results() {
+	local line l
+	while IFS= read -r line; do
+		line=${line%$'\r'}
+		case "$line" in
+		"ok "*" - "*" # SKIP "*)
+			l=${line#* - }
+			tap_skip "guest: ${l%% \# SKIP *}" "${l#* \# SKIP }" ;;
+		"ok "*" - "*) tap_ok "guest: ${line#* - }" ;;
+		"not ok "*" - "*) tap_fail "guest: ${line#* - }" ;;
+		"# "*) diag "${line#\# }" ;;
+		esac
+	done <"$1"
+	tap_cond "guest reported its results" grep -q '^1\.\.' "$1"
 }
 
 # mnv_insmod_ko [PARAM=VALUE...]: load the module under test after the
@@ -317,12 +226,14 @@ mnv_pci_unbind() {
 }
 
 # mnv_mdev_create BDF UUID NQ NSID START COUNT: create instance UUID of
-# type nvme-NQq on controller BDF, on LBAs [START, +COUNT) of namespace NSID.
+# type nvme-NQq on controller BDF, on LBAs [START, +COUNT) of namespace
+# NSID; "-" for NSID, START or COUNT leaves that attribute as it is.
 mnv_mdev_create() {
+	local d=/sys/bus/mdev/devices/$2
 	echo "$2" >"/sys/bus/pci/devices/$1/mdev_supported_types/mdev_nvme-${3}q/create" &&
-		echo "$4" >"/sys/bus/mdev/devices/$2/nsid" &&
-		echo "$5" >"/sys/bus/mdev/devices/$2/lba_start" &&
-		echo "$6" >"/sys/bus/mdev/devices/$2/lba_count"
+		{ [ "$4" = - ] || echo "$4" >"$d/nsid"; } &&
+		{ [ "$5" = - ] || echo "$5" >"$d/lba_start"; } &&
+		{ [ "$6" = - ] || echo "$6" >"$d/lba_count"; }
 }
 
 # mnv_pci_bind BDF DRIVER: bind BDF to DRIVER through driver_override, so
@@ -369,27 +280,28 @@ mnv_nvme_namespaces() {
 	done | sort -n | cut -d' ' -f2
 }
 
-# mnv_wait_file PATH [SECONDS]: wait until PATH exists.
-mnv_wait_file() {
-	local path=$1 t=$((${2:-10} * 10))
+# mnv_wait SECONDS CMD...: run CMD every 0.1 s until it succeeds, for up
+# to SECONDS; returns CMD's last status.
+mnv_wait() {
+	local t=$(($1 * 10))
+	shift
 	while [ "$t" -gt 0 ]; do
-		[ -e "$path" ] && return 0
+		"$@" && return 0
 		sleep 0.1
 		t=$((t - 1))
 	done
-	[ -e "$path" ]
+	"$@"
+}
+
+# mnv_wait_file PATH [SECONDS]: wait until PATH exists.
+mnv_wait_file() {
+	mnv_wait "${2:-10}" test -e "$1"
 }
 
 # mnv_wait_blockdev DEV [SECONDS]: wait for a block device node (devtmpfs
 # creates it; there is no udev in the VM).
 mnv_wait_blockdev() {
-	local dev=$1 t=$((${2:-10} * 10))
-	while [ "$t" -gt 0 ]; do
-		[ -b "$dev" ] && return 0
-		sleep 0.1
-		t=$((t - 1))
-	done
-	[ -b "$dev" ]
+	mnv_wait "${2:-10}" test -b "$1"
 }
 
 # mnv_wait_namespaces BDF COUNT [SECONDS]: wait until BDF shows COUNT

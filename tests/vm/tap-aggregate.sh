@@ -32,22 +32,10 @@ if [ $# -ne 1 ] || [ ! -d "$1" ]; then
 fi
 OUT=$1
 
-N=0
-FAILED=0
-
-# emit STATUS DESCRIPTION [DIRECTIVE]
-emit() {
-	local st=$1 desc=${2//#/_} dir=${3:-}
-	N=$((N + 1))
-	if [ -n "$dir" ]; then
-		printf '%s %d - %s # %s\n' "$st" "$N" "$desc" "$dir"
-	else
-		printf '%s %d - %s\n' "$st" "$N" "$desc"
-	fi
-	if [ "$st" = "not ok" ] && [[ ! $dir =~ ^[Tt][Oo][Dd][Oo] ]]; then
-		FAILED=$((FAILED + 1))
-	fi
-}
+# The TAP of every shell test; tap_line STATUS NAME [DIRECTIVE] prints
+# one result, numbered, and counts it unless it passed or is a TODO.
+# shellcheck source-path=SCRIPTDIR source=../lib/tap.sh
+. "$VMDIR/../lib/tap.sh"
 
 # diag_tail FILE LINES PREFIX: the end of a file as TAP diagnostics.
 diag_tail() {
@@ -70,9 +58,9 @@ echo "# L1 VM on $kver: status $vmstatus, ${vmsecs}s, results in $OUT"
 # --- the VM itself -------------------------------------------------------------
 
 if [ -e "$OUT/runner.done" ]; then
-	emit "ok" "l1: VM booted and ran all cases ($kver)"
+	tap_line "ok" "l1: VM booted and ran all cases ($kver)"
 else
-	emit "not ok" "l1: VM booted and ran all cases ($kver)"
+	tap_line "not ok" "l1: VM booted and ran all cases ($kver)"
 	echo "# VM status: $vmstatus; no runner.done in $OUT"
 	if [ -s "$OUT/qemu.log" ]; then
 		echo "# qemu.log:"
@@ -119,7 +107,7 @@ run_case() {
 				[ -n "$desc" ] || desc="test $((count + 1))"
 				count=$((count + 1))
 				[ "$st" = "not ok" ] && fails=$((fails + 1))
-				emit "$st" "$name: $desc" "$dir"
+				tap_line "$st" "$name: $desc" "$dir"
 			elif [[ $line =~ ^1\.\.([0-9]+)(.*)$ ]]; then
 				if [ -n "$plan" ]; then
 					echo "# $name: second plan line: $line"
@@ -146,22 +134,22 @@ run_case() {
 	if [ -z "$rc" ]; then
 		local why="the VM stopped first ($vmstatus)"
 		[ -e "$OUT/runner.done" ] && why="no exit status recorded"
-		emit "not ok" "$name: did not complete: $why"
+		tap_line "not ok" "$name: did not complete: $why"
 		problems=$((problems + 1))
 	elif [ "$rc" = notrun ]; then
-		emit "not ok" "$name: not run: VM time budget exhausted"
+		tap_line "not ok" "$name: not run: VM time budget exhausted"
 		problems=$((problems + 1))
 	elif [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
-		emit "not ok" "$name: timed out after ${limit:-?}s"
+		tap_line "not ok" "$name: timed out after ${limit:-?}s"
 		problems=$((problems + 1))
 	fi
 	if [ -n "$bail" ]; then
-		emit "not ok" "$name: bailed out: $bail"
+		tap_line "not ok" "$name: bailed out: $bail"
 		problems=$((problems + 1))
 	fi
 	if [ -n "$rc" ] && [ "$rc" != notrun ]; then
 		if [ -z "$plan" ]; then
-			emit "not ok" "$name: no TAP plan printed"
+			tap_line "not ok" "$name: no TAP plan printed"
 			problems=$((problems + 1))
 		elif [ "$plan" = 0 ] && [ "$count" -eq 0 ]; then
 			# "1..0 # SKIP reason": the whole case is skipped.
@@ -171,16 +159,16 @@ run_case() {
 			reason=$(trim "$reason")
 			# The suite's environment is known (CI has every kernel,
 			# tool and nested KVM): a case that cannot run is a failure.
-			emit "not ok" "$name: skipped entirely: ${reason:-no reason given}"
+			tap_line "not ok" "$name: skipped entirely: ${reason:-no reason given}"
 			problems=$((problems + 1))
 		elif [ "$plan" -ne "$count" ] && [ -z "$bail" ]; then
-			emit "not ok" "$name: planned $plan tests, ran $count"
+			tap_line "not ok" "$name: planned $plan tests, ran $count"
 			problems=$((problems + 1))
 		fi
 	fi
 	if [ "$fails" -eq 0 ] && [ "$problems" -eq 0 ] && [[ $rc =~ ^[0-9]+$ ]] &&
 		[ "$rc" -ne 0 ] && [ "$rc" -ne 4 ]; then
-		emit "not ok" "$name: exited with status $rc"
+		tap_line "not ok" "$name: exited with status $rc"
 		problems=$((problems + 1))
 	fi
 	if [ $((fails + problems)) -gt 0 ] && [ -s "$OUT/$name.err" ]; then
@@ -194,7 +182,7 @@ if [ -r "$OUT/cases.list" ]; then
 		[ -n "$name" ] && run_case "$name"
 	done <"$OUT/cases.list"
 else
-	emit "not ok" "case list present in $OUT"
+	tap_line "not ok" "case list present in $OUT"
 fi
 
 # --- the kernel log --------------------------------------------------------------
@@ -219,10 +207,10 @@ scan_klog() {
 	hits=$("$VMDIR/check-klog.sh" "$f" 2>&1)
 	krc=$?
 	if [ "$krc" -eq 0 ]; then
-		emit "ok" "$name"
+		tap_line "ok" "$name"
 		return 0
 	fi
-	emit "not ok" "$name"
+	tap_line "not ok" "$name"
 	if [ "$krc" -eq 2 ]; then
 		echo "# cannot read $f"
 		return 1
@@ -247,7 +235,7 @@ scan_klog() {
 # log that could not be read fails: it is no evidence of a clean kernel.
 if [ -e "$OUT/runner.done" ]; then
 	if [ -e "$OUT/dmesg.failed" ] || [ ! -s "$OUT/dmesg.txt" ]; then
-		emit "not ok" "kernel log clean (dmesg)"
+		tap_line "not ok" "kernel log clean (dmesg)"
 		echo "# the runner could not save the kernel log: $(cat "$OUT/dmesg.failed" 2>/dev/null || echo 'no dmesg.txt')"
 		diag_tail "$OUT/dmesg.err" 5 "  "
 	else
@@ -257,7 +245,7 @@ fi
 if [ -s "$OUT/console.log" ]; then
 	scan_klog "kernel log clean (console)" "$OUT/console.log"
 else
-	emit "not ok" "kernel log clean (console)"
+	tap_line "not ok" "kernel log clean (console)"
 	echo "# console.log is empty or missing in $OUT"
 fi
 
@@ -270,33 +258,33 @@ fi
 # nobody answers: such a run is not judged by this.
 bad_access='^pci_nvme_|^Invalid (read|write) at addr'
 if [ -d "$OUT/host-action" ]; then
-	emit "ok" "no invalid access to the emulated devices" "SKIP a controller was removed under its driver"
+	tap_line "ok" "no invalid access to the emulated devices" "SKIP a controller was removed under its driver"
 elif [ -e "$OUT/qemu-guest-errors.log" ]; then
 	nvme_errs=$(grep -cE "$bad_access" "$OUT/qemu-guest-errors.log")
 	if [ "$nvme_errs" -eq 0 ]; then
-		emit "ok" "no invalid access to the emulated devices"
+		tap_line "ok" "no invalid access to the emulated devices"
 	else
-		emit "not ok" "no invalid access to the emulated devices"
+		tap_line "not ok" "no invalid access to the emulated devices"
 		echo "# $nvme_errs reports in $OUT/qemu-guest-errors.log, e.g.:"
 		grep -E "$bad_access" "$OUT/qemu-guest-errors.log" | sort | uniq -c |
 			sort -rn | head -n 5 | sed 's/^/#   /'
 	fi
 else
-	emit "not ok" "no invalid access to the emulated devices"
+	tap_line "not ok" "no invalid access to the emulated devices"
 	echo "# no qemu-guest-errors.log in $OUT"
 fi
 
 taint=$(cat "$OUT/tainted" 2>/dev/null)
 if [ -e "$OUT/runner.done" ] && [[ ! $taint =~ ^[0-9]+$ ]]; then
-	emit "not ok" "kernel not tainted by a warning, oops or lockup"
+	tap_line "not ok" "kernel not tainted by a warning, oops or lockup"
 	echo "# no readable taint flags in $OUT/tainted"
 elif [[ $taint =~ ^[0-9]+$ ]]; then
 	if [ $((taint & TAINT_BAD)) -eq 0 ]; then
-		emit "ok" "kernel not tainted by a warning, oops or lockup"
+		tap_line "ok" "kernel not tainted by a warning, oops or lockup"
 		# Harmless taints (O, E for the out-of-tree module) are worth a note.
 		[ "$taint" -eq 0 ] || echo "# taint flags at the end: $(taint_letters "$taint")"
 	else
-		emit "not ok" "kernel not tainted by a warning, oops or lockup"
+		tap_line "not ok" "kernel not tainted by a warning, oops or lockup"
 		echo "# kernel tainted: $taint ($(taint_letters "$taint"))"
 	fi
 fi
@@ -309,14 +297,14 @@ fi
 # stack).
 if grep -q 'mnv_kmemleak=1' "$OUT/qemu.cmd" 2>/dev/null && [ -e "$OUT/runner.done" ]; then
 	if [ -e "$OUT/kmemleak.failed" ] || [ ! -e "$OUT/kmemleak.txt" ]; then
-		emit "not ok" "no memory leaks (kmemleak)"
+		tap_line "not ok" "no memory leaks (kmemleak)"
 		echo "# no leak report: $(cat "$OUT/kmemleak.failed" 2>/dev/null || echo 'no kmemleak.txt')"
 	elif [ -s "$OUT/kmemleak.txt" ]; then
-		emit "not ok" "no memory leaks (kmemleak)"
+		tap_line "not ok" "no memory leaks (kmemleak)"
 		echo "# $(grep -c '^unreferenced object' "$OUT/kmemleak.txt") unreferenced object(s), $OUT/kmemleak.txt:"
 		head -n 80 "$OUT/kmemleak.txt" | sed 's/^/#   /'
 	else
-		emit "ok" "no memory leaks (kmemleak)"
+		tap_line "ok" "no memory leaks (kmemleak)"
 	fi
 fi
 
@@ -331,20 +319,20 @@ if [ -s "$OUT/l2-guests.list" ]; then
 		[ -n "$gcase" ] || continue
 		what="$gcase: L2 guest $gscript (attempt $gattempt)"
 		if [ ! -s "$OUT/$gcons" ]; then
-			emit "not ok" "$what: kernel log clean"
+			tap_line "not ok" "$what: kernel log clean"
 			echo "# no console capture $gcons"
 		else
 			scan_klog "$what: kernel log clean" "$OUT/$gcons"
 		fi
 		vhits=$(grep -a -E 'vfio_region_|vfio_err|VFIO_MAP_DMA failed|vfio: Error' "$OUT/$gqlog" 2>/dev/null)
 		if [ ! -e "$OUT/$gqlog" ]; then
-			emit "not ok" "$what: QEMU reported no VFIO error"
+			tap_line "not ok" "$what: QEMU reported no VFIO error"
 			echo "# no QEMU log $gqlog"
 		elif [ -n "$vhits" ]; then
-			emit "not ok" "$what: QEMU reported no VFIO error"
+			tap_line "not ok" "$what: QEMU reported no VFIO error"
 			printf '%s\n' "$vhits" | head -n 20 | sed 's/^/#   /'
 		else
-			emit "ok" "$what: QEMU reported no VFIO error"
+			tap_line "ok" "$what: QEMU reported no VFIO error"
 		fi
 	done <"$OUT/l2-guests.list"
 fi
@@ -374,12 +362,11 @@ for r in "${retries[@]}"; do
 	[ "$seen" -lt 2 ] || repeated="$repeated $key"
 done
 if [ "$nretry" -eq 0 ]; then
-	emit "ok" "retries: none"
+	tap_line "ok" "retries: none"
 elif [ -z "$repeated" ]; then
-	emit "ok" "retries: $nretry, each the first of its case in this run"
+	tap_line "ok" "retries: $nretry, each the first of its case in this run"
 else
-	emit "not ok" "retries: $nretry; needed a retry twice in this run:$repeated"
+	tap_line "not ok" "retries: $nretry; needed a retry twice in this run:$repeated"
 fi
 
-echo "1..$N"
-[ "$FAILED" -eq 0 ]
+tap_done

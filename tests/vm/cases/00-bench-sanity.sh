@@ -66,28 +66,26 @@ ranges() {
 	echo "$((nlb - 16)) 16"
 }
 
+# every_range OP: OP (write or verify) the pattern of every range of
+# every namespace, each tagged with its namespace.
+every_range() {
+	local k dev tag lba nlb
+	for k in "${!all_ns[@]}"; do
+		dev=${all_ns[$k]}
+		tag=${labels[$k]}
+		while read -r lba nlb; do
+			tap_run "$1 pattern $tag lba $lba+$nlb" \
+				"mnv_pattern_$1" "$dev" "$lba" "$nlb" "$tag"
+		done < <(ranges "$dev")
+	done
+}
+
 # Write everything first, then verify everything: a write that lands on
 # the wrong namespace or offset shows up as a mismatch elsewhere.
-for k in "${!all_ns[@]}"; do
-	dev=${all_ns[$k]}
-	tag=${labels[$k]}
-	while read -r lba nlb; do
-		tap_run "write pattern $tag lba $lba+$nlb" \
-			mnv_pattern_write "$dev" "$lba" "$nlb" "$tag"
-	done < <(ranges "$dev")
-done
-
+every_range write
 # Drop the page cache for good measure (O_DIRECT bypasses it anyway).
-echo 3 >/proc/sys/vm/drop_caches
-
-for k in "${!all_ns[@]}"; do
-	dev=${all_ns[$k]}
-	tag=${labels[$k]}
-	while read -r lba nlb; do
-		tap_run "verify pattern $tag lba $lba+$nlb" \
-			mnv_pattern_verify "$dev" "$lba" "$nlb" "$tag"
-	done < <(ranges "$dev")
-done
+echo 3 >/proc/sys/vm/drop_caches || tap_bail "cannot drop the page cache"
+every_range verify
 
 # An untouched area must still read back as zeroes (fresh sparse images).
 dev=${all_ns[0]:-}

@@ -34,7 +34,7 @@ done
 tap_eq "load and unload $LOOPS times" 0 "$fails"
 
 # Loading must not take any controller: binding is opt-in.
-mnv_insmod_ko
+tap_setup "load mdev_nvme" mnv_insmod_ko
 bound=0
 for bdf in $MNV_BDFS; do
 	[ "$(mnv_pci_driver "$bdf")" = mdev_nvme ] && bound=$((bound + 1))

@@ -5,17 +5,15 @@
 # data written through nvme before is still there after, and what the
 # module reports in sysfs matches the emulated controller.
 . "$MNV_REPO/tests/vm/lib.sh"
-mnv_require_root
-mnv_require_ko
+mnv_case 1
 [ -x "$MNV_CLI" ] || tap_skip_all "CLI not built: $MNV_CLI"
 
-set -- $MNV_BDFS
-BDF=$1
+BDF=$A
 SYS=/sys/bus/pci/devices/$BDF
 LOOPS=10
 
-modprobe nvme
-mnv_wait_namespaces "$BDF" 1 || tap_bail "no namespace on $BDF under nvme"
+tap_setup "modprobe nvme" modprobe nvme
+tap_setup "a namespace of $BDF under nvme" mnv_wait_namespaces "$BDF" 1
 DEV=$(mnv_nvme_namespaces "$BDF" | head -n 1)
 tap_run "write pattern through nvme at LBA 0" mnv_pattern_write "$DEV" 0 64 before
 tap_run "write pattern through nvme at LBA 1000000" \
@@ -25,7 +23,7 @@ tap_run "write pattern through nvme at LBA 1000000" \
 QUEUE=/sys/block/${DEV#/dev/}/queue
 nvme_segments=$(cat "$QUEUE/max_discard_segments")
 nvme_zeroes=$(cat "$QUEUE/write_zeroes_max_bytes")
-mnv_insmod_ko || tap_bail "insmod failed"
+tap_setup "load mdev_nvme" mnv_insmod_ko
 
 tap_run "bind $BDF with the CLI" "$MNV_CLI" bind "$BDF"
 tap_eq "driver is mdev_nvme" mdev_nvme "$(mnv_pci_driver "$BDF")"
@@ -85,7 +83,7 @@ for i in $(seq 2 $LOOPS); do
 done
 tap_eq "bind and unbind $LOOPS times in all" 0 "$fails"
 
-mnv_wait_namespaces "$BDF" 1 || diag "namespace did not come back"
+tap_run "the namespace is back under nvme" mnv_wait_namespaces "$BDF" 1
 DEV=$(mnv_nvme_namespaces "$BDF" | head -n 1)
 tap_run "pattern at LBA 0 reads back after the round trips" \
 	mnv_pattern_verify "$DEV" 0 64 before

@@ -6,30 +6,17 @@
 # released by its user first, nothing is freed under it, and the function
 # comes back on rescan.
 . "$MNV_REPO/tests/vm/lib.sh"
-mnv_require_root
-mnv_require_ko
+mnv_case 1 vfio-open
 
-VFIO_OPEN=$MNV_REPO/tests/vfio/vfio-open
-set -- $MNV_BDFS
-A=$1
-MDEV=/sys/bus/mdev/devices
-
-modprobe vfio_iommu_type1
-mnv_insmod_ko || tap_bail "insmod failed"
-mnv_pci_bind "$A" mdev_nvme || tap_bail "cannot bind $A"
-
-T=/sys/bus/pci/devices/$A/mdev_supported_types
-u1=$(cat /proc/sys/kernel/random/uuid)
-u2=$(cat /proc/sys/kernel/random/uuid)
-echo "$u1" >"$T/mdev_nvme-4q/create"
-echo "$u2" >"$T/mdev_nvme-1q/create"
-echo 1000 >"$MDEV/$u2/lba_count"
-echo 1000 >"$MDEV/$u1/lba_start"
+mnv_take_controllers "$A"
+mnv_instance u1 "$A" 4 - - - "create 4q instance"
+mnv_instance u2 "$A" 1 - - 1000 "create 1q instance of 1000 LBAs"
+mnv_write "4q instance moved past it" "$MDEV/$u1/lba_start" 1000
 
 hold=$MNV_OUT/teardown-hold.$$
-"$VFIO_OPEN" "$u1" hold "$hold" &
+"$CLIENT" "$u1" hold "$hold" &
 holder=$!
-mnv_wait_file "$hold" 10
+tap_setup "vfio-open holds the 4q instance open" mnv_wait_file "$hold" 10
 tap_eq "instance held open" 1 "$(cat "$MDEV/$u1/open")"
 
 (echo 1 >"/sys/bus/pci/devices/$A/remove") &
@@ -44,11 +31,11 @@ tap_eq "PCI removal completed" 0 $?
 tap_cond "function gone" test ! -e "/sys/bus/pci/devices/$A"
 tap_cond "its instances are gone" test ! -e "$MDEV/$u1" -a ! -e "$MDEV/$u2"
 
-echo 1 >/sys/bus/pci/rescan
+tap_run "PCI rescan" _mnv_write /sys/bus/pci/rescan 1
 mnv_wait_file "/sys/bus/pci/devices/$A" 10
 tap_cond "function back after rescan" test -e "/sys/bus/pci/devices/$A"
-modprobe nvme
-mnv_wait_namespaces "$A" 1
+tap_run "modprobe nvme" modprobe nvme
+tap_run "nvme shows its namespace again" mnv_wait_namespaces "$A" 1
 tap_eq "nvme drives it again" nvme "$(mnv_pci_driver "$A")"
 tap_run "it still takes the module" mnv_pci_bind "$A" mdev_nvme
 tap_eq "all queue pairs free again" 16 \

@@ -4,15 +4,10 @@
 # The mdev-nvme CLI against the real module: the success paths, and every
 # refusal gives one line on stderr, a non-zero exit, and changes nothing.
 . "$MNV_REPO/tests/vm/lib.sh"
-mnv_require_root
-mnv_require_ko
+mnv_case 2
 [ -x "$MNV_CLI" ] || tap_skip_all "CLI not built: $MNV_CLI"
 
-set -- $MNV_BDFS
-A=$1
-B=$2
 CLI=$MNV_CLI
-MDEV=/sys/bus/mdev/devices
 
 # refused NAME EXPECTED_EXIT PATTERN CMD...: CMD exits with EXPECTED_EXIT,
 # prints exactly one stderr line matching PATTERN, and sysfs is unchanged.
@@ -50,9 +45,8 @@ state() {
 refused "module not loaded: bind" 1 "not loaded|mdev_nvme" "$CLI" bind "$A"
 refused "module not loaded: create" 1 "not loaded|mdev_nvme" "$CLI" create "$A"
 
-modprobe vfio_iommu_type1
-mnv_insmod_ko || tap_bail "insmod failed"
-modprobe nvme
+mnv_load
+tap_setup "modprobe nvme" modprobe nvme
 
 refused "unknown BDF" 1 "0000:00:1f.7" "$CLI" bind 0000:00:1f.7
 refused "malformed BDF" 2 "zz:00" "$CLI" bind zz:00.0

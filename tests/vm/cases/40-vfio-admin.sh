@@ -6,40 +6,14 @@
 # the admin command set of a real instance.  Its TAP results become this
 # case's tests, renumbered after the setup steps; teardown checks follow.
 . "$MNV_REPO/tests/vm/lib.sh"
-mnv_require_root
-mnv_require_ko
-
-mnv_require_client vfio-nvme
-# shellcheck disable=SC2086 # one word per controller
-set -- $MNV_BDFS
-[ $# -ge 2 ] || tap_skip_all "needs two NVMe controllers"
-B=$2
-TB=/sys/bus/pci/devices/$B/mdev_supported_types
-MDEV=/sys/bus/mdev/devices
+mnv_case 2 vfio-nvme
 
 # --- setup: module, controller B (8 queue pairs, namespaces of 1048576
 # and 524288 LBAs), a 2q instance on [0, 4096) of namespace 1 and a 1q
 # instance on the whole of namespace 2 ----------------------------------------
 mnv_take_controllers "$B"
-
-U1=$(cat /proc/sys/kernel/random/uuid)
-U2=$(cat /proc/sys/kernel/random/uuid)
-# shellcheck disable=SC2317 # called through tap_run
-create_2q() {
-	echo "$U1" >"$TB/mdev_nvme-2q/create" &&
-		echo 1 >"$MDEV/$U1/nsid" &&
-		echo 0 >"$MDEV/$U1/lba_start" &&
-		echo 4096 >"$MDEV/$U1/lba_count"
-}
-# shellcheck disable=SC2317 # called through tap_run
-create_1q() {
-	echo "$U2" >"$TB/mdev_nvme-1q/create" &&
-		echo 2 >"$MDEV/$U2/nsid"
-}
-tap_run "create 2q instance on nsid 1, LBAs [0, 4096)" create_2q ||
-	tap_bail "cannot create $U1"
-tap_run "create 1q instance on nsid 2" create_1q ||
-	tap_bail "cannot create $U2"
+mnv_instance U1 "$B" 2 1 0 4096
+mnv_instance U2 "$B" 1 2 - - "create 1q instance on the whole of nsid 2"
 diag "instances: $U1 (2q) $U2 (1q)"
 
 # --- the client --------------------------------------------------------------
@@ -58,6 +32,5 @@ tap_run "remove the instances" sh -c \
 tap_cond "instances gone" test ! -e "$MDEV/$U1" -a ! -e "$MDEV/$U2"
 tap_eq "all 8 queue pairs free again" 8 \
 	"$(cat "/sys/bus/pci/devices/$B/mdev_nvme/queue_pairs_free" 2>&1)"
-tap_run "unbind $B" mnv_pci_bind "$B" ""
-tap_run "rmmod mdev_nvme" rmmod mdev_nvme
+mnv_release "$B"
 tap_done

@@ -10,15 +10,7 @@
 # vfio-io wrote at slice start + guest LBA, with the guard patterns
 # written just outside the slices beforehand unchanged.
 . "$MNV_REPO/tests/vm/lib.sh"
-mnv_require_root
-mnv_require_ko
-
-mnv_require_client vfio-io
-# shellcheck disable=SC2086 # one word per controller
-set -- $MNV_BDFS
-[ $# -ge 2 ] || tap_skip_all "needs two NVMe controllers"
-B=$2
-MDEV=/sys/bus/mdev/devices
+mnv_case 2 vfio-io
 
 # Controller B namespace 1: 1048576 LBAs of 512 bytes.  Two adjacent
 # slices; vfio-io marks guest LBAs 0, MARK and the last 8 of each.
@@ -38,9 +30,7 @@ ns1_dev() {
 }
 
 # --- guards through nvme, before the module takes the controller ----------
-modprobe nvme
-tap_run "bind $B to nvme" mnv_pci_bind "$B" nvme || tap_bail "cannot bind $B to nvme"
-mnv_wait_namespaces "$B" 2 || tap_bail "namespaces of $B did not appear"
+mnv_nvme_take "$B" 2
 DEV=$(ns1_dev)
 diag "namespace 1 of $B: $DEV"
 # shellcheck disable=SC2317 # called through tap_run
@@ -59,15 +49,8 @@ tap_run "guards read back through nvme" verify_guards
 
 # --- the module, two instances with adjacent slices --------------------------
 mnv_take_controllers "$B"
-
-U1=$(cat /proc/sys/kernel/random/uuid)
-U2=$(cat /proc/sys/kernel/random/uuid)
-tap_run "create 2q instance on [$S1, +$N1)" \
-	mnv_mdev_create "$B" "$U1" 2 1 "$S1" "$N1" ||
-	tap_bail "cannot create $U1"
-tap_run "create 1q instance on [$S2, +$N2)" \
-	mnv_mdev_create "$B" "$U2" 1 1 "$S2" "$N2" ||
-	tap_bail "cannot create $U2"
+mnv_instance U1 "$B" 2 1 "$S1" "$N1"
+mnv_instance U2 "$B" 1 1 "$S2" "$N2"
 diag "instances: $U1 (2q) $U2 (1q)"
 
 # --- the client ---------------------------------------------------------------
@@ -155,7 +138,7 @@ tap_run "remove the instances" sh -c \
 
 # --- placement on the raw namespace -------------------------------------------
 tap_run "give $B back to nvme" mnv_pci_bind "$B" nvme
-mnv_wait_namespaces "$B" 2 || diag "namespaces of $B did not come back"
+tap_run "its namespaces are back" mnv_wait_namespaces "$B" 2
 DEV=$(ns1_dev)
 for spec in "1 $S1 0" "1 $S1 $MARK" "1 $S1 $((N1 - 8))" \
 	"2 $S2 0" "2 $S2 $MARK" "2 $S2 $((N2 - 8))"; do
@@ -172,6 +155,5 @@ tap_run "guard after slice 2 unchanged" \
 	mnv_pattern_verify "$DEV" "$GUARD_HI" 8 guard-hi
 
 # --- teardown -------------------------------------------------------------------
-tap_run "$B back on its default driver" mnv_pci_bind "$B" ""
-tap_run "rmmod mdev_nvme" rmmod mdev_nvme
+mnv_release "$B"
 tap_done

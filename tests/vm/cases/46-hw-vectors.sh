@@ -9,15 +9,7 @@
 # each case (vfio-io -q checks the interrupts and naps it sees against the
 # instance's hw_vectors).
 . "$MNV_REPO/tests/vm/lib.sh"
-mnv_require_root
-mnv_require_ko
-
-mnv_require_client vfio-io
-# shellcheck disable=SC2086 # one word per controller
-set -- $MNV_BDFS
-[ $# -ge 2 ] || tap_skip_all "needs two NVMe controllers"
-B=$2
-MDEV=/sys/bus/mdev/devices
+mnv_case 2 vfio-io
 
 # run_client NAME UUID: vfio-io's mode checks on UUID in interrupt mode.
 run_client() {
@@ -27,22 +19,13 @@ run_client() {
 	tap_reemit "vfio-io $1" "$MNV_TMP/vfio-io-$1.tap" $?
 }
 
-tap_run "modprobe vfio_iommu_type1" modprobe vfio_iommu_type1 ||
-	tap_bail "no vfio_iommu_type1"
-
 # --- three vectors for eight queues ------------------------------------------
-tap_run "load mdev_nvme with hw_vectors=3" mnv_insmod_ko hw_vectors=3 ||
-	tap_bail "insmod failed"
-tap_run "bind $B to mdev_nvme" mnv_pci_bind "$B" mdev_nvme ||
-	tap_bail "cannot bind $B"
+mnv_load hw_vectors=3
+mnv_bind "$B"
 tap_cond "the kernel log says 3 pairs have a vector" \
 	sh -c "dmesg | grep -q '$B.*I/O queue pairs of .* entries, 3 with a vector'"
-X=$(cat /proc/sys/kernel/random/uuid)
-Y=$(cat /proc/sys/kernel/random/uuid)
-tap_run "create 2q instance X" mnv_mdev_create "$B" "$X" 2 1 4096 8192 ||
-	tap_bail "cannot create X"
-tap_run "create 2q instance Y" mnv_mdev_create "$B" "$Y" 2 1 12288 8192 ||
-	tap_bail "cannot create Y"
+mnv_instance X "$B" 2 1 4096 8192 "create 2q instance X"
+mnv_instance Y "$B" 2 1 12288 8192 "create 2q instance Y"
 tap_eq "X is on queues 1 and 2" "1 2" "$(cat "$MDEV/$X/hw_qids")"
 tap_eq "Y is on queues 3 and 4" "3 4" "$(cat "$MDEV/$Y/hw_qids")"
 tap_eq "X: both its pairs have a vector" 2 "$(cat "$MDEV/$X/hw_vectors")"
@@ -56,34 +39,24 @@ tap_cond "no vector is held once X and Y are closed" \
 	sh -c "! grep -q 'mdev_nvme-$B' /proc/interrupts"
 tap_run "remove X and Y" sh -c \
 	"echo 1 > $MDEV/$X/remove && echo 1 > $MDEV/$Y/remove"
-tap_run "unbind $B" mnv_pci_bind "$B" ""
-tap_run "rmmod mdev_nvme" rmmod mdev_nvme
+mnv_release "$B"
 
 # --- no vector at all -----------------------------------------------------------
-tap_run "load mdev_nvme with hw_vectors=0" mnv_insmod_ko hw_vectors=0 ||
-	tap_bail "insmod failed"
-tap_run "bind $B to mdev_nvme" mnv_pci_bind "$B" mdev_nvme ||
-	tap_bail "cannot bind $B"
+tap_setup "load mdev_nvme with hw_vectors=0" mnv_insmod_ko hw_vectors=0
+mnv_bind "$B"
 tap_cond "no vector of $B in /proc/interrupts" \
 	sh -c "! grep -q 'mdev_nvme-$B' /proc/interrupts"
-Z=$(cat /proc/sys/kernel/random/uuid)
-tap_run "create 2q instance Z" mnv_mdev_create "$B" "$Z" 2 1 4096 8192 ||
-	tap_bail "cannot create Z"
+mnv_instance Z "$B" 2 1 4096 8192 "create 2q instance Z"
 tap_eq "Z: no pair has a vector" 0 "$(cat "$MDEV/$Z/hw_vectors")"
 run_client Z "$Z"
 tap_eq "Z took no drive interrupt" 0 "$(cat "$MDEV/$Z/stats/hw_irqs")"
 tap_run "remove Z" sh -c "echo 1 > $MDEV/$Z/remove"
 
 # --- the default: a vector for every queue --------------------------------------
-tap_run "unbind $B" mnv_pci_bind "$B" ""
-tap_run "rmmod mdev_nvme" rmmod mdev_nvme
-tap_run "load mdev_nvme with its defaults" mnv_insmod_ko ||
-	tap_bail "insmod failed"
-tap_run "bind $B to mdev_nvme" mnv_pci_bind "$B" mdev_nvme ||
-	tap_bail "cannot bind $B"
-W=$(cat /proc/sys/kernel/random/uuid)
-tap_run "create 2q instance W" mnv_mdev_create "$B" "$W" 2 1 4096 8192 ||
-	tap_bail "cannot create W"
+mnv_release "$B"
+tap_setup "load mdev_nvme with its defaults" mnv_insmod_ko
+mnv_bind "$B"
+mnv_instance W "$B" 2 1 4096 8192 "create 2q instance W"
 tap_eq "W: both pairs have a vector" 2 "$(cat "$MDEV/$W/hw_vectors")"
 tap_eq "no vector is held while W is closed" 0 \
 	"$(grep -c "mdev_nvme-$B-q" /proc/interrupts)"
@@ -91,8 +64,7 @@ run_client W "$W"
 tap_run "remove W" sh -c "echo 1 > $MDEV/$W/remove"
 
 # --- teardown -------------------------------------------------------------------
-tap_run "$B back on its default driver" mnv_pci_bind "$B" ""
-tap_run "rmmod mdev_nvme" rmmod mdev_nvme
+mnv_release "$B"
 tap_cond "no vector of $B left in /proc/interrupts" \
 	sh -c "! grep -q 'mdev_nvme-$B' /proc/interrupts"
 tap_done

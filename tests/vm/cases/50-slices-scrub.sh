@@ -11,30 +11,13 @@
 # Controller 1 (first of MNV_BDFS): one namespace of 2097152 LBAs of 512
 # bytes, 16 queue pairs.
 . "$MNV_REPO/tests/vm/lib.sh"
-mnv_require_root
-mnv_require_ko
+mnv_case 1 vfio-blk
 
-BLK=$MNV_REPO/tests/vfio/vfio-blk
-[ -x "$BLK" ] || tap_skip_all "client not built: $BLK (make test-progs)"
-# shellcheck disable=SC2086 # one word per controller
-set -- $MNV_BDFS
-[ $# -ge 1 ] || tap_skip_all "needs an NVMe controller"
-A=$1
+BLK=$CLIENT
 P=/sys/bus/pci/devices/$A/mdev_nvme
 T=/sys/bus/pci/devices/$A/mdev_supported_types
-MDEV=/sys/bus/mdev/devices
 CHUNK=/sys/module/mdev_nvme/parameters/scrub_chunk_kib
 HALF=524288		# LBAs of a 256 MiB slice
-
-# sysfs_err FILE VALUE: the error text of writing VALUE to FILE, or "ok".
-sysfs_err() {
-	local out
-	if out=$( (echo "$2" >"$1") 2>&1); then
-		echo ok
-	else
-		echo "${out##*: }"
-	fi
-}
 
 slice_of() {
 	echo "$(cat "$MDEV/$1/nsid") $(cat "$MDEV/$1/lba_start") $(cat "$MDEV/$1/lba_count")"
@@ -64,9 +47,7 @@ wait_scrub() {
 	return 1
 }
 
-modprobe vfio_iommu_type1
-mnv_insmod_ko || tap_bail "insmod failed"
-mnv_pci_bind "$A" mdev_nvme || tap_bail "cannot bind $A"
+mnv_take_controllers "$A"
 
 # --- the policy ------------------------------------------------------------------------
 tap_eq "no slice policy by default" 0 "$(cat "$P/default_slice_bytes")"
@@ -74,18 +55,18 @@ tap_eq "scrubbing on by default" 1 "$(cat "$P/scrub")"
 before="$(avail 1q) $(avail 8q)"
 tap_eq "without a policy, queue pairs alone count" "16 2" "$before"
 tap_eq "a slice larger than every namespace is refused" \
-	"Numerical result out of range" "$(sysfs_err "$P/default_slice_bytes" 2G)"
+	"Numerical result out of range" "$(mnv_sysfs_err "$P/default_slice_bytes" 2G)"
 tap_eq "a slice that is not whole LBAs is refused" \
-	"Invalid argument" "$(sysfs_err "$P/default_slice_bytes" 1000)"
+	"Invalid argument" "$(mnv_sysfs_err "$P/default_slice_bytes" 1000)"
 tap_eq "garbage is refused" "Invalid argument" \
-	"$(sysfs_err "$P/default_slice_bytes" 12x)"
+	"$(mnv_sysfs_err "$P/default_slice_bytes" 12x)"
 # 2^24 T is 2^64 bytes: it must not wrap to 0 (which means no policy).
 tap_eq "a size beyond 64 bits is refused, not wrapped" \
 	"Numerical result out of range" \
-	"$(sysfs_err "$P/default_slice_bytes" 16777216T)"
+	"$(mnv_sysfs_err "$P/default_slice_bytes" 16777216T)"
 tap_eq "refused policies changed nothing" "0 $before" \
 	"$(cat "$P/default_slice_bytes") $(avail 1q) $(avail 8q)"
-tap_eq "policy: slices of 256 MiB" ok "$(sysfs_err "$P/default_slice_bytes" 256M)"
+tap_eq "policy: slices of 256 MiB" ok "$(mnv_sysfs_err "$P/default_slice_bytes" 256M)"
 tap_eq "read back in bytes" 268435456 "$(cat "$P/default_slice_bytes")"
 tap_eq "available: 4 slices fit (1q), 2 by queue pairs (8q)" "4 2" \
 	"$(avail 1q) $(avail 8q)"
@@ -94,7 +75,7 @@ tap_eq "description: queue pairs and slice size" \
 	"$(paste -sd '|' "$T/mdev_nvme-2q/description")"
 tap_eq "a policy that does not fit keeps the one in place" \
 	"Numerical result out of range 268435456 4" \
-	"$(sysfs_err "$P/default_slice_bytes" 4G) $(cat "$P/default_slice_bytes") $(avail 1q)"
+	"$(mnv_sysfs_err "$P/default_slice_bytes" 4G) $(cat "$P/default_slice_bytes") $(avail 1q)"
 
 # --- two instances with nothing but a UUID ---------------------------------------------
 U1=$(new_uuid)
@@ -118,7 +99,7 @@ tap_eq "no dirty LBAs while their instances live" "" "$(cat "$P/dirty")"
 tap_run "remove instance 1" sh -c "echo 1 > $MDEV/$U1/remove"
 tap_eq "its slice is recorded as holding a tenant's data" "1 0 $HALF" "$(cat "$P/dirty")"
 # 16 KiB per command: long enough to try an open in the middle.
-echo 16 >"$CHUNK"
+mnv_write "scrub_chunk_kib set to 16" "$CHUNK" 16
 U3=$(new_uuid)
 tap_run "create instance 3 with only its UUID" bare "$U3"
 tap_eq "instance 3 gets the LBAs of instance 1" "1 0 $HALF" "$(slice_of "$U3")"
@@ -126,10 +107,10 @@ tap_eq "opening it during the scrub fails: try again" \
 	"$U3: open: Resource temporarily unavailable" "$("$BLK" "$U3" open)"
 tap_eq "moved by its attributes mid-scrub: open-ended, nothing to scrub yet" \
 	"ok 1 1048576 0 clean" \
-	"$(sysfs_err "$MDEV/$U3/lba_start" 1048576) $(slice_of "$U3") $(cat "$MDEV/$U3/scrub")"
+	"$(mnv_sysfs_err "$MDEV/$U3/lba_start" 1048576) $(slice_of "$U3") $(cat "$MDEV/$U3/scrub")"
 tap_eq "the LBAs it gave up are still dirty" "1 0 $HALF" "$(cat "$P/dirty")"
 tap_eq "back on them: the scrub starts over" "ok ok 1 0 $HALF" \
-	"$(sysfs_err "$MDEV/$U3/lba_start" 0) $(sysfs_err "$MDEV/$U3/lba_count" "$HALF") $(slice_of "$U3")"
+	"$(mnv_sysfs_err "$MDEV/$U3/lba_start" 0) $(mnv_sysfs_err "$MDEV/$U3/lba_count" "$HALF") $(slice_of "$U3")"
 tap_eq "and the open is refused again meanwhile" \
 	"$U3: open: Resource temporarily unavailable" "$("$BLK" "$U3" open)"
 tap_cond "scrub finishes" wait_scrub "$U3" clean 300
@@ -144,7 +125,7 @@ tap_run "tenant B's data untouched by the scrub next door" \
 tap_run "tenant C writes" "$BLK" "$U3" write 0 2048 tenantC
 tap_run "remove instance 3" sh -c "echo 1 > $MDEV/$U3/remove"
 # 1 KiB per command: the scrub of 256 MiB takes far longer than the test.
-echo 1 >"$CHUNK"
+mnv_write "scrub_chunk_kib set to 1" "$CHUNK" 1
 U4=$(new_uuid)
 free=$(cat "$P/queue_pairs_free")
 tap_run "create instance 4 over the same LBAs" bare "$U4"
@@ -156,13 +137,13 @@ tap_cond "the scrub advances and is not done" \
 	test "$total" = "$HALF" -a "$d2" -gt "$d1" -a "$d2" -lt "$total"
 tap_eq "it reads scrubbing" scrubbing "$(cat "$MDEV/$U4/scrub")"
 # The parent's scrub off pauses it; on again, it goes on by itself.
-tap_eq "parent's scrub off mid-scrub" ok "$(sysfs_err "$P/scrub" 0)"
+tap_eq "parent's scrub off mid-scrub" ok "$(mnv_sysfs_err "$P/scrub" 0)"
 sleep 1
 read -r p1 _ < <(cat "$MDEV/$U4/scrub_progress")
 sleep 1
 read -r p2 _ < <(cat "$MDEV/$U4/scrub_progress")
 tap_eq "paused while off" "$p1" "$p2"
-tap_eq "parent's scrub on again" ok "$(sysfs_err "$P/scrub" 1)"
+tap_eq "parent's scrub on again" ok "$(mnv_sysfs_err "$P/scrub" 1)"
 sleep 1
 read -r p3 _ < <(cat "$MDEV/$U4/scrub_progress")
 tap_cond "resumed without an open ($p2 -> $p3 LBAs)" test "$p3" -gt "$p2"
@@ -173,7 +154,7 @@ tap_cond "the removal did not wait for the scrub (under 10 s)" \
 	test $(($(date +%s) - t0)) -lt 10
 tap_eq "its queue pair is free again" "$free" "$(cat "$P/queue_pairs_free")"
 tap_eq "the interrupted scrub left the LBAs dirty" "1 0 $HALF" "$(cat "$P/dirty")"
-echo 8192 >"$CHUNK"
+mnv_write "scrub_chunk_kib set to 8192" "$CHUNK" 8192
 U5=$(new_uuid)
 tap_run "create instance 5 over the same LBAs" bare "$U5"
 tap_cond "its scrub finishes" wait_scrub "$U5" clean 300
@@ -187,24 +168,24 @@ U6=$(new_uuid)
 tap_run "create instance 6 with only its UUID" bare "$U6"
 tap_eq "it gets the first gap that fits" "1 1048576 $HALF" "$(slice_of "$U6")"
 tap_eq "an explicit start inside instance 2, count still 0" ok \
-	"$(sysfs_err "$MDEV/$U6/lba_start" $((HALF + 10)))"
+	"$(mnv_sysfs_err "$MDEV/$U6/lba_start" $((HALF + 10)))"
 tap_eq "overlap with instance 2 refused" "File exists" \
-	"$(sysfs_err "$MDEV/$U6/lba_count" 100)"
+	"$(mnv_sysfs_err "$MDEV/$U6/lba_count" 100)"
 tap_eq "a slice in the free gap is accepted" "ok ok 1 4096 100" \
-	"$(sysfs_err "$MDEV/$U6/lba_start" 4096) $(sysfs_err "$MDEV/$U6/lba_count" 100) $(slice_of "$U6")"
+	"$(mnv_sysfs_err "$MDEV/$U6/lba_start" 4096) $(mnv_sysfs_err "$MDEV/$U6/lba_count" 100) $(slice_of "$U6")"
 tap_eq "available counts the gaps left" 2 "$(avail 1q)"
 tap_run "instance 6 opens and does verified I/O" \
 	sh -c "'$BLK' '$U6' write 0 100 tenantE && '$BLK' '$U6' verify 0 100 tenantE"
 
 # --- no policy: the old default slice ----------------------------------------------------
-tap_eq "policy off again" ok "$(sysfs_err "$P/default_slice_bytes" 0)"
+tap_eq "policy off again" ok "$(mnv_sysfs_err "$P/default_slice_bytes" 0)"
 U7=$(new_uuid)
 tap_run "create instance 7 with only its UUID" bare "$U7"
 tap_eq "it gets namespace 1, claimed at open" "1 0 0" "$(slice_of "$U7")"
 tap_eq "available by queue pairs alone" 12 "$(avail 1q)"
 
 # --- a closed instance handed to another tenant: a scrub on request ------------------------
-tap_eq "scrub asked for on closed instance 6" ok "$(sysfs_err "$MDEV/$U6/scrub" 1)"
+tap_eq "scrub asked for on closed instance 6" ok "$(mnv_sysfs_err "$MDEV/$U6/scrub" 1)"
 tap_cond "it finishes" wait_scrub "$U6" clean 120
 tap_run "the next tenant of instance 6 reads only zeroes" "$BLK" "$U6" zeroes 0 100
 
@@ -212,7 +193,7 @@ tap_run "the next tenant of instance 6 reads only zeroes" "$BLK" "$U6" zeroes 0 
 tap_run "tenant F writes through instance 6" "$BLK" "$U6" write 0 100 tenantF
 tap_run "remove instance 6" sh -c "echo 1 > $MDEV/$U6/remove"
 tap_eq "its slice is dirty" "1 4096 100" "$(cat "$P/dirty")"
-tap_eq "scrubbing off" ok "$(sysfs_err "$P/scrub" 0)"
+tap_eq "scrubbing off" ok "$(mnv_sysfs_err "$P/scrub" 0)"
 U8=$(new_uuid)
 tap_eq "instance 8 set on those LBAs waits for a scrub that does not run" \
 	"1 4096 100 pending" \
@@ -220,7 +201,7 @@ tap_eq "instance 8 set on those LBAs waits for a scrub that does not run" \
 	   echo 100 >"$MDEV/$U8/lba_count" && slice_of "$U8") $(cat "$MDEV/$U8/scrub")"
 tap_run "it opens as it is: tenant F's data is there" "$BLK" "$U8" verify 0 100 tenantF
 tap_eq "the LBAs are its own now, not dirty" "" "$(cat "$P/dirty")"
-tap_eq "scrubbing on again" ok "$(sysfs_err "$P/scrub" 1)"
+tap_eq "scrubbing on again" ok "$(mnv_sysfs_err "$P/scrub" 1)"
 tap_run "instance 8 still opens: its own data is not scrubbed" "$BLK" "$U8" verify 0 100 tenantF
 tap_run "remove instance 8" sh -c "echo 1 > $MDEV/$U8/remove"
 tap_eq "what it was handed counts as written: dirty again" "1 4096 100" "$(cat "$P/dirty")"

@@ -14,18 +14,11 @@
 # Controller 1 (first of MNV_BDFS): one namespace of 2097152 LBAs of 512
 # bytes, 16 queue pairs.
 . "$MNV_REPO/tests/vm/lib.sh"
-mnv_require_root
-mnv_require_ko
+mnv_case 1 vfio-blk
 mnv_require_cmd mdevctl driverctl udevadm systemd-escape python3
-mnv_require_client vfio-blk
 UDEVD=/lib/systemd/systemd-udevd
 [ -x "$UDEVD" ] || tap_skip_all "missing $UDEVD"
-# shellcheck disable=SC2086 # one word per controller
-set -- $MNV_BDFS
-[ $# -ge 1 ] || tap_skip_all "needs an NVMe controller"
-A=$1
 PCI=/sys/bus/pci/devices/$A
-MDEV=/sys/bus/mdev/devices
 CONF=/etc/mdevctl.d
 DRVCONF=/etc/driverctl.d
 RULE=61-mdev-nvme-mdevctl.rules
@@ -110,10 +103,9 @@ tap_run "udevd runs" sh -c "'$UDEVD' --daemon && udevadm control --ping" ||
 	tap_bail "no udevd"
 
 # --- boot, part 1: nvme owns the controller, driverctl hands it over ------------------
-modprobe vfio_iommu_type1
-modprobe nvme
-mnv_insmod_ko || tap_bail "insmod failed"
-mnv_pci_bind "$A" "" || tap_bail "cannot give $A to nvme"
+mnv_load
+tap_setup "modprobe nvme" modprobe nvme
+tap_setup "$A given to its default driver" mnv_pci_bind "$A" ""
 tap_eq "$A starts on nvme" nvme "$(mnv_pci_driver "$A")"
 # udevadm's monitor and test refuse to run in a chroot unless told.
 export SYSTEMD_IGNORE_CHROOT=1

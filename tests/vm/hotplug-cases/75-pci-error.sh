@@ -12,14 +12,8 @@
 # keep working (tests/vfio/vfio-io -e).  A non-fatal error after that
 # must reset nothing.
 . "$MNV_REPO/tests/vm/lib.sh"
-mnv_require_root
-mnv_require_ko
-
-mnv_require_client vfio-io
-# shellcheck disable=SC2086 # one word per controller
-set -- $MNV_BDFS
-[ $# -ge 3 ] || tap_bail "needs the hot-plug controller (run-l1.sh --hotplug), found: $MNV_BDFS"
-B=$3
+mnv_case 3 vfio-io
+B=$C
 DEV=/sys/bus/pci/devices/$B
 PORT=$(basename "$(readlink -f "$DEV/..")")
 ACTION=$MNV_REPO/tests/vm/host-action.sh
@@ -41,12 +35,8 @@ EOS
 }
 
 mnv_take_controllers "$B"
-U1=$(cat /proc/sys/kernel/random/uuid)
-U2=$(cat /proc/sys/kernel/random/uuid)
-tap_run "create 2q instance on [0, +65536)" \
-	mnv_mdev_create "$B" "$U1" 2 1 0 65536 || tap_bail "cannot create $U1"
-tap_run "create 1q instance on [65536, +65536)" \
-	mnv_mdev_create "$B" "$U2" 1 1 65536 65536 || tap_bail "cannot create $U2"
+mnv_instance U1 "$B" 2 1 0 65536
+mnv_instance U2 "$B" 1 1 65536 65536
 
 # The kernel log from here on (not cleared: the run checks all of it).
 seen=$(dmesg | wc -l)
@@ -78,8 +68,7 @@ diag "$(grep -E 'mdev_nvme|AER|pcieport' <<<"$log")"
 tap_eq "still one controller reset" 1 "$(cat "$DEV/mdev_nvme/resets")"
 tap_eq "controller live" live "$(cat "$DEV/mdev_nvme/state")"
 
-for u in "$U1" "$U2"; do
-	echo 1 >"/sys/bus/mdev/devices/$u/remove"
-done
+tap_run "remove the instances" sh -c \
+	"echo 1 > $MDEV/$U1/remove && echo 1 > $MDEV/$U2/remove"
 tap_run "rmmod mdev_nvme" rmmod mdev_nvme
 tap_done

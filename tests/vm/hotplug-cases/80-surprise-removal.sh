@@ -22,18 +22,11 @@
 # close) and must then complete; the module must unload, the kernel log
 # stay clean.
 . "$MNV_REPO/tests/vm/lib.sh"
-mnv_require_root
-mnv_require_ko
+mnv_case 3 vfio-io
 mnv_require_cmd setpci
-
-mnv_require_client vfio-io
 VFIO_OPEN=$MNV_REPO/tests/vfio/vfio-open
-# shellcheck disable=SC2086 # one word per controller
-set -- $MNV_BDFS
-[ $# -ge 3 ] || tap_bail "needs the hot-plug controller (run-l1.sh --hotplug), found: $MNV_BDFS"
-B=$3
+B=$C
 DEV=/sys/bus/pci/devices/$B
-MDEV=/sys/bus/mdev/devices
 PORT=$(basename "$(readlink -f "$DEV/..")")
 ACTIONS=$MNV_OUT/host-action
 host_action() {
@@ -55,16 +48,9 @@ peripherals() {
 tap_eq "QEMU lists the hot-plug controller (host action channel)" 1 \
 	"$(peripherals | grep -c '"name": "nvhp"')"
 mnv_take_controllers "$B"
-
-U1=$(cat /proc/sys/kernel/random/uuid)
-U2=$(cat /proc/sys/kernel/random/uuid)
-tap_run "create 2q instance on [0, +8192)" \
-	mnv_mdev_create "$B" "$U1" 2 1 0 8192 || tap_bail "cannot create $U1"
-tap_run "create 2q instance on [8192, +8192)" \
-	mnv_mdev_create "$B" "$U2" 2 1 8192 8192 || tap_bail "cannot create $U2"
-U0=$(cat /proc/sys/kernel/random/uuid)
-tap_run "create 1q instance on [16384, +8192) for an idle VMM" \
-	mnv_mdev_create "$B" "$U0" 1 1 16384 8192 || tap_bail "cannot create $U0"
+mnv_instance U1 "$B" 2 1 0 8192
+mnv_instance U2 "$B" 2 1 8192 8192
+mnv_instance U0 "$B" 1 1 16384 8192 "create 1q instance on [16384, +8192) for an idle VMM"
 HOLD=$MNV_OUT/$MNV_CASE-hold.$$
 "$VFIO_OPEN" "$U0" hold "$HOLD" &
 holder=$!

@@ -13,15 +13,8 @@
 # filesystem on its disk (fsck must find it clean) and checks that a
 # discarded range reads back as DLFEAT says.
 . "$MNV_REPO/tests/vm/lib.sh"
-mnv_require_root
-mnv_require_ko
+mnv_case 2
 mnv_require_cmd qemu-system-x86_64 fio
-
-# shellcheck disable=SC2086 # one word per controller
-set -- $MNV_BDFS
-[ $# -ge 2 ] || tap_skip_all "needs two NVMe controllers"
-B=$2
-MDEV=/sys/bus/mdev/devices
 L2=$MNV_REPO/tests/vm/l2
 
 # Slice of B's namespace 1 (1048576 LBAs of 512 bytes): 64 MiB.
@@ -35,17 +28,14 @@ GUARD_HI=$((S + N))
 # passes -smp 1 first, and QEMU takes the last -smp.
 SMP2=(--qemu-arg -smp --qemu-arg 2)
 
-modprobe kvm_amd 2>/dev/null || modprobe kvm_intel 2>/dev/null
-[ -e /dev/kvm ] || tap_bail "no nested KVM in L1 (/dev/kvm): the L2 cases need it"
+mnv_require_kvm
 
 ns1_dev() {
 	mnv_nvme_namespaces "$B" | head -n 1
 }
 
 # --- guards through nvme ---------------------------------------------------------
-modprobe nvme
-tap_run "bind $B to nvme" mnv_pci_bind "$B" nvme || tap_bail "cannot bind $B to nvme"
-mnv_wait_namespaces "$B" 2 || tap_bail "namespaces of $B did not appear"
+mnv_nvme_take "$B" 2
 DEV=$(ns1_dev)
 # shellcheck disable=SC2317 # called through tap_run
 write_guards() {
@@ -67,15 +57,7 @@ tap_eq "backing namespace reads deallocated blocks as zeroes (DLFEAT & 7)" \
 	"$(nvme id-ns "$DEV" 2>/dev/null | awk -F: '$1 ~ /^dlfeat/ { print ($2 + 0) % 8 }')"
 
 mnv_take_controllers "$B"
-U=$(cat /proc/sys/kernel/random/uuid)
-# shellcheck disable=SC2317 # called through tap_run
-create() {
-	echo "$U" >"/sys/bus/pci/devices/$B/mdev_supported_types/mdev_nvme-2q/create" &&
-		echo 1 >"$MDEV/$U/nsid" &&
-		echo "$S" >"$MDEV/$U/lba_start" &&
-		echo "$N" >"$MDEV/$U/lba_count"
-}
-tap_run "create 2q instance on [$S, +$N)" create || tap_bail "cannot create $U"
+mnv_instance U "$B" 2 1 "$S" "$N"
 
 # --- guest 1: fio with verification ------------------------------------------------
 env=$MNV_TMP/guest-env
@@ -88,17 +70,7 @@ start=$(date +%s)
 	"${SMP2[@]}" "$L2/guest-fio-verify.sh"
 tap_eq "L2 guest ran fio to its end" 0 $?
 diag "guest 1 took $(($(date +%s) - start)) s"
-while IFS= read -r line; do
-	case "$line" in
-	"ok "*" - "*" # SKIP "*)
-		l=${line#* - }
-		tap_skip "guest: ${l%% \# SKIP *}" "${l#* \# SKIP }" ;;
-	"ok "*" - "*) tap_ok "guest: ${line#* - }" ;;
-	"not ok "*" - "*) tap_fail "guest: ${line#* - }" ;;
-	"# "*) diag "${line#\# }" ;;
-	esac
-done <"$res"
-tap_cond "guest reported its results" grep -q '^1\.\.' "$res"
+mnv_guest_results "$res"
 tap_eq "after guest 1: closed, nothing pinned" "0 0" \
 	"$(cat "$MDEV/$U/open") $(cat "$MDEV/$U/pinned_pages")"
 
@@ -169,7 +141,7 @@ tap_run "remove instance" sh -c "echo 1 > $MDEV/$U/remove"
 
 # --- placement on the raw namespace ---------------------------------------------------
 tap_run "give $B back to nvme" mnv_pci_bind "$B" nvme
-mnv_wait_namespaces "$B" 2 || diag "namespaces of $B did not come back"
+tap_run "its namespaces are back" mnv_wait_namespaces "$B" 2
 DEV=$(ns1_dev)
 tap_run "guest LBA $MARK is at host LBA $((S + MARK))" \
 	mnv_pattern_verify "$DEV" $((S + MARK)) 8 "$TAG"
@@ -180,6 +152,5 @@ tap_run "guard before the slice unchanged" \
 tap_run "guard after the slice unchanged" \
 	mnv_pattern_verify "$DEV" "$GUARD_HI" 8 guard-hi
 
-tap_run "$B back on its default driver" mnv_pci_bind "$B" ""
-tap_run "rmmod mdev_nvme" rmmod mdev_nvme
+mnv_release "$B"
 tap_done

@@ -6,19 +6,19 @@
 # on both queues, each verified as it goes (crc32c, --verify_backlog) and
 # bounded by its size.  Every round prints a TAP line: fio's counters must
 # show all it wrote read back and verified.  "# fio running" tells L1 the
-# load has started.
+# load has started.  TAP from tests/lib/tap.sh, shipped as /tap.sh.
 . /guest-lib.sh
+# shellcheck source-path=SCRIPTDIR source=../../lib/tap.sh
+. /tap.sh
 DEV=/dev/nvme0n1
 i=0
 while [ ! -b $DEV ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
 if [ ! -b $DEV ]; then
-	echo "not ok 1 - namespace block device appeared"
-	echo "1..1"
-	exit 1
+	tap_fail "namespace block device appeared"
+	tap_done
 fi
-echo "ok 1 - namespace block device appeared"
-echo "# fio running"
-n=1
+tap_ok "namespace block device appeared"
+diag "fio running"
 round=0
 while [ $round -lt 10000 ]; do
 	round=$((round + 1))
@@ -30,14 +30,12 @@ while [ $round -lt 10000 ]; do
 		--verify_dump=0 --group_reporting --randrepeat=0 \
 		--output-format=terse --terse-version=3 2>&1)
 	rc=$?
-	n=$((n + 1))
 	if [ $rc -eq 0 ] && res=$(fio_verified "$out" 8192); then
-		echo "ok $n - fio round $round: $res"
+		tap_ok "fio round $round: $res"
 	else
-		echo "not ok $n - fio round $round: exit $rc, $res"
-		echo "$out" | tail -n 12 | sed 's/^/# /'
+		tap_fail "fio round $round: exit $rc, $res" "$(echo "$out" | tail -n 12)"
 	fi
 done
 # Only reached if nobody killed the VM.
-echo "not ok $((n + 1)) - the VM was killed during fio"
-echo "1..$((n + 1))"
+tap_fail "the VM was killed during fio"
+tap_done

@@ -17,31 +17,31 @@
 #
 # Every fio job is bounded by its size, never by a runtime: a job cut off
 # by --runtime exits 0 without verifying anything.  fio's own counters
-# must show that every byte written was read back and verified.
+# must show that every byte written was read back and verified.  TAP
+# from tests/lib/tap.sh, shipped as /tap.sh.
 . /guest-env
 . /guest-lib.sh
+# The end of fio's report is what tells.
+TAP_DIAG_CUT="tail -n 12"
+# shellcheck source-path=SCRIPTDIR source=../../lib/tap.sh
+. /tap.sh
 
 DEV=/dev/nvme0n1
-n=0
-fails=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-fail() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "$l"; done | tail -n 12 | sed 's/^/# /'; }
 
 i=0
 while [ ! -b $DEV ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
 if [ -b $DEV ]; then
-	ok "namespace block device appeared"
+	tap_ok "namespace block device appeared"
 else
-	fail "namespace block device appeared" "$(dmesg | grep -i nvme | tail -n 8)"
-	echo "Bail out! no namespace"
-	exit 1
+	tap_fail "namespace block device appeared" "$(dmesg | grep -i nvme | tail -n 8)"
+	tap_bail "no namespace"
 fi
 size=$(cat /sys/block/nvme0n1/size)
-[ "$size" = "$SLICE_LBAS" ] && ok "namespace is the slice ($size sectors)" ||
-	fail "namespace is the slice" "size=$size expected $SLICE_LBAS"
+[ "$size" = "$SLICE_LBAS" ] && tap_ok "namespace is the slice ($size sectors)" ||
+	tap_fail "namespace is the slice" "size=$size expected $SLICE_LBAS"
 nq=$(ls -d /sys/block/nvme0n1/mq/* 2>/dev/null | wc -l)
-[ "$nq" -eq 2 ] && ok "two vCPUs, two hardware queues" ||
-	fail "two vCPUs, two hardware queues" "mq dirs: $nq, cpus: $(nproc)"
+[ "$nq" -eq 2 ] && tap_ok "two vCPUs, two hardware queues" ||
+	tap_fail "two vCPUs, two hardware queues" "mq dirs: $nq, cpus: $(nproc)"
 
 # The transfer limit follows from the configuration: the instance offers
 # the controller's MDTS (the module's cap is the same 2^8 pages), and the
@@ -49,11 +49,11 @@ nq=$(ls -d /sys/block/nvme0n1/mq/* 2>/dev/null | wc -l)
 mdts=$(nvme id-ctrl /dev/nvme0 2>/dev/null | sed -n 's/^mdts *: *//p')
 max_kb=$(cat /sys/block/nvme0n1/queue/max_hw_sectors_kb)
 want_kb=$((4 << EXPECT_MDTS))
-echo "# MDTS ${mdts:-?}, max_hw_sectors_kb $max_kb"
-[ "$mdts" = "$EXPECT_MDTS" ] && ok "id-ctrl MDTS is $EXPECT_MDTS, as configured" ||
-	fail "id-ctrl MDTS is $EXPECT_MDTS, as configured" "mdts=${mdts:-none}"
-[ "$max_kb" = "$want_kb" ] && ok "largest request $want_kb KiB (MDTS $EXPECT_MDTS)" ||
-	fail "largest request $want_kb KiB (MDTS $EXPECT_MDTS)" "max_hw_sectors_kb=$max_kb"
+diag "MDTS ${mdts:-?}, max_hw_sectors_kb $max_kb"
+[ "$mdts" = "$EXPECT_MDTS" ] && tap_ok "id-ctrl MDTS is $EXPECT_MDTS, as configured" ||
+	tap_fail "id-ctrl MDTS is $EXPECT_MDTS, as configured" "mdts=${mdts:-none}"
+[ "$max_kb" = "$want_kb" ] && tap_ok "largest request $want_kb KiB (MDTS $EXPECT_MDTS)" ||
+	tap_fail "largest request $want_kb KiB (MDTS $EXPECT_MDTS)" "max_hw_sectors_kb=$max_kb"
 
 # run_fio BS SIZE_PER_JOB DEPTH: random writes, then verify what was written.
 run_fio() {
@@ -67,10 +67,10 @@ run_fio() {
 		--output-format=terse --terse-version=3 2>&1)
 	rc=$?
 	if [ $rc -eq 0 ] && res=$(fio_verified "$out" $((2 * $(size_kib "$sz")))); then
-		ok "$name"
-		echo "# $res"
+		tap_ok "$name"
+		diag "$res"
 	else
-		fail "$name" "exit $rc" "$res" "$out"
+		tap_fail "$name" "exit $rc" "$res" "$out"
 	fi
 }
 
@@ -103,9 +103,9 @@ fs_test() {
 		umount /mnt
 }
 if out=$(fs_test 2>&1); then
-	ok "ext4: mkfs, files written and synced, fsck clean, read back after remount"
+	tap_ok "ext4: mkfs, files written and synced, fsck clean, read back after remount"
 else
-	fail "ext4: mkfs, files written and synced, fsck clean, read back after remount" \
+	tap_fail "ext4: mkfs, files written and synced, fsck clean, read back after remount" \
 		"$out" "$(cat /tmp/fsck.out 2>/dev/null)"
 fi
 
@@ -114,23 +114,23 @@ fi
 # (run-l1.sh, discard=unmap): the instance must say so (DLFEAT bits 2:0)
 # and keep its word.
 dlfeat=$(nvme id-ns $DEV 2>/dev/null | awk -F: '$1 ~ /^dlfeat/ { print $2 + 0 }')
-echo "# dlfeat ${dlfeat:-?}"
+diag "dlfeat ${dlfeat:-?}"
 [ "$((${dlfeat:-0} & 7))" = "$EXPECT_DLFEAT_READ" ] &&
-	ok "id-ns DLFEAT read behaviour is $EXPECT_DLFEAT_READ, as the backing namespace" ||
-	fail "id-ns DLFEAT read behaviour is $EXPECT_DLFEAT_READ, as the backing namespace" \
+	tap_ok "id-ns DLFEAT read behaviour is $EXPECT_DLFEAT_READ, as the backing namespace" ||
+	tap_fail "id-ns DLFEAT read behaviour is $EXPECT_DLFEAT_READ, as the backing namespace" \
 		"dlfeat=${dlfeat:-none}"
 if ! dd if=/dev/urandom of=$DEV bs=1M seek=36 count=4 oflag=direct 2>/dev/null; then
-	fail "data written before the discard"
+	tap_fail "data written before the discard"
 elif ! blkdiscard -o $((36 << 20)) -l $((4 << 20)) $DEV 2>/tmp/discard.err; then
-	fail "blkdiscard of 4 MiB" "$(cat /tmp/discard.err)"
+	tap_fail "blkdiscard of 4 MiB" "$(cat /tmp/discard.err)"
 elif ! dd if=$DEV of=/tmp/discarded bs=1M skip=36 count=4 iflag=direct 2>/dev/null; then
-	fail "discarded range reads back" "read failed"
+	tap_fail "discarded range reads back" "read failed"
 else
 	dd if=/dev/zero of=/tmp/want bs=1M count=4 2>/dev/null
 	if cmp -s /tmp/discarded /tmp/want; then
-		ok "discarded range reads back as zeroes"
+		tap_ok "discarded range reads back as zeroes"
 	else
-		fail "discarded range reads back as zeroes" \
+		tap_fail "discarded range reads back as zeroes" \
 			"$(od -A d -t x1 /tmp/discarded | head -n 4)"
 	fi
 fi
@@ -147,16 +147,16 @@ awk -v tag="$MARK_TAG" -v lba="$MARK_HOST_LBA" 'BEGIN {
 }' >/tmp/mark
 if dd if=/tmp/mark of=$DEV bs=4096 seek=$((MARK_LBA / 8)) oflag=direct \
 	conv=fsync 2>/tmp/dd.err; then
-	ok "pattern written at guest LBA $MARK_LBA"
+	tap_ok "pattern written at guest LBA $MARK_LBA"
 else
-	fail "pattern written at guest LBA $MARK_LBA" "$(cat /tmp/dd.err)"
+	tap_fail "pattern written at guest LBA $MARK_LBA" "$(cat /tmp/dd.err)"
 fi
 dd if=$DEV of=/tmp/back bs=4096 skip=$((MARK_LBA / 8)) count=1 \
 	iflag=direct 2>/dev/null
-cmp -s /tmp/mark /tmp/back && ok "pattern reads back in the guest" ||
-	fail "pattern reads back in the guest" "$(head -c 40 /tmp/back)"
+cmp -s /tmp/mark /tmp/back && tap_ok "pattern reads back in the guest" ||
+	tap_fail "pattern reads back in the guest" "$(head -c 40 /tmp/back)"
 
 bad=$(dmesg | grep -iE 'nvme.*(timeout|error|fail|abort|reset)' | grep -iv 'command line')
-[ -z "$bad" ] && ok "guest kernel log has no nvme errors" ||
-	fail "guest kernel log has no nvme errors" "$bad"
-echo "1..$n"
+[ -z "$bad" ] && tap_ok "guest kernel log has no nvme errors" ||
+	tap_fail "guest kernel log has no nvme errors" "$bad"
+tap_done

@@ -7,7 +7,8 @@
 # VFIO device) and run GUEST_SCRIPT in it as PID 1's child.  The guest is
 # Debian's cloud kernel (nvme built in) with a small initramfs: static
 # busybox, nvme-cli, fio, mkfs.ext4, e2fsck and blkdiscard with their
-# libraries, the script and tests/vm/l2/guest-lib.sh (/guest-lib.sh).
+# libraries, the script, tests/vm/l2/guest-lib.sh (/guest-lib.sh) and the
+# TAP functions of tests/lib/tap.sh (/tap.sh).
 #
 # The script's standard output goes to the guest's second serial port, so
 # that it reaches RESULTS unmixed with kernel messages; the guest console
@@ -19,7 +20,8 @@
 #   --console FILE    guest console log (default RESULTS.console)
 #   --timeout SEC     kill the guest after SEC seconds (default 600)
 #   --mem MB          guest memory (default 512)
-#   --kernel IMAGE    guest kernel (default: newest /boot/vmlinuz-*-cloud-amd64)
+#   --kernel IMAGE    guest kernel (default: Debian 12's cloud kernel, the
+#                     newest 6.1 one: scripts/pick-kernel.sh --flavour cloud)
 #   --env FILE        shell variable assignments the script sources as
 #                     /guest-env
 #   --qemu-arg ARG    extra QEMU argument (repeatable)
@@ -92,7 +94,8 @@ script=$1
 [ -n "$results" ] || die "--results is required"
 console=${console:-$results.console}
 if [ -z "$kernel" ]; then
-	kernel=$(ls /boot/vmlinuz-*-cloud-amd64 2>/dev/null | sort -V | tail -n 1)
+	gkver=$("$L2DIR/../../../scripts/pick-kernel.sh" --boot --flavour cloud 6.1) &&
+		kernel=/boot/vmlinuz-$gkver
 fi
 [ -r "$kernel" ] || die "no guest kernel (install linux-image-cloud-amd64)"
 [ -e /dev/kvm ] || modprobe kvm_amd 2>/dev/null || modprobe kvm_intel 2>/dev/null
@@ -140,6 +143,7 @@ if [ -n "$modules" ]; then
 fi
 cp "$script" "$root/guest-script"
 cp "$L2DIR/guest-lib.sh" "$root/guest-lib.sh" || die "cannot copy guest-lib.sh"
+cp "$L2DIR/../../lib/tap.sh" "$root/tap.sh" || die "cannot copy tap.sh"
 if [ -n "$envfile" ]; then
 	cp "$envfile" "$root/guest-env" || die "cannot read $envfile"
 else

@@ -9,28 +9,14 @@
 # through sysfs with both busy.  Instance 2 must see no failure, the
 # controller must stay live, and everything must be released after.
 . "$MNV_REPO/tests/vm/lib.sh"
-mnv_require_root
-mnv_require_ko
-
-mnv_require_client vfio-io
-# shellcheck disable=SC2086 # one word per controller
-set -- $MNV_BDFS
-[ $# -ge 2 ] || tap_bail "needs two NVMe controllers, found: $MNV_BDFS"
-B=$2
-MDEV=/sys/bus/mdev/devices
+mnv_case 2 vfio-io
 PARENT=/sys/bus/pci/devices/$B/mdev_nvme
 
 mnv_take_controllers "$B"
 tap_eq "controller $B live after bind" live "$(cat "$PARENT/state" 2>&1)"
 
-U1=$(cat /proc/sys/kernel/random/uuid)
-U2=$(cat /proc/sys/kernel/random/uuid)
-tap_run "create 2q instance on [0, +8192)" \
-	mnv_mdev_create "$B" "$U1" 2 1 0 8192 ||
-	tap_bail "cannot create $U1"
-tap_run "create 1q instance on [8192, +8192)" \
-	mnv_mdev_create "$B" "$U2" 1 1 8192 8192 ||
-	tap_bail "cannot create $U2"
+mnv_instance U1 "$B" 2 1 0 8192
+mnv_instance U2 "$B" 1 1 8192 8192
 
 out=$MNV_TMP/vfio-io-faults.tap
 start=$(date +%s)
@@ -46,6 +32,5 @@ tap_run "remove the instances" sh -c \
 	"echo 1 > $MDEV/$U1/remove && echo 1 > $MDEV/$U2/remove"
 tap_eq "all hardware queue pairs back in the pool" \
 	"$(cat "$PARENT/queue_pairs_total")" "$(cat "$PARENT/queue_pairs_free")"
-tap_run "$B back on its default driver" mnv_pci_bind "$B" ""
-tap_run "rmmod mdev_nvme" rmmod mdev_nvme
+mnv_release "$B"
 tap_done

@@ -18,7 +18,6 @@
 # shellcheck source=../lib.sh
 . "$MNV_REPO/tests/vm/lib.sh"
 mnv_require_root
-mnv_require_ko
 
 DBG=/sys/kernel/debug
 FAULT=$DBG/mdev_nvme/fail_stale_cqe
@@ -34,12 +33,7 @@ if [ ! -d "$DBG/failslab" ]; then
 	esac
 	tap_skip_all "kernel $(uname -r) has no fault injection (make check-debug runs this case)"
 fi
-mnv_require_client vfio-io
-# shellcheck disable=SC2086 # one word per controller
-set -- $MNV_BDFS
-[ $# -ge 2 ] || tap_bail "needs two NVMe controllers, found: $MNV_BDFS"
-B=$2
-MDEV=/sys/bus/mdev/devices
+mnv_case 2 vfio-io
 PARENT=/sys/bus/pci/devices/$B/mdev_nvme
 TIMES=40
 # 200 reads on a drive of 40 commands a second: about 5 s.
@@ -48,10 +42,7 @@ READS=200
 mnv_take_controllers "$B"
 tap_cond "the module offers fail_stale_cqe" [ -d "$FAULT" ] ||
 	tap_bail "no $FAULT"
-U1=$(cat /proc/sys/kernel/random/uuid)
-tap_run "create 2q instance on [0, +8192)" \
-	mnv_mdev_create "$B" "$U1" 2 1 0 8192 ||
-	tap_bail "cannot create $U1"
+mnv_instance U1 "$B" 2 1 0 8192
 
 # Every chance, up to TIMES faults; quiet (a stack trace per fault would
 # read as a splat); not only in some tasks: the polling thread reaps.
@@ -86,6 +77,5 @@ tap_eq "instance closed, nothing pinned" "0 0" \
 tap_run "remove the instance" sh -c "echo 1 > $MDEV/$U1/remove"
 tap_eq "all hardware queue pairs back in the pool" \
 	"$(cat "$PARENT/queue_pairs_total")" "$(cat "$PARENT/queue_pairs_free")"
-tap_run "$B back on its default driver" mnv_pci_bind "$B" ""
-tap_run "rmmod mdev_nvme" rmmod mdev_nvme
+mnv_release "$B"
 tap_done
