@@ -18,6 +18,13 @@
 # driver, since the VM has no systemd) and the project's mdevctl
 # call-out where its package installs it.  udevd runs because libvirt
 # learns of the instances mdevctl creates from udev events.
+#
+# On the 6.1 kernels only: the case takes 3-4 minutes (libvirtd alone
+# needs half a minute to start under TCG) and make check has a time
+# budget; what the kernel does for it (VFIO, the mdev bus, the guest's
+# I/O) is what 60-l2-fio.sh runs on both.  Named in MNV_CASES, it runs
+# on 6.12 as well.
+# mnv-case: series 6.1
 . "$MNV_REPO/tests/vm/lib.sh"
 mnv_require_root
 mnv_require_ko
@@ -190,8 +197,10 @@ nodedev_xml "$UBAD" "    <attr name='nsid' value='9'/>" >"$MNV_TMP/bad.xml"
 tap_run_fail "nodedev-create with <attr name='nsid' value='9'/> fails" \
 	virsh nodedev-create "$MNV_TMP/bad.xml"
 diag "$TAP_OUT"
-tap_cond "the error names the attribute and the module's reason (ENXIO)" \
-	sh -c 'grep -q nsid && grep -q "No such device or address"' <<<"$TAP_OUT"
+# mdevctl's message names the attribute and the value; libvirt keeps its
+# first lines, without the kernel's reason below them.
+tap_cond "the error names the attribute and the value the module refused" \
+	grep -q "Failed to write 9 to attribute nsid" <<<"$TAP_OUT"
 tap_eq "and leaves nothing behind: no instance, queue pairs, definition or node device" \
 	"$before" "$(state)"
 
@@ -278,9 +287,12 @@ domain_gone() {
 	lv_wait "$1" sh -c "! virsh domstate '$DOM'"
 }
 
+# fio at the smallest page and at the transfer limit, queue depths 1
+# and 32: 60-l2-fio.sh runs every size on both kernels; here the path
+# through libvirt is what is new.
 env=$MNV_TMP/guest-env
-printf 'MARK_LBA=%s\nMARK_HOST_LBA=%s\nMARK_TAG=%s\nSLICE_LBAS=%s\nEXPECT_MDTS=%s\nEXPECT_DLFEAT_READ=%s\n' \
-	"$MARK" $((S + MARK)) l2virt "$N" 8 1 >"$env"
+printf 'MARK_LBA=%s\nMARK_HOST_LBA=%s\nMARK_TAG=%s\nSLICE_LBAS=%s\nEXPECT_MDTS=%s\nEXPECT_DLFEAT_READ=%s\nFIO_SPECS="%s"\n' \
+	"$MARK" $((S + MARK)) l2virt "$N" 8 1 "4k:1m 1m:8m" >"$env"
 tap_run "guest image built (guest-image.sh)" \
 	"$L2/guest-image.sh" --env "$env" "$img" "$L2/guest-fio-verify.sh"
 diag "guest image built $(($(date +%s) - t0)) s after libvirtd"
@@ -345,8 +357,8 @@ record guest-hold.sh "$res2-console"
 tap_run "virsh nodedev-destroy $NAME" virsh nodedev-destroy "$NAME"
 tap_cond "the instance is gone from sysfs" lv_wait 10 test ! -e "$MDEV/$U"
 tap_run "virsh nodedev-undefine $NAME" virsh nodedev-undefine "$NAME"
-tap_eq "no definition, no mediated node device left" "mdevctl: nodedevs: " \
-	"mdevctl: $(mdevctl list --defined | paste -sd ' ') nodedevs: $(virsh nodedev-list --all --cap mdev | grep -v '^$' | paste -sd ' ')"
+tap_eq "no definition, no mediated node device left" "mdevctl: [] nodedevs: []" \
+	"mdevctl: [$(mdevctl list --defined | paste -sd ' ')] nodedevs: [$(virsh nodedev-list --all --cap mdev | grep -v '^$' | paste -sd ' ')]"
 tap_eq "all queue pairs free again" "$(cat "$PCI/mdev_nvme/queue_pairs_total")" \
 	"$(cat "$PCI/mdev_nvme/queue_pairs_free")"
 diag "case took $(($(date +%s) - t0)) s from libvirtd's start"
