@@ -12,7 +12,8 @@ PKGS="build-essential bc kmod flex bison libelf-dev xz-utils cpio busybox-static
 qemu-system-x86 qemu-utils fio nvme-cli mdevctl driverctl udev sparse pciutils util-linux
 e2fsprogs linux-image-cloud-amd64 linux-image-amd64 linux-headers-amd64
 linux-source-6.1 perl clang libclang-rt-14-dev
-debhelper dh-dkms dkms lintian man-db"
+debhelper dh-dkms dkms lintian man-db
+libvirt-daemon-system libvirt-clients"
 # scripts/debug-kernel.sh (make check-debug) builds a kernel: certs/ and
 # scripts/ need OpenSSL's headers.  make check does not.
 if [ "${1:-}" = --debug-kernel ]; then
@@ -59,8 +60,26 @@ else
 	echo "deps: warning: no Debian 6.12 kernel found in the package index" >&2
 fi
 
+# No service may start from a postinst: libvirt-daemon-system would start
+# libvirtd (and dbus, polkitd) where an init system runs, and libvirtd
+# would start libvirt's default network (virbr0 with NAT and dnsmasq),
+# changing the host's networking under the other tests.  The bench needs
+# libvirt only inside L1 VMs, which start their own libvirtd with a
+# configuration of their own.  A policy-rc.d already in place (containers
+# have one) is left alone.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\nexit 101\n' >"$policy"
+	chmod 755 "$policy"
+	trap 'rm -f "$policy"' EXIT
+fi
 # shellcheck disable=SC2086
 apt-get install -y -q --no-install-recommends $pkgs
+# Nor at the next boot: the default network does not start on its own.
+case " $pkgs " in
+*" libvirt-daemon-system "*)
+	rm -f /etc/libvirt/qemu/networks/autostart/default.xml ;;
+esac
 
 if [ ! -f /usr/src/linux-source-6.1/scripts/checkpatch.pl ]; then
 	tarball=$(ls /usr/src/linux-source-6.1*.tar.xz | head -n 1)

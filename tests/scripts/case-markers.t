@@ -6,6 +6,7 @@
 # suites that boot a distribution kernel; run there, such a case skips
 # itself entirely, which the aggregator rightly counts as a failure.
 # The rule: a case that reads debugfs fault attributes has the marker.
+# A case may also name the one kernel series the suites run it on.
 set -u
 VMDIR=$(cd "$(dirname "$0")/../vm" && pwd)
 # shellcheck source-path=SCRIPTDIR source=../vm/lib.sh
@@ -47,6 +48,21 @@ for f in "$VMDIR"/*cases/*.sh; do
 		tap_ok "$name: debug-kernel marker where fault injection is used"
 	else
 		tap_fail "$name: reads debugfs fault attributes without the debug-kernel marker line"
+	fi
+done
+
+# A case that names its kernel series ("# mnv-case: series S") must name
+# one whose suite runs its directory (l1-tap.sh S DIR in some .t file),
+# or no suite would run it at all.
+for f in "$VMDIR"/*cases/*.sh; do
+	only=$(sed -n 's/^# mnv-case: series \([0-9.]*\)$/\1/p' "$f" | head -n 1)
+	[ -n "$only" ] || continue
+	dir=$(basename "$(dirname "$f")")
+	name=${f#"$VMDIR"/}
+	if grep -lE "l1-tap\.sh\" $only $dir\$" "$VMDIR"/*.t >/dev/null 2>&1; then
+		tap_ok "$name: runs on the $only kernels, a suite of $dir/ boots them"
+	else
+		tap_fail "$name: series $only, but no suite runs $dir/ on it"
 	fi
 done
 

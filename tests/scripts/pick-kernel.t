@@ -72,8 +72,8 @@ tap_eq "--flavour without a value is a usage error" " 2" "$(pick --flavour)"
 tap_eq "a malformed series is a usage error" " 2" "$(pick 6)"
 
 # The L2 guests' kernel comes from pick-kernel.sh too, no search of its own.
-tap_cond "run-l2.sh picks the guest kernel with --flavour cloud" \
-	grep -q 'pick-kernel.sh" --boot --flavour cloud' "$TOP/tests/vm/l2/run-l2.sh"
+tap_cond "guest-image.sh picks the L2 guest kernel with --flavour cloud" \
+	grep -q 'pick-kernel.sh" --boot --flavour cloud' "$TOP/tests/vm/l2/guest-image.sh"
 tap_eq "no other script lists /boot itself" "" \
 	"$(cd "$TOP" && git grep -lE '(^|[^[:alnum:]_])ls [^|]*/boot/vmlinuz|vmlinuz-\*' -- \
 		'*.sh' '*.t' Makefile '*.mk' ':!scripts/pick-kernel.sh' 2>/dev/null)"

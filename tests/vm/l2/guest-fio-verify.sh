@@ -13,7 +13,8 @@
 # MARK_HOST_LBA, MARK_TAG (the pattern of tests/vm/lib.sh, numbered by
 # host LBA), SLICE_LBAS, and what the L1 side configured: EXPECT_MDTS (the
 # controller's MDTS, which the instance must offer) and EXPECT_DLFEAT_READ
-# (1: deallocated blocks read as zeroes).  Prints TAP.
+# (1: deallocated blocks read as zeroes); optionally FIO_SPECS (see
+# below).  Prints TAP.
 #
 # Every fio job is bounded by its size, never by a runtime: a job cut off
 # by --runtime exits 0 without verifying anything.  fio's own counters
@@ -74,7 +75,9 @@ run_fio() {
 	fi
 }
 
-for spec in 512:512k 4k:1m 16k:2m 128k:4m 1m:8m; do
+# FIO_SPECS (in /guest-env): the block size:size per job pairs to run,
+# when a case needs fewer than all.
+for spec in ${FIO_SPECS:-512:512k 4k:1m 16k:2m 128k:4m 1m:8m}; do
 	bs=${spec%%:*}
 	sz=${spec#*:}
 	for qd in 1 32; do

@@ -8,7 +8,7 @@
 # Debian's cloud kernel (nvme built in) with a small initramfs: static
 # busybox, nvme-cli, fio, mkfs.ext4, e2fsck and blkdiscard with their
 # libraries, the script, tests/vm/l2/guest-lib.sh (/guest-lib.sh) and the
-# TAP functions of tests/lib/tap.sh (/tap.sh).
+# TAP functions of tests/lib/tap.sh (/tap.sh); guest-image.sh builds both.
 #
 # The script's standard output goes to the guest's second serial port, so
 # that it reaches RESULTS unmixed with kernel messages; the guest console
@@ -20,8 +20,8 @@
 #   --console FILE    guest console log (default RESULTS.console)
 #   --timeout SEC     kill the guest after SEC seconds (default 600)
 #   --mem MB          guest memory (default 512)
-#   --kernel IMAGE    guest kernel (default: Debian 12's cloud kernel, the
-#                     newest 6.1 one: scripts/pick-kernel.sh --flavour cloud)
+#   --kernel IMAGE    guest kernel (default: the newest 6.1 cloud kernel, from
+#                     scripts/pick-kernel.sh --boot --flavour cloud 6.1)
 #   --env FILE        shell variable assignments the script sources as
 #                     /guest-env
 #   --qemu-arg ARG    extra QEMU argument (repeatable)
@@ -93,82 +93,17 @@ script=$1
 [ -r "$script" ] || die "guest script not found: $script"
 [ -n "$results" ] || die "--results is required"
 console=${console:-$results.console}
-if [ -z "$kernel" ]; then
-	gkver=$("$L2DIR/../../../scripts/pick-kernel.sh" --boot --flavour cloud 6.1) &&
-		kernel=/boot/vmlinuz-$gkver
-fi
-[ -r "$kernel" ] || die "no guest kernel (install linux-image-cloud-amd64)"
 [ -e /dev/kvm ] || modprobe kvm_amd 2>/dev/null || modprobe kvm_intel 2>/dev/null
 [ -e /dev/kvm ] || die "no /dev/kvm in L1 (kvm_amd did not load)"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/mnv-l2.XXXXXX") || die "mktemp failed"
 trap 'rm -rf "$work"' EXIT
-root=$work/root
-mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,run,lib64,etc}
-
-# Copy a dynamically linked program with the libraries ldd names.
-copy_prog() {
-	local prog=$1 lib
-	cp "$prog" "$root/bin/" || return 1
-	for lib in $(ldd "$prog" | awk '/=>/ { print $3 } /^\t\/lib/ { print $1 }'); do
-		[ -e "$root$lib" ] && continue
-		mkdir -p "$root$(dirname "$lib")"
-		cp -L "$lib" "$root$lib" || return 1
-	done
-}
-
-cp /bin/busybox "$root/bin/busybox" || die "busybox-static missing"
-copy_prog "$(command -v nvme)" || die "nvme-cli missing"
-copy_prog "$(command -v fio)" || die "fio missing"
-# A filesystem and discards in the guest (e2fsprogs and util-linux).
-for prog in mkfs.ext4 e2fsck blkdiscard; do
-	copy_prog "$(PATH=$PATH:/sbin:/usr/sbin command -v $prog)" ||
-		die "$prog missing"
-done
-cp /etc/mke2fs.conf "$root/etc/" 2>/dev/null || true
-# Modules in load order, dependencies first, each once.
-: >"$root/modules.list"
-if [ -n "$modules" ]; then
-	gkver=${kernel##*/vmlinuz-}
-	mkdir -p "$root/lib/modules"
-	for m in $modules; do
-		modprobe -S "$gkver" --show-depends "$m" ||
-			die "no module $m for $gkver"
-	done | awk '$1 == "insmod" && !seen[$2]++ { print $2 }' >"$work/modules"
-	[ -s "$work/modules" ] || die "cannot resolve the modules: $modules"
-	while read -r ko; do
-		cp "$ko" "$root/lib/modules/" || die "cannot copy $ko"
-		basename "$ko" >>"$root/modules.list"
-	done <"$work/modules"
-fi
-cp "$script" "$root/guest-script"
-cp "$L2DIR/guest-lib.sh" "$root/guest-lib.sh" || die "cannot copy guest-lib.sh"
-cp "$L2DIR/../../lib/tap.sh" "$root/tap.sh" || die "cannot copy tap.sh"
-if [ -n "$envfile" ]; then
-	cp "$envfile" "$root/guest-env" || die "cannot read $envfile"
-else
-	: >"$root/guest-env"
-fi
-chmod +x "$root/guest-script"
-
-cat >"$root/init" <<'EOF'
-#!/bin/busybox sh
-/bin/busybox --install -s /bin
-export PATH=/bin:/sbin
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev
-mount -t tmpfs tmpfs /tmp
-while read -r ko; do insmod "/lib/modules/$ko"; done </modules.list
-# The script's results go to the second serial port, kernel noise to the first.
-sh /guest-script >/dev/ttyS1 2>&1
-echo "mnv-l2: script exit $?" >/dev/ttyS1
-sync
-poweroff -f
-EOF
-chmod +x "$root/init"
-(cd "$root" && find . | cpio -o -H newc --quiet) >"$work/initrd" ||
-	die "cannot build the initramfs"
+image_args=()
+[ -z "$kernel" ] || image_args+=(--kernel "$kernel")
+[ -z "$envfile" ] || image_args+=(--env "$envfile")
+[ -z "$modules" ] || image_args+=(--modules "$modules")
+"$L2DIR/guest-image.sh" "${image_args[@]}" "$work" "$script" ||
+	die "cannot build the guest's kernel and initramfs"
 
 dev_args=()
 [ -z "$sysfsdev" ] || dev_args=(-device "vfio-pci,sysfsdev=$sysfsdev")
@@ -181,8 +116,8 @@ run_guest() {
 	timeout --kill-after=10 "$timeout" qemu-system-x86_64 \
 		-enable-kvm -cpu host -smp 1 -m "$mem" -nographic -nodefaults \
 		-no-user-config -no-reboot \
-		-kernel "$kernel" -initrd "$work/initrd" \
-		-append "console=ttyS0 panic=-1 nvme_core.admin_timeout=20 nvme_core.io_timeout=20" \
+		-kernel "$work/kernel" -initrd "$work/initrd" \
+		-append "$(cat "$work/cmdline")" \
 		-serial "file:$console" -serial "file:$results" -monitor none \
 		"${dev_args[@]}" "${qemu_args[@]}" </dev/null 2>"$qlog"
 	rc=$?
