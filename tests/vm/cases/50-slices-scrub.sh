@@ -237,7 +237,7 @@ set_slice() {
 }
 tap_eq "instance 9 created again with its UUID: nothing to scrub" \
 	"1 4096 100 clean 0 100" \
-	"$(set_slice "$U9" && slice_of "$U9") $(cat "$MDEV/$U9/scrub" "$MDEV/$U9/scrub_progress")"
+	"$(set_slice "$U9" && slice_of "$U9") $(cat "$MDEV/$U9/scrub") $(cat "$MDEV/$U9/scrub_progress")"
 tap_run "tenant G finds its data" "$BLK" "$U9" verify 0 100 tenantG
 tap_eq "they are its own again, not dirty" "1 $HALF $HALF" "$(cat "$P/dirty")"
 tap_run "remove instance 9 again" sh -c "echo 1 > $MDEV/$U9/remove"
