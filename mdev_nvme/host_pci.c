@@ -91,6 +91,8 @@ static void mnv_host_free(struct kref *ref)
 {
 	struct mnv_host *host = container_of(ref, struct mnv_host, ref);
 
+	/* Every instance is released: the record is complete. */
+	mnv_dirty_keep(host);
 	mnv_dirty_free(host);
 	mutex_destroy(&host->lock);
 	mutex_destroy(&host->admin_lock);
@@ -186,7 +188,7 @@ static int mnv_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		goto err_irqs;
 	ret = mnv_mdev_parent_register(host);
 	if (ret)
-		goto err_keep;
+		goto err_irqs;
 
 	/* What a reset from outside restores (PCI error recovery). */
 	pci_save_state(pdev);
@@ -195,8 +197,6 @@ static int mnv_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		 host->nr_qpairs, host->hwq_depth, host->nr_irq_qpairs);
 	return 0;
 
-err_keep:
-	mnv_dirty_keep(host);
 err_irqs:
 	mnv_host_irqs_teardown(host);
 err_host_disable:
@@ -244,8 +244,6 @@ static void mnv_pci_remove(struct pci_dev *pdev)
 	 * deletes its hardware queues (unless the controller is failed).
 	 */
 	mnv_mdev_parent_unregister(host);
-	/* Every instance gave its slice back: the record is complete. */
-	mnv_dirty_keep(host);
 
 	/*
 	 * Disabled or cut off from memory, and no admin command after

@@ -102,6 +102,7 @@ int mnv_instance_init(struct vfio_device *vdev)
 
 	inst->host = host;
 	inst->type = type;
+	guid_copy(&inst->uuid, &mdev->uuid);
 	inst->nr_qpairs = type->qpairs;
 	inst->cpu = MNV_CPU_ANY;
 	inst->mode = MNV_IO_ADAPTIVE;

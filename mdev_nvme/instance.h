@@ -81,6 +81,8 @@ struct mnv_instance {
 	struct mnv_host *host;
 	const struct mnv_type *type;
 	struct list_head host_node;	/* on host->instances */
+	/* The mdev's UUID, kept: the release may come after the mdev is gone. */
+	guid_t uuid;
 
 	struct mnv_slice slice;
 	bool slice_auto;		/* carved by the parent's policy */
@@ -125,7 +127,7 @@ static inline struct device *mnv_instance_dev(struct mnv_instance *inst)
 /* The UUID the instance was created with: who wrote its slice. */
 static inline const guid_t *mnv_instance_uuid(struct mnv_instance *inst)
 {
-	return &to_mdev_device(inst->vdev.dev)->uuid;
+	return &inst->uuid;
 }
 
 /* mdev_types.c */

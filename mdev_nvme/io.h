@@ -322,7 +322,8 @@ struct mnv_io_stats {
  * That window deadlocks type1 without this module too: the notification
  * only runs for pinned pages, and the callback of their owner must take
  * iommu->lock to unpin them.  Only the VMM owning the container can open
- * it.
+ * it.  slice.c's mnv_dirty_kept_lock, which guards the records of unbound
+ * controllers, is held with no other lock.
  */
 struct mnv_io {
 	bool ready;		/* allocated: between open and close */

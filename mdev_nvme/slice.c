@@ -290,7 +290,9 @@ static void mnv_extents_free(struct list_head *extents)
  * forgets, the kernel log says (mnv_dirty_kept_free()).
  *
  * A bound controller owns an empty record from probe on (host->dirty_rec),
- * so that keeping its LBAs at removal cannot fail for want of memory.
+ * so that keeping its LBAs cannot fail for want of memory.  It is kept
+ * when the last reference to the controller goes (mnv_host_free()), after
+ * the last instance's release, which may come after the removal.
  */
 struct mnv_dirty_kept {
 	struct list_head node;
@@ -333,6 +335,7 @@ int mnv_dirty_restore(struct mnv_host *host)
 {
 	struct mnv_dirty_kept *rec, *found = NULL;
 
+	lockdep_assert_not_held(&host->lock);
 	mutex_lock(&mnv_dirty_kept_lock);
 	list_for_each_entry(rec, &mnv_dirty_kept_list, node) {
 		if (!strcmp(rec->serial, host->serial) &&
@@ -350,7 +353,7 @@ int mnv_dirty_restore(struct mnv_host *host)
 			return -ENOMEM;
 		INIT_LIST_HEAD(&found->extents);
 	} else {
-		dev_info(&host->pdev->dev, "%u LBA range(s) former tenants wrote before the controller was unbound are scrubbed before reuse\n",
+		dev_info(&host->pdev->dev, "%u LBA range(s) former tenants wrote before the controller was unbound are recorded again\n",
 			 mnv_extents_count(&found->extents));
 	}
 	mutex_lock(&host->lock);
@@ -362,7 +365,7 @@ int mnv_dirty_restore(struct mnv_host *host)
 
 /**
  * mnv_dirty_keep - keep a controller's record of dirty LBAs past its unbind
- * @host: controller being removed, with no instance left
+ * @host: controller whose last reference goes: no instance is left
  */
 void mnv_dirty_keep(struct mnv_host *host)
 {
@@ -370,6 +373,7 @@ void mnv_dirty_keep(struct mnv_host *host)
 
 	if (!rec)
 		return;
+	lockdep_assert_not_held(&mnv_dirty_kept_lock);
 	mutex_lock(&host->lock);
 	list_splice_init(&host->dirty, &rec->extents);
 	mutex_unlock(&host->lock);
