@@ -121,16 +121,17 @@ struct mnv_slice_attr {
 static ssize_t mnv_slice_show(struct device *dev,
 			      struct device_attribute *attr, char *buf)
 {
-	struct mnv_slice *slice = &dev_to_instance(dev)->slice;
+	const struct mnv_slice *slice = &dev_to_instance(dev)->slice;
 
 	switch (container_of(attr, struct mnv_slice_attr, dattr)->field) {
 	case MNV_FIELD_NSID:
 		return sysfs_emit(buf, "%u\n", READ_ONCE(slice->nsid));
 	case MNV_FIELD_START:
 		return sysfs_emit(buf, "%llu\n", READ_ONCE(slice->lba_start));
-	default:
+	case MNV_FIELD_COUNT:
 		return sysfs_emit(buf, "%llu\n", READ_ONCE(slice->lba_count));
 	}
+	return -EINVAL;
 }
 
 static ssize_t mnv_slice_store(struct device *dev,
