@@ -190,7 +190,7 @@ struct mnv_host {
 	u64 default_slice_bytes;	/* 0: namespace 1, set by hand */
 	bool scrub;			/* scrub dirty LBAs before use */
 	struct list_head dirty;		/* struct mnv_extent */
-	/* Probe and removal only: where @dirty is kept past an unbind (slice.c) */
+	/* Probe and last reference only: @dirty kept past an unbind (slice.c) */
 	struct mnv_dirty_kept *dirty_rec;
 
 	struct mdev_parent parent;
