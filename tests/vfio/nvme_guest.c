@@ -208,16 +208,44 @@ static void find_caps(struct nvme_dev *d)
 	}
 }
 
-int nvme_dev_open(struct nvme_dev *d, const char *uuid)
+static void dev_init(struct nvme_dev *d, const char *name)
 {
-	uint64_t v;
 	unsigned int i;
-	int ret;
 
 	memset(d, 0, sizeof(*d));
 	for (i = 0; i < MAX_VECTORS; i++)
 		d->efd[i] = -1;
-	d->uuid = uuid;
+	d->uuid = name;
+}
+
+/* Guest memory mapped for DMA, capabilities found; 0 or -errno. */
+static int dev_map_memory(struct nvme_dev *d)
+{
+	int ret;
+
+	d->mem = mmap(NULL, GMEM_SIZE, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (d->mem == MAP_FAILED) {
+		d->mem = NULL;
+		return -ENOMEM;
+	}
+	ret = vfio_user_map_va(&d->vu, GMEM_IOVA, d->mem, G_SPARE, true);
+	ret = ret ? ret : vfio_user_map_va(&d->vu, giova(G_SPARE),
+					   d->mem + G_SPARE, G_SPARE_SIZE,
+					   true);
+	if (ret)
+		return ret;
+	find_caps(d);
+	d->next_cid = 1;
+	return 0;
+}
+
+int nvme_dev_open(struct nvme_dev *d, const char *uuid)
+{
+	uint64_t v;
+	int ret;
+
+	dev_init(d, uuid);
 	if (parse_uuid(uuid, d->uuid_bin)) {
 		fprintf(stderr, "not a UUID: %s\n", uuid);
 		return -EINVAL;
@@ -239,24 +267,25 @@ int nvme_dev_open(struct nvme_dev *d, const char *uuid)
 		nvme_dev_close(d);
 		return ret;
 	}
-	d->mem = mmap(NULL, GMEM_SIZE, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (d->mem == MAP_FAILED) {
-		d->mem = NULL;
+	ret = dev_map_memory(d);
+	if (ret)
 		nvme_dev_close(d);
-		return -ENOMEM;
-	}
-	ret = vfio_user_map_va(&d->vu, GMEM_IOVA, d->mem, G_SPARE, true);
-	ret = ret ? ret : vfio_user_map_va(&d->vu, giova(G_SPARE),
-					   d->mem + G_SPARE, G_SPARE_SIZE,
-					   true);
-	if (ret) {
-		nvme_dev_close(d);
+	return ret;
+}
+
+int nvme_dev_open_pci(struct nvme_dev *d, const char *bdf)
+{
+	int ret;
+
+	dev_init(d, bdf);
+	ret = vfio_user_open(&d->vu, bdf);
+	if (ret)
 		return ret;
-	}
-	find_caps(d);
-	d->next_cid = 1;
-	return 0;
+	d->opened = true;
+	ret = dev_map_memory(d);
+	if (ret)
+		nvme_dev_close(d);
+	return ret;
 }
 
 void nvme_dev_close(struct nvme_dev *d)

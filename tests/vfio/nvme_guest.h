@@ -250,6 +250,7 @@ struct nvme_dev {
 	volatile uint32_t *shadow_db;
 	volatile uint32_t *event_idx;
 	unsigned long db_rung;		/* I/O doorbells written to MMIO */
+	uint32_t db_stride;		/* from CAP.DSTRD, read once; 0 before */
 	unsigned long db_skipped;	/* and left to the shadow page alone */
 
 	/*
@@ -272,6 +273,12 @@ struct nvme_dev {
 
 /* Open UUID, read its sysfs attributes and map guest memory; 0 or -errno */
 int nvme_dev_open(struct nvme_dev *d, const char *uuid);
+/*
+ * Open the controller at PCI address @bdf, bound to vfio-pci, and map
+ * guest memory; qpairs and lba_count stay 0 (the caller asks the
+ * controller).  0 or -errno.
+ */
+int nvme_dev_open_pci(struct nvme_dev *d, const char *bdf);
 void nvme_dev_close(struct nvme_dev *d);
 
 static inline uint64_t giova(uint64_t off)

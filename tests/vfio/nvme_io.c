@@ -24,9 +24,19 @@ static uint64_t io_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* CAP is constant: read once, not once a doorbell (a trapped access). */
 static uint32_t db_stride(struct nvme_dev *d)
 {
-	return 4u << NVME_CAP_DSTRD(bar_rd64(d, NVME_REG_CAP));
+	uint64_t cap;
+
+	if (d->db_stride)
+		return d->db_stride;
+	cap = bar_rd64(d, NVME_REG_CAP);
+	/* A failed read (all ones) is not cached: stride 4, and again later. */
+	if (cap == ~0ULL)
+		return 4;
+	d->db_stride = 4u << NVME_CAP_DSTRD(cap);
+	return d->db_stride;
 }
 
 uint32_t nvme_sq_db(struct nvme_dev *d, uint16_t qid)
@@ -122,19 +132,14 @@ void nvme_io_ring(struct nvme_dev *d, struct nvme_io_sq *sq)
 	io_doorbell(d, 2u * sq->qid, nvme_sq_db(d, sq->qid), sq->tail);
 }
 
-bool nvme_io_reap(struct nvme_dev *d, struct nvme_io_cq *cq,
-		  struct nvme_cqe *cqe, unsigned int ms)
+bool nvme_io_take(struct nvme_dev *d, struct nvme_io_cq *cq,
+		  struct nvme_cqe *cqe)
 {
 	struct nvme_cqe *slot = (struct nvme_cqe *)gptr(d, cq->off) + cq->head;
-	uint64_t end = io_now_ms() + ms;
-	struct timespec pause = { .tv_sec = 0, .tv_nsec = 50000 };
 
-	while ((le16toh(__atomic_load_n(&slot->status, __ATOMIC_ACQUIRE)) &
-		1) != cq->phase) {
-		if (io_now_ms() > end)
-			return false;
-		nanosleep(&pause, NULL);
-	}
+	if ((le16toh(__atomic_load_n(&slot->status, __ATOMIC_ACQUIRE)) & 1) !=
+	    cq->phase)
+		return false;
 	cqe->result = le32toh(slot->result);
 	cqe->dw1 = le32toh(slot->dw1);
 	cqe->sq_head = le16toh(slot->sq_head);
@@ -145,7 +150,26 @@ bool nvme_io_reap(struct nvme_dev *d, struct nvme_io_cq *cq,
 		cq->head = 0;
 		cq->phase ^= 1;
 	}
+	return true;
+}
+
+void nvme_io_ring_head(struct nvme_dev *d, struct nvme_io_cq *cq)
+{
 	io_doorbell(d, 2u * cq->qid + 1, nvme_cq_db(d, cq->qid), cq->head);
+}
+
+bool nvme_io_reap(struct nvme_dev *d, struct nvme_io_cq *cq,
+		  struct nvme_cqe *cqe, unsigned int ms)
+{
+	uint64_t end = io_now_ms() + ms;
+	struct timespec pause = { .tv_sec = 0, .tv_nsec = 50000 };
+
+	while (!nvme_io_take(d, cq, cqe)) {
+		if (io_now_ms() > end)
+			return false;
+		nanosleep(&pause, NULL);
+	}
+	nvme_io_ring_head(d, cq);
 	return true;
 }
 

@@ -82,6 +82,14 @@ uint16_t nvme_io_push(struct nvme_dev *d, struct nvme_io_sq *sq,
 		      struct nvme_sqe *sqe);
 /* Ring the SQ tail doorbell with the tail the pushes reached. */
 void nvme_io_ring(struct nvme_dev *d, struct nvme_io_sq *sq);
+/*
+ * Consume the next CQE of @cq if the device has written it, without
+ * ringing the head: a caller taking several rings once.
+ */
+bool nvme_io_take(struct nvme_dev *d, struct nvme_io_cq *cq,
+		  struct nvme_cqe *cqe);
+/* Ring @cq's head doorbell with the head the takes reached. */
+void nvme_io_ring_head(struct nvme_dev *d, struct nvme_io_cq *cq);
 /* Wait up to @ms for the next CQE of @cq; consume it and ring its head. */
 bool nvme_io_reap(struct nvme_dev *d, struct nvme_io_cq *cq,
 		  struct nvme_cqe *cqe, unsigned int ms);

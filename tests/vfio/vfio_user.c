@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Opening an mdev through the legacy VFIO container/group interface, which
- * both supported kernels offer (CONFIG_VFIO_CONTAINER).
+ * Opening an mdev, or a PCI device bound to vfio-pci, through the legacy
+ * VFIO container/group interface, which both supported kernels offer
+ * (CONFIG_VFIO_CONTAINER).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,13 +17,20 @@
 
 #include "vfio_user.h"
 
-static int vfio_group_of(const char *uuid)
+/*
+ * The group of device @name: an mdev's UUID, or else a PCI address.  Both
+ * kinds are then opened the same way, VFIO_GROUP_GET_DEVICE_FD taking the
+ * device's name.
+ */
+static int vfio_group_of(const char *name)
 {
 	char link[PATH_MAX], target[PATH_MAX], dev[64];
 	ssize_t n;
 
-	snprintf(link, sizeof(link), "/sys/bus/mdev/devices/%s/iommu_group",
-		 uuid);
+	snprintf(link, sizeof(link), "/sys/bus/mdev/devices/%s", name);
+	if (access(link, F_OK))
+		snprintf(link, sizeof(link), "/sys/bus/pci/devices/%s", name);
+	strncat(link, "/iommu_group", sizeof(link) - strlen(link) - 1);
 	n = readlink(link, target, sizeof(target) - 1);
 	if (n < 0) {
 		fprintf(stderr, "vfio: %s: %s\n", link, strerror(errno));
@@ -46,7 +54,7 @@ static int vfio_fail(const char *what)
 	return -err;
 }
 
-int vfio_user_open(struct vfio_user *vu, const char *uuid)
+int vfio_user_open(struct vfio_user *vu, const char *name)
 {
 	struct vfio_group_status status = { .argsz = sizeof(status) };
 	unsigned int i;
@@ -64,14 +72,14 @@ int vfio_user_open(struct vfio_user *vu, const char *uuid)
 		ret = -ENODEV;
 		goto err;
 	}
-	vu->group = vfio_group_of(uuid);
+	vu->group = vfio_group_of(name);
 	if (vu->group < 0) {
 		ret = vu->group;
 		goto err;
 	}
 	if (ioctl(vu->group, VFIO_GROUP_GET_STATUS, &status) ||
 	    !(status.flags & VFIO_GROUP_FLAGS_VIABLE)) {
-		fprintf(stderr, "vfio: group of %s is not viable\n", uuid);
+		fprintf(stderr, "vfio: group of %s is not viable\n", name);
 		ret = -EBUSY;
 		goto err;
 	}
@@ -83,7 +91,7 @@ int vfio_user_open(struct vfio_user *vu, const char *uuid)
 		ret = vfio_fail("VFIO_SET_IOMMU");
 		goto err;
 	}
-	vu->device = ioctl(vu->group, VFIO_GROUP_GET_DEVICE_FD, uuid);
+	vu->device = ioctl(vu->group, VFIO_GROUP_GET_DEVICE_FD, name);
 	if (vu->device < 0) {
 		ret = vfio_fail("VFIO_GROUP_GET_DEVICE_FD");
 		goto err;
@@ -96,11 +104,17 @@ int vfio_user_open(struct vfio_user *vu, const char *uuid)
 	for (i = 0; i < VFIO_PCI_NUM_REGIONS && i < vu->info.num_regions; i++) {
 		vu->regions[i].argsz = sizeof(vu->regions[i]);
 		vu->regions[i].index = i;
-		if (ioctl(vu->device, VFIO_DEVICE_GET_REGION_INFO,
-			  &vu->regions[i])) {
-			ret = vfio_fail("VFIO_DEVICE_GET_REGION_INFO");
-			goto err;
+		if (!ioctl(vu->device, VFIO_DEVICE_GET_REGION_INFO,
+			   &vu->regions[i]))
+			continue;
+		/* vfio-pci: a region the device lacks (VGA) is invalid. */
+		if (errno == EINVAL) {
+			vu->regions[i].size = 0;
+			vu->regions[i].flags = 0;
+			continue;
 		}
+		ret = vfio_fail("VFIO_DEVICE_GET_REGION_INFO");
+		goto err;
 	}
 	return 0;
 err:

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * A minimal VFIO user, opening an mdev the way QEMU's vfio-pci does
- * (container + group + device fd), for the tests.
+ * A minimal VFIO user, opening an mdev (by UUID) or a PCI device bound to
+ * vfio-pci (by address) the way QEMU's vfio-pci does (container + group +
+ * device fd), for the tests and the benchmark.
  */
 #ifndef MNV_TEST_VFIO_USER_H
 #define MNV_TEST_VFIO_USER_H
@@ -19,8 +20,8 @@ struct vfio_user {
 	struct vfio_region_info regions[VFIO_PCI_NUM_REGIONS];
 };
 
-/* Returns 0 or -errno; on failure prints why on stderr. */
-int vfio_user_open(struct vfio_user *vu, const char *uuid);
+/* @name: UUID or PCI address.  0 or -errno; on failure prints why. */
+int vfio_user_open(struct vfio_user *vu, const char *name);
 void vfio_user_close(struct vfio_user *vu);
 
 /* Read/write @len bytes of region @index at @off; returns bytes or -errno. */
