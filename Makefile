@@ -10,7 +10,9 @@
 #   make check-debug     the VM tests on a debug 6.1 kernel built in
 #                        build/debug-kernel/ (KASAN, lockdep, kmemleak, faults)
 #   make demo            boot the L1/L2 stack, create a vNVMe, run fio in the guest
-#   make bench           fio in every configuration side by side (bench/results/)
+#   make bench           fio in every configuration side by side, and the
+#                        mediation micro-benchmark (bench/results/)
+#   make bench-micro     the micro-benchmark alone (vfio-perf in a 2-CPU L1)
 #   make soak            the chaos run for SOAK_SECONDS (default 3600), seed
 #                        SOAK_SEED if given (tests/vm/chaos-cases/)
 #   make deps            install what the build and the tests need (apt)
@@ -51,7 +53,7 @@ VM_TESTS := tests/vm/l1-6.1.t tests/vm/l1-6.12.t tests/vm/l1-iommu-6.1.t \
 	tests/vm/l1-slow-6.1.t tests/vm/l1-slow-6.12.t tests/vm/l1-chaos-6.1.t \
 	tests/vm/l2-6.1.t tests/vm/l2-6.12.t
 
-.PHONY: all module tools modules-all clean check test-progs vm-tests demo bench soak \
+.PHONY: all module tools modules-all clean check test-progs vm-tests demo bench bench-micro soak \
 	deps need-deps lint checkpatch sparse help fuzz dkms-src dkms-install \
 	dkms-uninstall deb check-packages
 
@@ -114,8 +116,12 @@ include scripts/packaging.mk
 demo: need-deps modules-all tools
 	bash tests/demo/run-demo.sh
 
-bench: need-deps modules-all tools
+bench: need-deps modules-all tools test-progs
 	bash bench/run-bench.sh
+
+# The mediation micro-benchmark alone (bench/l1-micro.sh): about 15 min.
+bench-micro: need-deps modules-all tools test-progs
+	BENCH_PARTS=micro bash bench/run-bench.sh
 
 lint: checkpatch sparse
 

@@ -25,6 +25,8 @@ BENCH_MULTI_QD=16
 BENCH_BS=4k
 # shellcheck disable=SC2034 # l1-bench.sh uses it
 BENCH_LISTS=1
+# The micro-benchmark's queue depths (bench/l1-micro.sh).
+BENCH_MICRO_QDS="1 16 64"
 # run-bench.sh passes its settings on the L1 kernel command line.
 read -r -a cmdline </proc/cmdline
 # shellcheck disable=SC2034 # BENCH_MODES: l1-bench.sh uses it
@@ -39,6 +41,7 @@ for arg in "${cmdline[@]}"; do
 	mnv_bench_multi=*) BENCH_MULTI=${arg#*=} ;;
 	mnv_bench_multi_qd=*) BENCH_MULTI_QD=${arg#*=} ;;
 	mnv_bench_lists=*) BENCH_LISTS=${arg#*=} ;;
+	mnv_bench_micro_qds=*) BENCH_MICRO_QDS=$(echo "${arg#*=}" | tr , ' ') ;;
 	esac
 done
 

@@ -20,6 +20,12 @@
 # poll,adaptive,interrupt; poll-trapped is poll without the mapped
 # doorbell page) and BENCH_LISTS (1, the default: 64 KiB I/O with PRP
 # lists read from the pin cache and through VFIO; 0 skips it) tune it.
+#
+# BENCH_PARTS (default "guests micro") picks what runs: "guests" is the
+# fio matrix in L2 guests and L1 (two VM runs, bench/l1-bench.sh and
+# bench/l1-passthrough.sh), "micro" the mediation micro-benchmark in a
+# two-CPU L1 without nested guests (bench/l1-micro.sh, BENCH_MICRO_QDS,
+# default 1,16,64); make bench-micro runs it alone.
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 kver=$("$repo/scripts/pick-kernel.sh" --boot 6.1)
@@ -36,6 +42,12 @@ append="$append mnv_bench_jobs=${BENCH_JOBS:-1,4} mnv_bench_qds=${BENCH_QDS:-1,4
 append="$append mnv_bench_multi=${BENCH_MULTI:-4} mnv_bench_multi_qd=${BENCH_MULTI_QD:-16}"
 append="$append mnv_bench_modes=${BENCH_MODES:-poll,adaptive,interrupt}"
 append="$append mnv_bench_lists=${BENCH_LISTS:-1}"
+append="$append mnv_bench_micro_qds=${BENCH_MICRO_QDS:-1,16,64}"
+parts=${BENCH_PARTS:-guests micro}
+has_part() {
+	case " $parts " in *" $1 "*) return 0 ;; esac
+	return 1
+}
 
 # The namespaces' images in memory when there is room: on disk, the
 # host's writeback of a few hundred MiB of random writes throttles the
@@ -52,30 +64,42 @@ if ! command -v gnuplot >/dev/null; then
 fi
 
 run() {
-	local what=$1
-	shift
+	local what=$1 smp=$2
+	shift 2
 	echo "bench: $what"
-	# One L1 CPU, as for the L2 tests: with two, nested SVM under TCG
+	# L2 guests run in an L1 of one CPU: with two, nested SVM under TCG
 	# loses IPIs and hangs L1 (tests/vm/README.md).  The polling thread
-	# then shares the CPU with the guest, which the poll mode pays for.
+	# then shares the CPU with the guest, which the poll mode pays for;
+	# the micro-benchmark, without nested guests, has two.
 	# No slub_debug or KFENCE: they would weigh on every configuration.
-	"$repo/tests/vm/run-l1.sh" --kver "$kver" --smp 1 --timeout 7200 \
+	"$repo/tests/vm/run-l1.sh" --kver "$kver" --smp "$smp" --timeout 7200 \
 		--case-timeout 7000 --no-mem-debug "$@"
 	local rc=$?
 	[ "$rc" -eq 0 ] || echo "bench: the $what VM ended badly (exit $rc)" >&2
 	return 0
 }
 
-run "native, virtio-blk, emulated nvme, mdev_nvme (L1 without IOMMU)" \
-	--out "$raw/main" --append "$append" "$repo/bench/l1-bench.sh"
-run "passthrough (L1 with an emulated IOMMU)" --iommu \
-	--append "$append vfio_iommu_type1.allow_unsafe_interrupts=1" \
-	--out "$raw/passthrough" "$repo/bench/l1-passthrough.sh"
+runs=
+if has_part guests; then
+	run "native, virtio-blk, emulated nvme, mdev_nvme (L1 without IOMMU)" 1 \
+		--out "$raw/main" --append "$append" "$repo/bench/l1-bench.sh"
+	run "passthrough (L1 with an emulated IOMMU)" 1 --iommu \
+		--append "$append vfio_iommu_type1.allow_unsafe_interrupts=1" \
+		--out "$raw/passthrough" "$repo/bench/l1-passthrough.sh"
+	runs="main passthrough"
+fi
+if has_part micro; then
+	run "mediation micro-benchmark (two-CPU L1, emulated IOMMU, no L2)" 2 \
+		--iommu --append "$append vfio_iommu_type1.allow_unsafe_interrupts=1" \
+		--out "$raw/micro" "$repo/bench/l1-micro.sh"
+	runs="$runs micro"
+fi
+[ -n "$runs" ] || { echo "bench: error: BENCH_PARTS '$parts' names no part (guests, micro)" >&2; exit 1; }
 
 # The verdict of the test suite on each VM run (every step, bail-outs,
 # both levels' kernel logs): a run that failed gives no report.
 failed=
-for d in main passthrough; do
+for d in $runs; do
 	echo "== $d: steps"
 	"$repo/tests/vm/tap-aggregate.sh" "$raw/$d" || failed="$failed $d"
 done
@@ -85,12 +109,23 @@ if [ -n "$failed" ]; then
 	[ "${MNV_DISK_DIR:-}" != /dev/shm/mdev-nvme-bench-disks ] || rm -rf "$MNV_DISK_DIR"
 	exit 1
 fi
-python3 "$repo/bench/report.py" "$results" "$raw/main" "$raw/passthrough" ||
-	exit 1
+: >"$results/results.md"
+if has_part guests; then
+	python3 "$repo/bench/report.py" "$results" "$raw/main" "$raw/passthrough" ||
+		exit 1
+fi
+if has_part micro; then
+	python3 "$repo/bench/micro-report.py" "$results" "$raw/micro" >/dev/null ||
+		exit 1
+	{ echo; cat "$results/micro.md"; } >>"$results/results.md"
+fi
+# latest.md is the whole benchmark's; a part alone leaves latest-PART.md.
+latest=$repo/bench/results/latest.md
+[ "$runs" = "main passthrough micro" ] || latest=$repo/bench/results/latest-${parts// /-}.md
 {
 	echo "Benchmark of $stamp (kernel $kver in L1, QEMU TCG, nested KVM)."
 	echo
 	cat "$results/results.md"
-} >"$repo/bench/results/latest.md"
+} >"$latest"
 [ "${MNV_DISK_DIR:-}" = /dev/shm/mdev-nvme-bench-disks ] && rm -rf "$MNV_DISK_DIR"
-echo "bench: results in $results (and bench/results/latest.md)"
+echo "bench: results in $results (and ${latest#"$repo"/})"
