@@ -16,6 +16,7 @@
 
 #include <linux/slab.h>
 
+#include "core/dirty_map.h"
 #include "instance.h"
 
 /* LBAs of one policy slice on @ns; 0 if it does not fit there. */
@@ -175,7 +176,8 @@ bool mnv_dirty_overlaps_locked(struct mnv_host *host,
 	lockdep_assert_held(&host->lock);
 	list_for_each_entry(e, &host->dirty, node)
 		if (mnv_extent_overlaps(e, slice) &&
-		    !(self && guid_equal(&e->writer, self)))
+		    !(self && !guid_is_null(&e->writer) &&
+		      guid_equal(&e->writer, self)))
 			return true;
 	return false;
 }
@@ -284,29 +286,52 @@ static void mnv_extents_free(struct list_head *extents)
  * The records of controllers unbound while LBAs they had given tenants
  * still held those tenants' data.  A controller bound again (an unbind
  * and bind, driver_override changed back, a PCI rescan) takes its record
- * back, found by serial number and model, which name the drive wherever
- * it sits: a tenant's data left on it is scrubbed as if the controller
- * had never gone.  The records live as long as the module; what an unload
- * forgets, the kernel log says (mnv_dirty_kept_free()).
+ * back, found by serial number, model and NVM subsystem NQN, which name
+ * the drive wherever it sits: a tenant's data left on it is scrubbed as
+ * if the controller had never gone.  Two records of one drive (copies
+ * that report the same identity, bound one after the other) are both
+ * taken: scrubbing more is safe.  The records live as long as the
+ * module; what an unload forgets, the kernel log says
+ * (mnv_dirty_kept_free()).
+ *
+ * Each record says what its namespaces were (LBA size, size, NGUID and
+ * EUI64): another driver may format or replace them meanwhile, and the
+ * LBAs are then mapped onto what they are at the next probe
+ * (core/dirty_map.c, mnv_dirty_map_rec()).
  *
  * A bound controller owns an empty record from probe on (host->dirty_rec),
  * so that keeping its LBAs cannot fail for want of memory.  It is kept
  * when the last reference to the controller goes (mnv_host_free()), after
  * the last instance's release, which may come after the removal.
  */
+struct mnv_dirty_ns {
+	u32 nsid;
+	struct vnvme_ns_id id;
+};
+
 struct mnv_dirty_kept {
 	struct list_head node;
 	char serial[sizeof_field(struct mnv_host, serial)];
 	char model[sizeof_field(struct mnv_host, model)];
+	char subnqn[sizeof_field(struct mnv_host, subnqn)];
+	u32 nr_namespaces;
+	struct mnv_dirty_ns namespaces[MNV_MAX_NAMESPACES];
 	struct list_head extents;	/* struct mnv_extent, disjoint */
 };
 
 /*
- * Protects mnv_dirty_kept_list.  Never held with host->lock: a record
- * moves between a controller and the list in two steps.
+ * Protects mnv_dirty_kept_list and mnv_bound_list, so that a controller
+ * leaves the one as its record joins the other.  Never held with
+ * host->lock: a record moves between a controller and the list in two
+ * steps.
  */
 static DEFINE_MUTEX(mnv_dirty_kept_lock);
 static LIST_HEAD(mnv_dirty_kept_list);
+/*
+ * Controllers from mnv_dirty_restore() to their last reference
+ * (host->bound_node): tenants' writes on them are in no kept record yet.
+ */
+static LIST_HEAD(mnv_bound_list);
 
 static unsigned int mnv_extents_count(const struct list_head *extents)
 {
@@ -318,6 +343,137 @@ static unsigned int mnv_extents_count(const struct list_head *extents)
 	return n;
 }
 
+/* Is the drive of @serial, @model and @subnqn the one @host drives? */
+static bool mnv_same_drive(const char *serial, const char *model,
+			   const char *subnqn, const struct mnv_host *host)
+{
+	return !strcmp(serial, host->serial) && !strcmp(model, host->model) &&
+	       !strcmp(subnqn, host->subnqn);
+}
+
+static void mnv_ns_id(const struct mnv_namespace *ns, struct vnvme_ns_id *id)
+{
+	id->nsze = ns->lba_count;
+	id->lba_shift = ns->lba_shift;
+	memcpy(id->nguid, ns->nguid, sizeof(id->nguid));
+	memcpy(id->eui64, ns->eui64, sizeof(id->eui64));
+}
+
+/*
+ * Add @n to @extents, keeping them disjoint: a range rescaled outward,
+ * or taken from a second record, may overlap one already there.  They
+ * become one range, whose writer is theirs if they had the same and
+ * nobody's otherwise, so that no instance takes another tenant's data
+ * for its own.
+ */
+static void mnv_extent_merge(struct list_head *extents, struct mnv_extent *n)
+{
+	struct mnv_extent *e;
+	u64 end;
+
+again:
+	list_for_each_entry(e, extents, node) {
+		if (e->nsid != n->nsid ||
+		    e->lba_start >= n->lba_start + n->lba_count ||
+		    n->lba_start >= e->lba_start + e->lba_count)
+			continue;
+		end = max(e->lba_start + e->lba_count,
+			  n->lba_start + n->lba_count);
+		n->lba_start = min(e->lba_start, n->lba_start);
+		n->lba_count = end - n->lba_start;
+		if (!guid_equal(&e->writer, &n->writer))
+			n->writer = guid_null;
+		list_del(&e->node);
+		kfree(e);
+		goto again;
+	}
+	list_add_tail(&n->node, extents);
+}
+
+/* Why the LBAs recorded for namespace @nsid mean other LBAs now. */
+static void mnv_dirty_map_log(struct mnv_host *host, u32 nsid,
+			      enum vnvme_ns_change change,
+			      const struct vnvme_ns_id *was,
+			      const struct vnvme_ns_id *now)
+{
+	struct device *dev = mnv_host_dev(host);
+
+	switch (change) {
+	case VNVME_NS_SAME:
+		break;
+	case VNVME_NS_SHRUNK:
+		dev_info(dev, "namespace %u shrank from %llu to %llu LBAs while the controller was unbound: the LBAs former tenants wrote are clamped to its end\n",
+			 nsid, was->nsze, now->nsze);
+		break;
+	case VNVME_NS_RESCALED:
+		dev_info(dev, "namespace %u was formatted from %u- to %u-byte LBAs while the controller was unbound: the LBAs former tenants wrote are rescaled, widened to whole LBAs\n",
+			 nsid, 1U << was->lba_shift, 1U << now->lba_shift);
+		break;
+	case VNVME_NS_OTHER:
+		dev_info(dev, "namespace %u has another NGUID or EUI64 than when the controller was unbound (deleted and created again?): widened to the whole namespace, scrubbed before a new tenant uses any of it\n",
+			 nsid);
+		break;
+	}
+}
+
+/*
+ * Move the ranges of @rec onto @out, each mapped onto its namespace as
+ * @host has it now.  Those of a namespace @host does not offer stay on
+ * @rec, in the terms of the namespace they were written on.
+ */
+static void mnv_dirty_map_rec(struct mnv_host *host,
+			      struct mnv_dirty_kept *rec,
+			      struct list_head *out)
+{
+	const struct mnv_namespace *ns;
+	struct mnv_extent *e, *tmp, *whole;
+	enum vnvme_ns_change change;
+	struct vnvme_ns_id now;
+	unsigned int n;
+	u32 i;
+
+	for (i = 0; i < rec->nr_namespaces; i++) {
+		const struct mnv_dirty_ns *was = &rec->namespaces[i];
+
+		n = 0;
+		list_for_each_entry(e, &rec->extents, node)
+			n += e->nsid == was->nsid;
+		if (!n)
+			continue;
+		ns = mnv_host_namespace(host, was->nsid);
+		if (!ns) {
+			dev_info(mnv_host_dev(host), "namespace %u, which former tenants wrote on, is not offered now: its %u LBA range(s) stay recorded until it is\n",
+				 was->nsid, n);
+			continue;
+		}
+		mnv_ns_id(ns, &now);
+		change = vnvme_ns_change(&was->id, &now);
+		mnv_dirty_map_log(host, was->nsid, change, &was->id, &now);
+		whole = NULL;
+		list_for_each_entry_safe(e, tmp, &rec->extents, node) {
+			if (e->nsid != was->nsid)
+				continue;
+			list_del(&e->node);
+			if (change == VNVME_NS_OTHER && !whole) {
+				whole = e;
+			} else if (change != VNVME_NS_OTHER &&
+				   vnvme_dirty_map(&was->id, &now, &e->lba_start,
+						   &e->lba_count)) {
+				mnv_extent_merge(out, e);
+			} else {
+				kfree(e);
+			}
+		}
+		if (whole) {
+			/* Whoever wrote it, nobody's own any more. */
+			whole->lba_start = 0;
+			whole->lba_count = now.nsze;
+			whole->writer = guid_null;
+			mnv_extent_merge(out, whole);
+		}
+	}
+}
+
 /* The last reference to the controller goes: so does what is left. */
 void mnv_dirty_free(struct mnv_host *host)
 {
@@ -325,68 +481,130 @@ void mnv_dirty_free(struct mnv_host *host)
 	kfree(host->dirty_rec);
 }
 
+/*
+ * Another controller of @host's drive bound to the module?  Its tenants'
+ * writes would not be known to @host's, nor the other way round.
+ */
+static struct mnv_host *mnv_bound_twin(struct mnv_host *host)
+{
+	struct mnv_host *other;
+
+	lockdep_assert_held(&mnv_dirty_kept_lock);
+	list_for_each_entry(other, &mnv_bound_list, bound_node)
+		if (mnv_same_drive(other->serial, other->model, other->subnqn,
+				   host))
+			return other;
+	return NULL;
+}
+
 /**
- * mnv_dirty_restore - take back the record a controller had when unbound
+ * mnv_dirty_restore - take back the records a controller had when unbound
  * @host: controller being probed, identified, with no instance yet
  *
- * Return: 0, or -ENOMEM (no record was waiting and none could be made).
+ * From here on, until its last reference, @host is the one controller
+ * of its drive (serial number, model, NVM subsystem NQN) that the module
+ * drives: the tenants of two controllers of one NVM subsystem (the two
+ * ports of a dual-port drive) write on the same namespaces, and neither
+ * would know what the other's wrote.
+ *
+ * Return: 0; -EBUSY if another controller of the drive is bound, or its
+ * earlier binding not yet released; -ENOMEM.  Nothing is taken then.
  */
 int mnv_dirty_restore(struct mnv_host *host)
 {
-	struct mnv_dirty_kept *rec, *found = NULL;
+	struct mnv_dirty_kept *rec, *tmp, *mine;
+	LIST_HEAD(restored);
+	LIST_HEAD(claimed);
+	struct mnv_host *twin;
+	unsigned int n = 0;
 
 	lockdep_assert_not_held(&host->lock);
+	mine = kzalloc(sizeof(*mine), GFP_KERNEL);
+	if (!mine)
+		return -ENOMEM;
+	INIT_LIST_HEAD(&mine->extents);
+
 	mutex_lock(&mnv_dirty_kept_lock);
-	list_for_each_entry(rec, &mnv_dirty_kept_list, node) {
-		if (!strcmp(rec->serial, host->serial) &&
-		    !strcmp(rec->model, host->model)) {
-			list_del(&rec->node);
-			found = rec;
-			break;
-		}
+	twin = mnv_bound_twin(host);
+	if (twin) {
+		mutex_unlock(&mnv_dirty_kept_lock);
+		if (twin->pdev == host->pdev)
+			dev_err(mnv_host_dev(host), "its earlier binding to mdev_nvme is still being released: try again\n");
+		else
+			dev_err(mnv_host_dev(host), "%s, bound to mdev_nvme, is a controller of the same NVM subsystem (serial %s, model %s, NQN %s): mdev_nvme drives one controller per subsystem, or tenants of each could read what those of the other wrote\n",
+				pci_name(twin->pdev), host->serial, host->model,
+				host->subnqn);
+		kfree(mine);
+		return -EBUSY;
 	}
+	list_for_each_entry_safe(rec, tmp, &mnv_dirty_kept_list, node)
+		if (mnv_same_drive(rec->serial, rec->model, rec->subnqn, host))
+			list_move_tail(&rec->node, &claimed);
+	list_add_tail(&host->bound_node, &mnv_bound_list);
 	mutex_unlock(&mnv_dirty_kept_lock);
 
-	if (!found) {
-		found = kzalloc(sizeof(*found), GFP_KERNEL);
-		if (!found)
-			return -ENOMEM;
-		INIT_LIST_HEAD(&found->extents);
-	} else {
-		dev_info(&host->pdev->dev, "%u LBA range(s) former tenants wrote before the controller was unbound are recorded again\n",
-			 mnv_extents_count(&found->extents));
+	list_for_each_entry_safe(rec, tmp, &claimed, node) {
+		n += mnv_extents_count(&rec->extents);
+		mnv_dirty_map_rec(host, rec, &restored);
+		if (list_empty(&rec->extents)) {
+			list_del(&rec->node);
+			kfree(rec);
+		}
+	}
+	if (n)
+		dev_info(mnv_host_dev(host), "%u LBA range(s) former tenants wrote before the controller was unbound are recorded again\n",
+			 n);
+	/* Ranges of namespaces not offered now wait for the next bind. */
+	if (!list_empty(&claimed)) {
+		mutex_lock(&mnv_dirty_kept_lock);
+		list_splice_tail(&claimed, &mnv_dirty_kept_list);
+		mutex_unlock(&mnv_dirty_kept_lock);
 	}
 	mutex_lock(&host->lock);
-	list_splice_tail_init(&found->extents, &host->dirty);
+	list_splice_tail(&restored, &host->dirty);
 	mutex_unlock(&host->lock);
-	host->dirty_rec = found;
+	host->dirty_rec = mine;
 	return 0;
 }
 
 /**
  * mnv_dirty_keep - keep a controller's record of dirty LBAs past its unbind
  * @host: controller whose last reference goes: no instance is left
+ *
+ * A probe that failed after mnv_dirty_restore() comes here too: what it
+ * took back is kept again.
  */
 void mnv_dirty_keep(struct mnv_host *host)
 {
 	struct mnv_dirty_kept *rec = host->dirty_rec;
+	u32 i;
 
+	/* Never restored: not on mnv_bound_list either. */
 	if (!rec)
 		return;
 	lockdep_assert_not_held(&mnv_dirty_kept_lock);
 	mutex_lock(&host->lock);
 	list_splice_init(&host->dirty, &rec->extents);
 	mutex_unlock(&host->lock);
-	if (list_empty(&rec->extents))
-		return;
 
-	strscpy(rec->serial, host->serial, sizeof(rec->serial));
-	strscpy(rec->model, host->model, sizeof(rec->model));
-	dev_info(&host->pdev->dev, "keeping the record of %u LBA range(s) former tenants wrote until the controller is bound again\n",
-		 mnv_extents_count(&rec->extents));
-	host->dirty_rec = NULL;
+	if (!list_empty(&rec->extents)) {
+		strscpy(rec->serial, host->serial, sizeof(rec->serial));
+		strscpy(rec->model, host->model, sizeof(rec->model));
+		strscpy(rec->subnqn, host->subnqn, sizeof(rec->subnqn));
+		rec->nr_namespaces = host->nr_namespaces;
+		for (i = 0; i < host->nr_namespaces; i++) {
+			rec->namespaces[i].nsid = host->namespaces[i].nsid;
+			mnv_ns_id(&host->namespaces[i], &rec->namespaces[i].id);
+		}
+		dev_info(&host->pdev->dev, "keeping the record of %u LBA range(s) former tenants wrote until the controller is bound again\n",
+			 mnv_extents_count(&rec->extents));
+		host->dirty_rec = NULL;
+	}
+	/* One step: a probe of the drive finds the controller or its record. */
 	mutex_lock(&mnv_dirty_kept_lock);
-	list_add_tail(&rec->node, &mnv_dirty_kept_list);
+	list_del(&host->bound_node);
+	if (!host->dirty_rec)
+		list_add_tail(&rec->node, &mnv_dirty_kept_list);
 	mutex_unlock(&mnv_dirty_kept_lock);
 }
 
