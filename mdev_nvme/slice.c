@@ -245,9 +245,12 @@ int mnv_dirty_clear_locked(struct mnv_host *host,
  * @node: an unused extent, taken (set to NULL) unless the LBAs were all
  *	dirty already
  *
- * LBAs that were all dirty already keep the writer they had: the open
- * of an instance takes every extent its slice overlaps, so that only
- * happens to a slice that was never opened, which wrote nothing.
+ * Only an instance that wrote comes here, and it was opened: the open
+ * took every extent its slice overlapped, and no other slice may
+ * overlap it since.  So no other writer's range is on @slice, and none
+ * must be relabelled as @writer's (the instance created again with that
+ * UUID would take that data for its own).  LBAs that were all dirty
+ * already keep the writer they had.
  */
 void mnv_dirty_add_locked(struct mnv_host *host, const struct mnv_slice *slice,
 			  const guid_t *writer, struct mnv_extent **node)
@@ -257,6 +260,9 @@ void mnv_dirty_add_locked(struct mnv_host *host, const struct mnv_slice *slice,
 	lockdep_assert_held(&host->lock);
 	if (!slice->lba_count)
 		return;
+	list_for_each_entry(e, &host->dirty, node)
+		WARN_ON_ONCE(mnv_extent_overlaps(e, slice) &&
+			     !guid_equal(&e->writer, writer));
 	list_for_each_entry(e, &host->dirty, node)
 		if (e->nsid == slice->nsid && e->lba_start <= slice->lba_start &&
 		    slice->lba_start + slice->lba_count <=
