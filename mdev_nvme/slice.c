@@ -412,7 +412,7 @@ static void mnv_dirty_map_log(struct mnv_host *host, u32 nsid,
 			 nsid, was->nsze, now->nsze);
 		break;
 	case VNVME_NS_RESCALED:
-		dev_info(dev, "namespace %u was formatted from %u- to %u-byte LBAs while the controller was unbound: the LBAs former tenants wrote are rescaled, widened to whole LBAs\n",
+		dev_info(dev, "namespace %u was formatted from %u- to %u-byte LBAs while the controller was unbound: the LBAs former tenants wrote are rescaled to every LBA holding a byte of them\n",
 			 nsid, 1U << was->lba_shift, 1U << now->lba_shift);
 		break;
 	case VNVME_NS_OTHER:
