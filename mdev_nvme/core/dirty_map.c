@@ -25,6 +25,24 @@ enum vnvme_ns_change vnvme_ns_change(const struct vnvme_ns_id *was,
 	return now->nsze < was->nsze ? VNVME_NS_SHRUNK : VNVME_NS_SAME;
 }
 
+/* @v << @d, or U64_MAX if that does not fit in 64 bits. */
+static u64 vnvme_shl_sat(u64 v, unsigned int d)
+{
+	if (!v)
+		return 0;
+	if (d >= 64 || v > U64_MAX >> d)
+		return U64_MAX;
+	return v << d;
+}
+
+/* @v >> @d, rounded up or down; a shift of 64 or more is no UB here. */
+static u64 vnvme_shr(u64 v, unsigned int d, bool up)
+{
+	if (d >= 64)
+		return up && v;
+	return (v >> d) + (up && (v & ((1ULL << d) - 1)));
+}
+
 /**
  * vnvme_dirty_map - LBAs of @now that hold the bytes of LBAs of @was
  * @was: the namespace the LBAs were written on
@@ -50,19 +68,52 @@ bool vnvme_dirty_map(const struct vnvme_ns_id *was,
 		end = U64_MAX;
 	if (now->lba_shift > was->lba_shift) {
 		d = now->lba_shift - was->lba_shift;
-		start >>= d;
-		end = (end >> d) + !!(end & ((1ULL << d) - 1));
+		start = vnvme_shr(start, d, false);
+		end = vnvme_shr(end, d, true);
 	} else if (now->lba_shift < was->lba_shift) {
 		d = was->lba_shift - now->lba_shift;
-		if (start > U64_MAX >> d)
-			start = U64_MAX;
-		else
-			start <<= d;
-		end = end > U64_MAX >> d ? U64_MAX : end << d;
+		start = vnvme_shl_sat(start, d);
+		end = vnvme_shl_sat(end, d);
 	}
 	end = min(end, now->nsze);
 	if (start >= end)
 		return false;
+	*lba_start = start;
+	*lba_count = end - start;
+	return true;
+}
+
+/**
+ * vnvme_dirty_beyond - LBAs of @was whose bytes are past the end of @now
+ * @was: the namespace the LBAs were written on
+ * @now: the same namespace now; vnvme_ns_change() is not VNVME_NS_OTHER
+ * @lba_start: first LBA of @was in, first past the end of @now out
+ * @lba_count: LBAs of @was in, of them past the end of @now out
+ *
+ * What vnvme_dirty_map() clamps away: a drive that reports a smaller
+ * size once, then the former one again, still has those bytes, and the
+ * caller keeps them in the terms of @was.  An LBA of @was that straddles
+ * the end of @now is in both answers.
+ *
+ * Return: false if the whole range is on @now.
+ */
+bool vnvme_dirty_beyond(const struct vnvme_ns_id *was,
+			const struct vnvme_ns_id *now, u64 *lba_start,
+			u64 *lba_count)
+{
+	u64 start = *lba_start, end = start + *lba_count, cut;
+
+	if (end < start)
+		end = U64_MAX;
+	/* The first LBA of @was holding a byte past the end of @now */
+	if (now->lba_shift >= was->lba_shift)
+		cut = vnvme_shl_sat(now->nsze, now->lba_shift - was->lba_shift);
+	else
+		cut = vnvme_shr(now->nsze, was->lba_shift - now->lba_shift,
+				false);
+	if (end <= cut)
+		return false;
+	start = max(start, cut);
 	*lba_start = start;
 	*lba_count = end - start;
 	return true;

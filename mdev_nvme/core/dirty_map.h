@@ -35,5 +35,8 @@ enum vnvme_ns_change vnvme_ns_change(const struct vnvme_ns_id *was,
 bool vnvme_dirty_map(const struct vnvme_ns_id *was,
 		     const struct vnvme_ns_id *now, u64 *lba_start,
 		     u64 *lba_count);
+bool vnvme_dirty_beyond(const struct vnvme_ns_id *was,
+			const struct vnvme_ns_id *now, u64 *lba_start,
+			u64 *lba_count);
 
 #endif /* VNVME_DIRTY_MAP_H */

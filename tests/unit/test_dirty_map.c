@@ -80,6 +80,90 @@ static bool model_map(const struct vnvme_ns_id *was,
 	return true;
 }
 
+/* The model: the LBAs of [start, +count) of @was with a byte past @now. */
+static bool model_beyond(const struct vnvme_ns_id *was,
+			 const struct vnvme_ns_id *now, u64 start, u64 count,
+			 u64 *b_start, u64 *b_count)
+{
+	u64 bs_was = 1ULL << was->lba_shift, end = now->nsze << now->lba_shift;
+	u64 lba;
+
+	for (lba = start; lba < start + count; lba++) {
+		if ((lba + 1) * bs_was > end) {
+			*b_start = lba;
+			*b_count = start + count - lba;
+			return true;
+		}
+	}
+	return false;
+}
+
+static void test_beyond_model(void)
+{
+	static const u8 shifts[] = { 9, 10, 12, 13, 16 };
+	u64 start, count, s, c, ms, mc;
+	unsigned int i, j, checked = 0;
+	bool got, want;
+
+	tap_test_begin();
+	for (i = 0; i < sizeof(shifts); i++) {
+		for (j = 0; j < sizeof(shifts); j++) {
+			/* 64 KiB before; after, a third of it or more. */
+			struct vnvme_ns_id was = ns(shifts[i], 65536 >> shifts[i] << 4);
+			struct vnvme_ns_id now = ns(shifts[j], (65536 >> shifts[j] << 4) / 3 + 1);
+
+			for (start = 0; start < was.nsze; start += 1 + start / 3) {
+				for (count = 1; start + count <= was.nsze; count += 1 + count / 2) {
+					s = start;
+					c = count;
+					got = vnvme_dirty_beyond(&was, &now, &s, &c);
+					want = model_beyond(&was, &now, start, count, &ms, &mc);
+					expectf(got == want && (!got || (s == ms && c == mc)),
+						"2^%u [%llu, +%llu) past 2^%u x %llu: %d [%llu, +%llu], model %d [%llu, +%llu]",
+						was.lba_shift, (unsigned long long)start,
+						(unsigned long long)count, now.lba_shift,
+						(unsigned long long)now.nsze, got,
+						(unsigned long long)s, (unsigned long long)c,
+						want, (unsigned long long)ms,
+						(unsigned long long)mc);
+				}
+			}
+			checked++;
+		}
+	}
+	tap_test_end("dirty_beyond: %u pairs of LBA sizes, what a smaller namespace leaves out, as the byte model says",
+		     checked);
+}
+
+/* LBA sizes no drive reports: shifts of 64 or more saturate. */
+static void test_map_wide_shift(void)
+{
+	struct vnvme_ns_id was = ns(9, 1000), now = ns(73, 4);
+	u64 s = 10, c = 20;
+
+	tap_test_begin();
+	expect(vnvme_dirty_map(&was, &now, &s, &c));
+	expect_eq(s, 0);
+	expect_eq(c, 1);
+	s = 0;
+	c = 1;
+	expect(vnvme_dirty_map(&now, &was, &s, &c));
+	expect_eq(s, 0);
+	expect_eq(c, 1000);
+	s = 1;
+	c = 1;
+	expect(!vnvme_dirty_map(&now, &was, &s, &c));
+	s = 10;
+	c = 20;
+	expect(!vnvme_dirty_beyond(&was, &now, &s, &c));
+	s = 1;
+	c = 2;
+	expect(vnvme_dirty_beyond(&now, &was, &s, &c));
+	expect_eq(s, 1);
+	expect_eq(c, 2);
+	tap_test_end("dirty_map, dirty_beyond: an LBA size difference of 64 bits or more");
+}
+
 static void test_map_model(void)
 {
 	static const u8 shifts[] = { 9, 10, 12, 13, 16 };
@@ -179,5 +263,7 @@ int main(void)
 	test_change();
 	test_map_model();
 	test_map_edges();
+	test_beyond_model();
+	test_map_wide_shift();
 	return tap_done();
 }
