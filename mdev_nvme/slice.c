@@ -249,20 +249,36 @@ int mnv_dirty_clear_locked(struct mnv_host *host,
  * took every extent its slice overlapped, and no other slice may
  * overlap it since.  So no other writer's range is on @slice, and none
  * must be relabelled as @writer's (the instance created again with that
- * UUID would take that data for its own).  LBAs that were all dirty
- * already keep the writer they had.
+ * UUID would take that data for its own); if that ever happens, the
+ * slice and the ranges it overlaps are recorded as no instance's,
+ * scrubbed for whichever comes.
+ * LBAs that were all dirty already keep the writer they had.
  */
 void mnv_dirty_add_locked(struct mnv_host *host, const struct mnv_slice *slice,
 			  const guid_t *writer, struct mnv_extent **node)
 {
 	struct mnv_extent *e, *none = NULL;
+	bool foreign = false;
 
 	lockdep_assert_held(&host->lock);
 	if (!slice->lba_count)
 		return;
 	list_for_each_entry(e, &host->dirty, node)
-		WARN_ON_ONCE(mnv_extent_overlaps(e, slice) &&
-			     !guid_equal(&e->writer, writer));
+		if (mnv_extent_overlaps(e, slice) &&
+		    !guid_equal(&e->writer, writer))
+			foreign = true;
+	/*
+	 * Should it ever happen, the LBAs of both are nobody's: scrubbed
+	 * for every instance, the writers' created again too.
+	 */
+	if (WARN_ONCE(foreign,
+		      "namespace %u LBAs %llu+%llu hold another writer's data: recorded as no instance's\n",
+		      slice->nsid, slice->lba_start, slice->lba_count)) {
+		list_for_each_entry(e, &host->dirty, node)
+			if (mnv_extent_overlaps(e, slice))
+				e->writer = guid_null;
+		writer = &guid_null;
+	}
 	list_for_each_entry(e, &host->dirty, node)
 		if (e->nsid == slice->nsid && e->lba_start <= slice->lba_start &&
 		    slice->lba_start + slice->lba_count <=
