@@ -15,6 +15,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/slab.h>
+#include <linux/wait.h>
 
 #include "core/dirty_map.h"
 #include "instance.h"
@@ -308,11 +309,15 @@ static void mnv_extents_free(struct list_head *extents)
  * The records of controllers unbound while LBAs they had given tenants
  * still held those tenants' data.  A controller bound again (an unbind
  * and bind, driver_override changed back, a PCI rescan) takes its record
- * back, found by serial number, model and NVM subsystem NQN, which name
- * the drive wherever it sits: a tenant's data left on it is scrubbed as
- * if the controller had never gone.  Two records of one drive (copies
- * that report the same identity, bound one after the other) are both
- * taken: scrubbing more is safe.  The records live as long as the
+ * back, found by serial number and model, which name the drive wherever
+ * it sits: a tenant's data left on it is scrubbed as if the controller
+ * had never gone.  The NVM subsystem NQN is not part of the key (a
+ * firmware update may start reporting one, or an administrator change
+ * it, and the record would be left behind): a record kept with another
+ * is taken all the same, and the kernel log says so.  Two records of one
+ * identity (drives that report the same, bound one after the other) are
+ * both taken: more LBAs are scrubbed, none is left out.  The records live
+ * as long as the
  * module; what an unload forgets, the kernel log says
  * (mnv_dirty_kept_free()).
  *
@@ -352,8 +357,20 @@ static LIST_HEAD(mnv_dirty_kept_list);
 /*
  * Controllers from mnv_dirty_restore() to their last reference
  * (host->bound_node): tenants' writes on them are in no kept record yet.
+ * @mnv_bound_gen counts the controllers that left it, for a probe
+ * waiting on @mnv_bound_wq for its device's earlier binding to go.
  */
 static LIST_HEAD(mnv_bound_list);
+static unsigned long mnv_bound_gen;
+static DECLARE_WAIT_QUEUE_HEAD(mnv_bound_wq);
+
+/*
+ * How long a probe waits for the last reference to its device's earlier
+ * binding (an instance released after the unbind): a few seconds, as
+ * long as a VFIO user takes to close a file after its device went.
+ * Arbitrary otherwise: after it, the bind fails and may be tried again.
+ */
+#define MNV_REBIND_WAIT_MS	5000
 
 static unsigned int mnv_extents_count(const struct list_head *extents)
 {
@@ -365,12 +382,17 @@ static unsigned int mnv_extents_count(const struct list_head *extents)
 	return n;
 }
 
-/* Is the drive of @serial, @model and @subnqn the one @host drives? */
+/* Is the drive of @serial and @model the one @host drives? */
 static bool mnv_same_drive(const char *serial, const char *model,
-			   const char *subnqn, const struct mnv_host *host)
+			   const struct mnv_host *host)
 {
-	return !strcmp(serial, host->serial) && !strcmp(model, host->model) &&
-	       !strcmp(subnqn, host->subnqn);
+	return !strcmp(serial, host->serial) && !strcmp(model, host->model);
+}
+
+/* An identity field for the kernel log: a blank one says so. */
+static const char *mnv_id_str(const char *s)
+{
+	return *s ? s : "(none)";
 }
 
 static void mnv_ns_id(const struct mnv_namespace *ns, struct vnvme_ns_id *id)
@@ -503,20 +525,75 @@ void mnv_dirty_free(struct mnv_host *host)
 	kfree(host->dirty_rec);
 }
 
+/* Another controller of @host's drive bound, as far as a probe knows */
+struct mnv_twin {
+	bool same_device;	/* at @host's address: its earlier binding */
+	char name[32];		/* its PCI address */
+	unsigned long gen;	/* mnv_bound_gen when it was found */
+};
+
 /*
  * Another controller of @host's drive bound to the module?  Its tenants'
- * writes would not be known to @host's, nor the other way round.
+ * writes would not be known to @host's, nor the other way round.  What
+ * the caller needs of it is copied to @twin here: once the lock is
+ * dropped, its last reference may free it.  The same device is told by
+ * its address: after a removal and a rescan it is another pci_dev.
  */
-static struct mnv_host *mnv_bound_twin(struct mnv_host *host)
+static bool mnv_bound_twin(struct mnv_host *host, struct mnv_twin *twin)
 {
+	struct pci_dev *pdev = host->pdev, *o;
 	struct mnv_host *other;
 
 	lockdep_assert_held(&mnv_dirty_kept_lock);
-	list_for_each_entry(other, &mnv_bound_list, bound_node)
-		if (mnv_same_drive(other->serial, other->model, other->subnqn,
-				   host))
-			return other;
-	return NULL;
+	list_for_each_entry(other, &mnv_bound_list, bound_node) {
+		if (!mnv_same_drive(other->serial, other->model, host))
+			continue;
+		o = other->pdev;
+		twin->same_device =
+			pci_domain_nr(o->bus) == pci_domain_nr(pdev->bus) &&
+			o->bus->number == pdev->bus->number &&
+			o->devfn == pdev->devfn;
+		strscpy(twin->name, pci_name(o), sizeof(twin->name));
+		twin->gen = mnv_bound_gen;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Take mnv_dirty_kept_lock with no other controller of @host's drive
+ * bound.  Its own earlier binding, whose last reference may still be
+ * held (an instance released after the unbind), is waited for a while;
+ * another device of the same identity is refused at once.
+ */
+static int mnv_bound_lock(struct mnv_host *host)
+{
+	unsigned long deadline = jiffies + msecs_to_jiffies(MNV_REBIND_WAIT_MS);
+	struct device *dev = mnv_host_dev(host);
+	struct mnv_twin twin;
+	long left;
+
+	for (;;) {
+		mutex_lock(&mnv_dirty_kept_lock);
+		if (!mnv_bound_twin(host, &twin))
+			return 0;
+		mutex_unlock(&mnv_dirty_kept_lock);
+		if (!twin.same_device) {
+			dev_err(dev, "%s, bound to mdev_nvme, reports the same identity (serial %s, model %s): mdev_nvme drives one controller per serial number and model (another port of the drive, an SR-IOV VF, or drives with a blank or duplicate serial number), or tenants of each could read what those of the other wrote\n",
+				twin.name, mnv_id_str(host->serial),
+				mnv_id_str(host->model));
+			return -EBUSY;
+		}
+		left = (long)(deadline - jiffies);
+		if (left <= 0 ||
+		    !wait_event_timeout(mnv_bound_wq,
+					READ_ONCE(mnv_bound_gen) != twin.gen,
+					left)) {
+			dev_err(dev, "its earlier binding to mdev_nvme is still not released after %u ms (a VFIO user still holds an instance's file?): bind it again once that is closed\n",
+				MNV_REBIND_WAIT_MS);
+			return -EBUSY;
+		}
+	}
 }
 
 /**
@@ -524,10 +601,11 @@ static struct mnv_host *mnv_bound_twin(struct mnv_host *host)
  * @host: controller being probed, identified, with no instance yet
  *
  * From here on, until its last reference, @host is the one controller
- * of its drive (serial number, model, NVM subsystem NQN) that the module
- * drives: the tenants of two controllers of one NVM subsystem (the two
- * ports of a dual-port drive) write on the same namespaces, and neither
- * would know what the other's wrote.
+ * of its drive (serial number and model) that the module drives: the
+ * tenants of two controllers of one NVM subsystem (the two ports of a
+ * dual-port drive) write on the same namespaces, and neither would know
+ * what the other's wrote.  A probe may wait a few seconds for the last
+ * reference to its device's earlier binding.
  *
  * Return: 0; -EBUSY if another controller of the drive is bound, or its
  * earlier binding not yet released; -ENOMEM.  Nothing is taken then.
@@ -535,10 +613,10 @@ static struct mnv_host *mnv_bound_twin(struct mnv_host *host)
 int mnv_dirty_restore(struct mnv_host *host)
 {
 	struct mnv_dirty_kept *rec, *tmp, *mine;
+	unsigned int n = 0, kept = 0;
 	LIST_HEAD(restored);
 	LIST_HEAD(claimed);
-	struct mnv_host *twin;
-	unsigned int n = 0;
+	int ret;
 
 	lockdep_assert_not_held(&host->lock);
 	mine = kzalloc(sizeof(*mine), GFP_KERNEL);
@@ -546,37 +624,34 @@ int mnv_dirty_restore(struct mnv_host *host)
 		return -ENOMEM;
 	INIT_LIST_HEAD(&mine->extents);
 
-	mutex_lock(&mnv_dirty_kept_lock);
-	twin = mnv_bound_twin(host);
-	if (twin) {
-		mutex_unlock(&mnv_dirty_kept_lock);
-		if (twin->pdev == host->pdev)
-			dev_err(mnv_host_dev(host), "its earlier binding to mdev_nvme is still being released: try again\n");
-		else
-			dev_err(mnv_host_dev(host), "%s, bound to mdev_nvme, is a controller of the same NVM subsystem (serial %s, model %s, NQN %s): mdev_nvme drives one controller per subsystem, or tenants of each could read what those of the other wrote\n",
-				pci_name(twin->pdev), host->serial, host->model,
-				host->subnqn);
+	ret = mnv_bound_lock(host);
+	if (ret) {
 		kfree(mine);
-		return -EBUSY;
+		return ret;
 	}
 	list_for_each_entry_safe(rec, tmp, &mnv_dirty_kept_list, node)
-		if (mnv_same_drive(rec->serial, rec->model, rec->subnqn, host))
+		if (mnv_same_drive(rec->serial, rec->model, host))
 			list_move_tail(&rec->node, &claimed);
 	list_add_tail(&host->bound_node, &mnv_bound_list);
 	mutex_unlock(&mnv_dirty_kept_lock);
 
 	list_for_each_entry_safe(rec, tmp, &claimed, node) {
+		if (strcmp(rec->subnqn, host->subnqn))
+			dev_info(mnv_host_dev(host), "a record of LBAs former tenants wrote was kept with NVM subsystem NQN %s, the controller reports %s now (firmware updated, NQN changed?): taken back all the same\n",
+				 mnv_id_str(rec->subnqn),
+				 mnv_id_str(host->subnqn));
 		n += mnv_extents_count(&rec->extents);
 		mnv_dirty_map_rec(host, rec, &restored);
+		kept += mnv_extents_count(&rec->extents);
 		if (list_empty(&rec->extents)) {
 			list_del(&rec->node);
 			kfree(rec);
 		}
 	}
 	if (n)
-		dev_info(mnv_host_dev(host), "%u LBA range(s) former tenants wrote before the controller was unbound are recorded again\n",
-			 n);
-	/* Ranges of namespaces not offered now wait for the next bind. */
+		dev_info(mnv_host_dev(host), "%u LBA range(s) former tenants wrote before the controller was unbound: %u range(s) recorded again on the namespaces as they are now, %u kept until their namespace is offered again or grows back\n",
+			 n, mnv_extents_count(&restored), kept);
+	/* Ranges not on the namespaces now wait for the next bind. */
 	if (!list_empty(&claimed)) {
 		mutex_lock(&mnv_dirty_kept_lock);
 		list_splice_tail(&claimed, &mnv_dirty_kept_list);
@@ -627,7 +702,9 @@ void mnv_dirty_keep(struct mnv_host *host)
 	list_del(&host->bound_node);
 	if (!host->dirty_rec)
 		list_add_tail(&rec->node, &mnv_dirty_kept_list);
+	WRITE_ONCE(mnv_bound_gen, mnv_bound_gen + 1);
 	mutex_unlock(&mnv_dirty_kept_lock);
+	wake_up_all(&mnv_bound_wq);
 }
 
 /* Module unload: the records of unbound controllers are lost. */
@@ -637,8 +714,8 @@ void mnv_dirty_kept_free(void)
 
 	list_for_each_entry_safe(rec, tmp, &mnv_dirty_kept_list, node) {
 		pr_warn("forgetting %u LBA range(s) former tenants wrote on %s (serial %s): clear them before the drive is used again\n",
-			mnv_extents_count(&rec->extents), rec->model,
-			rec->serial);
+			mnv_extents_count(&rec->extents),
+			mnv_id_str(rec->model), mnv_id_str(rec->serial));
 		mnv_extents_free(&rec->extents);
 		list_del(&rec->node);
 		kfree(rec);
