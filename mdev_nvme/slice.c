@@ -446,24 +446,61 @@ static void mnv_dirty_map_log(struct mnv_host *host, u32 nsid,
 	case VNVME_NS_SAME:
 		break;
 	case VNVME_NS_SHRUNK:
-		dev_info(dev, "namespace %u shrank from %llu to %llu LBAs while the controller was unbound: the LBAs former tenants wrote are clamped to its end\n",
+		dev_info(dev, "namespace %u shrank from %llu to %llu LBAs while the controller was unbound: the LBAs former tenants wrote past its end stay kept until it grows back\n",
 			 nsid, was->nsze, now->nsze);
 		break;
 	case VNVME_NS_RESCALED:
-		dev_info(dev, "namespace %u was formatted from %u- to %u-byte LBAs while the controller was unbound: the LBAs former tenants wrote are rescaled to every LBA holding a byte of them\n",
+		dev_info(dev, "namespace %u was formatted from %u- to %u-byte LBAs while the controller was unbound: the LBAs former tenants wrote are rescaled to every LBA holding a byte of them (any past its end stay kept)\n",
 			 nsid, 1U << was->lba_shift, 1U << now->lba_shift);
 		break;
 	case VNVME_NS_OTHER:
-		dev_info(dev, "namespace %u has another NGUID or EUI64 than when the controller was unbound (deleted and created again?): widened to the whole namespace, scrubbed before a new tenant uses any of it\n",
+		dev_info(dev, "namespace %u has another NGUID or EUI64 than when the controller was unbound (deleted and created again?): all of it is recorded as written by no instance, so that while the parent's scrub policy is on, any instance given LBAs of it, one created again with a former UUID too, scrubs them first\n",
 			 nsid);
 		break;
 	}
 }
 
 /*
+ * Map @e, a range of namespace @was, onto @now: what is on @now goes to
+ * @out, what is past its end to @parked, in the terms of @was.
+ */
+static void mnv_dirty_map_extent(struct mnv_host *host,
+				 const struct vnvme_ns_id *was,
+				 const struct vnvme_ns_id *now,
+				 struct mnv_extent *e, struct list_head *out,
+				 struct list_head *parked)
+{
+	u64 ms = e->lba_start, mc = e->lba_count;
+	u64 rs = e->lba_start, rc = e->lba_count;
+	bool on = vnvme_dirty_map(was, now, &ms, &mc);
+	bool past = vnvme_dirty_beyond(was, now, &rs, &rc);
+	struct mnv_extent *rest = past && !on ? e : NULL;
+
+	/* Straddling the end: one part on each side */
+	if (past && on)
+		rest = kmemdup(e, sizeof(*e), GFP_KERNEL);
+	if (rest) {
+		rest->lba_start = rs;
+		rest->lba_count = rc;
+		list_add_tail(&rest->node, parked);
+	} else if (past) {
+		dev_warn(mnv_host_dev(host), "namespace %u LBAs %llu+%llu, which former tenants wrote past its end now, are forgotten for want of memory: clear them before the namespace grows back\n",
+			 e->nsid, rs, rc);
+	}
+	if (on) {
+		e->lba_start = ms;
+		e->lba_count = mc;
+		mnv_extent_merge(out, e);
+	} else if (!past) {
+		kfree(e);	/* empty: nothing to keep */
+	}
+}
+
+/*
  * Move the ranges of @rec onto @out, each mapped onto its namespace as
- * @host has it now.  Those of a namespace @host does not offer stay on
- * @rec, in the terms of the namespace they were written on.
+ * @host has it now.  Those of a namespace @host does not offer, or past
+ * the end of one, stay on @rec, in the terms of the namespace they were
+ * written on.
  */
 static void mnv_dirty_map_rec(struct mnv_host *host,
 			      struct mnv_dirty_kept *rec,
@@ -473,6 +510,7 @@ static void mnv_dirty_map_rec(struct mnv_host *host,
 	struct mnv_extent *e, *tmp, *whole;
 	enum vnvme_ns_change change;
 	struct vnvme_ns_id now;
+	LIST_HEAD(parked);
 	unsigned int n;
 	u32 i;
 
@@ -486,7 +524,7 @@ static void mnv_dirty_map_rec(struct mnv_host *host,
 			continue;
 		ns = mnv_host_namespace(host, was->nsid);
 		if (!ns) {
-			dev_info(mnv_host_dev(host), "namespace %u, which former tenants wrote on, is not offered now: its %u LBA range(s) stay recorded until it is\n",
+			dev_info(mnv_host_dev(host), "namespace %u, which former tenants wrote on, is not offered now: its %u LBA range(s) stay kept until it is\n",
 				 was->nsid, n);
 			continue;
 		}
@@ -498,15 +536,13 @@ static void mnv_dirty_map_rec(struct mnv_host *host,
 			if (e->nsid != was->nsid)
 				continue;
 			list_del(&e->node);
-			if (change == VNVME_NS_OTHER && !whole) {
+			if (change != VNVME_NS_OTHER)
+				mnv_dirty_map_extent(host, &was->id, &now, e,
+						     out, &parked);
+			else if (!whole)
 				whole = e;
-			} else if (change != VNVME_NS_OTHER &&
-				   vnvme_dirty_map(&was->id, &now, &e->lba_start,
-						   &e->lba_count)) {
-				mnv_extent_merge(out, e);
-			} else {
+			else
 				kfree(e);
-			}
 		}
 		if (whole) {
 			/* Whoever wrote it, nobody's own any more. */
@@ -516,6 +552,7 @@ static void mnv_dirty_map_rec(struct mnv_host *host,
 			mnv_extent_merge(out, whole);
 		}
 	}
+	list_splice_tail(&parked, &rec->extents);
 }
 
 /* The last reference to the controller goes: so does what is left. */
