@@ -87,10 +87,23 @@ int mnv_host_enable(struct mnv_host *host)
 }
 
 /* Copy a space-padded Identify string, dropping the padding. */
+/*
+ * An Identify string, as the kernel log and sysfs show it: the drive's
+ * bytes, but a control or non-ASCII one (which could forge a line of
+ * the log) as '?'.
+ */
 static void mnv_copy_id_string(char *dst, const char *src, size_t len)
 {
+	unsigned char c;
+	size_t i;
+
 	memcpy(dst, src, len);
 	dst[len] = '\0';
+	for (i = 0; i < len && dst[i]; i++) {
+		c = dst[i];
+		if (c < 0x20 || c > 0x7e)
+			dst[i] = '?';
+	}
 	strim(dst);
 }
 
