@@ -36,6 +36,9 @@ struct mnv_namespace {
 	u64 lba_count;
 	u8 lba_shift;		/* log2 of the LBA data size */
 	u8 dlfeat;		/* Deallocate Logical Block Features */
+	/* Which namespace it is, all zeroes if not reported (slice.c) */
+	u8 nguid[16];
+	u8 eui64[8];
 };
 
 /*
@@ -113,7 +116,9 @@ struct mnv_extent {
 	u32 nsid;
 	u64 lba_start;
 	u64 lba_count;
-	guid_t writer;		/* UUID of the instance that wrote them */
+	guid_t writer;		/* UUID of the instance that wrote them, or
+				 * null: tenants no instance may be (slice.c)
+				 */
 };
 
 /*
@@ -156,6 +161,7 @@ struct mnv_host {
 	char model[41];
 	char serial[21];
 	char firmware[9];
+	char subnqn[257];	/* NVM Subsystem NQN, "" before NVMe 1.2.1 */
 	u32 max_transfer_bytes;	/* 0: no limit reported (MDTS = 0) */
 	/* NVM command set limits (CNS 06h); 0: none reported */
 	u8 write_zeroes_limit;	/* WZSL: 2^n 4 KiB pages */
@@ -192,6 +198,8 @@ struct mnv_host {
 	struct list_head dirty;		/* struct mnv_extent */
 	/* Probe and last reference only: @dirty kept past an unbind (slice.c) */
 	struct mnv_dirty_kept *dirty_rec;
+	/* On the list of bound controllers, under its lock (slice.c) */
+	struct list_head bound_node;
 
 	struct mdev_parent parent;
 	unsigned int nr_types;

@@ -87,10 +87,23 @@ int mnv_host_enable(struct mnv_host *host)
 }
 
 /* Copy a space-padded Identify string, dropping the padding. */
+/*
+ * An Identify string, as the kernel log and sysfs show it: the drive's
+ * bytes, but a control or non-ASCII one (which could forge a line of
+ * the log) as '?'.
+ */
 static void mnv_copy_id_string(char *dst, const char *src, size_t len)
 {
+	unsigned char c;
+	size_t i;
+
 	memcpy(dst, src, len);
 	dst[len] = '\0';
+	for (i = 0; i < len && dst[i]; i++) {
+		c = dst[i];
+		if (c < 0x20 || c > 0x7e)
+			dst[i] = '?';
+	}
 	strim(dst);
 }
 
@@ -112,6 +125,8 @@ static void mnv_parse_id_ctrl(struct mnv_host *host,
 	mnv_copy_id_string(host->model, id->mn, sizeof(id->mn));
 	mnv_copy_id_string(host->serial, id->sn, sizeof(id->sn));
 	mnv_copy_id_string(host->firmware, id->fr, sizeof(id->fr));
+	/* NUL-padded (some drives pad it with spaces as well) */
+	mnv_copy_id_string(host->subnqn, id->subnqn, sizeof(id->subnqn));
 	/* MDTS is in units of the minimum page size, as a power of two. */
 	if (id->mdts)
 		host->max_transfer_bytes = (1U << MNV_HOST_PAGE_SHIFT)
@@ -197,6 +212,8 @@ static int mnv_add_namespace(struct mnv_host *host, u32 nsid, void *buf,
 	ns->lba_count = le64_to_cpu(id->nsze);
 	ns->lba_shift = lbaf->ds;
 	ns->dlfeat = id->dlfeat;
+	memcpy(ns->nguid, id->nguid, sizeof(ns->nguid));
+	memcpy(ns->eui64, id->eui64, sizeof(ns->eui64));
 	return 0;
 }
 

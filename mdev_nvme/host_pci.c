@@ -139,6 +139,7 @@ static int mnv_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	mutex_init(&host->lock);
 	INIT_LIST_HEAD(&host->instances);
 	INIT_LIST_HEAD(&host->dirty);
+	INIT_LIST_HEAD(&host->bound_node);
 	/* Safe by default: no tenant reads another's blocks. */
 	host->scrub = true;
 	pci_set_drvdata(pdev, host);

@@ -15,7 +15,9 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/slab.h>
+#include <linux/wait.h>
 
+#include "core/dirty_map.h"
 #include "instance.h"
 
 /* LBAs of one policy slice on @ns; 0 if it does not fit there. */
@@ -175,7 +177,8 @@ bool mnv_dirty_overlaps_locked(struct mnv_host *host,
 	lockdep_assert_held(&host->lock);
 	list_for_each_entry(e, &host->dirty, node)
 		if (mnv_extent_overlaps(e, slice) &&
-		    !(self && guid_equal(&e->writer, self)))
+		    !(self && !guid_is_null(&e->writer) &&
+		      guid_equal(&e->writer, self)))
 			return true;
 	return false;
 }
@@ -243,18 +246,40 @@ int mnv_dirty_clear_locked(struct mnv_host *host,
  * @node: an unused extent, taken (set to NULL) unless the LBAs were all
  *	dirty already
  *
- * LBAs that were all dirty already keep the writer they had: the open
- * of an instance takes every extent its slice overlaps, so that only
- * happens to a slice that was never opened, which wrote nothing.
+ * Only an instance that wrote comes here, and it was opened: the open
+ * took every extent its slice overlapped, and no other slice may
+ * overlap it since.  So no other writer's range is on @slice, and none
+ * must be relabelled as @writer's (the instance created again with that
+ * UUID would take that data for its own); if that ever happens, the
+ * slice and the ranges it overlaps are recorded as no instance's,
+ * scrubbed for whichever comes.
+ * LBAs that were all dirty already keep the writer they had.
  */
 void mnv_dirty_add_locked(struct mnv_host *host, const struct mnv_slice *slice,
 			  const guid_t *writer, struct mnv_extent **node)
 {
 	struct mnv_extent *e, *none = NULL;
+	bool foreign = false;
 
 	lockdep_assert_held(&host->lock);
 	if (!slice->lba_count)
 		return;
+	list_for_each_entry(e, &host->dirty, node)
+		if (mnv_extent_overlaps(e, slice) &&
+		    !guid_equal(&e->writer, writer))
+			foreign = true;
+	/*
+	 * Should it ever happen, the LBAs of both are nobody's: scrubbed
+	 * for every instance, the writers' created again too.
+	 */
+	if (WARN_ONCE(foreign,
+		      "namespace %u LBAs %llu+%llu hold another writer's data: recorded as no instance's\n",
+		      slice->nsid, slice->lba_start, slice->lba_count)) {
+		list_for_each_entry(e, &host->dirty, node)
+			if (mnv_extent_overlaps(e, slice))
+				e->writer = guid_null;
+		writer = &guid_null;
+	}
 	list_for_each_entry(e, &host->dirty, node)
 		if (e->nsid == slice->nsid && e->lba_start <= slice->lba_start &&
 		    slice->lba_start + slice->lba_count <=
@@ -286,27 +311,66 @@ static void mnv_extents_free(struct list_head *extents)
  * and bind, driver_override changed back, a PCI rescan) takes its record
  * back, found by serial number and model, which name the drive wherever
  * it sits: a tenant's data left on it is scrubbed as if the controller
- * had never gone.  The records live as long as the module; what an unload
- * forgets, the kernel log says (mnv_dirty_kept_free()).
+ * had never gone.  The NVM subsystem NQN is not part of the key (a
+ * firmware update may start reporting one, or an administrator change
+ * it, and the record would be left behind): a record kept with another
+ * is taken all the same, and the kernel log says so.  Two records of one
+ * identity (drives that report the same, bound one after the other) are
+ * both taken: more LBAs are scrubbed, none is left out.  The records live
+ * as long as the
+ * module; what an unload forgets, the kernel log says
+ * (mnv_dirty_kept_free()).
+ *
+ * Each record says what its namespaces were (LBA size, size, NGUID and
+ * EUI64): another driver may format or replace them meanwhile, and the
+ * LBAs are then mapped onto what they are at the next probe
+ * (core/dirty_map.c, mnv_dirty_map_rec()).
  *
  * A bound controller owns an empty record from probe on (host->dirty_rec),
  * so that keeping its LBAs cannot fail for want of memory.  It is kept
  * when the last reference to the controller goes (mnv_host_free()), after
  * the last instance's release, which may come after the removal.
  */
+struct mnv_dirty_ns {
+	u32 nsid;
+	struct vnvme_ns_id id;
+};
+
 struct mnv_dirty_kept {
 	struct list_head node;
 	char serial[sizeof_field(struct mnv_host, serial)];
 	char model[sizeof_field(struct mnv_host, model)];
+	char subnqn[sizeof_field(struct mnv_host, subnqn)];
+	u32 nr_namespaces;
+	struct mnv_dirty_ns namespaces[MNV_MAX_NAMESPACES];
 	struct list_head extents;	/* struct mnv_extent, disjoint */
 };
 
 /*
- * Protects mnv_dirty_kept_list.  Never held with host->lock: a record
- * moves between a controller and the list in two steps.
+ * Protects mnv_dirty_kept_list and mnv_bound_list, so that a controller
+ * leaves the one as its record joins the other.  Never held with
+ * host->lock: a record moves between a controller and the list in two
+ * steps.
  */
 static DEFINE_MUTEX(mnv_dirty_kept_lock);
 static LIST_HEAD(mnv_dirty_kept_list);
+/*
+ * Controllers from mnv_dirty_restore() to their last reference
+ * (host->bound_node): tenants' writes on them are in no kept record yet.
+ * @mnv_bound_gen counts the controllers that left it, for a probe
+ * waiting on @mnv_bound_wq for its device's earlier binding to go.
+ */
+static LIST_HEAD(mnv_bound_list);
+static unsigned long mnv_bound_gen;
+static DECLARE_WAIT_QUEUE_HEAD(mnv_bound_wq);
+
+/*
+ * How long a probe waits for the last reference to its device's earlier
+ * binding (an instance released after the unbind): a few seconds, as
+ * long as a VFIO user takes to close a file after its device went.
+ * Arbitrary otherwise: after it, the bind fails and may be tried again.
+ */
+#define MNV_REBIND_WAIT_MS	5000
 
 static unsigned int mnv_extents_count(const struct list_head *extents)
 {
@@ -318,6 +382,179 @@ static unsigned int mnv_extents_count(const struct list_head *extents)
 	return n;
 }
 
+/* Is the drive of @serial and @model the one @host drives? */
+static bool mnv_same_drive(const char *serial, const char *model,
+			   const struct mnv_host *host)
+{
+	return !strcmp(serial, host->serial) && !strcmp(model, host->model);
+}
+
+/* An identity field for the kernel log: a blank one says so. */
+static const char *mnv_id_str(const char *s)
+{
+	return *s ? s : "(none)";
+}
+
+static void mnv_ns_id(const struct mnv_namespace *ns, struct vnvme_ns_id *id)
+{
+	id->nsze = ns->lba_count;
+	id->lba_shift = ns->lba_shift;
+	memcpy(id->nguid, ns->nguid, sizeof(id->nguid));
+	memcpy(id->eui64, ns->eui64, sizeof(id->eui64));
+}
+
+/*
+ * Add @n to @extents, keeping them disjoint: a range rescaled outward,
+ * or taken from a second record, may overlap one already there.  They
+ * become one range, whose writer is theirs if they had the same and
+ * nobody's otherwise, so that no instance takes another tenant's data
+ * for its own.
+ */
+static void mnv_extent_merge(struct list_head *extents, struct mnv_extent *n)
+{
+	struct mnv_extent *e;
+	u64 end;
+
+again:
+	list_for_each_entry(e, extents, node) {
+		if (e->nsid != n->nsid ||
+		    e->lba_start >= n->lba_start + n->lba_count ||
+		    n->lba_start >= e->lba_start + e->lba_count)
+			continue;
+		end = max(e->lba_start + e->lba_count,
+			  n->lba_start + n->lba_count);
+		n->lba_start = min(e->lba_start, n->lba_start);
+		n->lba_count = end - n->lba_start;
+		if (!guid_equal(&e->writer, &n->writer))
+			n->writer = guid_null;
+		list_del(&e->node);
+		kfree(e);
+		goto again;
+	}
+	list_add_tail(&n->node, extents);
+}
+
+/* Why the LBAs recorded for namespace @nsid mean other LBAs now. */
+static void mnv_dirty_map_log(struct mnv_host *host, u32 nsid,
+			      enum vnvme_ns_change change,
+			      const struct vnvme_ns_id *was,
+			      const struct vnvme_ns_id *now)
+{
+	struct device *dev = mnv_host_dev(host);
+
+	switch (change) {
+	case VNVME_NS_SAME:
+		break;
+	case VNVME_NS_SHRUNK:
+		dev_info(dev, "namespace %u shrank from %llu to %llu LBAs while the controller was unbound: the LBAs former tenants wrote past its end stay kept until it grows back\n",
+			 nsid, was->nsze, now->nsze);
+		break;
+	case VNVME_NS_RESCALED:
+		dev_info(dev, "namespace %u was formatted from %u- to %u-byte LBAs while the controller was unbound: the LBAs former tenants wrote are rescaled to every LBA holding a byte of them (any past its end stay kept)\n",
+			 nsid, 1U << was->lba_shift, 1U << now->lba_shift);
+		break;
+	case VNVME_NS_OTHER:
+		dev_info(dev, "namespace %u has another NGUID or EUI64 than when the controller was unbound (deleted and created again?): all of it is recorded as written by no instance, so that while the parent's scrub policy is on, any instance given LBAs of it, one created again with a former UUID too, scrubs them first\n",
+			 nsid);
+		break;
+	}
+}
+
+/*
+ * Map @e, a range of namespace @was, onto @now: what is on @now goes to
+ * @out, what is past its end to @parked, in the terms of @was.
+ */
+static void mnv_dirty_map_extent(struct mnv_host *host,
+				 const struct vnvme_ns_id *was,
+				 const struct vnvme_ns_id *now,
+				 struct mnv_extent *e, struct list_head *out,
+				 struct list_head *parked)
+{
+	u64 ms = e->lba_start, mc = e->lba_count;
+	u64 rs = e->lba_start, rc = e->lba_count;
+	bool on = vnvme_dirty_map(was, now, &ms, &mc);
+	bool past = vnvme_dirty_beyond(was, now, &rs, &rc);
+	struct mnv_extent *rest = past && !on ? e : NULL;
+
+	/* Straddling the end: one part on each side */
+	if (past && on)
+		rest = kmemdup(e, sizeof(*e), GFP_KERNEL);
+	if (rest) {
+		rest->lba_start = rs;
+		rest->lba_count = rc;
+		list_add_tail(&rest->node, parked);
+	} else if (past) {
+		dev_warn(mnv_host_dev(host), "namespace %u LBAs %llu+%llu, which former tenants wrote past its end now, are forgotten for want of memory: clear them before the namespace grows back\n",
+			 e->nsid, rs, rc);
+	}
+	if (on) {
+		e->lba_start = ms;
+		e->lba_count = mc;
+		mnv_extent_merge(out, e);
+	} else if (!past) {
+		kfree(e);	/* empty: nothing to keep */
+	}
+}
+
+/*
+ * Move the ranges of @rec onto @out, each mapped onto its namespace as
+ * @host has it now.  Those of a namespace @host does not offer, or past
+ * the end of one, stay on @rec, in the terms of the namespace they were
+ * written on.
+ */
+static void mnv_dirty_map_rec(struct mnv_host *host,
+			      struct mnv_dirty_kept *rec,
+			      struct list_head *out)
+{
+	const struct mnv_namespace *ns;
+	struct mnv_extent *e, *tmp, *whole;
+	enum vnvme_ns_change change;
+	struct vnvme_ns_id now;
+	LIST_HEAD(parked);
+	unsigned int n;
+	u32 i;
+
+	for (i = 0; i < rec->nr_namespaces; i++) {
+		const struct mnv_dirty_ns *was = &rec->namespaces[i];
+
+		n = 0;
+		list_for_each_entry(e, &rec->extents, node)
+			n += e->nsid == was->nsid;
+		if (!n)
+			continue;
+		ns = mnv_host_namespace(host, was->nsid);
+		if (!ns) {
+			dev_info(mnv_host_dev(host), "namespace %u, which former tenants wrote on, is not offered now: its %u LBA range(s) stay kept until it is\n",
+				 was->nsid, n);
+			continue;
+		}
+		mnv_ns_id(ns, &now);
+		change = vnvme_ns_change(&was->id, &now);
+		mnv_dirty_map_log(host, was->nsid, change, &was->id, &now);
+		whole = NULL;
+		list_for_each_entry_safe(e, tmp, &rec->extents, node) {
+			if (e->nsid != was->nsid)
+				continue;
+			list_del(&e->node);
+			if (change != VNVME_NS_OTHER)
+				mnv_dirty_map_extent(host, &was->id, &now, e,
+						     out, &parked);
+			else if (!whole)
+				whole = e;
+			else
+				kfree(e);
+		}
+		if (whole) {
+			/* Whoever wrote it, nobody's own any more. */
+			whole->lba_start = 0;
+			whole->lba_count = now.nsze;
+			whole->writer = guid_null;
+			mnv_extent_merge(out, whole);
+		}
+	}
+	list_splice_tail(&parked, &rec->extents);
+}
+
 /* The last reference to the controller goes: so does what is left. */
 void mnv_dirty_free(struct mnv_host *host)
 {
@@ -325,69 +562,186 @@ void mnv_dirty_free(struct mnv_host *host)
 	kfree(host->dirty_rec);
 }
 
+/* Another controller of @host's drive bound, as far as a probe knows */
+struct mnv_twin {
+	bool same_device;	/* at @host's address: its earlier binding */
+	char name[32];		/* its PCI address */
+	unsigned long gen;	/* mnv_bound_gen when it was found */
+};
+
+/*
+ * Another controller of @host's drive bound to the module?  Its tenants'
+ * writes would not be known to @host's, nor the other way round.  What
+ * the caller needs of it is copied to @twin here: once the lock is
+ * dropped, its last reference may free it.  The same device is told by
+ * its address: after a removal and a rescan it is another pci_dev.
+ */
+static bool mnv_bound_twin(struct mnv_host *host, struct mnv_twin *twin)
+{
+	struct pci_dev *pdev = host->pdev, *o;
+	struct mnv_host *other;
+
+	lockdep_assert_held(&mnv_dirty_kept_lock);
+	list_for_each_entry(other, &mnv_bound_list, bound_node) {
+		if (!mnv_same_drive(other->serial, other->model, host))
+			continue;
+		o = other->pdev;
+		twin->same_device =
+			pci_domain_nr(o->bus) == pci_domain_nr(pdev->bus) &&
+			o->bus->number == pdev->bus->number &&
+			o->devfn == pdev->devfn;
+		strscpy(twin->name, pci_name(o), sizeof(twin->name));
+		twin->gen = mnv_bound_gen;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Take mnv_dirty_kept_lock with no other controller of @host's drive
+ * bound.  Its own earlier binding, whose last reference may still be
+ * held (an instance released after the unbind), is waited for a while;
+ * another device of the same identity is refused at once.
+ */
+static int mnv_bound_lock(struct mnv_host *host)
+{
+	unsigned long deadline = jiffies + msecs_to_jiffies(MNV_REBIND_WAIT_MS);
+	struct device *dev = mnv_host_dev(host);
+	struct mnv_twin twin;
+	long left;
+
+	for (;;) {
+		mutex_lock(&mnv_dirty_kept_lock);
+		if (!mnv_bound_twin(host, &twin))
+			return 0;
+		mutex_unlock(&mnv_dirty_kept_lock);
+		if (!twin.same_device) {
+			dev_err(dev, "%s, bound to mdev_nvme, reports the same identity (serial %s, model %s): mdev_nvme drives one controller per serial number and model (another port of the drive, an SR-IOV VF, or drives with a blank or duplicate serial number), or tenants of each could read what those of the other wrote\n",
+				twin.name, mnv_id_str(host->serial),
+				mnv_id_str(host->model));
+			return -EBUSY;
+		}
+		left = (long)(deadline - jiffies);
+		if (left <= 0 ||
+		    !wait_event_timeout(mnv_bound_wq,
+					READ_ONCE(mnv_bound_gen) != twin.gen,
+					left)) {
+			dev_err(dev, "its earlier binding to mdev_nvme is still not released after %u ms (a VFIO user still holds an instance's file?): bind it again once that is closed\n",
+				MNV_REBIND_WAIT_MS);
+			return -EBUSY;
+		}
+	}
+}
+
 /**
- * mnv_dirty_restore - take back the record a controller had when unbound
+ * mnv_dirty_restore - take back the records a controller had when unbound
  * @host: controller being probed, identified, with no instance yet
  *
- * Return: 0, or -ENOMEM (no record was waiting and none could be made).
+ * From here on, until its last reference, @host is the one controller
+ * of its drive (serial number and model) that the module drives: the
+ * tenants of two controllers of one NVM subsystem (the two ports of a
+ * dual-port drive) write on the same namespaces, and neither would know
+ * what the other's wrote.  A probe may wait a few seconds for the last
+ * reference to its device's earlier binding.
+ *
+ * Return: 0; -EBUSY if another controller of the drive is bound, or its
+ * earlier binding not yet released; -ENOMEM.  Nothing is taken then.
  */
 int mnv_dirty_restore(struct mnv_host *host)
 {
-	struct mnv_dirty_kept *rec, *found = NULL;
+	struct mnv_dirty_kept *rec, *tmp, *mine;
+	unsigned int n = 0, kept = 0;
+	LIST_HEAD(restored);
+	LIST_HEAD(claimed);
+	int ret;
 
 	lockdep_assert_not_held(&host->lock);
-	mutex_lock(&mnv_dirty_kept_lock);
-	list_for_each_entry(rec, &mnv_dirty_kept_list, node) {
-		if (!strcmp(rec->serial, host->serial) &&
-		    !strcmp(rec->model, host->model)) {
-			list_del(&rec->node);
-			found = rec;
-			break;
-		}
+	mine = kzalloc(sizeof(*mine), GFP_KERNEL);
+	if (!mine)
+		return -ENOMEM;
+	INIT_LIST_HEAD(&mine->extents);
+
+	ret = mnv_bound_lock(host);
+	if (ret) {
+		kfree(mine);
+		return ret;
 	}
+	list_for_each_entry_safe(rec, tmp, &mnv_dirty_kept_list, node)
+		if (mnv_same_drive(rec->serial, rec->model, host))
+			list_move_tail(&rec->node, &claimed);
+	list_add_tail(&host->bound_node, &mnv_bound_list);
 	mutex_unlock(&mnv_dirty_kept_lock);
 
-	if (!found) {
-		found = kzalloc(sizeof(*found), GFP_KERNEL);
-		if (!found)
-			return -ENOMEM;
-		INIT_LIST_HEAD(&found->extents);
-	} else {
-		dev_info(&host->pdev->dev, "%u LBA range(s) former tenants wrote before the controller was unbound are recorded again\n",
-			 mnv_extents_count(&found->extents));
+	list_for_each_entry_safe(rec, tmp, &claimed, node) {
+		if (strcmp(rec->subnqn, host->subnqn))
+			dev_info(mnv_host_dev(host), "a record of LBAs former tenants wrote was kept with NVM subsystem NQN %s, the controller reports %s now (firmware updated, NQN changed?): taken back all the same\n",
+				 mnv_id_str(rec->subnqn),
+				 mnv_id_str(host->subnqn));
+		n += mnv_extents_count(&rec->extents);
+		mnv_dirty_map_rec(host, rec, &restored);
+		kept += mnv_extents_count(&rec->extents);
+		if (list_empty(&rec->extents)) {
+			list_del(&rec->node);
+			kfree(rec);
+		}
+	}
+	if (n)
+		dev_info(mnv_host_dev(host), "%u LBA range(s) former tenants wrote before the controller was unbound: %u range(s) recorded again on the namespaces as they are now, %u kept until their namespace is offered again or grows back\n",
+			 n, mnv_extents_count(&restored), kept);
+	/* Ranges not on the namespaces now wait for the next bind. */
+	if (!list_empty(&claimed)) {
+		mutex_lock(&mnv_dirty_kept_lock);
+		list_splice_tail(&claimed, &mnv_dirty_kept_list);
+		mutex_unlock(&mnv_dirty_kept_lock);
 	}
 	mutex_lock(&host->lock);
-	list_splice_tail_init(&found->extents, &host->dirty);
+	list_splice_tail(&restored, &host->dirty);
 	mutex_unlock(&host->lock);
-	host->dirty_rec = found;
+	host->dirty_rec = mine;
 	return 0;
 }
 
 /**
  * mnv_dirty_keep - keep a controller's record of dirty LBAs past its unbind
  * @host: controller whose last reference goes: no instance is left
+ *
+ * A probe that failed after mnv_dirty_restore() comes here too: what it
+ * took back is kept again.
  */
 void mnv_dirty_keep(struct mnv_host *host)
 {
 	struct mnv_dirty_kept *rec = host->dirty_rec;
+	u32 i;
 
+	/* Never restored: not on mnv_bound_list either. */
 	if (!rec)
 		return;
 	lockdep_assert_not_held(&mnv_dirty_kept_lock);
 	mutex_lock(&host->lock);
 	list_splice_init(&host->dirty, &rec->extents);
 	mutex_unlock(&host->lock);
-	if (list_empty(&rec->extents))
-		return;
 
-	strscpy(rec->serial, host->serial, sizeof(rec->serial));
-	strscpy(rec->model, host->model, sizeof(rec->model));
-	dev_info(&host->pdev->dev, "keeping the record of %u LBA range(s) former tenants wrote until the controller is bound again\n",
-		 mnv_extents_count(&rec->extents));
-	host->dirty_rec = NULL;
+	if (!list_empty(&rec->extents)) {
+		strscpy(rec->serial, host->serial, sizeof(rec->serial));
+		strscpy(rec->model, host->model, sizeof(rec->model));
+		strscpy(rec->subnqn, host->subnqn, sizeof(rec->subnqn));
+		rec->nr_namespaces = host->nr_namespaces;
+		for (i = 0; i < host->nr_namespaces; i++) {
+			rec->namespaces[i].nsid = host->namespaces[i].nsid;
+			mnv_ns_id(&host->namespaces[i], &rec->namespaces[i].id);
+		}
+		dev_info(&host->pdev->dev, "keeping the record of %u LBA range(s) former tenants wrote until the controller is bound again\n",
+			 mnv_extents_count(&rec->extents));
+		host->dirty_rec = NULL;
+	}
+	/* One step: a probe of the drive finds the controller or its record. */
 	mutex_lock(&mnv_dirty_kept_lock);
-	list_add_tail(&rec->node, &mnv_dirty_kept_list);
+	list_del(&host->bound_node);
+	if (!host->dirty_rec)
+		list_add_tail(&rec->node, &mnv_dirty_kept_list);
+	WRITE_ONCE(mnv_bound_gen, mnv_bound_gen + 1);
 	mutex_unlock(&mnv_dirty_kept_lock);
+	wake_up_all(&mnv_bound_wq);
 }
 
 /* Module unload: the records of unbound controllers are lost. */
@@ -397,8 +751,8 @@ void mnv_dirty_kept_free(void)
 
 	list_for_each_entry_safe(rec, tmp, &mnv_dirty_kept_list, node) {
 		pr_warn("forgetting %u LBA range(s) former tenants wrote on %s (serial %s): clear them before the drive is used again\n",
-			mnv_extents_count(&rec->extents), rec->model,
-			rec->serial);
+			mnv_extents_count(&rec->extents),
+			mnv_id_str(rec->model), mnv_id_str(rec->serial));
 		mnv_extents_free(&rec->extents);
 		list_del(&rec->node);
 		kfree(rec);

@@ -250,6 +250,68 @@ tap_eq "it scrubbed the whole slice" "100 100" "$(cat "$MDEV/$U10/scrub_progress
 tap_run "tenant H reads only zeroes where tenant G wrote" "$BLK" "$U10" zeroes 0 100
 tap_run "remove instance 10" sh -c "echo 1 > $MDEV/$U10/remove"
 tap_eq "tenant B's LBAs still recorded" "1 $HALF $HALF" "$(cat "$P/dirty")"
+
+# --- the namespace formatted while another driver has the controller ------------------
+# The record is in LBAs of the format it was written in: formatted with
+# 4096-byte LBAs and back, the LBAs of tenant I (7 of 512 bytes, not a
+# whole 4 KiB block) grow to the 4 KiB blocks holding them and back to 16.
+# Data left there (written through nvme, as if the format had kept it)
+# is scrubbed for the next tenant.
+# bare_at UUID START COUNT: a bare instance on LBAs [START, +COUNT) of
+# namespace 1.
+bare_at() {
+	bare "$1" && echo 1 >"$MDEV/$1/nsid" && echo "$2" >"$MDEV/$1/lba_start" &&
+		echo "$3" >"$MDEV/$1/lba_count"
+}
+U11=$(new_uuid)
+tap_run "instance 11 on 7 LBAs at 100" bare_at "$U11" 100 7
+tap_run "tenant I writes them" "$BLK" "$U11" write 0 7 tenantI
+tap_run "remove instance 11" sh -c "echo 1 > $MDEV/$U11/remove"
+dirty_sorted() {
+	sort -n -k2 "$P/dirty" | paste -sd '|'
+}
+tap_eq "both recorded" "1 100 7|1 $HALF $HALF" "$(dirty_sorted)"
+tap_setup "modprobe nvme" modprobe nvme
+# on_nvme_format DS: bind A to nvme, format its namespace with 2^DS-byte
+# LBAs, fill bytes [49152, +8192) (tenant I's) with 0xff through it.
+on_nvme_format() {
+	local dev f
+	mnv_pci_bind "$A" nvme && mnv_wait_namespaces "$A" 1 || return 1
+	dev=$(mnv_nvme_namespaces "$A" | head -n 1)
+	f=$(nvme id-ns "$dev" | sed -n "s/^lbaf *\([0-9]*\) *: *ms:0 *lbads:$1 .*/\1/p" | head -n 1)
+	[ -n "$f" ] || { echo "no LBA format of 2^$1 bytes without metadata"; return 1; }
+	nvme format "$dev" --lbaf="$f" --force >/dev/null || return 1
+	mnv_wait 10 test "$(blockdev --getss "$dev" 2>/dev/null)" = $((1 << $1)) || return 1
+	head -c 8192 /dev/zero | tr '\0' '\377' |
+		dd of="$dev" bs=8192 seek=6 oflag=direct conv=fsync status=none
+}
+# rebind_logs: A bound to mdev_nvme again; the kernel log lines of the bind.
+rebind_logs() {
+	local n
+	n=$(dmesg | wc -l)
+	mnv_pci_bind "$A" mdev_nvme || return 1
+	dmesg | tail -n +$((n + 1))
+}
+tap_run "to nvme, formatted with 4096-byte LBAs" on_nvme_format 12
+log=$(rebind_logs)
+tap_cond "bound again: the log says the LBAs were rescaled, and why" \
+	grep -q "namespace 1 was formatted from 512- to 4096-byte LBAs while the controller was unbound: the LBAs former tenants wrote are rescaled" <<<"$log" ||
+	diag "$log"
+tap_eq "the record in 4096-byte LBAs, tenant I's widened to whole ones" \
+	"1 12 2|1 $((HALF / 8)) $((HALF / 8))" "$(dirty_sorted)"
+tap_run "to nvme, formatted back to 512-byte LBAs" on_nvme_format 9
+log=$(rebind_logs)
+tap_cond "bound again: rescaled back" \
+	grep -q "namespace 1 was formatted from 4096- to 512-byte LBAs" <<<"$log" || diag "$log"
+tap_eq "the record in 512-byte LBAs: tenant I's covers the two 4 KiB blocks" \
+	"1 96 16|1 $HALF $HALF" "$(dirty_sorted)"
+U12=$(new_uuid)
+tap_eq "instance 12 on them waits for a scrub" "1 96 16" \
+	"$(bare_at "$U12" 96 16 && slice_of "$U12")"
+tap_cond "its scrub finishes" wait_scrub "$U12" clean 120
+tap_eq "it scrubbed all 16" "16 16" "$(cat "$MDEV/$U12/scrub_progress")"
+tap_run "tenant J reads only zeroes where data was left" "$BLK" "$U12" zeroes 0 16
+tap_run "remove instance 12 (it only read: nothing to record)" sh -c "echo 1 > $MDEV/$U12/remove"
 tap_run "unbind" mnv_pci_bind "$A" ""
 klog_lines=$(dmesg | wc -l)
 tap_run "rmmod" rmmod mdev_nvme
