@@ -53,6 +53,11 @@ VM_TESTS := tests/vm/l1-6.1.t tests/vm/l1-6.12.t tests/vm/l1-iommu-6.1.t \
 	tests/vm/l1-slow-6.1.t tests/vm/l1-slow-6.12.t tests/vm/l1-chaos-6.1.t \
 	tests/vm/l2-6.1.t tests/vm/l2-6.12.t
 
+# The VM files one after the other (each VM takes the machine's cores
+# under TCG, and some cases measure fairness), the rest beside them: the
+# unit, CLI, script and packaging tests then cost the suite less time.
+PROVE_RULES := --rules='seq=tests/vm/*.t' --rules='par=**'
+
 .PHONY: all module tools modules-all clean check test-progs vm-tests demo bench bench-micro soak \
 	deps need-deps lint checkpatch sparse help fuzz dkms-src dkms-install \
 	dkms-uninstall deb check-packages
@@ -91,7 +96,8 @@ test-progs:
 
 check: need-deps
 	$(MAKE) modules-all tools test-progs deb
-	prove -v tests/unit tests/cli tests/scripts tests/packaging $(VM_TESTS)
+	prove -v --timer -j2 $(PROVE_RULES) tests/unit tests/cli tests/scripts \
+		tests/packaging $(VM_TESTS)
 
 FUZZ_RUNS ?= 10000000
 FUZZ_JOBS ?= $(shell nproc)
