@@ -22,6 +22,8 @@
 #                        in build/deb/ (DEB_OUT=DIR elsewhere)
 #   make check-packages  the packages installed in a VM: DKMS builds the
 #                        module, the packaged CLI drives a controller
+#   make check-libvirt   a real libvirtd in a VM creates an instance and
+#                        runs a guest on it
 #   make lint            checkpatch --strict and sparse on the module
 #   make fuzz            each libFuzzer target of the core for FUZZ_RUNS inputs
 #                        (default 10 million), FUZZ_JOBS at once (default nproc)
@@ -60,7 +62,7 @@ PROVE_RULES := --rules='seq=tests/vm/*.t' --rules='par=**'
 
 .PHONY: all module tools modules-all clean check test-progs vm-tests demo bench bench-micro soak \
 	deps need-deps lint checkpatch sparse help fuzz dkms-src dkms-install \
-	dkms-uninstall deb check-packages
+	dkms-uninstall deb check-packages check-libvirt
 
 all: module tools
 
@@ -98,6 +100,11 @@ check: need-deps
 	$(MAKE) modules-all tools test-progs deb
 	prove -v --timer -j2 $(PROVE_RULES) tests/unit tests/cli tests/scripts \
 		tests/packaging $(VM_TESTS)
+
+# libvirt's path (a real libvirtd in L1, a domain on an instance): about
+# 8 minutes with the VM's boot, outside make check's time budget.
+check-libvirt: need-deps modules-all tools test-progs
+	prove -v tests/vm/l2-libvirt-6.1.t
 
 FUZZ_RUNS ?= 10000000
 FUZZ_JOBS ?= $(shell nproc)

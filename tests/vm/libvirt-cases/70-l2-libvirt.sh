@@ -19,12 +19,8 @@
 # call-out where its package installs it.  udevd runs because libvirt
 # learns of the instances mdevctl creates from udev events.
 #
-# On the 6.1 kernels only: the case takes 3-4 minutes (libvirtd alone
-# needs half a minute to start under TCG) and make check has a time
-# budget; what the kernel does for it (VFIO, the mdev bus, the guest's
-# I/O) is what 60-l2-fio.sh runs on both.  Named in MNV_CASES, it runs
-# on 6.12 as well.
-# mnv-case: series 6.1
+# make check-libvirt runs it on 6.1 (tests/vm/l2-libvirt-6.1.t says why
+# not in make check); with l1-tap.sh 6.12 libvirt-cases it runs on 6.12.
 . "$MNV_REPO/tests/vm/lib.sh"
 mnv_require_root
 mnv_require_ko
