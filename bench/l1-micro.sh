@@ -21,7 +21,6 @@ OUT=$MNV_OUT/micro.jsonl
 : >"$OUT"
 modprobe vfio-pci
 modprobe vfio_iommu_type1
-modprobe nvme
 
 [ "$(nproc)" -ge 2 ] || tap_bail "the micro-benchmark needs two L1 CPUs (run-l1.sh --smp 2)"
 
@@ -40,13 +39,7 @@ measure() {
 	done
 }
 
-tap_run "bind $B to nvme" mnv_pci_bind "$B" nvme || tap_bail "cannot bind $B"
-mnv_wait_namespaces "$B" 2 || tap_bail "namespaces of $B did not appear"
-DEV=$(mnv_nvme_namespaces "$B" | head -n 1)
-# Written once, so that reads find allocated blocks in every configuration.
-tap_run "fill the 256 MiB vfio-perf uses" fio --name=fill --filename="$DEV" \
-	--direct=1 --ioengine=libaio --rw=write --bs=1m --iodepth=8 \
-	--size=256m --output=/dev/null
+bench_fill "$B"
 
 tap_run "bind $B to vfio-pci" mnv_pci_bind "$B" vfio-pci ||
 	tap_bail "cannot bind $B to vfio-pci"

@@ -14,14 +14,7 @@ modprobe kvm_amd 2>/dev/null || modprobe kvm_intel 2>/dev/null
 [ -e /dev/kvm ] || tap_bail "no nested KVM in L1"
 modprobe vfio-pci
 
-# The same fill as bench/l1-bench.sh, through nvme first.
-modprobe nvme
-tap_run "bind $B to nvme" mnv_pci_bind "$B" nvme || tap_bail "cannot bind $B"
-mnv_wait_namespaces "$B" 2 || tap_bail "namespaces of $B did not appear"
-DEV=$(mnv_nvme_namespaces "$B" | head -n 1)
-tap_run "fill the 256 MiB the jobs use" fio --name=fill --filename="$DEV" \
-	--direct=1 --ioengine=libaio --rw=write --bs=1m --iodepth=8 \
-	--size=256m --output=/dev/null
+bench_fill "$B"
 
 tap_run "bind $B to vfio-pci" mnv_pci_bind "$B" vfio-pci ||
 	tap_bail "cannot bind $B to vfio-pci"

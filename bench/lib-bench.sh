@@ -71,6 +71,20 @@ watch_markers() {
 	kill "$!" 2>/dev/null	# the tail of the process substitution
 }
 
+# bench_fill BDF: bind controller BDF to nvme and write the first 256 MiB
+# of its namespace 1, which every configuration's jobs use, so that reads
+# find allocated blocks everywhere; DEV becomes that namespace's disk.
+bench_fill() {
+	modprobe nvme
+	tap_run "bind $1 to nvme" mnv_pci_bind "$1" nvme || tap_bail "cannot bind $1"
+	mnv_wait_namespaces "$1" 2 || tap_bail "namespaces of $1 did not appear"
+	DEV=$(mnv_nvme_namespaces "$1" | head -n 1)
+	diag "namespace 1 of $1: $DEV"
+	tap_run "fill the 256 MiB the jobs use" fio --name=fill --filename="$DEV" \
+		--direct=1 --ioengine=libaio --rw=write --bs=1m --iodepth=8 \
+		--size=256m --output=/dev/null
+}
+
 # native_config NAME DEV: the matrix in L1 itself, on block device DEV.
 native_config() {
 	local name=$1 dev=$2 out=$MNV_OUT/$1.out
