@@ -311,15 +311,13 @@ static void mnv_extents_free(struct list_head *extents)
  * and bind, driver_override changed back, a PCI rescan) takes its record
  * back, found by serial number and model, which name the drive wherever
  * it sits: a tenant's data left on it is scrubbed as if the controller
- * had never gone.  The NVM subsystem NQN is not part of the key (a
- * firmware update may start reporting one, or an administrator change
- * it, and the record would be left behind): a record kept with another
- * is taken all the same, and the kernel log says so.  Two records of one
- * identity (drives that report the same, bound one after the other) are
- * both taken: more LBAs are scrubbed, none is left out.  The records live
- * as long as the
- * module; what an unload forgets, the kernel log says
- * (mnv_dirty_kept_free()).
+ * had never gone.  Two drives may report the same serial number and
+ * model, so a record is taken as the drive's own only if its namespaces
+ * prove it (mnv_dirty_rec_ours()); a record that is maybe another
+ * drive's stays kept for that drive, and the namespaces it names are
+ * recorded whole instead: more LBAs are scrubbed, none is left out.  The
+ * records live as long as the module; what an unload forgets, the
+ * kernel log says (mnv_dirty_kept_free()).
  *
  * Each record says what its namespaces were (LBA size, size, NGUID and
  * EUI64): another driver may format or replace them meanwhile, and the
@@ -366,9 +364,12 @@ static DECLARE_WAIT_QUEUE_HEAD(mnv_bound_wq);
 
 /*
  * How long a probe waits for the last reference to its device's earlier
- * binding (an instance released after the unbind): a few seconds, as
- * long as a VFIO user takes to close a file after its device went.
- * Arbitrary otherwise: after it, the bind fails and may be tried again.
+ * binding.  The removal waits for every VFIO user to close; what may
+ * still hold a reference after it is a kobject released late (a sysfs
+ * reader, CONFIG_DEBUG_KOBJECT_RELEASE's delay of a few seconds).  The
+ * probe holds the device's lock meanwhile, and during a rescan the PCI
+ * rescan lock: a few seconds at most.  After it, the bind fails and may
+ * be tried again.
  */
 #define MNV_REBIND_WAIT_MS	5000
 
@@ -454,8 +455,7 @@ static void mnv_dirty_map_log(struct mnv_host *host, u32 nsid,
 			 nsid, 1U << was->lba_shift, 1U << now->lba_shift);
 		break;
 	case VNVME_NS_OTHER:
-		dev_info(dev, "namespace %u has another NGUID or EUI64 than when the controller was unbound (deleted and created again?): all of it is recorded as written by no instance, so that while the parent's scrub policy is on, any instance given LBAs of it, one created again with a former UUID too, scrubs them first\n",
-			 nsid);
+		/* Not this drive's record: mnv_dirty_rec_ours(). */
 		break;
 	}
 }
@@ -497,17 +497,17 @@ static void mnv_dirty_map_extent(struct mnv_host *host,
 }
 
 /*
- * Move the ranges of @rec onto @out, each mapped onto its namespace as
- * @host has it now.  Those of a namespace @host does not offer, or past
- * the end of one, stay on @rec, in the terms of the namespace they were
- * written on.
+ * Move the ranges of @rec, @host's own (mnv_dirty_rec_ours()), onto
+ * @out, each mapped onto its namespace as @host has it now.  Those of a
+ * namespace @host does not offer, or past the end of one, stay on @rec,
+ * in the terms of the namespace they were written on.
  */
 static void mnv_dirty_map_rec(struct mnv_host *host,
 			      struct mnv_dirty_kept *rec,
 			      struct list_head *out)
 {
 	const struct mnv_namespace *ns;
-	struct mnv_extent *e, *tmp, *whole;
+	struct mnv_extent *e, *tmp;
 	enum vnvme_ns_change change;
 	struct vnvme_ns_id now;
 	LIST_HEAD(parked);
@@ -531,28 +531,79 @@ static void mnv_dirty_map_rec(struct mnv_host *host,
 		mnv_ns_id(ns, &now);
 		change = vnvme_ns_change(&was->id, &now);
 		mnv_dirty_map_log(host, was->nsid, change, &was->id, &now);
-		whole = NULL;
 		list_for_each_entry_safe(e, tmp, &rec->extents, node) {
 			if (e->nsid != was->nsid)
 				continue;
 			list_del(&e->node);
-			if (change != VNVME_NS_OTHER)
-				mnv_dirty_map_extent(host, &was->id, &now, e,
-						     out, &parked);
-			else if (!whole)
-				whole = e;
-			else
-				kfree(e);
-		}
-		if (whole) {
-			/* Whoever wrote it, nobody's own any more. */
-			whole->lba_start = 0;
-			whole->lba_count = now.nsze;
-			whole->writer = guid_null;
-			mnv_extent_merge(out, whole);
+			mnv_dirty_map_extent(host, &was->id, &now, e, out,
+					     &parked);
 		}
 	}
 	list_splice_tail(&parked, &rec->extents);
+}
+
+/*
+ * Is @rec, kept under @host's serial number and model, this drive's own
+ * record?  Serial number and model are no proof: two drives may report
+ * the same (blank serial numbers, a cloned identity), and a drive taking
+ * another's record as its own would scrub its own LBAs and drop the
+ * other's.  A namespace reporting another NGUID or EUI64 than the
+ * record's tells that it is not; one still reporting the record's, that
+ * it is; without either, the NVM subsystem NQN decides.
+ */
+static bool mnv_dirty_rec_ours(struct mnv_host *host,
+			       const struct mnv_dirty_kept *rec)
+{
+	const struct mnv_namespace *ns;
+	struct vnvme_ns_id now;
+	bool proven = false;
+	u32 i;
+
+	for (i = 0; i < rec->nr_namespaces; i++) {
+		ns = mnv_host_namespace(host, rec->namespaces[i].nsid);
+		if (!ns)
+			continue;
+		mnv_ns_id(ns, &now);
+		if (vnvme_ns_change(&rec->namespaces[i].id, &now) ==
+		    VNVME_NS_OTHER)
+			return false;
+		proven |= vnvme_ns_proven(&rec->namespaces[i].id, &now);
+	}
+	return proven || !strcmp(rec->subnqn, host->subnqn);
+}
+
+/*
+ * Record on @out, as written by no instance, the whole of each namespace
+ * of @host that @rec, a record that may be another drive's, has LBAs on:
+ * @rec itself stays kept for its drive.  0, or -ENOMEM.
+ */
+static int mnv_dirty_whole(struct mnv_host *host,
+			   const struct mnv_dirty_kept *rec,
+			   struct list_head *out)
+{
+	const struct mnv_namespace *ns;
+	struct mnv_extent *e, *whole;
+	struct vnvme_ns_id now;
+	bool written;
+	u32 i;
+
+	for (i = 0; i < rec->nr_namespaces; i++) {
+		written = false;
+		list_for_each_entry(e, &rec->extents, node)
+			written |= e->nsid == rec->namespaces[i].nsid;
+		ns = mnv_host_namespace(host, rec->namespaces[i].nsid);
+		if (!written || !ns)
+			continue;
+		mnv_ns_id(ns, &now);
+		whole = kzalloc(sizeof(*whole), GFP_KERNEL);
+		if (!whole)
+			return -ENOMEM;
+		/* kzalloc(): from LBA 0, and guid_null, nobody's. */
+		whole->nsid = rec->namespaces[i].nsid;
+		whole->lba_count = now.nsze;
+		mnv_extent_merge(out, whole);
+	}
+	return 0;
 }
 
 /* The last reference to the controller goes: so does what is left. */
@@ -626,7 +677,7 @@ static int mnv_bound_lock(struct mnv_host *host)
 		    !wait_event_timeout(mnv_bound_wq,
 					READ_ONCE(mnv_bound_gen) != twin.gen,
 					left)) {
-			dev_err(dev, "its earlier binding to mdev_nvme is still not released after %u ms (a VFIO user still holds an instance's file?): bind it again once that is closed\n",
+			dev_err(dev, "its earlier binding to mdev_nvme is still not released after %u ms: bind it again later\n",
 				MNV_REBIND_WAIT_MS);
 			return -EBUSY;
 		}
@@ -672,9 +723,21 @@ int mnv_dirty_restore(struct mnv_host *host)
 	list_add_tail(&host->bound_node, &mnv_bound_list);
 	mutex_unlock(&mnv_dirty_kept_lock);
 
+	/* First what takes memory: a record maybe not ours stays as it is. */
+	list_for_each_entry(rec, &claimed, node) {
+		if (mnv_dirty_rec_ours(host, rec))
+			continue;
+		dev_info(mnv_host_dev(host), "%u LBA range(s) former tenants wrote were kept under this serial number and model, on namespaces that report other NGUIDs or EUI64s now, or none and another NVM subsystem NQN (%s, now %s): another drive's, or this one's namespaces made again; the record stays kept, and the namespaces it names are recorded whole as written by no instance\n",
+			 mnv_extents_count(&rec->extents),
+			 mnv_id_str(rec->subnqn), mnv_id_str(host->subnqn));
+		if (mnv_dirty_whole(host, rec, &restored))
+			goto err_nomem;
+	}
 	list_for_each_entry_safe(rec, tmp, &claimed, node) {
+		if (!mnv_dirty_rec_ours(host, rec))
+			continue;
 		if (strcmp(rec->subnqn, host->subnqn))
-			dev_info(mnv_host_dev(host), "a record of LBAs former tenants wrote was kept with NVM subsystem NQN %s, the controller reports %s now (firmware updated, NQN changed?): taken back all the same\n",
+			dev_info(mnv_host_dev(host), "a record of LBAs former tenants wrote was kept with NVM subsystem NQN %s, the controller reports %s now (firmware updated, NQN changed?): its namespaces prove it this drive's, taken back\n",
 				 mnv_id_str(rec->subnqn),
 				 mnv_id_str(host->subnqn));
 		n += mnv_extents_count(&rec->extents);
@@ -699,6 +762,18 @@ int mnv_dirty_restore(struct mnv_host *host)
 	mutex_unlock(&host->lock);
 	host->dirty_rec = mine;
 	return 0;
+
+err_nomem:
+	/* Nothing taken: no record was touched yet, @host not bound. */
+	mnv_extents_free(&restored);
+	mutex_lock(&mnv_dirty_kept_lock);
+	list_splice_tail(&claimed, &mnv_dirty_kept_list);
+	list_del(&host->bound_node);
+	WRITE_ONCE(mnv_bound_gen, mnv_bound_gen + 1);
+	mutex_unlock(&mnv_dirty_kept_lock);
+	wake_up_all(&mnv_bound_wq);
+	kfree(mine);
+	return -ENOMEM;
 }
 
 /**

@@ -25,6 +25,37 @@ enum vnvme_ns_change vnvme_ns_change(const struct vnvme_ns_id *was,
 	return now->nsze < was->nsze ? VNVME_NS_SHRUNK : VNVME_NS_SAME;
 }
 
+/* Are all @n bytes of @id zero: the identifier not reported? */
+static bool vnvme_id_blank(const u8 *id, size_t n)
+{
+	while (n--)
+		if (id[n])
+			return false;
+	return true;
+}
+
+/**
+ * vnvme_ns_proven - is @now the namespace @was by a unique identifier?
+ * @was: as it was when the record was kept
+ * @now: as the controller reports it now, under the same NSID
+ *
+ * An NGUID or EUI64 is unique to a namespace: a record whose namespaces
+ * report one and still report it was kept from this drive.  Serial
+ * number and model alone are not proof, since two drives may report the
+ * same (blank serials, a cloned identity).
+ *
+ * Return: true if a non-zero NGUID or EUI64 of @was is @now's too.
+ */
+bool vnvme_ns_proven(const struct vnvme_ns_id *was,
+		     const struct vnvme_ns_id *now)
+{
+	if (!vnvme_id_blank(was->nguid, sizeof(was->nguid)) &&
+	    !memcmp(was->nguid, now->nguid, sizeof(was->nguid)))
+		return true;
+	return !vnvme_id_blank(was->eui64, sizeof(was->eui64)) &&
+	       !memcmp(was->eui64, now->eui64, sizeof(was->eui64));
+}
+
 /* @v << @d, or U64_MAX if that does not fit in 64 bits. */
 static u64 vnvme_shl_sat(u64 v, unsigned int d)
 {

@@ -32,6 +32,8 @@ enum vnvme_ns_change {
 enum vnvme_ns_change vnvme_ns_change(const struct vnvme_ns_id *was,
 				     const struct vnvme_ns_id *now);
 
+bool vnvme_ns_proven(const struct vnvme_ns_id *was,
+		     const struct vnvme_ns_id *now);
 bool vnvme_dirty_map(const struct vnvme_ns_id *was,
 		     const struct vnvme_ns_id *now, u64 *lba_start,
 		     u64 *lba_count);

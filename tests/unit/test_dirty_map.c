@@ -52,6 +52,31 @@ static void test_change(void)
 	tap_test_end("ns_change: same, grown, shrunk, reformatted, NGUID or EUI64 changed or gone");
 }
 
+static void test_proven(void)
+{
+	struct vnvme_ns_id was = ns(9, 1000), now = was;
+
+	tap_test_begin();
+	expect(vnvme_ns_proven(&was, &now));
+	/* Reformatted, resized: still the namespace its NGUID names. */
+	now = ns(12, 10);
+	expect(vnvme_ns_proven(&was, &now));
+	/* One of the two identifiers is enough. */
+	memset(now.nguid, 0, sizeof(now.nguid));
+	expect(vnvme_ns_proven(&was, &now));
+	now = was;
+	memset(now.eui64, 0, sizeof(now.eui64));
+	expect(vnvme_ns_proven(&was, &now));
+	now.nguid[3] = 7;
+	expect(!vnvme_ns_proven(&was, &now));
+	/* Identifiers never reported prove nothing, equal as they are. */
+	memset(was.nguid, 0, sizeof(was.nguid));
+	memset(was.eui64, 0, sizeof(was.eui64));
+	now = was;
+	expect(!vnvme_ns_proven(&was, &now));
+	tap_test_end("ns_proven: a reported NGUID or EUI64 still there, never blank ones");
+}
+
 /*
  * The model: the blocks of @now holding a byte of [start, +count) of
  * @was, on a namespace small enough to walk.
@@ -261,6 +286,7 @@ static void test_map_edges(void)
 int main(void)
 {
 	test_change();
+	test_proven();
 	test_map_model();
 	test_map_edges();
 	test_beyond_model();
