@@ -86,11 +86,11 @@ int mnv_host_enable(struct mnv_host *host)
 	return mnv_host_wait_ready(host, true);
 }
 
-/* Copy a space-padded Identify string, dropping the padding. */
 /*
  * An Identify string, as the kernel log and sysfs show it: the drive's
- * bytes, but a control or non-ASCII one (which could forge a line of
- * the log) as '?'.
+ * bytes without their padding (spaces, or the tabs and line ends some
+ * drives pad with), and a control or non-ASCII byte left inside (which
+ * could forge a line of the log) as '?'.
  */
 static void mnv_copy_id_string(char *dst, const char *src, size_t len)
 {
@@ -99,12 +99,12 @@ static void mnv_copy_id_string(char *dst, const char *src, size_t len)
 
 	memcpy(dst, src, len);
 	dst[len] = '\0';
+	strim(dst);
 	for (i = 0; i < len && dst[i]; i++) {
 		c = dst[i];
 		if (c < 0x20 || c > 0x7e)
 			dst[i] = '?';
 	}
-	strim(dst);
 }
 
 static int mnv_identify(struct mnv_host *host, u8 cns, u32 nsid,
