@@ -75,6 +75,8 @@ struct mnv_scrub {
  *  - @host, @type, @nr_qpairs and @qids are set in init and constant
  *    until release.
  *  - @hw_irqs is only incremented, by the interrupt of its queues.
+ *  - @poller_cpu is written under inst->lock at open and close, and
+ *    read locklessly by sysfs.
  */
 struct mnv_instance {
 	struct vfio_device vdev;
@@ -106,7 +108,12 @@ struct mnv_instance {
 	struct mnv_io io;		/* while open */
 	struct mnv_io_stats stats;
 	atomic_long_t hw_irqs;		/* counted by the interrupt handler */
+	int poller_cpu;			/* shared poller's CPU, or MNV_POLLER_* */
 };
+
+/* inst->poller_cpu but for a shared poller's CPU */
+#define MNV_POLLER_NONE		(-1)	/* closed */
+#define MNV_POLLER_OWN		(-2)	/* a thread of its own */
 
 static inline struct mnv_instance *vdev_to_instance(struct vfio_device *vdev)
 {

@@ -214,6 +214,22 @@ static ssize_t mode_store(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RW(mode);
 
+/*
+ * Which thread serves the open device: "poll<N>", the shared poller of
+ * CPU N (poll mode), "thread", one of its own (the other modes), "none"
+ * while closed.
+ */
+static ssize_t poller_show(struct device *dev, struct device_attribute *attr,
+			   char *buf)
+{
+	int cpu = READ_ONCE(dev_to_instance(dev)->poller_cpu);
+
+	if (cpu >= 0)
+		return sysfs_emit(buf, "poll%d\n", cpu);
+	return sysfs_emit(buf, "%s\n", cpu == MNV_POLLER_OWN ? "thread" : "none");
+}
+static DEVICE_ATTR_RO(poller);
+
 static ssize_t idle_us_show(struct device *dev, struct device_attribute *attr,
 			    char *buf)
 {
@@ -364,6 +380,7 @@ static struct attribute *mnv_instance_attrs[] = {
 	&mnv_attr_lba_count.dattr.attr,
 	&dev_attr_cpu.attr,
 	&dev_attr_mode.attr,
+	&dev_attr_poller.attr,
 	&dev_attr_idle_us.attr,
 	&dev_attr_queue_pairs.attr,
 	&dev_attr_hw_qids.attr,

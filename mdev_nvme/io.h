@@ -31,6 +31,7 @@ static_assert(MNV_INSTANCE_MAX_QPAIRS <= BITS_PER_LONG);
 
 struct mnv_instance;
 struct mnv_pin;
+struct mnv_poller;
 struct page;
 struct task_struct;
 struct vfio_device;
@@ -303,11 +304,19 @@ struct mnv_io_stats {
  * inst->lock, like the emulated controller (and the hardware queue pairs,
  * inst->hq[]: see struct mnv_io_hq).  @thread and @kick belong to the
  * polling thread (vctrl_thread.c): @kick is set by doorbells and by the
- * hardware queues' interrupts, and cleared by @thread.  @pinned_pages is
- * only written under inst->lock but read locklessly by sysfs.
+ * hardware queues' interrupts, and cleared by @thread, or by the shared
+ * poller (vctrl_poller.c) that serves the instance in poll mode, which
+ * has no @thread but @poller.  @poller and @poll_idle are set under
+ * inst->lock; the poller's own state (its members, the one it serves) is
+ * under its spinlock, see struct mnv_poller.  @pinned_pages is only
+ * written under inst->lock but read locklessly by sysfs.
  *
  * Lock order, for the whole module (the one place it is written; the
- * other comments point here): inst->lock, then host->admin_lock (queue
+ * other comments point here): inst->lock, then mnv_pollers_lock (shared
+ * pollers made and stopped, vctrl_poller.c), then a poller's spinlock;
+ * a poller only ever try-locks inst->lock, so the close path may wait
+ * for it to let go of an instance while holding that instance's lock.
+ * inst->lock, then host->admin_lock (queue
  * pairs created and deleted, the controller failed or reset), then
  * type1's iommu->lock (vfio_pin_pages(), vfio_unpin_pages(),
  * vfio_dma_rw()), then the VMM's mmap lock.  host->lock comes after
@@ -349,6 +358,9 @@ struct mnv_io {
 	u64 rd_bytes;
 	u64 wr_bytes;
 	struct task_struct *thread;
+	struct mnv_poller *poller;	/* poll mode: the shared poller */
+	bool poll_idle;		/* poller: last pass found nothing to do */
+	u16 next_sq;		/* the SQ fetched from first, rotating */
 	/*
 	 * Pairs whose interrupt wakes @thread (vctrl_thread.c): all of them
 	 * in interrupt and adaptive modes if each has a vector, else 0.
@@ -407,8 +419,15 @@ void mnv_io_sq_delete(struct mnv_instance *inst, u16 qid);
 void mnv_io_cq_delete(struct mnv_instance *inst, u16 qid);
 void mnv_io_reset(struct mnv_instance *inst);
 
+/*
+ * Guest SQEs one pass takes from one SQ at most, so that the other queues
+ * get a turn; a pass may be given less for all its SQs together (a
+ * shared poller's burst).
+ */
+#define MNV_IO_FETCH_BUDGET	64
+
 /* io_submit.c: under inst->lock */
-bool mnv_io_poll_locked(struct mnv_instance *inst);
+bool mnv_io_poll_locked(struct mnv_instance *inst, unsigned int budget);
 
 /* io_complete.c: all under inst->lock */
 bool mnv_io_cq_full(struct mnv_io *io, struct mnv_io_cq *cq);
@@ -447,6 +466,7 @@ void mnv_io_dbbuf_lost(struct mnv_instance *inst);
 void mnv_io_dbbuf_release(struct mnv_instance *inst);
 bool mnv_io_dbbuf_in(struct mnv_io *io, u64 start, u64 end);
 bool mnv_io_doorbells_arm(struct mnv_instance *inst);
+bool mnv_io_quiet(struct mnv_instance *inst);
 void mnv_io_dbbuf_new_queue(struct mnv_instance *inst, u16 qid, bool is_cq);
 
 /* io_dbpage.c: under inst->lock but for the last two */
@@ -458,6 +478,7 @@ bool mnv_io_dbpage_write(struct mnv_instance *inst, u64 off, const void *buf,
 			 size_t size);
 bool mnv_io_dbpage_next(struct mnv_instance *inst, unsigned int *slot,
 			__le32 *val);
+bool mnv_io_dbpage_moved(struct mnv_instance *inst);
 bool mnv_io_dbpage_offered(struct mnv_instance *inst);
 int mnv_io_dbpage_mmap(struct mnv_instance *inst, u64 region_off,
 		       struct vm_area_struct *vma);

@@ -176,6 +176,24 @@ bool mnv_io_dbpage_next(struct mnv_instance *inst, unsigned int *slot,
 	return false;
 }
 
+/*
+ * Has a doorbell of the page changed since the last pass?  Marks nothing
+ * seen: the pass replays it.  Caller holds inst->lock.
+ */
+bool mnv_io_dbpage_moved(struct mnv_instance *inst)
+{
+	struct mnv_io *io = &inst->io;
+	unsigned int i;
+
+	lockdep_assert_held(&inst->lock);
+	if (!io->db_vals)
+		return false;
+	for (i = 0; i < io->db_slots; i++)
+		if ((__force u32)READ_ONCE(io->db_vals[i]) != io->db_seen[i])
+			return true;
+	return false;
+}
+
 /* Does the VMM get the doorbell page?  Constant while the device is open. */
 bool mnv_io_dbpage_offered(struct mnv_instance *inst)
 {

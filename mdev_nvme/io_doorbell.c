@@ -357,3 +357,30 @@ bool mnv_io_doorbells_arm(struct mnv_instance *inst)
 			return true;
 	return false;
 }
+
+/**
+ * mnv_io_quiet - would a pass find nothing to do?
+ * @inst: instance; caller holds inst->lock
+ *
+ * The one check a shared poller (vctrl_poller.c) makes of an instance
+ * whose last pass found nothing: no command in flight or put off, no
+ * entry the pass could fetch in an SQ (its tail read from the shadow
+ * doorbell where the guest has one), no value changed in the mapped
+ * doorbell page.  Anything else that makes work arrives through a
+ * trapped access, which sets io->kick: the caller looks at that too.
+ *
+ * Return: true if a pass would find nothing.
+ */
+bool mnv_io_quiet(struct mnv_instance *inst)
+{
+	struct mnv_io *io = &inst->io;
+	unsigned int q;
+
+	lockdep_assert_held(&inst->lock);
+	if (io->nr_inflight || io->stalled || mnv_io_dbpage_moved(inst))
+		return false;
+	for (q = 1; q <= inst->nr_qpairs; q++)
+		if (mnv_io_sq_fetchable(io, &io->sq[q]))
+			return false;
+	return true;
+}

@@ -16,14 +16,12 @@
 #include "instance.h"
 #include "io.h"
 
-/* Guest SQEs taken from one SQ per pass, so that other queues get a turn. */
-#define MNV_IO_FETCH_BUDGET	64
-
 /* The hardware SQE is built in the wire format the core writes. */
 static_assert(sizeof(struct vnvme_sqe) == sizeof(struct nvme_command));
 
-/* Fetch, check and submit the new commands of guest SQ @qid. */
-static unsigned int mnv_io_submit(struct mnv_instance *inst, u16 qid)
+/* Fetch, check and submit at most @budget new commands of guest SQ @qid. */
+static unsigned int mnv_io_submit(struct mnv_instance *inst, u16 qid,
+				  unsigned int budget)
 {
 	struct mnv_io *io = &inst->io;
 	struct mnv_io_sq *sq = &io->sq[qid];
@@ -44,7 +42,7 @@ static unsigned int mnv_io_submit(struct mnv_instance *inst, u16 qid)
 			io->fatal = true;
 		return 0;
 	}
-	while (sq->head != tail && n < MNV_IO_FETCH_BUDGET) {
+	while (sq->head != tail && n < budget) {
 		struct mnv_io_slot *slot;
 		u16 idx, status;
 
@@ -107,16 +105,20 @@ static unsigned int mnv_io_submit(struct mnv_instance *inst, u16 qid)
 /**
  * mnv_io_poll_locked - one pass over all queues of the instance
  * @inst: instance; caller holds inst->lock
+ * @budget: guest SQEs to fetch at most, from all SQs together (each
+ *	gives MNV_IO_FETCH_BUDGET at most); the SQ fetched from first moves
+ *	on with each pass, so that a budget smaller than the SQs' backlog
+ *	is shared among them over passes
  *
  * Failures, statistics and interrupts it finds are the caller's to hand
  * to the core right after (mnv_vctrl_io_apply()).
  *
  * Return: true if anything was fetched or completed.
  */
-bool mnv_io_poll_locked(struct mnv_instance *inst)
+bool mnv_io_poll_locked(struct mnv_instance *inst, unsigned int budget)
 {
 	struct mnv_io *io = &inst->io;
-	unsigned int i, work = 0, reaped = 0;
+	unsigned int i, q, n, work = 0, reaped = 0;
 
 	lockdep_assert_held(&inst->lock);
 	if (!io->ready || !inst->ctrl)
@@ -159,9 +161,17 @@ bool mnv_io_poll_locked(struct mnv_instance *inst)
 		if (READ_ONCE(inst->host->resetting)) {
 			io->stalled = true;
 		} else {
-			for (i = 1; i <= inst->nr_qpairs; i++)
-				if (io->sq[i].valid)
-					work += mnv_io_submit(inst, i);
+			for (i = 0; i < inst->nr_qpairs && budget; i++) {
+				q = (io->next_sq + i) % inst->nr_qpairs + 1;
+				if (!io->sq[q].valid)
+					continue;
+				n = mnv_io_submit(inst, q,
+						  min_t(unsigned int, budget,
+							MNV_IO_FETCH_BUDGET));
+				work += n;
+				budget -= n;
+			}
+			io->next_sq = (io->next_sq + 1) % inst->nr_qpairs;
 		}
 	}
 	return work;

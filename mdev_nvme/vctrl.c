@@ -368,6 +368,30 @@ bool mnv_vctrl_dbpage_replay(struct mnv_instance *inst)
 	return work;
 }
 
+/**
+ * mnv_vctrl_pass - one round of an instance's I/O work
+ * @inst: instance; caller holds inst->lock
+ * @budget: guest SQEs to fetch at most (mnv_io_poll_locked())
+ *
+ * Doorbells of the mapped page replayed, the controller's state handed
+ * to the I/O path, its queues polled, and what it found handed back to
+ * the core.  Run by the instance's thread or its shared poller.
+ *
+ * Return: true if anything was fetched, completed or replayed.
+ */
+bool mnv_vctrl_pass(struct mnv_instance *inst, unsigned int budget)
+{
+	bool work;
+
+	lockdep_assert_held(&inst->lock);
+	work = mnv_vctrl_dbpage_replay(inst);
+	mnv_vctrl_io_sync(inst);
+	work |= mnv_io_poll_locked(inst, budget);
+	mnv_vctrl_io_apply(inst);
+	inst->stats.polls++;
+	return work;
+}
+
 /*
  * VFIO_DEVICE_SET_IRQS changed the MSI-X eventfds: tell the core which
  * vectors have one.  A wired eventfd is the VMM's "enabled and unmasked"

@@ -1,0 +1,326 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Shared pollers: the instances in poll mode are served by one thread per
+ * CPU that has any, "mnv/poll<N>", pinned to CPU N, rather than by a
+ * spinning thread each.
+ *
+ * A poller gives its instances turns round-robin (core/poll_rr.c).  On
+ * its turn an instance gets one pass (mnv_vctrl_pass()) fetching at most
+ * MNV_POLLER_BURST guest SQEs, so that a tenant with deep queues delays
+ * the others by one burst at most.  An instance whose last pass found
+ * nothing to do costs one check per turn (mnv_io_quiet(): its SQ tails
+ * and mapped doorbells against what was fetched, and the kick of a
+ * trapped access) until it has work again.  The poller takes the
+ * instance's lock with mutex_trylock(): an instance busy elsewhere (an
+ * admin command run by a trapped doorbell, an unmap, the close) loses
+ * its turn instead of holding up the others.
+ *
+ * The instance's cpu attribute names its poller, read at open.  With
+ * "any" (-1) it goes to the online CPU whose poller serves the fewest
+ * instances, CPUs without a poller counting as none (the lowest on a tie):
+ * poll-mode instances spread over the CPUs as their threads did before,
+ * and a CPU is taken by polling only once it has an instance to poll.
+ * A poller is made by the first instance of its CPU and stopped when the
+ * last one leaves.  It is pinned with set_cpus_allowed_ptr(), not
+ * kthread_bind(): if its CPU goes offline the scheduler moves it and it
+ * goes on serving; it pins itself again once the CPU is back.
+ */
+#include <linux/cpumask.h>
+#include <linux/kthread.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+
+#include "core/poll_rr.h"
+#include "instance.h"
+#include "io.h"
+#include "vctrl.h"
+
+/*
+ * Guest SQEs an instance may fetch on one turn: as many as one SQ gives
+ * in one pass of an instance's own thread, a few microseconds of work,
+ * so that eight busy tenants wait a few tens of microseconds for a turn.
+ */
+#define MNV_POLLER_BURST	MNV_IO_FETCH_BUDGET
+
+/* Members a poller's array starts with; it doubles when full. */
+#define MNV_POLLER_MIN_CAP	8
+
+/*
+ * struct mnv_poller - the shared poller of one CPU.
+ *
+ * LOCKING: @cpu, @task and @node are set at creation and changed under
+ * mnv_pollers_lock only (the list, its creation and stop).  @lock, a
+ * spinlock, protects @rr (the members, struct mnv_instance pointers) and
+ * @serving, the instance whose turn the poller has taken and not ended:
+ * the poller reads @rr and sets @serving in one critical section, so an
+ * instance removed from @rr under @lock is never picked again, and one
+ * picked before its removal is let go of (@serving changed, under @lock)
+ * before mnv_vctrl_poller_detach() returns.  @rr's storage grows under
+ * mnv_pollers_lock, the members moved over under @lock.  @let_go wakes
+ * the detach waiting for that.
+ */
+struct mnv_poller {
+	int cpu;
+	struct task_struct *task;
+	struct list_head node;		/* on mnv_pollers */
+	spinlock_t lock;
+	struct vnvme_rr rr;
+	struct mnv_instance *serving;
+	wait_queue_head_t let_go;
+};
+
+/* Serialises attach and detach; see "Lock order" at struct mnv_io. */
+static DEFINE_MUTEX(mnv_pollers_lock);
+static LIST_HEAD(mnv_pollers);
+
+/* One turn of instance @inst, try-locked by the poller. */
+static void mnv_poller_turn(struct mnv_instance *inst)
+{
+	struct mnv_io *io = &inst->io;
+	bool work, idle;
+
+	lockdep_assert_held(&inst->lock);
+	/* Still open: the close takes it off the poller first. */
+	if (io->poll_idle && !READ_ONCE(io->kick) && mnv_io_quiet(inst))
+		return;
+	/*
+	 * Clear the kick before the pass: a trapped doorbell recorded
+	 * before it is seen by the pass, one recorded after (under
+	 * inst->lock, after this store) sets it again.
+	 */
+	smp_store_mb(io->kick, false);
+	work = mnv_vctrl_pass(inst, MNV_POLLER_BURST);
+	idle = !work && !io->nr_inflight && !io->stalled;
+	/* An idle period starts: the instance costs one check a turn. */
+	if (idle && !io->poll_idle)
+		inst->stats.idle_sleeps++;
+	io->poll_idle = idle;
+}
+
+static int mnv_poller_fn(void *data)
+{
+	struct mnv_poller *p = data;
+	struct mnv_instance *inst;
+
+	for (;;) {
+		spin_lock(&p->lock);
+		p->serving = NULL;
+		/* A detach waits for the instance it removed to be let go. */
+		if (waitqueue_active(&p->let_go))
+			wake_up_all(&p->let_go);
+		if (kthread_should_stop()) {
+			spin_unlock(&p->lock);
+			break;
+		}
+		inst = vnvme_rr_next(&p->rr);
+		p->serving = inst;
+		/* Still a member while @serving: not freed before let go. */
+		spin_unlock(&p->lock);
+
+		if (!inst) {
+			/* Between its creation and its stop only. */
+			set_current_state(TASK_INTERRUPTIBLE);
+			if (!kthread_should_stop() && !READ_ONCE(p->rr.nr))
+				schedule();
+			__set_current_state(TASK_RUNNING);
+			continue;
+		}
+		if (mutex_trylock(&inst->lock)) {
+			mnv_poller_turn(inst);
+			mutex_unlock(&inst->lock);
+		}
+		/* The CPU is back after going offline: back on it. */
+		if (unlikely(raw_smp_processor_id() != p->cpu) &&
+		    cpu_online(p->cpu))
+			set_cpus_allowed_ptr(current, cpumask_of(p->cpu));
+		cond_resched();
+	}
+	return 0;
+}
+
+/* Caller holds mnv_pollers_lock. */
+static struct mnv_poller *mnv_poller_find(int cpu)
+{
+	struct mnv_poller *p;
+
+	lockdep_assert_held(&mnv_pollers_lock);
+	list_for_each_entry(p, &mnv_pollers, node)
+		if (p->cpu == cpu)
+			return p;
+	return NULL;
+}
+
+/*
+ * The CPU for an instance whose cpu is "any": the online CPU whose poller
+ * has the fewest members, none for a CPU without one.  Caller holds
+ * mnv_pollers_lock.
+ */
+static int mnv_poller_pick_cpu(void)
+{
+	unsigned int load, best_load = UINT_MAX;
+	struct mnv_poller *p;
+	int cpu, best = 0;
+
+	lockdep_assert_held(&mnv_pollers_lock);
+	for_each_online_cpu(cpu) {
+		p = mnv_poller_find(cpu);
+		load = p ? READ_ONCE(p->rr.nr) : 0;
+		if (load < best_load) {
+			best_load = load;
+			best = cpu;
+		}
+	}
+	return best;
+}
+
+/* A new poller for @cpu, not started; caller holds mnv_pollers_lock. */
+static struct mnv_poller *mnv_poller_create(int cpu)
+{
+	struct mnv_poller *p;
+	void **items;
+
+	lockdep_assert_held(&mnv_pollers_lock);
+	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	items = kcalloc(MNV_POLLER_MIN_CAP, sizeof(*items), GFP_KERNEL);
+	if (!p || !items)
+		goto err_free;
+	p->cpu = cpu;
+	spin_lock_init(&p->lock);
+	init_waitqueue_head(&p->let_go);
+	vnvme_rr_init(&p->rr, items, MNV_POLLER_MIN_CAP);
+	p->task = kthread_create(mnv_poller_fn, p, "mnv/poll%d", cpu);
+	if (IS_ERR(p->task))
+		goto err_free;
+	/* Not kthread_bind(): the poller must survive its CPU going away. */
+	if (cpu_online(cpu))
+		set_cpus_allowed_ptr(p->task, cpumask_of(cpu));
+	list_add(&p->node, &mnv_pollers);
+	return p;
+
+err_free:
+	kfree(items);
+	kfree(p);
+	return NULL;
+}
+
+/* Stop an empty poller and free it; caller holds mnv_pollers_lock. */
+static void mnv_poller_destroy(struct mnv_poller *p)
+{
+	lockdep_assert_held(&mnv_pollers_lock);
+	list_del(&p->node);
+	kthread_stop(p->task);
+	kfree(p->rr.items);
+	kfree(p);
+}
+
+/* Room for one more member; caller holds mnv_pollers_lock. */
+static int mnv_poller_reserve(struct mnv_poller *p)
+{
+	void **items, **old;
+	unsigned int cap;
+
+	lockdep_assert_held(&mnv_pollers_lock);
+	if (p->rr.nr < p->rr.cap)
+		return 0;
+	cap = 2 * p->rr.cap;
+	items = kcalloc(cap, sizeof(*items), GFP_KERNEL);
+	if (!items)
+		return -ENOMEM;
+	spin_lock(&p->lock);
+	old = vnvme_rr_move(&p->rr, items, cap);
+	spin_unlock(&p->lock);
+	kfree(old);
+	return 0;
+}
+
+/**
+ * mnv_vctrl_poller_attach - have the shared poller of the instance's CPU
+ * serve it, making the poller if it is the CPU's first
+ * @inst: instance being opened in poll mode; caller holds inst->lock
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int mnv_vctrl_poller_attach(struct mnv_instance *inst)
+{
+	int cpu = READ_ONCE(inst->cpu);
+	struct mnv_poller *p;
+	bool created = false;
+	int ret;
+
+	lockdep_assert_held(&inst->lock);
+	mutex_lock(&mnv_pollers_lock);
+	if (cpu == MNV_CPU_ANY)
+		cpu = mnv_poller_pick_cpu();
+	p = mnv_poller_find(cpu);
+	if (!p) {
+		p = mnv_poller_create(cpu);
+		created = true;
+	}
+	if (!p) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	ret = mnv_poller_reserve(p);
+	if (ret) {
+		if (created)
+			mnv_poller_destroy(p);
+		goto out;
+	}
+	inst->io.poller = p;
+	inst->io.poll_idle = false;
+	WRITE_ONCE(inst->poller_cpu, cpu);
+	spin_lock(&p->lock);
+	ret = vnvme_rr_add(&p->rr, inst);
+	spin_unlock(&p->lock);
+	/* Reserved above. */
+	WARN_ON_ONCE(ret);
+	wake_up_process(p->task);
+out:
+	mutex_unlock(&mnv_pollers_lock);
+	return ret;
+}
+
+/* Has poller @p let go of @inst, which it no longer has as a member? */
+static bool mnv_poller_let_go(struct mnv_poller *p, struct mnv_instance *inst)
+{
+	bool done;
+
+	spin_lock(&p->lock);
+	done = p->serving != inst;
+	spin_unlock(&p->lock);
+	return done;
+}
+
+/**
+ * mnv_vctrl_poller_detach - take the instance off its shared poller
+ * @inst: instance being closed; caller holds inst->lock
+ *
+ * Once this returns the poller never touches @inst again: it is no
+ * member, and a turn the poller took of it before is over.  That wait is
+ * short even though the caller holds inst->lock: the poller only
+ * try-locks an instance, so a turn of @inst ends at once, its trylock
+ * failing, and the poller takes no lock the caller holds.  An emptied
+ * poller is stopped, for the same reason without dropping inst->lock.
+ */
+void mnv_vctrl_poller_detach(struct mnv_instance *inst)
+{
+	struct mnv_poller *p = inst->io.poller;
+
+	lockdep_assert_held(&inst->lock);
+	if (!p)
+		return;
+	mutex_lock(&mnv_pollers_lock);
+	spin_lock(&p->lock);
+	WARN_ON_ONCE(!vnvme_rr_del(&p->rr, inst));
+	spin_unlock(&p->lock);
+	wait_event(p->let_go, mnv_poller_let_go(p, inst));
+	inst->io.poller = NULL;
+	WRITE_ONCE(inst->poller_cpu, MNV_POLLER_NONE);
+	if (!p->rr.nr)
+		mnv_poller_destroy(p);
+	mutex_unlock(&mnv_pollers_lock);
+}
