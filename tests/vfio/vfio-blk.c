@@ -7,11 +7,15 @@
  *   vfio-blk UUID write LBA NLB TAG
  *   vfio-blk UUID verify LBA NLB TAG
  *   vfio-blk UUID zeroes LBA NLB
+ *   vfio-blk UUID run SECONDS TAG
  *
  * LBAs are the guest's (namespace 1 of the instance, 512-byte blocks).
  * "write" fills each block with TAG, its guest LBA and the instance's
  * slice start, "verify" reads them back and checks every byte, "zeroes"
- * checks that every byte reads as zero.  Transfers go through one I/O
+ * checks that every byte reads as zero.  "run" writes and verifies
+ * 8-block pieces of the whole slice in turn, one command at a time, for
+ * SECONDS and prints how many commands completed, as "N ios" (a tenant
+ * next to others, for fairness checks).  Transfers go through one I/O
  * queue pair, 64 blocks (one PRP list) at a time.
  *
  * Prints one line saying what happened.  Exit status: 0 done and
@@ -24,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "nvme_guest.h"
 #include "nvme_io.h"
@@ -34,7 +39,8 @@
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: vfio-blk UUID open|write|verify|zeroes [LBA NLB [TAG]]\n");
+	fprintf(stderr, "usage: vfio-blk UUID open|write|verify|zeroes [LBA NLB [TAG]]\n"
+			"       vfio-blk UUID run SECONDS TAG\n");
 	exit(2);
 }
 
@@ -71,6 +77,69 @@ static int rw(struct nvme_dev *d, struct nvme_io_sq *sq, uint8_t opcode,
 	return nvme_io_exec(d, sq, &sqe, &cqe);
 }
 
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * "run": write a piece, read it back and check it, next piece, until
+ * @secs are over.  Each piece's blocks carry @tag and the pass number,
+ * so that a read returning an older pass's data is caught too.
+ */
+static int run(struct nvme_dev *d, struct nvme_io_sq *sq, const char *uuid,
+	       double secs, const char *tag, uint64_t slice_start)
+{
+	const unsigned int n = 8;
+	uint64_t ios = 0, lba = 0, pass = 0;
+	double end = now_s() + secs;
+	uint8_t want[LBA_SIZE];
+	char ptag[64];
+	unsigned int i;
+	int st;
+
+	if (d->lba_count < n) {
+		printf("%s: run: slice too small\n", uuid);
+		return 1;
+	}
+	while (now_s() < end) {
+		snprintf(ptag, sizeof(ptag), "%s.%" PRIu64, tag, pass);
+		for (i = 0; i < n; i++)
+			fill_block(gptr(d, G_BIG + i * LBA_SIZE), ptag, lba + i,
+				   slice_start);
+		st = rw(d, sq, NVME_CMD_WRITE, lba, n);
+		if (!st) {
+			memset(gptr(d, G_BIG), 0xa5, n * LBA_SIZE);
+			st = rw(d, sq, NVME_CMD_READ, lba, n);
+		}
+		if (st) {
+			printf("%s: run: I/O at LBA %" PRIu64 " ended with status 0x%x after %" PRIu64 " ios\n",
+			       uuid, lba, st, ios);
+			return 1;
+		}
+		ios += 2;
+		for (i = 0; i < n; i++) {
+			fill_block(want, ptag, lba + i, slice_start);
+			if (memcmp(gptr(d, G_BIG + i * LBA_SIZE), want,
+				   LBA_SIZE)) {
+				printf("%s: run: LBA %" PRIu64 " read back wrong after %" PRIu64 " ios\n",
+				       uuid, lba + i, ios);
+				return 1;
+			}
+		}
+		lba += n;
+		if (lba + n > d->lba_count) {
+			lba = 0;
+			pass++;
+		}
+	}
+	printf("%s: run: %" PRIu64 " ios\n", uuid, ios);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static struct nvme_dev d;
@@ -78,6 +147,7 @@ int main(int argc, char **argv)
 	struct nvme_io_sq sq;
 	const char *uuid, *op, *tag = "";
 	uint64_t lba = 0, nlb = 0, done, slice_start = 0, bad = 0, first_bad = 0;
+	double secs = 0;
 	uint8_t want[LBA_SIZE];
 	unsigned int n, i;
 	int ret, st;
@@ -86,7 +156,14 @@ int main(int argc, char **argv)
 		usage();
 	uuid = argv[1];
 	op = argv[2];
-	if (strcmp(op, "open")) {
+	if (!strcmp(op, "run")) {
+		if (argc != 5)
+			usage();
+		secs = strtod(argv[3], NULL);
+		tag = argv[4];
+		if (secs <= 0)
+			usage();
+	} else if (strcmp(op, "open")) {
 		if (argc < 5)
 			usage();
 		lba = strtoull(argv[3], NULL, 0);
@@ -137,6 +214,12 @@ int main(int argc, char **argv)
 	    nvme_io_sq_create(&d, &sq, 1, QD, G_IOSQ1, &cq)) {
 		printf("%s: controller or I/O queue setup failed\n", uuid);
 		return 1;
+	}
+	if (!strcmp(op, "run")) {
+		ret = run(&d, &sq, uuid, secs, tag, slice_start);
+		nvme_disable(&d);
+		nvme_dev_close(&d);
+		return ret;
 	}
 
 	for (done = 0; done < nlb; done += n) {

@@ -1,0 +1,174 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Shared pollers: eight poll-mode instances on one CPU are served by one
+# thread, mnv/poll<CPU>, and none of their own.  Eight VFIO clients, one
+# per instance, write and verify data on all of them at once for a fixed
+# time: each must make progress, with fair shares (Jain's index of their
+# completed commands at least 0.95).  An instance of the other controller
+# held open and idle meanwhile, on the same CPU, costs the poller a check
+# a turn, not a pass.  Once they are
+# closed the poller is gone and nothing stays pinned.  Instances on two
+# CPUs get two pollers; an adaptive one keeps a thread of its own.
+. "$MNV_REPO/tests/vm/lib.sh"
+mnv_require_root
+mnv_require_ko
+
+mnv_require_client vfio-blk
+VFIO_OPEN=$MNV_REPO/tests/vfio/vfio-open
+# shellcheck disable=SC2086 # one word per controller
+set -- $MNV_BDFS
+[ $# -ge 2 ] || tap_skip_all "needs two NVMe controllers"
+A=$1
+B=$2
+MDEV=/sys/bus/mdev/devices
+NR=8
+SECS=8
+N=8192		# LBAs per instance
+# The poller on the last CPU, the clients on the others (the first alone
+# with one CPU).
+LAST=$(($(nproc) - 1))
+PCPU=$LAST
+CCPUS=0-$((LAST > 0 ? LAST - 1 : 0))
+KLOG_START=$(dmesg | wc -l)
+
+# pollers: the shared pollers' threads, "name" per line, sorted.
+pollers() {
+	ps -eo comm= | grep '^mnv/poll' | sort
+}
+
+# own_threads U...: how many of the instances U have a thread of their own.
+own_threads() {
+	local u n=0
+	for u in "$@"; do
+		ps -eo comm= | grep -qx "mnv/${u:0:8}" && n=$((n + 1))
+	done
+	echo "$n"
+}
+
+# attr NAME U...: attribute NAME of each instance, space-separated.
+attr() {
+	local a=$1 u
+	shift
+	for u in "$@"; do
+		cat "$MDEV/$u/$a"
+	done | tr '\n' ' ' | sed 's/ $//'
+}
+
+# repeat WORD N: WORD N times, space-separated.
+repeat() {
+	local i out=
+	for ((i = 0; i < $2; i++)); do
+		out="$out${out:+ }$1"
+	done
+	echo "$out"
+}
+
+
+
+U=()
+for ((i = 0; i < NR; i++)); do
+	U[i]=$(cat /proc/sys/kernel/random/uuid)
+	tap_run "create poll-mode instance $i on CPU $PCPU" sh -c \
+		". $MNV_REPO/tests/vm/lib.sh; mnv_mdev_create $B ${U[i]} 1 1 $((4096 + i * N)) $N &&
+		 echo poll > $MDEV/${U[i]}/mode && echo $PCPU > $MDEV/${U[i]}/cpu" ||
+		tap_bail "cannot create instance $i"
+done
+IDLE=$(cat /proc/sys/kernel/random/uuid)
+tap_run "create an instance left idle, on CPU $PCPU, on $A" sh -c \
+	". $MNV_REPO/tests/vm/lib.sh; mnv_mdev_create $A $IDLE 1 1 4096 $N &&
+	 echo poll > $MDEV/$IDLE/mode && echo $PCPU > $MDEV/$IDLE/cpu" ||
+	tap_bail "cannot create the idle instance"
+tap_eq "closed: served by no thread" "$(repeat none $NR)" "$(attr poller "${U[@]}")"
+tap_eq "no shared poller before an open" "" "$(pollers)"
+
+# --- eight clients at once, plus one idle instance -------------------------
+hold=$MNV_TMP/hold47.$$
+"$VFIO_OPEN" "$IDLE" hold "$hold" &
+holder=$!
+mnv_wait_file "$hold" 10
+PIDS=()
+for ((i = 0; i < NR; i++)); do
+	taskset -c "$CCPUS" "$CLIENT" "${U[i]}" run "$SECS" "t47-$i" \
+		>"$MNV_TMP/blk47-$i.out" 2>&1 &
+	PIDS[i]=$!
+done
+sleep 3
+tap_eq "all served by the poller of CPU $PCPU" "$(repeat "poll$PCPU" $NR)" \
+	"$(attr poller "${U[@]}")"
+tap_eq "one poller thread: mnv/poll$PCPU" "mnv/poll$PCPU" "$(pollers)"
+tap_eq "no instance has a thread of its own" 0 "$(own_threads "${U[@]}" "$IDLE")"
+poller_pid=$(pgrep -x "mnv/poll$PCPU" | head -n 1)
+tap_eq "the poller runs on CPU $PCPU" "$PCPU" \
+	"$(ps -o psr= -p "$poller_pid" 2>/dev/null | tr -d ' ')"
+idle_polls=$(cat "$MDEV/$IDLE/stats/polls")
+sleep 2
+idle_polls2=$(cat "$MDEV/$IDLE/stats/polls")
+tap_eq "the idle instance had no pass in 2 s" "$idle_polls" "$idle_polls2"
+tap_cond "the idle instance counts its idle period" \
+	test "$(cat "$MDEV/$IDLE/stats/idle_sleeps")" -ge 1
+fails=0
+IOS=()
+for ((i = 0; i < NR; i++)); do
+	wait "${PIDS[i]}" || fails=$((fails + 1))
+	diag "$(cat "$MNV_TMP/blk47-$i.out")"
+	IOS[i]=$(sed -n 's/.*run: \([0-9]*\) ios$/\1/p' "$MNV_TMP/blk47-$i.out")
+done
+tap_eq "every client wrote and verified its data" 0 "$fails"
+progressed=0
+for ((i = 0; i < NR; i++)); do
+	[ "${IOS[i]:-0}" -gt 0 ] && progressed=$((progressed + 1))
+done
+tap_eq "every instance progressed" "$NR" "$progressed"
+jain=$(printf '%s\n' "${IOS[@]}" | awk '{ s += $1; q += $1 * $1; n++ }
+	END { if (q > 0) printf "%.4f", s * s / (n * q); else print 0 }')
+diag "completed commands: ${IOS[*]}; Jain index $jain"
+tap_cond "fair shares: Jain index $jain >= 0.95" \
+	awk -v j="$jain" 'BEGIN { exit !(j >= 0.95) }'
+for ((i = 0; i < NR; i++)); do
+	diag "instance $i: polls $(cat "$MDEV/${U[i]}/stats/polls") idle_sleeps $(cat "$MDEV/${U[i]}/stats/idle_sleeps")"
+done
+tap_eq "the poller stays while an instance is open" "mnv/poll$PCPU" "$(pollers)"
+rm -f "$hold"
+wait "$holder"
+tap_eq "the idle instance was held without error" 0 $?
+tap_eq "all closed: the poller is gone" "" "$(pollers)"
+tap_eq "closed: served by no thread" "$(repeat none $NR) none" \
+	"$(attr poller "${U[@]}" "$IDLE")"
+tap_eq "nothing pinned" "$(repeat 0 $((NR + 1)))" \
+	"$(attr pinned_pages "${U[@]}" "$IDLE")"
+
+# --- two CPUs, two pollers; adaptive keeps its thread -----------------------
+if [ "$LAST" -ge 1 ]; then
+	tap_run "instance 0 on CPU 0, instance 1 on CPU 1" sh -c \
+		"echo 0 > $MDEV/${U[0]}/cpu && echo 1 > $MDEV/${U[1]}/cpu"
+	tap_run "instance 2 adaptive" sh -c "echo adaptive > $MDEV/${U[2]}/mode"
+	for i in 0 1 2; do
+		"$CLIENT" "${U[i]}" run 4 "t47b-$i" >"$MNV_TMP/blk47b-$i.out" 2>&1 &
+		PIDS[i]=$!
+	done
+	sleep 2
+	tap_eq "two pollers" "mnv/poll0 mnv/poll1" "$(pollers | tr '\n' ' ' | sed 's/ $//')"
+	tap_eq "each instance on its CPU's poller; adaptive has a thread" \
+		"poll0 poll1 thread" "$(attr poller "${U[0]}" "${U[1]}" "${U[2]}")"
+	tap_eq "the adaptive instance's thread" 1 "$(own_threads "${U[2]}")"
+	fails=0
+	for i in 0 1 2; do
+		wait "${PIDS[i]}" || fails=$((fails + 1))
+		diag "$(cat "$MNV_TMP/blk47b-$i.out")"
+	done
+	tap_eq "the three clients verified their data" 0 "$fails"
+	tap_eq "closed: no poller left" "" "$(pollers)"
+else
+	tap_skip "one CPU" "instances on two CPUs get two pollers"
+fi
+
+# --- teardown ------------------------------------------------------------------
+tap_run "remove the instances" sh -c \
+	"for u in ${U[*]} $IDLE; do echo 1 > $MDEV/\$u/remove || exit 1; done"
+tap_run "$B back on its default driver" mnv_pci_bind "$B" ""
+tap_run "$A back on its default driver" mnv_pci_bind "$A" ""
+tap_run "rmmod mdev_nvme" rmmod mdev_nvme
+tap_cond "kernel log clean since the case started" sh -c \
+	"! dmesg | tail -n +$((KLOG_START + 1)) | grep -E 'WARNING|BUG|Oops|circular locking|possible recursive|use-after-free|hung_task'"
+tap_done
