@@ -34,14 +34,14 @@ KLOG_START=$(dmesg | wc -l)
 
 # pollers: the shared pollers' threads, "name" per line, sorted.
 pollers() {
-	ps -eo comm= | grep '^mnv/poll' | sort
+	pgrep -l '^mnv/poll' | awk '{ print $2 }' | sort
 }
 
 # own_threads U...: how many of the instances U have a thread of their own.
 own_threads() {
 	local u n=0
 	for u in "$@"; do
-		ps -eo comm= | grep -qx "mnv/${u:0:8}" && n=$((n + 1))
+		pgrep -x "mnv/${u:0:8}" >/dev/null && n=$((n + 1))
 	done
 	echo "$n"
 }
