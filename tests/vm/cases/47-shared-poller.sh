@@ -64,20 +64,27 @@ repeat() {
 	echo "$out"
 }
 
+# shellcheck disable=SC2317 # called through tap_run
+# create_poll BDF UUID START CPU: a 1q poll-mode instance on CPU.
+create_poll() {
+	mnv_mdev_create "$1" "$2" 1 1 "$3" "$N" &&
+		echo poll >"$MDEV/$2/mode" && echo "$4" >"$MDEV/$2/cpu"
+}
 
+mnv_take_controllers "$A" "$B"
+avail=$(cat "/sys/bus/pci/devices/$B/mdev_supported_types/mdev_nvme-1q/available_instances")
+[ "$avail" -ge "$NR" ] || tap_bail "$B offers $avail 1q instances, $NR needed"
 
 U=()
 for ((i = 0; i < NR; i++)); do
 	U[i]=$(cat /proc/sys/kernel/random/uuid)
-	tap_run "create poll-mode instance $i on CPU $PCPU" sh -c \
-		". $MNV_REPO/tests/vm/lib.sh; mnv_mdev_create $B ${U[i]} 1 1 $((4096 + i * N)) $N &&
-		 echo poll > $MDEV/${U[i]}/mode && echo $PCPU > $MDEV/${U[i]}/cpu" ||
+	tap_run "create poll-mode instance $i on CPU $PCPU" \
+		create_poll "$B" "${U[i]}" $((4096 + i * N)) "$PCPU" ||
 		tap_bail "cannot create instance $i"
 done
 IDLE=$(cat /proc/sys/kernel/random/uuid)
-tap_run "create an instance left idle, on CPU $PCPU, on $A" sh -c \
-	". $MNV_REPO/tests/vm/lib.sh; mnv_mdev_create $A $IDLE 1 1 4096 $N &&
-	 echo poll > $MDEV/$IDLE/mode && echo $PCPU > $MDEV/$IDLE/cpu" ||
+tap_run "create an instance left idle, on CPU $PCPU, on $A" \
+	create_poll "$A" "$IDLE" 4096 "$PCPU" ||
 	tap_bail "cannot create the idle instance"
 tap_eq "closed: served by no thread" "$(repeat none $NR)" "$(attr poller "${U[@]}")"
 tap_eq "no shared poller before an open" "" "$(pollers)"
