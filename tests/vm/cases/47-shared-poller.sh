@@ -23,7 +23,9 @@ A=$1
 B=$2
 MDEV=/sys/bus/mdev/devices
 NR=8
-SECS=8
+# Long enough for the last client to open while the first still runs: a
+# client's open, enable and queue setup take seconds in a slow L1.
+SECS=15
 N=8192		# LBAs per instance
 # The poller on the last CPU, the clients on the others (the first alone
 # with one CPU).
@@ -53,6 +55,17 @@ attr() {
 	for u in "$@"; do
 		cat "$MDEV/$u/$a"
 	done | tr '\n' ' ' | sed 's/ $//'
+}
+
+# shellcheck disable=SC2317 # called through tap_run
+# wait_open U...: until every instance U is open, 60 s at most.
+wait_open() {
+	local i
+	for ((i = 0; i < 300 * $(mnv_time_scale); i++)); do
+		[ "$(attr open "$@")" = "$(repeat 1 $#)" ] && return 0
+		sleep 0.2
+	done
+	return 1
 }
 
 # repeat WORD N: WORD N times, space-separated.
@@ -100,7 +113,7 @@ for ((i = 0; i < NR; i++)); do
 		>"$MNV_TMP/blk47-$i.out" 2>&1 &
 	PIDS[i]=$!
 done
-sleep 3
+tap_run "the eight clients opened their instances" wait_open "${U[@]}"
 tap_eq "all served by the poller of CPU $PCPU" "$(repeat "poll$PCPU" $NR)" \
 	"$(attr poller "${U[@]}")"
 tap_eq "one poller thread: mnv/poll$PCPU" "mnv/poll$PCPU" "$(pollers)"
@@ -151,10 +164,11 @@ if [ "$LAST" -ge 1 ]; then
 		"echo 0 > $MDEV/${U[0]}/cpu && echo 1 > $MDEV/${U[1]}/cpu"
 	tap_run "instance 2 adaptive" sh -c "echo adaptive > $MDEV/${U[2]}/mode"
 	for i in 0 1 2; do
-		"$CLIENT" "${U[i]}" run 4 "t47b-$i" >"$MNV_TMP/blk47b-$i.out" 2>&1 &
+		"$CLIENT" "${U[i]}" run 10 "t47b-$i" >"$MNV_TMP/blk47b-$i.out" 2>&1 &
 		PIDS[i]=$!
 	done
-	sleep 2
+	tap_run "the three clients opened their instances" \
+		wait_open "${U[0]}" "${U[1]}" "${U[2]}"
 	tap_eq "two pollers" "mnv/poll0 mnv/poll1" "$(pollers | tr '\n' ' ' | sed 's/ $//')"
 	tap_eq "each instance on its CPU's poller; adaptive has a thread" \
 		"poll0 poll1 thread" "$(attr poller "${U[0]}" "${U[1]}" "${U[2]}")"
