@@ -58,13 +58,17 @@ attr() {
 }
 
 # shellcheck disable=SC2317 # called through tap_run
-# wait_open U...: until every instance U is open, 60 s at most.
-wait_open() {
-	local i
+# wait_attr NAME WANT U...: until attribute NAME of the instances U reads
+# WANT (space-separated), 60 s at most; prints what it read last.
+wait_attr() {
+	local a=$1 want=$2 i got
+	shift 2
 	for ((i = 0; i < 300 * $(mnv_time_scale); i++)); do
-		[ "$(attr open "$@")" = "$(repeat 1 $#)" ] && return 0
+		got=$(attr "$a" "$@")
+		[ "$got" = "$want" ] && return 0
 		sleep 0.2
 	done
+	echo "$a: $got"
 	return 1
 }
 
@@ -113,9 +117,8 @@ for ((i = 0; i < NR; i++)); do
 		>"$MNV_TMP/blk47-$i.out" 2>&1 &
 	PIDS[i]=$!
 done
-tap_run "the eight clients opened their instances" wait_open "${U[@]}"
-tap_eq "all served by the poller of CPU $PCPU" "$(repeat "poll$PCPU" $NR)" \
-	"$(attr poller "${U[@]}")"
+tap_run "the eight clients opened their instances, all served by the poller of CPU $PCPU" \
+	wait_attr poller "$(repeat "poll$PCPU" $NR)" "${U[@]}"
 tap_eq "one poller thread: mnv/poll$PCPU" "mnv/poll$PCPU" "$(pollers)"
 tap_eq "no instance has a thread of its own" 0 "$(own_threads "${U[@]}" "$IDLE")"
 poller_pid=$(pgrep -x "mnv/poll$PCPU" | head -n 1)
@@ -167,11 +170,9 @@ if [ "$LAST" -ge 1 ]; then
 		"$CLIENT" "${U[i]}" run 10 "t47b-$i" >"$MNV_TMP/blk47b-$i.out" 2>&1 &
 		PIDS[i]=$!
 	done
-	tap_run "the three clients opened their instances" \
-		wait_open "${U[0]}" "${U[1]}" "${U[2]}"
+	tap_run "opened: each instance on its CPU's poller; adaptive has a thread" \
+		wait_attr poller "poll0 poll1 thread" "${U[0]}" "${U[1]}" "${U[2]}"
 	tap_eq "two pollers" "mnv/poll0 mnv/poll1" "$(pollers | tr '\n' ' ' | sed 's/ $//')"
-	tap_eq "each instance on its CPU's poller; adaptive has a thread" \
-		"poll0 poll1 thread" "$(attr poller "${U[0]}" "${U[1]}" "${U[2]}")"
 	tap_eq "the adaptive instance's thread" 1 "$(own_threads "${U[2]}")"
 	fails=0
 	for i in 0 1 2; do
