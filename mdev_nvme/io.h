@@ -19,6 +19,7 @@
 #include <linux/nvme.h>
 #include <linux/stddef.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 #include <linux/xarray.h>
 
 #include "../include/mdev_nvme.h"
@@ -295,6 +296,7 @@ struct mnv_io_stats {
 	u64 list_reads;		/* PRP lists, DSM ranges read by the check */
 	u64 list_reads_rw;	/* of which through vfio_dma_rw() */
 	u64 list_read_ns;	/* time they took, in all */
+	u64 poller_handoffs;	/* passes a shared poller left to the worker */
 };
 
 /*
@@ -360,6 +362,17 @@ struct mnv_io {
 	struct task_struct *thread;
 	struct mnv_poller *poller;	/* poll mode: the shared poller */
 	bool poll_idle;		/* poller: last pass found nothing to do */
+	/*
+	 * A shared poller's turn never blocks (vctrl_poller.c): @in_turn
+	 * while it runs a pass, @turn_end_ns when the pass stops fetching;
+	 * @turn_blocked once the pass met work that may sleep and left it;
+	 * @handed while @work, run by a worker, has the instance.
+	 */
+	bool in_turn;
+	bool turn_blocked;
+	bool handed;
+	u64 turn_end_ns;
+	struct work_struct work;
 	u16 next_sq;		/* the SQ fetched from first, rotating */
 	/*
 	 * Pairs whose interrupt wakes @thread (vctrl_thread.c): all of them
@@ -426,6 +439,25 @@ void mnv_io_reset(struct mnv_instance *inst);
  */
 #define MNV_IO_FETCH_BUDGET	64
 
+/**
+ * mnv_io_would_block - may the pass do what can sleep, now?
+ * @io: the I/O state; caller holds inst->lock
+ *
+ * Not in a shared poller's turn: the pass leaves the work (pinning a
+ * page, reading guest memory not pinned, an admin command, a queue pair
+ * restart) where it is, and the poller hands the instance to its worker,
+ * which does it.
+ *
+ * Return: true if the caller must not do it.
+ */
+static inline bool mnv_io_would_block(struct mnv_io *io)
+{
+	if (!io->in_turn)
+		return false;
+	io->turn_blocked = true;
+	return true;
+}
+
 /* io_submit.c: under inst->lock */
 bool mnv_io_poll_locked(struct mnv_instance *inst, unsigned int budget);
 
@@ -488,6 +520,7 @@ struct vnvme_cqe;
 void mnv_io_ring_map(struct mnv_instance *inst, struct mnv_io_ring *ring,
 		     u64 iova, size_t bytes);
 void mnv_io_ring_unmap(struct mnv_instance *inst, struct mnv_io_ring *ring);
+bool mnv_io_rings_pinned(struct mnv_instance *inst);
 void mnv_io_rings_drop(struct mnv_instance *inst, u64 start, u64 end);
 int mnv_io_sqe_read(struct mnv_instance *inst, struct mnv_io_sq *sq,
 		    u16 head, void *sqe, size_t size);

@@ -234,6 +234,9 @@ void mnv_io_dbbuf_sync(struct mnv_instance *inst)
 	if (on == io->dbbuf_on &&
 	    (!on || (db == io->dbbuf_db_iova && ei == io->dbbuf_ei_iova)))
 		return;
+	/* Pinning the new pages may fault them in. */
+	if (mnv_io_would_block(io))
+		return;
 	mnv_io_dbbuf_release(inst);
 	if (!on)
 		return;

@@ -266,7 +266,8 @@ static struct mnv_pin *mnv_io_pin_get(struct mnv_instance *inst, u64 iova,
 		if (data)
 			inst->stats.pin_hits++;
 	} else {
-		if (mnv_io_unmapping(io, iova, PAGE_SIZE))
+		if (mnv_io_unmapping(io, iova, PAGE_SIZE) ||
+		    mnv_io_would_block(io))
 			return ERR_PTR(-EAGAIN);
 		/* Make room first: a full cache holds only unused pages. */
 		if (io->pin_limit)
@@ -382,7 +383,9 @@ static int mnv_io_pin_copy(struct mnv_instance *inst, u64 iova, u8 *buf,
 			mnv_io_pin_put(inst, pin);
 			pin = ERR_PTR(-EFAULT);
 		}
-		if (IS_ERR(pin)) {
+		if (IS_ERR(pin) && mnv_io_would_block(&inst->io)) {
+			ret = -EAGAIN;
+		} else if (IS_ERR(pin)) {
 			*rw = true;
 			ret = vfio_dma_rw(&inst->vdev, iova, buf, n, false);
 		} else {
@@ -415,7 +418,12 @@ static int mnv_io_pin_copy(struct mnv_instance *inst, u64 iova, u8 *buf,
  * pinned_list_reads.  Counted in stats list_reads, list_reads_rw (those
  * read through vfio_dma_rw(), at least in part) and list_read_ns.
  *
- * Return: 0, or a negative errno if the guest has no memory there.
+ * In a shared poller's turn a page not in the cache is neither pinned
+ * nor read (mnv_io_would_block()): -EAGAIN, and the command is fetched
+ * again by the instance's worker.
+ *
+ * Return: 0, -EAGAIN (put off), or a negative errno if the guest has no
+ * memory there.
  */
 int mnv_io_pin_read(struct mnv_instance *inst, u64 iova, void *buf, u32 len)
 {
@@ -430,6 +438,9 @@ int mnv_io_pin_read(struct mnv_instance *inst, u64 iova, void *buf, u32 len)
 		ret = -EFAULT;
 	} else if (io->pinned_list_reads) {
 		ret = mnv_io_pin_copy(inst, iova, buf, len, &rw);
+	} else if (mnv_io_would_block(io)) {
+		/* Put off: the command is fetched again (io_submit.c). */
+		ret = -EAGAIN;
 	} else {
 		rw = true;
 		ret = vfio_dma_rw(&inst->vdev, iova, buf, len, false);

@@ -52,6 +52,9 @@ static unsigned int mnv_io_submit(struct mnv_instance *inst, u16 qid,
 		/* A refused command completes at once and needs room. */
 		if (mnv_io_cq_full(io, cq))
 			break;
+		/* A turn's time is up: the rest waits for the next. */
+		if (io->turn_end_ns && n && ktime_get_ns() > io->turn_end_ns)
+			break;
 		if (mnv_io_sqe_read(inst, sq, sq->head, &g, sizeof(g))) {
 			io->fatal = true;
 			break;
@@ -63,6 +66,13 @@ static unsigned int mnv_io_submit(struct mnv_instance *inst, u16 qid,
 		idx = hq->free[--hq->nr_free];
 		slot = &hq->slots[idx];
 		status = mnv_io_cmd_prepare(inst, slot, &g, &h);
+		/*
+		 * In a shared poller's turn, a page to pin or a list to read
+		 * from memory not pinned is left to the worker, which
+		 * fetches the command again: whatever the check made of it.
+		 */
+		if (status && io->turn_blocked)
+			status = MNV_IO_STALL;
 		if (status == MNV_IO_STALL) {
 			/*
 			 * Its memory is being unmapped, or the instance's
@@ -129,6 +139,8 @@ bool mnv_io_poll_locked(struct mnv_instance *inst, unsigned int budget)
 	 * had of ours is over, and its queue pairs have to be made again.
 	 */
 	mnv_io_check_host(inst);
+	if (io->turn_blocked)
+		return false;
 	/*
 	 * Without bus mastering the guest's queues are out of reach: the
 	 * completions wait in the slots until it is back (or a reset drops
@@ -141,6 +153,8 @@ bool mnv_io_poll_locked(struct mnv_instance *inst, unsigned int budget)
 		return false;
 	}
 	mnv_io_dbbuf_sync(inst);
+	if (io->turn_blocked)
+		return false;
 	for (i = 0; i < inst->nr_qpairs; i++) {
 		if (inst->hq[i].nr_on_hw)
 			reaped += mnv_io_reap(inst, i);

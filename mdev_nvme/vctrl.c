@@ -348,8 +348,9 @@ void mnv_vctrl_run_admin(struct mnv_instance *inst)
 /*
  * Replay every doorbell of the mapped doorbell page (io_dbpage.c) that
  * changed since the last pass into the controller, as if the write had
- * trapped, then run the admin commands that made due.  Returns true if
- * anything changed.  Polling thread, inst->lock held.
+ * trapped, then run the admin commands that made due (not in a shared
+ * poller's turn: see mnv_io_would_block()).  Returns true if anything
+ * changed.  Polling thread, inst->lock held.
  */
 bool mnv_vctrl_dbpage_replay(struct mnv_instance *inst)
 {
@@ -363,7 +364,12 @@ bool mnv_vctrl_dbpage_replay(struct mnv_instance *inst)
 				 &val, sizeof(val));
 		work = true;
 	}
-	if (work)
+	/*
+	 * Admin commands wait on guest memory and the controller: in a
+	 * shared poller's turn they are left to the instance's worker.
+	 */
+	if (work && !(vnvme_admin_pending(inst->ctrl) &&
+		      mnv_io_would_block(&inst->io)))
 		mnv_vctrl_run_admin(inst);
 	return work;
 }

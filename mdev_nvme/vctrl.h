@@ -46,4 +46,7 @@ void mnv_vctrl_thread_kick(struct mnv_instance *inst);
 int mnv_vctrl_poller_attach(struct mnv_instance *inst);
 void mnv_vctrl_poller_detach(struct mnv_instance *inst);
 
+/* vctrl_poller.c: without inst->lock, which the worker it waits for takes */
+void mnv_vctrl_poller_flush(struct mnv_instance *inst);
+
 #endif /* MNV_VCTRL_H */

@@ -15,24 +15,46 @@
  * admin command run by a trapped doorbell, an unmap, the close) loses
  * its turn instead of holding up the others.
  *
+ * A turn never blocks, nor sleeps but in cond_resched(): whatever in the
+ * pass may wait on the VMM or the controller (pinning a page, which may
+ * fault it in, or wait forever on a userfaultfd; vfio_dma_rw() on memory
+ * not pinned; an admin command replayed from the mapped doorbell page;
+ * a queue pair restart or a check of the controller, which wait on its
+ * admin lock, up to CAP.TO during a reset) is left where it is
+ * (mnv_io_would_block()), and the instance is handed to a worker of its
+ * own (@io->work on system_unbound_wq), which takes inst->lock, runs the
+ * admin commands due and one pass that may sleep, and hands it back.
+ * The poller skips the instance meanwhile (@io->handed).  A turn is also
+ * bounded in time (MNV_POLLER_TURN_NS), not only in SQEs.
+ *
  * The instance's cpu attribute names its poller, read at open.  With
- * "any" (-1) it goes to the online CPU whose poller serves the fewest
- * instances, CPUs without a poller counting as none (the lowest on a tie):
- * poll-mode instances spread over the CPUs as their threads did before,
- * and a CPU is taken by polling only once it has an instance to poll.
+ * "any" (-1) it goes to the housekeeping CPU (HK_TYPE_KTHREAD: those
+ * unbound kernel threads may use, all without isolcpus= or nohz_full=)
+ * whose poller serves the fewest instances, CPUs without a poller
+ * counting as none (the lowest on a tie): poll-mode instances spread
+ * over the CPUs as their threads did before, a CPU is taken by polling
+ * only once it has an instance to poll, and never an isolated one that
+ * was not asked for.
  * A poller is made by the first instance of its CPU and stopped when the
  * last one leaves.  It is pinned with set_cpus_allowed_ptr(), not
  * kthread_bind(): if its CPU goes offline the scheduler moves it and it
  * goes on serving; it pins itself again once the CPU is back.
+ *
+ * The close takes the instance off its poller under inst->lock, then
+ * flushes its worker after dropping it (mnv_vctrl_poller_flush()): the
+ * worker takes inst->lock, and finds the instance detached.
  */
 #include <linux/cpumask.h>
 #include <linux/kthread.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
+#include <linux/sched/isolation.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 
 #include "core/poll_rr.h"
 #include "instance.h"
@@ -41,10 +63,20 @@
 
 /*
  * Guest SQEs an instance may fetch on one turn: as many as one SQ gives
- * in one pass of an instance's own thread, a few microseconds of work,
- * so that eight busy tenants wait a few tens of microseconds for a turn.
+ * in one pass of an instance's own thread.  At the few hundred
+ * nanoseconds a command's check and translation take, that is some
+ * 10-20 us of work, so that eight busy tenants wait about 100 us for a
+ * turn.
  */
 #define MNV_POLLER_BURST	MNV_IO_FETCH_BUDGET
+/*
+ * A turn stops fetching after this long, whatever it fetched: a few
+ * times what a full burst normally takes, so that it only cuts turns
+ * slowed by something else (cache misses on cold pins, bounce buffers,
+ * an emulated CPU), and eight tenants never wait more than about half a
+ * millisecond for their turns.
+ */
+#define MNV_POLLER_TURN_NS	(50 * NSEC_PER_USEC)
 
 /* Members a poller's array starts with; it doubles when full. */
 #define MNV_POLLER_MIN_CAP	8
@@ -77,6 +109,45 @@ struct mnv_poller {
 static DEFINE_MUTEX(mnv_pollers_lock);
 static LIST_HEAD(mnv_pollers);
 
+/*
+ * Hand @inst to its worker for work its turn could not do; the poller
+ * skips it until the worker is done.  Caller holds inst->lock.
+ */
+static void mnv_poller_hand_over(struct mnv_instance *inst)
+{
+	lockdep_assert_held(&inst->lock);
+	inst->io.handed = true;
+	inst->io.poll_idle = false;
+	inst->stats.poller_handoffs++;
+	queue_work(system_unbound_wq, &inst->io.work);
+}
+
+/*
+ * The worker of a poll-mode instance: what its turn left, done where it
+ * may sleep, under inst->lock taken as any other context takes it.  An
+ * instance taken off its poller meanwhile (the close) is left alone.
+ */
+static void mnv_poller_work_fn(struct work_struct *work)
+{
+	struct mnv_instance *inst = container_of(work, struct mnv_instance,
+						 io.work);
+	struct mnv_io *io = &inst->io;
+	bool busy;
+
+	mutex_lock(&inst->lock);
+	if (io->poller) {
+		mnv_vctrl_run_admin(inst);
+		busy = mnv_vctrl_pass(inst, MNV_POLLER_BURST);
+		/*
+		 * Idle as after a turn: an instance whose every pass is its
+		 * worker's (a ring not mapped) is then only checked.
+		 */
+		io->poll_idle = !busy && !io->nr_inflight && !io->stalled;
+		io->handed = false;
+	}
+	mutex_unlock(&inst->lock);
+}
+
 /* One turn of instance @inst, try-locked by the poller. */
 static void mnv_poller_turn(struct mnv_instance *inst)
 {
@@ -84,7 +155,9 @@ static void mnv_poller_turn(struct mnv_instance *inst)
 	bool work, idle;
 
 	lockdep_assert_held(&inst->lock);
-	/* Still open: the close takes it off the poller first. */
+	/* Its worker has it; still open: the close takes it off first. */
+	if (io->handed)
+		return;
 	if (io->poll_idle && !READ_ONCE(io->kick) && mnv_io_quiet(inst))
 		return;
 	/*
@@ -93,7 +166,23 @@ static void mnv_poller_turn(struct mnv_instance *inst)
 	 * inst->lock, after this store) sets it again.
 	 */
 	smp_store_mb(io->kick, false);
+	/* A queue read through vfio_dma_rw(): the worker does the pass. */
+	if (!mnv_io_rings_pinned(inst)) {
+		mnv_poller_hand_over(inst);
+		return;
+	}
+	io->in_turn = true;
+	io->turn_blocked = false;
+	io->turn_end_ns = ktime_get_ns() + MNV_POLLER_TURN_NS;
 	work = mnv_vctrl_pass(inst, MNV_POLLER_BURST);
+	io->in_turn = false;
+	io->turn_end_ns = 0;
+	if (io->turn_blocked) {
+		/* Cleared for the worker's pass, which may block. */
+		io->turn_blocked = false;
+		mnv_poller_hand_over(inst);
+		return;
+	}
 	idle = !work && !io->nr_inflight && !io->stalled;
 	/* An idle period starts: the instance costs one check a turn. */
 	if (idle && !io->poll_idle)
@@ -135,9 +224,14 @@ static int mnv_poller_fn(void *data)
 		}
 		/* The CPU is back after going offline: back on it. */
 		if (unlikely(raw_smp_processor_id() != p->cpu) &&
-		    cpu_online(p->cpu))
+		    cpu_active(p->cpu))
 			set_cpus_allowed_ptr(current, cpumask_of(p->cpu));
-		cond_resched();
+		/*
+		 * Never sleeping, the poller must report its quiescent states
+		 * itself, or synchronize_rcu_tasks() (ftrace, BPF, kprobes)
+		 * waits for it forever.
+		 */
+		cond_resched_tasks_rcu_qs();
 	}
 	return 0;
 }
@@ -155,18 +249,22 @@ static struct mnv_poller *mnv_poller_find(int cpu)
 }
 
 /*
- * The CPU for an instance whose cpu is "any": the online CPU whose poller
- * has the fewest members, none for a CPU without one.  Caller holds
- * mnv_pollers_lock.
+ * The CPU for an instance whose cpu is "any": the active housekeeping CPU
+ * whose poller has the fewest members, none for a CPU without one; any
+ * active CPU if no housekeeping CPU is.  Caller holds mnv_pollers_lock.
  */
 static int mnv_poller_pick_cpu(void)
 {
+	const struct cpumask *hk = housekeeping_cpumask(HK_TYPE_KTHREAD);
 	unsigned int load, best_load = UINT_MAX;
 	struct mnv_poller *p;
-	int cpu, best = 0;
+	int cpu, best;
 
 	lockdep_assert_held(&mnv_pollers_lock);
-	for_each_online_cpu(cpu) {
+	if (!cpumask_intersects(hk, cpu_active_mask))
+		hk = cpu_possible_mask;
+	best = cpumask_first_and(hk, cpu_active_mask);
+	for_each_cpu_and(cpu, hk, cpu_active_mask) {
 		p = mnv_poller_find(cpu);
 		load = p ? READ_ONCE(p->rr.nr) : 0;
 		if (load < best_load) {
@@ -177,10 +275,14 @@ static int mnv_poller_pick_cpu(void)
 	return best;
 }
 
-/* A new poller for @cpu, not started; caller holds mnv_pollers_lock. */
+/*
+ * A new poller for @cpu, not started, or an ERR_PTR(); caller holds
+ * mnv_pollers_lock.
+ */
 static struct mnv_poller *mnv_poller_create(int cpu)
 {
 	struct mnv_poller *p;
+	int ret = -ENOMEM;
 	void **items;
 
 	lockdep_assert_held(&mnv_pollers_lock);
@@ -193,10 +295,12 @@ static struct mnv_poller *mnv_poller_create(int cpu)
 	init_waitqueue_head(&p->let_go);
 	vnvme_rr_init(&p->rr, items, MNV_POLLER_MIN_CAP);
 	p->task = kthread_create(mnv_poller_fn, p, "mnv/poll%d", cpu);
-	if (IS_ERR(p->task))
+	if (IS_ERR(p->task)) {
+		ret = PTR_ERR(p->task);
 		goto err_free;
+	}
 	/* Not kthread_bind(): the poller must survive its CPU going away. */
-	if (cpu_online(cpu))
+	if (cpu_active(cpu))
 		set_cpus_allowed_ptr(p->task, cpumask_of(cpu));
 	list_add(&p->node, &mnv_pollers);
 	return p;
@@ -204,7 +308,7 @@ static struct mnv_poller *mnv_poller_create(int cpu)
 err_free:
 	kfree(items);
 	kfree(p);
-	return NULL;
+	return ERR_PTR(ret);
 }
 
 /* Stop an empty poller and free it; caller holds mnv_pollers_lock. */
@@ -242,7 +346,7 @@ static int mnv_poller_reserve(struct mnv_poller *p)
  * serve it, making the poller if it is the CPU's first
  * @inst: instance being opened in poll mode; caller holds inst->lock
  *
- * Return: 0, or -ENOMEM.
+ * Return: 0, or a negative errno (the poller's thread or memory).
  */
 int mnv_vctrl_poller_attach(struct mnv_instance *inst)
 {
@@ -258,11 +362,11 @@ int mnv_vctrl_poller_attach(struct mnv_instance *inst)
 	p = mnv_poller_find(cpu);
 	if (!p) {
 		p = mnv_poller_create(cpu);
+		if (IS_ERR(p)) {
+			ret = PTR_ERR(p);
+			goto out;
+		}
 		created = true;
-	}
-	if (!p) {
-		ret = -ENOMEM;
-		goto out;
 	}
 	ret = mnv_poller_reserve(p);
 	if (ret) {
@@ -270,8 +374,11 @@ int mnv_vctrl_poller_attach(struct mnv_instance *inst)
 			mnv_poller_destroy(p);
 		goto out;
 	}
-	inst->io.poller = p;
+	/* All set before the poller can pick it. */
+	INIT_WORK(&inst->io.work, mnv_poller_work_fn);
+	inst->io.handed = false;
 	inst->io.poll_idle = false;
+	inst->io.poller = p;
 	WRITE_ONCE(inst->poller_cpu, cpu);
 	spin_lock(&p->lock);
 	ret = vnvme_rr_add(&p->rr, inst);
@@ -305,6 +412,9 @@ static bool mnv_poller_let_go(struct mnv_poller *p, struct mnv_instance *inst)
  * try-locks an instance, so a turn of @inst ends at once, its trylock
  * failing, and the poller takes no lock the caller holds.  An emptied
  * poller is stopped, for the same reason without dropping inst->lock.
+ * The instance's worker may still be queued: it finds no poller and
+ * does nothing; the caller flushes it after dropping inst->lock
+ * (mnv_vctrl_poller_flush()).
  */
 void mnv_vctrl_poller_detach(struct mnv_instance *inst)
 {
@@ -323,4 +433,16 @@ void mnv_vctrl_poller_detach(struct mnv_instance *inst)
 	if (!p->rr.nr)
 		mnv_poller_destroy(p);
 	mutex_unlock(&mnv_pollers_lock);
+}
+
+/**
+ * mnv_vctrl_poller_flush - wait for the worker of a detached instance
+ * @inst: instance taken off its poller; caller does not hold inst->lock,
+ *	which the worker takes
+ */
+void mnv_vctrl_poller_flush(struct mnv_instance *inst)
+{
+	lockdep_assert_not_held(&inst->lock);
+	if (inst->io.work.func)
+		flush_work(&inst->io.work);
 }

@@ -251,8 +251,9 @@ int mnv_vctrl_thread_start(struct mnv_instance *inst)
 /*
  * Stop the thread, or take the instance off its shared poller.  Caller
  * holds inst->lock, which the thread takes in its loop: the lock is
- * dropped while waiting for the thread to exit (a poller only try-locks
- * it: see mnv_vctrl_poller_detach()).  Only the close path calls this,
+ * dropped while waiting for the thread to exit, or for the worker of a
+ * poll-mode instance (a poller only try-locks it: see
+ * mnv_vctrl_poller_detach()).  Only the close path calls this,
  * when no region access or ioctl can come in; a concurrent .dma_unmap
  * finds the I/O state still intact.
  */
@@ -261,7 +262,13 @@ void mnv_vctrl_thread_stop(struct mnv_instance *inst)
 	struct task_struct *t = inst->io.thread;
 
 	lockdep_assert_held(&inst->lock);
-	mnv_vctrl_poller_detach(inst);
+	if (inst->io.poller) {
+		mnv_vctrl_poller_detach(inst);
+		/* Its worker takes inst->lock: flushed without it. */
+		mutex_unlock(&inst->lock);
+		mnv_vctrl_poller_flush(inst);
+		mutex_lock(&inst->lock);
+	}
 	if (!t)
 		return;
 	mnv_vctrl_irqs_detach(inst);
