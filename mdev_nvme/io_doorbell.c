@@ -382,8 +382,15 @@ bool mnv_io_quiet(struct mnv_instance *inst)
 	lockdep_assert_held(&inst->lock);
 	if (io->nr_inflight || io->stalled || mnv_io_dbpage_moved(inst))
 		return false;
-	for (q = 1; q <= inst->nr_qpairs; q++)
+	/* The guest sees CSTS.CFS even while idle. */
+	if (smp_load_acquire(&inst->host->dead))
+		return io->host_failed == MNV_HOST_FAILED_TOLD;
+	for (q = 1; q <= inst->nr_qpairs; q++) {
 		if (mnv_io_sq_fetchable(io, &io->sq[q]))
 			return false;
+		/* A reset made its pair stale: created again now. */
+		if (mnv_hwq_stale(inst->host, &inst->hq[q - 1].hw))
+			return false;
+	}
 	return true;
 }
