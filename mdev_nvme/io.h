@@ -297,6 +297,7 @@ struct mnv_io_stats {
 	u64 list_reads_rw;	/* of which through vfio_dma_rw() */
 	u64 list_read_ns;	/* time they took, in all */
 	u64 poller_handoffs;	/* passes a shared poller left to the worker */
+	u64 turn_fetch_peak;	/* most guest SQEs one poller turn fetched */
 };
 
 /*
@@ -372,6 +373,7 @@ struct mnv_io {
 	bool turn_blocked;
 	bool handed;
 	u64 turn_end_ns;
+	unsigned int fetched;	/* guest SQEs the last pass fetched */
 	struct work_struct work;
 	u16 next_sq;		/* the SQ fetched from first, rotating */
 	/*

@@ -131,6 +131,7 @@ bool mnv_io_poll_locked(struct mnv_instance *inst, unsigned int budget)
 	unsigned int i, q, n, work = 0, reaped = 0;
 
 	lockdep_assert_held(&inst->lock);
+	io->fetched = 0;
 	if (!io->ready || !inst->ctrl)
 		return false;
 	io->stalled = false;
@@ -183,6 +184,7 @@ bool mnv_io_poll_locked(struct mnv_instance *inst, unsigned int budget)
 						  min_t(unsigned int, budget,
 							MNV_IO_FETCH_BUDGET));
 				work += n;
+				io->fetched += n;
 				budget -= n;
 			}
 			io->next_sq = (io->next_sq + 1) % inst->nr_qpairs;

@@ -177,6 +177,8 @@ static void mnv_poller_turn(struct mnv_instance *inst)
 	work = mnv_vctrl_pass(inst, MNV_POLLER_BURST);
 	io->in_turn = false;
 	io->turn_end_ns = 0;
+	if (io->fetched > inst->stats.turn_fetch_peak)
+		inst->stats.turn_fetch_peak = io->fetched;
 	if (io->turn_blocked) {
 		/* Cleared for the worker's pass, which may block. */
 		io->turn_blocked = false;
