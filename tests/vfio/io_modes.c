@@ -6,13 +6,15 @@
  * in adaptive or interrupt mode must make no polling pass at all (no CPU
  * use), its own thread asleep; one in poll mode is served by the shared
  * poller of its CPU, which never sleeps but gives an idle instance no
- * pass, only a check a turn, and counts its idle period.  Only poll mode
+ * pass, only a check a turn, and counts its idle period; after it, a
+ * submission through the shadow doorbells alone completes.  Only poll mode
  * lets the doorbell page be mapped.  With commands in flight, the thread
  * of an instance whose hardware queues all have a vector sleeps until
  * their interrupt (it never naps on the hardware, and interrupts come);
  * one with a queue short of a vector naps and takes no interrupt; poll
  * mode takes none either.
  */
+#include <endian.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -41,6 +43,58 @@ static void read_word(struct inst *in, const char *attr, char *buf,
 static void read_mode(struct inst *in, char *mode, size_t len)
 {
 	read_word(in, "mode", mode, len);
+}
+
+/* The shadow doorbell pages of the poll-mode check, a mapping apart. */
+#define MODES_DB_IOVA	0x14000000ULL
+
+/*
+ * Poll mode, after an idle period: a write and its read back made known
+ * through the shadow doorbells only, their event indices set where the
+ * client never rings MMIO unless the device moves them.  They complete
+ * only if the poller still looks, never having gone to sleep waiting for
+ * a doorbell; and it must not ask for one.
+ */
+static void shadow_only_after_idle(struct inst *in)
+{
+	struct nvme_dev *d = &in->dev;
+	unsigned long rung;
+	struct nvme_sqe sqe;
+	uint32_t *pages;
+	long trapped0;
+	unsigned int q;
+	int st, bad;
+
+	pages = vfio_user_map(&d->vu, MODES_DB_IOVA, 2 * G_PAGE);
+	if (!ok(pages != NULL, "mode poll: map the shadow doorbell pages"))
+		return;
+	for (q = 1; q <= 2; q++) {
+		pages[2 * q] = htole32(in->sq[q].tail);
+		pages[2 * q + 1] = htole32(in->cq[q].head);
+		/* The client rings MMIO when a value passes its index. */
+		pages[G_PAGE / 4 + 2 * q] = htole32(in->sq[q].tail + 0x8000);
+		pages[G_PAGE / 4 + 2 * q + 1] =
+			htole32(in->cq[q].head + 0x8000);
+	}
+	nvme_sqe_init(&sqe, NVME_ADM_DBBUF);
+	sqe.prp1 = htole64(MODES_DB_IOVA);
+	sqe.prp2 = htole64(MODES_DB_IOVA + G_PAGE);
+	st = nvme_admin(d, &sqe, NULL);
+	if (!ok(st == 0, "mode poll: Doorbell Buffer Config (0x%x)", st))
+		return;
+	d->shadow_db = pages;
+	d->event_idx = pages + G_PAGE / 4;
+	/* Idle again: the instance costs the poller one check a turn. */
+	sleep_ms(300);
+	trapped0 = stat_of(in, "mmio_doorbells");
+	rung = d->db_rung;
+	bad = write_read_back(in, 1, SCRATCH_LBA, 1);
+	ok(bad == 0 && d->db_rung == rung &&
+	   stat_of(in, "mmio_doorbells") == trapped0,
+	   "mode poll, idle 300 ms: a write and read back through the shadow doorbells only complete (%d), no MMIO doorbell (%lu rung, %ld trapped)",
+	   bad, d->db_rung - rung, stat_of(in, "mmio_doorbells") - trapped0);
+	d->shadow_db = NULL;
+	d->event_idx = NULL;
 }
 
 /* @sleeps0: the instance's idle_sleeps before the device was opened. */
@@ -94,6 +148,8 @@ void test_thread_mode(struct inst *in, long sleeps0)
 		ok(p1 >= 0 && p2 == p1 && s2 > sleeps0,
 		   "mode %s, idle: no polling pass in 300 ms (%ld), the thread sleeps (%ld times so far)",
 		   mode, p2 - p1, s2 - sleeps0);
+	if (!strcmp(mode, "poll"))
+		shadow_only_after_idle(in);
 }
 
 /*
@@ -139,7 +195,7 @@ void test_doorbell_page(struct inst *in)
 	struct vfio_region_sparse_mmap_area area[2];
 	struct nvme_dev *d = &in->dev;
 	char mode[32];
-	long trapped0, reads0;
+	long trapped0, reads0, handoffs0;
 	unsigned int i, zero;
 	uint32_t flags = 0;
 	void *map;
@@ -205,9 +261,14 @@ void test_doorbell_page(struct inst *in)
 	bad = write_read_back(in, 32, DATA_LBA, 32);
 	ok(bad == 0, "32 writes read back, doorbells rung through the page (%d)",
 	   bad);
+	handoffs0 = stat_of(in, "poller_handoffs");
 	st = nvme_identify(d, NVME_CNS_CTRL, 0, giova(G_DATA), 0);
 	ok(st == 0 && get16(gptr(d, G_DATA), ID_CTRL_VID) != 0,
 	   "Identify through the admin doorbells in the page (0x%x)", st);
+	/* Run by the instance's worker, never in the poller's turn. */
+	ok(stat_of(in, "poller_handoffs") > handoffs0,
+	   "the admin command was handed from the poller to the instance's worker (%ld hand-overs)",
+	   stat_of(in, "poller_handoffs") - handoffs0);
 	ok(stat_of(in, "mmio_doorbells") == trapped0 &&
 	   stat_of(in, "read_cmds") >= reads0 + 32,
 	   "no doorbell write trapped (%ld more), %ld reads done",
