@@ -4,8 +4,13 @@
 # Shared pollers: eight poll-mode instances on one CPU are served by one
 # thread, mnv/poll<CPU>, and none of their own.  Eight VFIO clients, one
 # per instance, write and verify data on all of them at once for a fixed
-# time: each must make progress, with fair shares (Jain's index of their
-# completed commands at least 0.95).  An instance of the other controller
+# time, one command at a time, next to a ninth tenant on the same poller
+# that keeps four deep queues full: each must make progress, with fair
+# shares (Jain's index of their completed commands at least 0.95), and
+# the hog never fetches more than the burst, 64 SQEs, in one turn (its
+# stats/turn_fetch_peak: without the burst its four SQs would give 256).
+# The hog is an instance of the other controller, so that it competes
+# for the poller, not for the drive.  An instance of the other controller
 # held open and idle meanwhile, on the same CPU, costs the poller a check
 # a turn, not a pass.  Once they are
 # closed the poller is gone and nothing stays pinned.  Instances on two
@@ -59,11 +64,13 @@ attr() {
 
 # shellcheck disable=SC2317 # called through tap_run
 # wait_attr NAME WANT U...: until attribute NAME of the instances U reads
-# WANT (space-separated), 60 s at most; prints what it read last.
+# WANT (space-separated), 60 s at most, however slow each look is (the
+# clients take the other CPUs); prints what it read last.
 wait_attr() {
-	local a=$1 want=$2 i got
+	local a=$1 want=$2 end got
 	shift 2
-	for ((i = 0; i < 300 * $(mnv_time_scale); i++)); do
+	end=$((SECONDS + 60 * $(mnv_time_scale)))
+	while [ "$SECONDS" -lt "$end" ]; do
 		got=$(attr "$a" "$@")
 		[ "$got" = "$want" ] && return 0
 		sleep 0.2
@@ -77,8 +84,9 @@ wait_attr() {
 # and 1, both threads seen at the same time, and instance 2 (adaptive)
 # has its own thread; 60 s at most; prints what it saw last.
 wait_two_pollers() {
-	local i a p t
-	for ((i = 0; i < 300 * $(mnv_time_scale); i++)); do
+	local end a p t
+	end=$((SECONDS + 60 * $(mnv_time_scale)))
+	while [ "$SECONDS" -lt "$end" ]; do
 		a=$(attr poller "${U[0]}" "${U[1]}" "${U[2]}")
 		p=$(pollers | tr '\n' ' ' | sed 's/ $//')
 		t=$(own_threads "${U[2]}")
@@ -105,6 +113,14 @@ create_poll() {
 		echo poll >"$MDEV/$2/mode" && echo "$4" >"$MDEV/$2/cpu"
 }
 
+# shellcheck disable=SC2317 # called through tap_run
+# create_hog: instance HOG of the other controller, 4q, poll mode on the
+# poller's CPU, a slice of 64 LBAs after the idle instance's.
+create_hog() {
+	mnv_mdev_create "$A" "$HOG" 4 1 $((4096 + N)) 64 &&
+		echo poll >"$MDEV/$HOG/mode" && echo "$PCPU" >"$MDEV/$HOG/cpu"
+}
+
 mnv_take_controllers "$A" "$B"
 avail=$(cat "/sys/bus/pci/devices/$B/mdev_supported_types/mdev_nvme-1q/available_instances")
 [ "$avail" -ge "$NR" ] || tap_bail "$B offers $avail 1q instances, $NR needed"
@@ -116,6 +132,15 @@ for ((i = 0; i < NR; i++)); do
 		create_poll "$B" "${U[i]}" $((4096 + i * N)) "$PCPU" ||
 		tap_bail "cannot create instance $i"
 done
+HOG=$(cat /proc/sys/kernel/random/uuid)
+# The hog reads LBAs [0, 8) of its slice only.
+avail4=$(cat "/sys/bus/pci/devices/$A/mdev_supported_types/mdev_nvme-4q/available_instances")
+if [ "$avail4" -ge 1 ]; then
+	tap_run "create a 4q poll-mode instance, the hog, on CPU $PCPU" create_hog
+else
+	tap_skip "$A offers no 4q instance" "create the hog"
+	HOG=
+fi
 IDLE=$(cat /proc/sys/kernel/random/uuid)
 tap_run "create an instance left idle, on CPU $PCPU, on $A" \
 	create_poll "$A" "$IDLE" 4096 "$PCPU" ||
@@ -123,7 +148,7 @@ tap_run "create an instance left idle, on CPU $PCPU, on $A" \
 tap_eq "closed: served by no thread" "$(repeat none $NR)" "$(attr poller "${U[@]}")"
 tap_eq "no shared poller before an open" "" "$(pollers)"
 
-# --- eight clients at once, plus one idle instance -------------------------
+# --- eight clients at once, a hog and one idle instance ---------------------
 hold=$MNV_TMP/hold47.$$
 "$VFIO_OPEN" "$IDLE" hold "$hold" &
 holder=$!
@@ -136,6 +161,11 @@ for ((i = 0; i < NR; i++)); do
 done
 tap_run "the eight clients opened their instances, all served by the poller of CPU $PCPU" \
 	wait_attr poller "$(repeat "poll$PCPU" $NR)" "${U[@]}"
+# The hog once they run: its client would slow their opens down.
+if [ -n "$HOG" ]; then
+	taskset -c "$CCPUS" "$CLIENT" "$HOG" hog $((SECS / 2)) 4 >"$MNV_TMP/blk47-hog.out" 2>&1 &
+	hog_pid=$!
+fi
 tap_eq "one poller thread: mnv/poll$PCPU" "mnv/poll$PCPU" "$(pollers)"
 tap_eq "no instance has a thread of its own" 0 "$(own_threads "${U[@]}" "$IDLE")"
 poller_pid=$(pgrep -x "mnv/poll$PCPU" | head -n 1)
@@ -155,6 +185,15 @@ for ((i = 0; i < NR; i++)); do
 	IOS[i]=$(sed -n 's/.*run: \([0-9]*\) ios$/\1/p' "$MNV_TMP/blk47-$i.out")
 done
 tap_eq "every client wrote and verified its data" 0 "$fails"
+if [ -n "$HOG" ]; then
+	wait "$hog_pid"
+	hog_rc=$?
+	diag "$(cat "$MNV_TMP/blk47-hog.out")"
+	tap_eq "the hog's reads all completed" 0 "$hog_rc"
+	peak=$(cat "$MDEV/$HOG/stats/turn_fetch_peak")
+	tap_cond "the hog fetched at most the burst in a turn: peak $peak, 1..64" \
+		test "$peak" -ge 1 -a "$peak" -le 64
+fi
 progressed=0
 for ((i = 0; i < NR; i++)); do
 	[ "${IOS[i]:-0}" -gt 0 ] && progressed=$((progressed + 1))
@@ -202,7 +241,7 @@ fi
 
 # --- teardown ------------------------------------------------------------------
 tap_run "remove the instances" sh -c \
-	"for u in ${U[*]} $IDLE; do echo 1 > $MDEV/\$u/remove || exit 1; done"
+	"for u in ${U[*]} $HOG $IDLE; do echo 1 > $MDEV/\$u/remove || exit 1; done"
 tap_run "$B back on its default driver" mnv_pci_bind "$B" ""
 tap_run "$A back on its default driver" mnv_pci_bind "$A" ""
 tap_run "rmmod mdev_nvme" rmmod mdev_nvme
