@@ -319,6 +319,8 @@ struct mnv_io_stats {
  * pollers made and stopped, vctrl_poller.c), then a poller's spinlock;
  * a poller only ever try-locks inst->lock, so the close path may wait
  * for it to let go of an instance while holding that instance's lock.
+ * The worker a poller hands an instance to (@work) takes inst->lock as
+ * any other context does: the close flushes it with inst->lock dropped.
  * inst->lock, then host->admin_lock (queue
  * pairs created and deleted, the controller failed or reset), then
  * type1's iommu->lock (vfio_pin_pages(), vfio_unpin_pages(),
