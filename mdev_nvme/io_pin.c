@@ -439,12 +439,14 @@ int mnv_io_pin_read(struct mnv_instance *inst, u64 iova, void *buf, u32 len)
 	} else if (io->pinned_list_reads) {
 		ret = mnv_io_pin_copy(inst, iova, buf, len, &rw);
 	} else if (mnv_io_would_block(io)) {
-		/* Put off: the command is fetched again (io_submit.c). */
 		ret = -EAGAIN;
 	} else {
 		rw = true;
 		ret = vfio_dma_rw(&inst->vdev, iova, buf, len, false);
 	}
+	/* Put off: counted when the worker reads it (io_submit.c). */
+	if (io->turn_blocked)
+		return -EAGAIN;
 	inst->stats.list_reads++;
 	if (rw)
 		inst->stats.list_reads_rw++;
