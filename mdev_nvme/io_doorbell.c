@@ -371,6 +371,7 @@ bool mnv_io_doorbells_arm(struct mnv_instance *inst)
  * doorbell where the guest has one), no value changed in the mapped
  * doorbell page.  Anything else that makes work arrives through a
  * trapped access, which sets io->kick: the caller looks at that too.
+ * The caller syncs io->vstate first (bus mastering).
  *
  * Return: true if a pass would find nothing.
  */
@@ -386,7 +387,9 @@ bool mnv_io_quiet(struct mnv_instance *inst)
 	if (smp_load_acquire(&inst->host->dead))
 		return io->host_failed == MNV_HOST_FAILED_TOLD;
 	for (q = 1; q <= inst->nr_qpairs; q++) {
-		if (mnv_io_sq_fetchable(io, &io->sq[q]))
+		/* Without bus mastering nothing can be fetched. */
+		if (io->vstate.bus_master &&
+		    mnv_io_sq_fetchable(io, &io->sq[q]))
 			return false;
 		/* A reset made its pair stale: created again now. */
 		if (mnv_hwq_stale(inst->host, &inst->hq[q - 1].hw))

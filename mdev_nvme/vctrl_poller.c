@@ -158,8 +158,12 @@ static void mnv_poller_turn(struct mnv_instance *inst)
 	/* Its worker has it; still open: the close takes it off first. */
 	if (io->handed)
 		return;
-	if (io->poll_idle && !READ_ONCE(io->kick) && mnv_io_quiet(inst))
-		return;
+	if (io->poll_idle && !READ_ONCE(io->kick)) {
+		/* Bus mastering may have come back: a config write. */
+		mnv_vctrl_io_sync(inst);
+		if (mnv_io_quiet(inst))
+			return;
+	}
 	/*
 	 * Clear the kick before the pass: a trapped doorbell recorded
 	 * before it is seen by the pass, one recorded after (under
