@@ -44,6 +44,7 @@ static unsigned int mnv_io_submit(struct mnv_instance *inst, u16 qid,
 	}
 	while (sq->head != tail && n < budget) {
 		struct mnv_io_slot *slot;
+		u64 lists, lists_rw;
 		u16 idx, status;
 
 		/* No slot: wait for completions (flow control). */
@@ -65,14 +66,20 @@ static unsigned int mnv_io_submit(struct mnv_instance *inst, u16 qid,
 
 		idx = hq->free[--hq->nr_free];
 		slot = &hq->slots[idx];
+		lists = inst->stats.list_reads;
+		lists_rw = inst->stats.list_reads_rw;
 		status = mnv_io_cmd_prepare(inst, slot, &g, &h);
 		/*
 		 * In a shared poller's turn, a page to pin or a list to read
 		 * from memory not pinned is left to the worker, which
-		 * fetches the command again: whatever the check made of it.
+		 * fetches the command again, whatever the check made of it:
+		 * the lists it read then are counted then.
 		 */
-		if (status && io->turn_blocked)
+		if (status && io->turn_blocked) {
+			inst->stats.list_reads = lists;
+			inst->stats.list_reads_rw = lists_rw;
 			status = MNV_IO_STALL;
+		}
 		if (status == MNV_IO_STALL) {
 			/*
 			 * Its memory is being unmapped, or the instance's
