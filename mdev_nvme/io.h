@@ -495,6 +495,8 @@ bool mnv_io_dma_unmap(struct mnv_instance *inst, u64 iova, u64 length);
 u16 mnv_io_sq_tail(struct mnv_io *io, struct mnv_io_sq *sq);
 u16 mnv_io_cq_head(struct mnv_io *io, struct mnv_io_cq *cq);
 int mnv_io_doorbell(struct mnv_instance *inst, u16 qid, bool is_cq, u32 value);
+bool mnv_io_doorbell_refused(struct mnv_instance *inst, u16 qid, bool is_cq,
+			     u32 value);
 void mnv_io_dbbuf_config(struct mnv_instance *inst, u64 db_iova,
 			 u64 ei_iova);
 void mnv_io_dbbuf_sync(struct mnv_instance *inst);
@@ -514,6 +516,8 @@ bool mnv_io_dbpage_write(struct mnv_instance *inst, u64 off, const void *buf,
 			 size_t size);
 bool mnv_io_dbpage_next(struct mnv_instance *inst, unsigned int *slot,
 			__le32 *val);
+void mnv_io_dbpage_take(struct mnv_instance *inst, unsigned int slot,
+			__le32 val);
 bool mnv_io_dbpage_moved(struct mnv_instance *inst);
 bool mnv_io_dbpage_offered(struct mnv_instance *inst);
 int mnv_io_dbpage_mmap(struct mnv_instance *inst, u64 region_off,

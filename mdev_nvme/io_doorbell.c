@@ -104,6 +104,22 @@ int mnv_io_doorbell(struct mnv_instance *inst, u16 qid, bool is_cq, u32 value)
 	return 1;
 }
 
+/*
+ * Would mnv_io_doorbell() refuse @value, the CQ head doorbell of @qid if
+ * @is_cq?  Records nothing.  Caller holds inst->lock.
+ */
+bool mnv_io_doorbell_refused(struct mnv_instance *inst, u16 qid, bool is_cq,
+			     u32 value)
+{
+	struct mnv_io *io = &inst->io;
+
+	lockdep_assert_held(&inst->lock);
+	if (!io->ready || !is_cq || !qid || qid > inst->nr_qpairs)
+		return false;
+	return io->cq[qid].valid && value < io->cq[qid].size &&
+	       !mnv_io_cq_head_ok(&io->cq[qid], value);
+}
+
 static void mnv_io_dbbuf_put(struct mnv_instance *inst, struct page **page,
 			     __le32 **va, u64 iova)
 {
