@@ -549,6 +549,8 @@ int mnv_io_pin_read(struct mnv_instance *inst, u64 iova, void *buf, u32 len);
 void mnv_io_unpin_slot(struct mnv_instance *inst, struct mnv_io_slot *slot,
 		       bool submitted);
 unsigned long mnv_io_pins_drop(struct mnv_instance *inst, u64 start, u64 end);
+bool mnv_io_pins_over(struct mnv_instance *inst);
+void mnv_io_pins_trim_over(struct mnv_instance *inst);
 void mnv_io_pins_destroy(struct mnv_instance *inst);
 
 #endif /* MNV_IO_H */

@@ -16,6 +16,13 @@
  * (@users); unused pages sit on an LRU list and are released when the
  * cache is over its limit, when the VMM unmaps their range
  * (mnv_io_dma_unmap()) and when the device is closed.
+ *
+ * A shared poller's turn never unpins (vctrl_poller.c): vfio_unpin_pages()
+ * takes type1's iommu->lock and, in a container of mdevs only, the VMM's
+ * mmap lock for its locked-memory count, which the VMM may hold.  In a
+ * turn the cache is not trimmed, and a page that loses its bounce buffer
+ * stays pinned, unused: the cache may go over its limit until the
+ * instance's worker trims it (mnv_io_pins_over(), mnv_io_pins_trim_over()).
  */
 #include <linux/dma-direct.h>
 #include <linux/dma-mapping.h>
@@ -121,33 +128,56 @@ void mnv_io_pins_init(struct mnv_io *io, unsigned long max_cmd_pages)
 	io->nr_bounced = 0;
 }
 
-/* Unmap if mapped, unpin and forget @pin, which no command uses. */
+/*
+ * Unmap @pin for the physical function, which no command uses: its
+ * bounce buffer, if any, goes back.  The page stays pinned.
+ */
+static void mnv_io_pin_unmap(struct mnv_instance *inst, struct mnv_pin *pin)
+{
+	lockdep_assert_held(&inst->lock);
+	if (!pin->mapped)
+		return;
+	dma_unmap_page_attrs(mnv_host_dev(inst->host), pin->dma, PAGE_SIZE,
+			     pin->dir, DMA_ATTR_SKIP_CPU_SYNC);
+	pin->mapped = false;
+	if (pin->bounced)
+		inst->io.nr_bounced--;
+	pin->bounced = false;
+	pin->need_sync = false;
+}
+
+/*
+ * Unmap if mapped, unpin and forget @pin, which no command uses.  Never
+ * in a shared poller's turn: see the top of this file.
+ */
 static void mnv_io_pin_release(struct mnv_instance *inst, struct mnv_pin *pin)
 {
 	struct mnv_io *io = &inst->io;
 
 	lockdep_assert_held(&inst->lock);
+	WARN_ON_ONCE(io->in_turn);
 	list_del(&pin->lru);
 	xa_erase(&io->pins, pin->iova >> PAGE_SHIFT);
-	if (pin->mapped)
-		dma_unmap_page_attrs(mnv_host_dev(inst->host), pin->dma,
-				     PAGE_SIZE, pin->dir,
-				     DMA_ATTR_SKIP_CPU_SYNC);
+	mnv_io_pin_unmap(inst, pin);
 	vfio_unpin_pages(&inst->vdev, pin->iova, 1);
 	atomic_long_dec(&io->pinned_pages);
 	io->nr_pins--;
-	if (pin->bounced)
-		io->nr_bounced--;
 	kfree(pin);
 }
 
-/* Release unused pages, oldest first, until at most @keep are pinned. */
+/*
+ * Release unused pages, oldest first, until at most @keep are pinned.
+ * Not in a shared poller's turn: the cache then stays over @keep, and
+ * the turn hands the instance to its worker (mnv_io_pins_over()).
+ */
 static void mnv_io_pins_trim(struct mnv_instance *inst, unsigned long keep)
 {
 	struct mnv_io *io = &inst->io;
 	struct mnv_pin *pin;
 
 	lockdep_assert_held(&inst->lock);
+	if (io->in_turn)
+		return;
 	while (io->nr_pins > keep && !list_empty(&io->pin_lru)) {
 		pin = list_first_entry(&io->pin_lru, struct mnv_pin, lru);
 		mnv_io_pin_release(inst, pin);
@@ -299,11 +329,17 @@ static void mnv_io_pin_put(struct mnv_instance *inst, struct mnv_pin *pin)
 	lockdep_assert_held(&inst->lock);
 	if (--pin->users)
 		return;
-	/* A bounce buffer is a host-wide resource: not kept for later. */
-	if (pin->bounced) {
+	/*
+	 * A bounce buffer is a host-wide resource: not kept for later.  In
+	 * a shared poller's turn only the buffer goes back, and the page
+	 * waits unused in the cache for the worker's trim.
+	 */
+	if (pin->bounced && !inst->io.in_turn) {
 		mnv_io_pin_release(inst, pin);
 		return;
 	}
+	if (pin->bounced)
+		mnv_io_pin_unmap(inst, pin);
 	/* Most recently used last: trimming takes the oldest. */
 	list_add_tail(&pin->lru, &inst->io.pin_lru);
 }
@@ -339,7 +375,14 @@ int mnv_io_pin_page(struct mnv_instance *inst, struct mnv_io_page *pg,
 	}
 	if (!pin->mapped) {
 		ret = mnv_io_pin_map(inst, pin);
-		/* Unused pages hold IOMMU space too: the same. */
+		/*
+		 * Unused pages hold IOMMU space too: the same, but not in a
+		 * shared poller's turn, which leaves the command to the
+		 * worker.
+		 */
+		if (ret == -ENOMEM && !list_empty(&io->pin_lru) &&
+		    mnv_io_would_block(io))
+			ret = -EAGAIN;
 		if (ret == -ENOMEM && !list_empty(&io->pin_lru)) {
 			mnv_io_pins_trim(inst, 0);
 			ret = mnv_io_pin_map(inst, pin);
@@ -506,6 +549,27 @@ unsigned long mnv_io_pins_drop(struct mnv_instance *inst, u64 start, u64 end)
 			mnv_io_pin_release(inst, pin);
 	}
 	return busy;
+}
+
+/*
+ * Is the cache over its limit with unused pages to release, as a shared
+ * poller's turn may leave it?  Caller holds inst->lock.
+ */
+bool mnv_io_pins_over(struct mnv_instance *inst)
+{
+	struct mnv_io *io = &inst->io;
+
+	lockdep_assert_held(&inst->lock);
+	return io->ready && io->nr_pins > io->pin_limit &&
+	       !list_empty(&io->pin_lru);
+}
+
+/* Bring the cache back to its limit, where unpinning may block. */
+void mnv_io_pins_trim_over(struct mnv_instance *inst)
+{
+	lockdep_assert_held(&inst->lock);
+	if (inst->io.ready)
+		mnv_io_pins_trim(inst, inst->io.pin_limit);
 }
 
 /* Closing: nothing is in flight; every page goes. */

@@ -138,6 +138,8 @@ static void mnv_poller_work_fn(struct work_struct *work)
 	if (io->poller) {
 		mnv_vctrl_run_admin(inst);
 		busy = mnv_vctrl_pass(inst, MNV_POLLER_BURST);
+		/* What turns left over the cache's limit. */
+		mnv_io_pins_trim_over(inst);
 		/*
 		 * Idle as after a turn: an instance whose every pass is its
 		 * worker's (a ring not mapped) is then only checked.
@@ -183,7 +185,8 @@ static void mnv_poller_turn(struct mnv_instance *inst)
 	io->turn_end_ns = 0;
 	if (io->fetched > inst->stats.turn_fetch_peak)
 		inst->stats.turn_fetch_peak = io->fetched;
-	if (io->turn_blocked) {
+	/* Pages the turn could not unpin: the worker trims the cache. */
+	if (io->turn_blocked || mnv_io_pins_over(inst)) {
 		/* Cleared for the worker's pass, which may block. */
 		io->turn_blocked = false;
 		mnv_poller_hand_over(inst);
