@@ -318,7 +318,9 @@ struct mnv_io_stats {
  * other comments point here): inst->lock, then mnv_pollers_lock (shared
  * pollers made and stopped, vctrl_poller.c), then a poller's spinlock;
  * a poller only ever try-locks inst->lock, so the close path may wait
- * for it to let go of an instance while holding that instance's lock.
+ * for it to let go of an instance while holding that instance's lock
+ * (but not mnv_pollers_lock: the poller may be in another instance's
+ * turn, which the other opens and closes must not wait for).
  * The worker a poller hands an instance to (@work) takes inst->lock as
  * any other context does: the close flushes it with inst->lock dropped.
  * inst->lock, then host->admin_lock (queue

@@ -85,7 +85,10 @@
  * struct mnv_poller - the shared poller of one CPU.
  *
  * LOCKING: @cpu, @task and @node are set at creation and changed under
- * mnv_pollers_lock only (the list, its creation and stop).  @lock, a
+ * mnv_pollers_lock only (the list, its creation and stop), as is
+ * @detaching: detaches waiting for the poller to let go of their
+ * instance, with mnv_pollers_lock dropped; the poller is not stopped
+ * while it has any, even with no members left.  @lock, a
  * spinlock, protects @rr (the members, struct mnv_instance pointers) and
  * @serving, the instance whose turn the poller has taken and not ended:
  * the poller reads @rr and sets @serving in one critical section, so an
@@ -103,6 +106,7 @@ struct mnv_poller {
 	struct vnvme_rr rr;
 	struct mnv_instance *serving;
 	wait_queue_head_t let_go;
+	unsigned int detaching;
 };
 
 /* Serialises attach and detach; see "Lock order" at struct mnv_io. */
@@ -416,13 +420,15 @@ static bool mnv_poller_let_go(struct mnv_poller *p, struct mnv_instance *inst)
  * @inst: instance being closed; caller holds inst->lock
  *
  * Once this returns the poller never touches @inst again: it is no
- * member, and a turn the poller took of it before is over.  That wait is
- * short even though the caller holds inst->lock: the poller only
- * try-locks an instance, so a turn of @inst ends at once, its trylock
- * failing, and the poller takes no lock the caller holds.  An emptied
- * poller is stopped, for the same reason without dropping inst->lock.
- * The instance's worker may still be queued: it finds no poller and
- * does nothing; the caller flushes it after dropping inst->lock
+ * member, and a turn the poller took of it before is over.  The poller
+ * only try-locks an instance, so a turn of @inst ends at once, its
+ * trylock failing, but the poller may be in another instance's turn
+ * first: the wait is done with mnv_pollers_lock dropped, so that only
+ * this close waits for it, not every poll-mode open and close of the
+ * host.  @p->detaching keeps the poller meanwhile; the last to leave an
+ * emptied poller stops it, which is quick: it serves nobody.  The
+ * instance's worker may still be queued: it finds no poller and does
+ * nothing; the caller flushes it after dropping inst->lock
  * (mnv_vctrl_poller_flush()).
  */
 void mnv_vctrl_poller_detach(struct mnv_instance *inst)
@@ -436,10 +442,15 @@ void mnv_vctrl_poller_detach(struct mnv_instance *inst)
 	spin_lock(&p->lock);
 	WARN_ON_ONCE(!vnvme_rr_del(&p->rr, inst));
 	spin_unlock(&p->lock);
+	p->detaching++;
+	mutex_unlock(&mnv_pollers_lock);
+
 	wait_event(p->let_go, mnv_poller_let_go(p, inst));
 	inst->io.poller = NULL;
 	WRITE_ONCE(inst->poller_cpu, MNV_POLLER_NONE);
-	if (!p->rr.nr)
+
+	mutex_lock(&mnv_pollers_lock);
+	if (!--p->detaching && !p->rr.nr)
 		mnv_poller_destroy(p);
 	mutex_unlock(&mnv_pollers_lock);
 }
