@@ -15,6 +15,7 @@
 #include <linux/atomic.h>
 #include <linux/build_bug.h>
 #include <linux/dma-direction.h>
+#include <linux/ktime.h>
 #include <linux/list.h>
 #include <linux/nvme.h>
 #include <linux/stddef.h>
@@ -371,12 +372,16 @@ struct mnv_io {
 	 * A shared poller's turn never blocks (vctrl_poller.c): @in_turn
 	 * while it runs a pass, @turn_end_ns when the pass stops fetching;
 	 * @turn_blocked once the pass met work that may sleep and left it;
-	 * @handed while @work, run by a worker, has the instance.
+	 * @handed while @work, run by a worker, has the instance;
+	 * @turn_reaped and @turn_posted count the turn's completions
+	 * (mnv_io_turn_spent()).
 	 */
 	bool in_turn;
 	bool turn_blocked;
 	bool handed;
 	u64 turn_end_ns;
+	unsigned int turn_reaped;
+	unsigned int turn_posted;
 	unsigned int fetched;	/* guest SQEs the last pass fetched */
 	struct work_struct work;
 	u16 next_sq;		/* the SQ fetched from first, rotating */
@@ -462,6 +467,35 @@ static inline bool mnv_io_would_block(struct mnv_io *io)
 		return false;
 	io->turn_blocked = true;
 	return true;
+}
+
+/*
+ * Completions a shared poller's turn takes in from the hardware, and
+ * posts to the guest, at most: twice what it may fetch, so that a turn
+ * takes in more than it submits and a backlog drains, and the rest
+ * waits in the hardware CQ (or in the slots) for the next turn.
+ */
+#define MNV_IO_TURN_CQES	(2 * MNV_IO_FETCH_BUDGET)
+
+/**
+ * mnv_io_turn_spent - must a loop of a shared poller's turn stop here?
+ * @io: the I/O state; caller holds inst->lock
+ * @done: what the turn did of that kind so far (SQEs fetched,
+ *	completions taken in or posted)
+ * @cap: the most it may do
+ *
+ * Once the turn's time (@turn_end_ns) is up, or @cap is reached, the
+ * rest waits for the next turn; but a turn always does one thing of
+ * each kind, so that every instance progresses.  Never outside a turn.
+ *
+ * Return: true if the loop must stop.
+ */
+static inline bool mnv_io_turn_spent(struct mnv_io *io, unsigned int done,
+				     unsigned int cap)
+{
+	if (!io->in_turn || !done)
+		return false;
+	return done >= cap || ktime_get_ns() > io->turn_end_ns;
 }
 
 /* io_submit.c: under inst->lock */

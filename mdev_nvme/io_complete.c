@@ -316,6 +316,9 @@ static void mnv_io_inject_stale_cqe(struct mnv_instance *inst,
  * @inst: instance; caller holds inst->lock
  * @h: index of the pair in inst->hq
  *
+ * In a shared poller's turn, MNV_IO_TURN_CQES of all pairs at most, or
+ * what the turn's time allows: the rest waits in the hardware CQ.
+ *
  * Return: completions taken in.
  */
 unsigned int mnv_io_reap(struct mnv_instance *inst, unsigned int h)
@@ -326,7 +329,10 @@ unsigned int mnv_io_reap(struct mnv_instance *inst, unsigned int h)
 	unsigned int n = 0;
 
 	lockdep_assert_held(&inst->lock);
-	while (n < hwq->depth && (cqe = mnv_hwq_peek_cqe(hwq))) {
+	while (n < hwq->depth &&
+	       !mnv_io_turn_spent(&inst->io, inst->io.turn_reaped,
+				  MNV_IO_TURN_CQES) &&
+	       (cqe = mnv_hwq_peek_cqe(hwq))) {
 		if (mnv_io_fault_enabled()) {
 			mnv_io_inject_stale_cqe(inst, hq, cqe);
 			hq->last_cqe = *cqe;
@@ -335,6 +341,8 @@ unsigned int mnv_io_reap(struct mnv_instance *inst, unsigned int h)
 		mnv_io_take_cqe(inst, hq, cqe);
 		mnv_hwq_pop_cqe(hwq);
 		n++;
+		if (inst->io.in_turn)
+			inst->io.turn_reaped++;
 	}
 	/* A deleted queue has no doorbell to ring any more. */
 	if (n && hwq->live)
@@ -348,6 +356,9 @@ unsigned int mnv_io_reap(struct mnv_instance *inst, unsigned int h)
  * @h: index of the pair in inst->hq
  * @mode: what to do when the guest CQ cannot take one
  *
+ * In a shared poller's turn, bounded as mnv_io_reap(): the rest waits in
+ * the slots (only MNV_COMPLETE_KEEP is used there).
+ *
  * Return: completions posted or dropped.
  */
 unsigned int mnv_io_complete(struct mnv_instance *inst, unsigned int h,
@@ -358,7 +369,9 @@ unsigned int mnv_io_complete(struct mnv_instance *inst, unsigned int h,
 	int ret;
 
 	lockdep_assert_held(&inst->lock);
-	while (hq->nr_done) {
+	while (hq->nr_done &&
+	       !mnv_io_turn_spent(&inst->io, inst->io.turn_posted,
+				  MNV_IO_TURN_CQES)) {
 		u16 idx = hq->done[hq->done_head];
 		struct mnv_io_slot *slot = &hq->slots[idx];
 
@@ -375,6 +388,8 @@ unsigned int mnv_io_complete(struct mnv_instance *inst, unsigned int h,
 		hq->nr_done--;
 		mnv_io_slot_free(inst, hq, idx);
 		n++;
+		if (inst->io.in_turn)
+			inst->io.turn_posted++;
 	}
 	return n;
 }

@@ -53,8 +53,11 @@ static unsigned int mnv_io_submit(struct mnv_instance *inst, u16 qid,
 		/* A refused command completes at once and needs room. */
 		if (mnv_io_cq_full(io, cq))
 			break;
-		/* A turn's time is up: the rest waits for the next. */
-		if (io->turn_end_ns && n && ktime_get_ns() > io->turn_end_ns)
+		/*
+		 * A turn's time is up, whichever SQ used it: the rest waits
+		 * for the next.
+		 */
+		if (mnv_io_turn_spent(io, io->fetched + n, UINT_MAX))
 			break;
 		if (mnv_io_sqe_read(inst, sq, sq->head, &g, sizeof(g))) {
 			io->fatal = true;

@@ -183,6 +183,8 @@ static void mnv_poller_turn(struct mnv_instance *inst)
 	}
 	io->in_turn = true;
 	io->turn_blocked = false;
+	io->turn_reaped = 0;
+	io->turn_posted = 0;
 	io->turn_end_ns = ktime_get_ns() + MNV_POLLER_TURN_NS;
 	work = mnv_vctrl_pass(inst, MNV_POLLER_BURST);
 	io->in_turn = false;
