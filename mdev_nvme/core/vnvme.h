@@ -438,7 +438,9 @@ int vnvme_bar0_write(struct vnvme_ctrl *c, u64 off, const void *buf, u32 len);
  * completions and raise vector 0.  BAR0 writes never execute commands
  * themselves: call this after every vnvme_bar0_write() and
  * vnvme_cfg_write() (directly or from a work item); vnvme_admin_pending()
- * tells whether there is work, which needs Bus Master Enable.
+ * tells whether there is work, which needs Bus Master Enable and room in
+ * the admin CQ: commands a full CQ holds back are no work until the
+ * guest's CQ head doorbell.
  */
 void vnvme_process_admin(struct vnvme_ctrl *c);
 bool vnvme_admin_pending(const struct vnvme_ctrl *c);
