@@ -372,9 +372,12 @@ struct mnv_io {
 	 * A shared poller's turn never blocks (vctrl_poller.c): @in_turn
 	 * while it runs a pass, @turn_end_ns when the pass stops fetching;
 	 * @turn_blocked once the pass met work that may sleep and left it;
-	 * @handed while @work, run by a worker, has the instance;
+	 * @handed while @work, run by a worker, has the instance (read
+	 * unlocked by the poller, as a hint);
 	 * @turn_reaped and @turn_posted count the turn's completions
-	 * (mnv_io_turn_spent()).
+	 * (mnv_io_turn_spent()); @backoff_until (ktime ns), set by a
+	 * worker that found nothing to do, is when the poller may hand the
+	 * instance over again.
 	 */
 	bool in_turn;
 	bool turn_blocked;
@@ -382,6 +385,7 @@ struct mnv_io {
 	u64 turn_end_ns;
 	unsigned int turn_reaped;
 	unsigned int turn_posted;
+	u64 backoff_until;
 	unsigned int fetched;	/* guest SQEs the last pass fetched */
 	struct work_struct work;
 	u16 next_sq;		/* the SQ fetched from first, rotating */

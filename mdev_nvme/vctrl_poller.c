@@ -78,6 +78,16 @@
  */
 #define MNV_POLLER_TURN_NS	(50 * NSEC_PER_USEC)
 
+/*
+ * A worker whose pass found nothing to do gets the instance again after
+ * this long at the soonest, unless a trapped doorbell kicks it: what it
+ * could not do (a command the full admin CQ holds back, rings the VMM
+ * maps so that they cannot be pinned) does not change by itself, and a
+ * tenant must not keep a kworker spinning.  As long as the nap of an
+ * instance's own thread in the same state (vctrl_thread.c).
+ */
+#define MNV_POLLER_BACKOFF_NS	(1500 * NSEC_PER_USEC)
+
 /* Members a poller's array starts with; it doubles when full. */
 #define MNV_POLLER_MIN_CAP	8
 
@@ -115,12 +125,21 @@ static LIST_HEAD(mnv_pollers);
 
 /*
  * Hand @inst to its worker for work its turn could not do; the poller
- * skips it until the worker is done.  Caller holds inst->lock.
+ * skips it until the worker is done.  Not while the worker backs off
+ * (MNV_POLLER_BACKOFF_NS), unless @kicked: a trapped access came since
+ * the last turn.  Caller holds inst->lock.
  */
-static void mnv_poller_hand_over(struct mnv_instance *inst)
+static void mnv_poller_hand_over(struct mnv_instance *inst, bool kicked)
 {
 	lockdep_assert_held(&inst->lock);
-	inst->io.handed = true;
+	if (inst->io.backoff_until && !kicked &&
+	    ktime_get_ns() < inst->io.backoff_until) {
+		inst->io.poll_idle = false;
+		return;
+	}
+	inst->io.backoff_until = 0;
+	/* Read before the trylock by the poller: see mnv_poller_fn(). */
+	WRITE_ONCE(inst->io.handed, true);
 	inst->io.poll_idle = false;
 	inst->stats.poller_handoffs++;
 	queue_work(system_unbound_wq, &inst->io.work);
@@ -149,7 +168,9 @@ static void mnv_poller_work_fn(struct work_struct *work)
 		 * worker's (a ring not mapped) is then only checked.
 		 */
 		io->poll_idle = !busy && !io->nr_inflight && !io->stalled;
-		io->handed = false;
+		io->backoff_until = busy ? 0 :
+				    ktime_get_ns() + MNV_POLLER_BACKOFF_NS;
+		WRITE_ONCE(io->handed, false);
 	}
 	mutex_unlock(&inst->lock);
 }
@@ -158,7 +179,7 @@ static void mnv_poller_work_fn(struct work_struct *work)
 static void mnv_poller_turn(struct mnv_instance *inst)
 {
 	struct mnv_io *io = &inst->io;
-	bool work, idle;
+	bool work, idle, kicked;
 
 	lockdep_assert_held(&inst->lock);
 	/* Its worker has it; still open: the close takes it off first. */
@@ -170,6 +191,7 @@ static void mnv_poller_turn(struct mnv_instance *inst)
 		if (mnv_io_quiet(inst))
 			return;
 	}
+	kicked = READ_ONCE(io->kick);
 	/*
 	 * Clear the kick before the pass: a trapped doorbell recorded
 	 * before it is seen by the pass, one recorded after (under
@@ -178,7 +200,7 @@ static void mnv_poller_turn(struct mnv_instance *inst)
 	smp_store_mb(io->kick, false);
 	/* A queue read through vfio_dma_rw(): the worker does the pass. */
 	if (!mnv_io_rings_pinned(inst)) {
-		mnv_poller_hand_over(inst);
+		mnv_poller_hand_over(inst, kicked);
 		return;
 	}
 	io->in_turn = true;
@@ -195,7 +217,7 @@ static void mnv_poller_turn(struct mnv_instance *inst)
 	if (io->turn_blocked || mnv_io_pins_over(inst)) {
 		/* Cleared for the worker's pass, which may block. */
 		io->turn_blocked = false;
-		mnv_poller_hand_over(inst);
+		mnv_poller_hand_over(inst, kicked);
 		return;
 	}
 	idle = !work && !io->nr_inflight && !io->stalled;
@@ -233,7 +255,11 @@ static int mnv_poller_fn(void *data)
 			__set_current_state(TASK_RUNNING);
 			continue;
 		}
-		if (mutex_trylock(&inst->lock)) {
+		/*
+		 * Its worker has it (set under inst->lock, which the worker
+		 * holds while it runs): no need to contend for the lock.
+		 */
+		if (!READ_ONCE(inst->io.handed) && mutex_trylock(&inst->lock)) {
 			mnv_poller_turn(inst);
 			mutex_unlock(&inst->lock);
 		}
