@@ -28,13 +28,12 @@
  * bounded in time (MNV_POLLER_TURN_NS), not only in SQEs.
  *
  * The instance's cpu attribute names its poller, read at open.  With
- * "any" (-1) it goes to the housekeeping CPU (HK_TYPE_KTHREAD: those
- * unbound kernel threads may use, all without isolcpus= or nohz_full=)
- * whose poller serves the fewest instances, CPUs without a poller
- * counting as none (the lowest on a tie): poll-mode instances spread
- * over the CPUs as their threads did before, a CPU is taken by polling
- * only once it has an instance to poll, and never an isolated one that
- * was not asked for.
+ * "any" (-1) it goes to the housekeeping CPU (one neither isolcpus= nor
+ * nohz_full= took) whose poller serves the fewest instances, CPUs
+ * without a poller counting as none (the lowest on a tie): poll-mode
+ * instances spread over the CPUs as their threads did before, a CPU is
+ * taken by polling only once it has an instance to poll, and never an
+ * isolated one that was not asked for.
  * A poller is made by the first instance of its CPU and stopped when the
  * last one leaves.  It is pinned with set_cpus_allowed_ptr(), not
  * kthread_bind(): if its CPU goes offline the scheduler moves it and it
@@ -292,20 +291,23 @@ static struct mnv_poller *mnv_poller_find(int cpu)
 /*
  * The CPU for an instance whose cpu is "any": the active housekeeping CPU
  * whose poller has the fewest members, none for a CPU without one; any
- * active CPU if no housekeeping CPU is.  Caller holds mnv_pollers_lock.
+ * active CPU if no housekeeping CPU is.  A housekeeping CPU is one left
+ * to unbound kernel threads (HK_TYPE_KTHREAD: not nohz_full=) and to the
+ * scheduler's balancing (HK_TYPE_DOMAIN: not isolcpus=).  Caller holds
+ * mnv_pollers_lock.
  */
 static int mnv_poller_pick_cpu(void)
 {
 	const struct cpumask *hk = housekeeping_cpumask(HK_TYPE_KTHREAD);
+	const struct cpumask *dom = housekeeping_cpumask(HK_TYPE_DOMAIN);
 	unsigned int load, best_load = UINT_MAX;
 	struct mnv_poller *p;
-	int cpu, best;
+	int cpu, best = -1;
 
 	lockdep_assert_held(&mnv_pollers_lock);
-	if (!cpumask_intersects(hk, cpu_active_mask))
-		hk = cpu_possible_mask;
-	best = cpumask_first_and(hk, cpu_active_mask);
 	for_each_cpu_and(cpu, hk, cpu_active_mask) {
+		if (!cpumask_test_cpu(cpu, dom))
+			continue;
 		p = mnv_poller_find(cpu);
 		load = p ? READ_ONCE(p->rr.nr) : 0;
 		if (load < best_load) {
@@ -313,7 +315,7 @@ static int mnv_poller_pick_cpu(void)
 			best = cpu;
 		}
 	}
-	return best;
+	return best >= 0 ? best : cpumask_first(cpu_active_mask);
 }
 
 /*
