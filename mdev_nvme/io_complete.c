@@ -107,6 +107,13 @@ bool mnv_io_take_failure(struct mnv_instance *inst)
 	bool fail = false;
 
 	lockdep_assert_held(&inst->lock);
+	/*
+	 * Told with a warning, which may wait on a console: not in a shared
+	 * poller's turn, whose worker tells it.
+	 */
+	if ((io->fatal || io->host_failed == MNV_HOST_FAILED_SEEN) &&
+	    mnv_io_would_block(io))
+		return false;
 	if (io->fatal) {
 		dev_warn_ratelimited(mnv_instance_dev(inst), "guest I/O queue in unreachable memory: controller failed\n");
 		io->fatal = false;
@@ -287,8 +294,10 @@ static void mnv_io_take_cqe(struct mnv_instance *inst, struct mnv_io_hq *hq,
 		return;
 	}
 	inst->stats.stray_cqes++;
-	dev_warn_ratelimited(mnv_instance_dev(inst), "hardware queue %u: completion of no command in flight (id %#x): ignored\n",
-			     hq->hw.qid, cid);
+	/* Printing may wait on a console: a poller's turn only counts it. */
+	if (!inst->io.in_turn)
+		dev_warn_ratelimited(mnv_instance_dev(inst), "hardware queue %u: completion of no command in flight (id %#x): ignored\n",
+				     hq->hw.qid, cid);
 }
 
 /*
