@@ -183,10 +183,58 @@ static void requeue_same_tail(struct inst *in)
 }
 
 /*
+ * A bad doorbell value stored in the mapped page (an SQ tail at the
+ * queue's size, a CQ head beyond what was posted) completes an
+ * outstanding Asynchronous Event Request, a write to the admin CQ that
+ * may fault: the poller's turn leaves the slot to the instance's worker,
+ * which replays it and posts the event.  The slot is then put back.
+ */
+static void page_bad_doorbell(struct inst *in, bool cq)
+{
+	struct nvme_dev *d = &in->dev;
+	const char *what = cq ? "CQ 1 head" : "SQ 1 tail";
+	struct nvme_cqe cqe = { 0 };
+	struct nvme_sqe aer;
+	long handoffs0;
+	uint16_t cid;
+	bool got;
+
+	nvme_sqe_init(&aer, NVME_ADM_AER);
+	cid = nvme_submit(d, &aer);
+	handoffs0 = stat_of(in, "poller_handoffs");
+	if (cq)
+		bar_wr32(d, nvme_cq_db(d, 1), (in->cq[1].head + 5) % QD);
+	else
+		bar_wr32(d, nvme_sq_db(d, 1), QD);
+	got = nvme_reap(d, &cqe, 2000);
+	if (!ok(got && cqe.cid == cid && !(cqe.status >> 1) &&
+		cqe.result == 0x010100,
+		"%s bad in the doorbell page: async event Error/Invalid Doorbell Write Value",
+		what))
+		diag("completion %s: cid %u (AER %u) status 0x%x result 0x%x",
+		     got ? "seen" : "missing", cqe.cid, cid, cqe.status >> 1,
+		     cqe.result);
+	ok(stat_of(in, "poller_handoffs") > handoffs0,
+	   "%s bad: replayed by the instance's worker, not in the poller's turn (%ld hand-overs)",
+	   what, stat_of(in, "poller_handoffs") - handoffs0);
+	/* Reading the log page (RAE clear) re-arms the event type. */
+	if (got)
+		nvme_get_log(d, LOG_ERROR, 0xffffffff, 0, LOG_ERROR_ENTRY,
+			     false, giova(G_DATA2), 0);
+	if (cq)
+		bar_wr32(d, nvme_cq_db(d, 1), in->cq[1].head);
+	else
+		bar_wr32(d, nvme_sq_db(d, 1), in->sq[1].tail);
+	still_works(in, cq ? "a bad CQ head in the doorbell page" :
+			     "a bad SQ tail in the doorbell page");
+}
+
+/*
  * Zero-exit doorbells.  A poll-mode instance offers the doorbell page of
  * BAR0 (and only that page) through a sparse-mmap capability; other modes
  * offer nothing to map.  Through the mapping, I/O and admin commands run
- * with no trapped doorbell write at all, and a controller reset starts
+ * with no trapped doorbell write at all, bad values raise their event
+ * (from the instance's worker), and a controller reset starts
  * the doorbells from zero again.  Ends with the page still mapped in
  * d->db_map if it was offered.
  */
@@ -274,6 +322,8 @@ void test_doorbell_page(struct inst *in)
 	   "no doorbell write trapped (%ld more), %ld reads done",
 	   stat_of(in, "mmio_doorbells") - trapped0,
 	   stat_of(in, "read_cmds") - reads0);
+	page_bad_doorbell(in, false);
+	page_bad_doorbell(in, true);
 
 	/*
 	 * Reset with the admin tail at 1: unless the reset cleared the page,
