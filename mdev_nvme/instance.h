@@ -9,6 +9,7 @@
 
 #include <linux/eventfd.h>
 #include <linux/mdev.h>
+#include <linux/lockdep.h>
 #include <linux/mutex.h>
 #include <linux/vfio.h>
 #include <linux/workqueue.h>
@@ -124,6 +125,27 @@ static inline struct mnv_instance *vdev_to_instance(struct vfio_device *vdev)
 static inline struct mnv_instance *mnv_io_inst(struct mnv_io *io)
 {
 	return container_of(io, struct mnv_instance, io);
+}
+
+/**
+ * mnv_io_would_block - may the pass do what can sleep, now?
+ * @io: the I/O state; caller holds inst->lock
+ *
+ * Not in a shared poller's turn: the pass leaves the work (pinning a
+ * page, reading or writing guest memory not pinned, an admin command or
+ * a doorbell that raises an event, a queue pair restart, a warning)
+ * where it is, and the poller hands the instance to its worker, which
+ * does it.
+ *
+ * Return: true if the caller must not do it.
+ */
+static inline bool mnv_io_would_block(struct mnv_io *io)
+{
+	lockdep_assert_held(&mnv_io_inst(io)->lock);
+	if (!io->in_turn)
+		return false;
+	io->turn_blocked = true;
+	return true;
 }
 
 static inline struct device *mnv_instance_dev(struct mnv_instance *inst)

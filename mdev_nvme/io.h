@@ -454,25 +454,6 @@ void mnv_io_reset(struct mnv_instance *inst);
  */
 #define MNV_IO_FETCH_BUDGET	64
 
-/**
- * mnv_io_would_block - may the pass do what can sleep, now?
- * @io: the I/O state; caller holds inst->lock
- *
- * Not in a shared poller's turn: the pass leaves the work (pinning a
- * page, reading guest memory not pinned, an admin command, a queue pair
- * restart) where it is, and the poller hands the instance to its worker,
- * which does it.
- *
- * Return: true if the caller must not do it.
- */
-static inline bool mnv_io_would_block(struct mnv_io *io)
-{
-	if (!io->in_turn)
-		return false;
-	io->turn_blocked = true;
-	return true;
-}
-
 /*
  * Completions a shared poller's turn takes in from the hardware, and
  * posts to the guest, at most: twice what it may fetch, so that a turn
