@@ -468,6 +468,8 @@ static struct mnv_stat_attr mnv_stat_poller_handoffs =
 	MNV_STAT_ATTR(poller_handoffs, MNV_STAT(poller_handoffs));
 static struct mnv_stat_attr mnv_stat_turn_fetch_peak =
 	MNV_STAT_ATTR(turn_fetch_peak, MNV_STAT(turn_fetch_peak));
+static struct mnv_stat_attr mnv_stat_turn_cqe_peak =
+	MNV_STAT_ATTR(turn_cqe_peak, MNV_STAT(turn_cqe_peak));
 static struct mnv_stat_attr mnv_stat_cache_flushes =
 	MNV_STAT_ATTR(cache_flushes, MNV_STAT(cache_flushes));
 static struct mnv_stat_attr mnv_stat_bounce_waits =
@@ -503,6 +505,7 @@ static struct attribute *mnv_stat_attrs[] = {
 	&mnv_stat_queue_restarts.attr.attr,
 	&mnv_stat_poller_handoffs.attr.attr,
 	&mnv_stat_turn_fetch_peak.attr.attr,
+	&mnv_stat_turn_cqe_peak.attr.attr,
 	&mnv_stat_cache_flushes.attr.attr,
 	&mnv_stat_bounce_waits.attr.attr,
 	&mnv_stat_bounce_peak.attr.attr,

@@ -299,6 +299,7 @@ struct mnv_io_stats {
 	u64 list_read_ns;	/* time they took, in all */
 	u64 poller_handoffs;	/* passes a shared poller left to the worker */
 	u64 turn_fetch_peak;	/* most guest SQEs one poller turn fetched */
+	u64 turn_cqe_peak;	/* most completions it took in or posted */
 };
 
 /*

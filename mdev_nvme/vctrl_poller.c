@@ -212,6 +212,9 @@ static void mnv_poller_turn(struct mnv_instance *inst)
 	io->turn_end_ns = 0;
 	if (io->fetched > inst->stats.turn_fetch_peak)
 		inst->stats.turn_fetch_peak = io->fetched;
+	if (max(io->turn_reaped, io->turn_posted) > inst->stats.turn_cqe_peak)
+		inst->stats.turn_cqe_peak = max(io->turn_reaped,
+						io->turn_posted);
 	/* Pages the turn could not unpin: the worker trims the cache. */
 	if (io->turn_blocked || mnv_io_pins_over(inst)) {
 		/* Cleared for the worker's pass, which may block. */

@@ -8,7 +8,8 @@
 # that keeps four deep queues full: each must make progress, with fair
 # shares (Jain's index of their completed commands at least 0.95), and
 # the hog never fetches more than the burst, 64 SQEs, in one turn (its
-# stats/turn_fetch_peak: without the burst its four SQs would give 256).
+# stats/turn_fetch_peak: without the burst its four SQs would give 256),
+# nor takes in or posts more than 128 completions (stats/turn_cqe_peak).
 # The hog is an instance of the other controller, so that it competes
 # for the poller, not for the drive.  An instance of the other controller
 # held open and idle meanwhile, on the same CPU, costs the poller a check
@@ -193,6 +194,9 @@ if [ -n "$HOG" ]; then
 	peak=$(cat "$MDEV/$HOG/stats/turn_fetch_peak")
 	tap_cond "the hog fetched at most the burst in a turn: peak $peak, 1..64" \
 		test "$peak" -ge 1 -a "$peak" -le 64
+	peak=$(cat "$MDEV/$HOG/stats/turn_cqe_peak")
+	tap_cond "the hog took in and posted at most 128 completions in a turn: peak $peak, 1..128" \
+		test "$peak" -ge 1 -a "$peak" -le 128
 fi
 progressed=0
 for ((i = 0; i < NR; i++)); do
