@@ -402,6 +402,7 @@ struct mnv_io {
 	/* Pin cache (io_pin.c): struct mnv_pin by guest page frame number */
 	struct xarray pins;
 	struct list_head pin_lru;	/* unused pins, oldest first */
+	struct list_head pin_release;	/* unused, to release (io_pin.c) */
 	unsigned long pin_limit;	/* unused pins kept at most */
 	bool pinned_list_reads;		/* lists read from the cache */
 	unsigned long nr_pins;		/* pages in the cache */

@@ -21,8 +21,9 @@
  * takes type1's iommu->lock and, in a container of mdevs only, the VMM's
  * mmap lock for its locked-memory count, which the VMM may hold.  In a
  * turn the cache is not trimmed, and a page that loses its bounce buffer
- * stays pinned, unused: the cache may go over its limit until the
- * instance's worker trims it (mnv_io_pins_over(), mnv_io_pins_trim_over()).
+ * stays pinned, unused, on @pin_release rather than the LRU: the cache
+ * may go over its limit, and keep such pages, until the instance's
+ * worker releases them (mnv_io_pins_over(), mnv_io_pins_trim_over()).
  */
 #include <linux/dma-direct.h>
 #include <linux/dma-mapping.h>
@@ -82,7 +83,7 @@ MODULE_PARM_DESC(pinned_list_reads,
  * @bounced: the device reaches a bounce buffer (swiotlb), not the page
  * @users: commands in flight addressing the page, and a list read while
  *	it copies from it
- * @lru: on mnv_io.pin_lru while @users is 0
+ * @lru: on mnv_io.pin_lru while @users is 0, or on mnv_io.pin_release
  *
  * Protected by inst->lock, like the rest of struct mnv_io.
  */
@@ -119,6 +120,7 @@ void mnv_io_pins_init(struct mnv_io *io, unsigned long max_cmd_pages)
 	lockdep_assert_held(&mnv_io_inst(io)->lock);
 	xa_init(&io->pins);
 	INIT_LIST_HEAD(&io->pin_lru);
+	INIT_LIST_HEAD(&io->pin_release);
 	io->pin_limit = READ_ONCE(pin_cache_pages);
 	io->pinned_list_reads = READ_ONCE(pinned_list_reads);
 	io->bounce_limit = max_t(unsigned long, READ_ONCE(bounce_pages_max),
@@ -338,8 +340,11 @@ static void mnv_io_pin_put(struct mnv_instance *inst, struct mnv_pin *pin)
 		mnv_io_pin_release(inst, pin);
 		return;
 	}
-	if (pin->bounced)
+	if (pin->bounced) {
 		mnv_io_pin_unmap(inst, pin);
+		list_add_tail(&pin->lru, &inst->io.pin_release);
+		return;
+	}
 	/* Most recently used last: trimming takes the oldest. */
 	list_add_tail(&pin->lru, &inst->io.pin_lru);
 }
@@ -552,24 +557,35 @@ unsigned long mnv_io_pins_drop(struct mnv_instance *inst, u64 start, u64 end)
 }
 
 /*
- * Is the cache over its limit with unused pages to release, as a shared
- * poller's turn may leave it?  Caller holds inst->lock.
+ * Has a shared poller's turn left pages to release: bounced ones, or
+ * unused ones over the cache's limit?  Caller holds inst->lock.
  */
 bool mnv_io_pins_over(struct mnv_instance *inst)
 {
 	struct mnv_io *io = &inst->io;
 
 	lockdep_assert_held(&inst->lock);
-	return io->ready && io->nr_pins > io->pin_limit &&
-	       !list_empty(&io->pin_lru);
+	if (!io->ready)
+		return false;
+	return !list_empty(&io->pin_release) ||
+	       (io->nr_pins > io->pin_limit && !list_empty(&io->pin_lru));
 }
 
-/* Bring the cache back to its limit, where unpinning may block. */
+/*
+ * Release what a shared poller's turn left to release, and bring the
+ * cache back to its limit, where unpinning may block.
+ */
 void mnv_io_pins_trim_over(struct mnv_instance *inst)
 {
+	struct mnv_io *io = &inst->io;
+	struct mnv_pin *pin, *next;
+
 	lockdep_assert_held(&inst->lock);
-	if (inst->io.ready)
-		mnv_io_pins_trim(inst, inst->io.pin_limit);
+	if (!io->ready)
+		return;
+	list_for_each_entry_safe(pin, next, &io->pin_release, lru)
+		mnv_io_pin_release(inst, pin);
+	mnv_io_pins_trim(inst, io->pin_limit);
 }
 
 /* Closing: nothing is in flight; every page goes. */
