@@ -105,6 +105,7 @@ int mnv_instance_init(struct vfio_device *vdev)
 	guid_copy(&inst->uuid, &mdev->uuid);
 	inst->nr_qpairs = type->qpairs;
 	inst->cpu = MNV_CPU_ANY;
+	inst->poller_cpu = MNV_POLLER_NONE;
 	inst->mode = MNV_IO_ADAPTIVE;
 	inst->idle_us = MNV_IDLE_US_DEFAULT;
 	mnv_slice_default(host, &inst->slice);

@@ -9,6 +9,7 @@
 
 #include <linux/eventfd.h>
 #include <linux/mdev.h>
+#include <linux/lockdep.h>
 #include <linux/mutex.h>
 #include <linux/vfio.h>
 #include <linux/workqueue.h>
@@ -75,6 +76,8 @@ struct mnv_scrub {
  *  - @host, @type, @nr_qpairs and @qids are set in init and constant
  *    until release.
  *  - @hw_irqs is only incremented, by the interrupt of its queues.
+ *  - @poller_cpu is written under inst->lock at open and close, and
+ *    read locklessly by sysfs.
  */
 struct mnv_instance {
 	struct vfio_device vdev;
@@ -106,7 +109,12 @@ struct mnv_instance {
 	struct mnv_io io;		/* while open */
 	struct mnv_io_stats stats;
 	atomic_long_t hw_irqs;		/* counted by the interrupt handler */
+	int poller_cpu;			/* shared poller's CPU, or MNV_POLLER_* */
 };
+
+/* inst->poller_cpu but for a shared poller's CPU */
+#define MNV_POLLER_NONE		(-1)	/* closed */
+#define MNV_POLLER_OWN		(-2)	/* a thread of its own */
 
 static inline struct mnv_instance *vdev_to_instance(struct vfio_device *vdev)
 {
@@ -117,6 +125,27 @@ static inline struct mnv_instance *vdev_to_instance(struct vfio_device *vdev)
 static inline struct mnv_instance *mnv_io_inst(struct mnv_io *io)
 {
 	return container_of(io, struct mnv_instance, io);
+}
+
+/**
+ * mnv_io_would_block - may the pass do what can sleep, now?
+ * @io: the I/O state; caller holds inst->lock
+ *
+ * Not in a shared poller's turn: the pass leaves the work (pinning a
+ * page, reading or writing guest memory not pinned, an admin command or
+ * a doorbell that raises an event, a queue pair restart, a warning)
+ * where it is, and the poller hands the instance to its worker, which
+ * does it.
+ *
+ * Return: true if the caller must not do it.
+ */
+static inline bool mnv_io_would_block(struct mnv_io *io)
+{
+	lockdep_assert_held(&mnv_io_inst(io)->lock);
+	if (!io->in_turn)
+		return false;
+	io->turn_blocked = true;
+	return true;
 }
 
 static inline struct device *mnv_instance_dev(struct mnv_instance *inst)

@@ -214,6 +214,22 @@ static ssize_t mode_store(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RW(mode);
 
+/*
+ * Which thread serves the open device: "poll<N>", the shared poller of
+ * CPU N (poll mode), "thread", one of its own (the other modes), "none"
+ * while closed.
+ */
+static ssize_t poller_show(struct device *dev, struct device_attribute *attr,
+			   char *buf)
+{
+	int cpu = READ_ONCE(dev_to_instance(dev)->poller_cpu);
+
+	if (cpu >= 0)
+		return sysfs_emit(buf, "poll%d\n", cpu);
+	return sysfs_emit(buf, "%s\n", cpu == MNV_POLLER_OWN ? "thread" : "none");
+}
+static DEVICE_ATTR_RO(poller);
+
 static ssize_t idle_us_show(struct device *dev, struct device_attribute *attr,
 			    char *buf)
 {
@@ -364,6 +380,7 @@ static struct attribute *mnv_instance_attrs[] = {
 	&mnv_attr_lba_count.dattr.attr,
 	&dev_attr_cpu.attr,
 	&dev_attr_mode.attr,
+	&dev_attr_poller.attr,
 	&dev_attr_idle_us.attr,
 	&dev_attr_queue_pairs.attr,
 	&dev_attr_hw_qids.attr,
@@ -447,6 +464,12 @@ static struct mnv_stat_attr mnv_stat_aborted_cmds =
 	MNV_STAT_ATTR(aborted_cmds, MNV_STAT(aborted_cmds));
 static struct mnv_stat_attr mnv_stat_queue_restarts =
 	MNV_STAT_ATTR(queue_restarts, MNV_STAT(queue_restarts));
+static struct mnv_stat_attr mnv_stat_poller_handoffs =
+	MNV_STAT_ATTR(poller_handoffs, MNV_STAT(poller_handoffs));
+static struct mnv_stat_attr mnv_stat_turn_fetch_peak =
+	MNV_STAT_ATTR(turn_fetch_peak, MNV_STAT(turn_fetch_peak));
+static struct mnv_stat_attr mnv_stat_turn_cqe_peak =
+	MNV_STAT_ATTR(turn_cqe_peak, MNV_STAT(turn_cqe_peak));
 static struct mnv_stat_attr mnv_stat_cache_flushes =
 	MNV_STAT_ATTR(cache_flushes, MNV_STAT(cache_flushes));
 static struct mnv_stat_attr mnv_stat_bounce_waits =
@@ -480,6 +503,9 @@ static struct attribute *mnv_stat_attrs[] = {
 	&mnv_stat_mmio_doorbells.attr.attr,
 	&mnv_stat_aborted_cmds.attr.attr,
 	&mnv_stat_queue_restarts.attr.attr,
+	&mnv_stat_poller_handoffs.attr.attr,
+	&mnv_stat_turn_fetch_peak.attr.attr,
+	&mnv_stat_turn_cqe_peak.attr.attr,
 	&mnv_stat_cache_flushes.attr.attr,
 	&mnv_stat_bounce_waits.attr.attr,
 	&mnv_stat_bounce_peak.attr.attr,

@@ -15,10 +15,12 @@
 #include <linux/atomic.h>
 #include <linux/build_bug.h>
 #include <linux/dma-direction.h>
+#include <linux/ktime.h>
 #include <linux/list.h>
 #include <linux/nvme.h>
 #include <linux/stddef.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 #include <linux/xarray.h>
 
 #include "../include/mdev_nvme.h"
@@ -31,6 +33,7 @@ static_assert(MNV_INSTANCE_MAX_QPAIRS <= BITS_PER_LONG);
 
 struct mnv_instance;
 struct mnv_pin;
+struct mnv_poller;
 struct page;
 struct task_struct;
 struct vfio_device;
@@ -294,6 +297,9 @@ struct mnv_io_stats {
 	u64 list_reads;		/* PRP lists, DSM ranges read by the check */
 	u64 list_reads_rw;	/* of which through vfio_dma_rw() */
 	u64 list_read_ns;	/* time they took, in all */
+	u64 poller_handoffs;	/* passes a shared poller left to the worker */
+	u64 turn_fetch_peak;	/* most guest SQEs one poller turn fetched */
+	u64 turn_cqe_peak;	/* most completions it took in or posted */
 };
 
 /*
@@ -303,11 +309,23 @@ struct mnv_io_stats {
  * inst->lock, like the emulated controller (and the hardware queue pairs,
  * inst->hq[]: see struct mnv_io_hq).  @thread and @kick belong to the
  * polling thread (vctrl_thread.c): @kick is set by doorbells and by the
- * hardware queues' interrupts, and cleared by @thread.  @pinned_pages is
- * only written under inst->lock but read locklessly by sysfs.
+ * hardware queues' interrupts, and cleared by @thread, or by the shared
+ * poller (vctrl_poller.c) that serves the instance in poll mode, which
+ * has no @thread but @poller.  @poller and @poll_idle are set under
+ * inst->lock; the poller's own state (its members, the one it serves) is
+ * under its spinlock, see struct mnv_poller.  @pinned_pages is only
+ * written under inst->lock but read locklessly by sysfs.
  *
  * Lock order, for the whole module (the one place it is written; the
- * other comments point here): inst->lock, then host->admin_lock (queue
+ * other comments point here): inst->lock, then mnv_pollers_lock (shared
+ * pollers made and stopped, vctrl_poller.c), then a poller's spinlock;
+ * a poller only ever try-locks inst->lock, so the close path may wait
+ * for it to let go of an instance while holding that instance's lock
+ * (but not mnv_pollers_lock: the poller may be in another instance's
+ * turn, which the other opens and closes must not wait for).
+ * The worker a poller hands an instance to (@work) takes inst->lock as
+ * any other context does: the close flushes it with inst->lock dropped.
+ * inst->lock, then host->admin_lock (queue
  * pairs created and deleted, the controller failed or reset), then
  * type1's iommu->lock (vfio_pin_pages(), vfio_unpin_pages(),
  * vfio_dma_rw()), then the VMM's mmap lock.  host->lock comes after
@@ -349,6 +367,29 @@ struct mnv_io {
 	u64 rd_bytes;
 	u64 wr_bytes;
 	struct task_struct *thread;
+	struct mnv_poller *poller;	/* poll mode: the shared poller */
+	bool poll_idle;		/* poller: last pass found nothing to do */
+	/*
+	 * A shared poller's turn never blocks (vctrl_poller.c): @in_turn
+	 * while it runs a pass, @turn_end_ns when the pass stops fetching;
+	 * @turn_blocked once the pass met work that may sleep and left it;
+	 * @handed while @work, run by a worker, has the instance (read
+	 * unlocked by the poller, as a hint);
+	 * @turn_reaped and @turn_posted count the turn's completions
+	 * (mnv_io_turn_spent()); @backoff_until (ktime ns), set by a
+	 * worker that found nothing to do, is when the poller may hand the
+	 * instance over again.
+	 */
+	bool in_turn;
+	bool turn_blocked;
+	bool handed;
+	u64 turn_end_ns;
+	unsigned int turn_reaped;
+	unsigned int turn_posted;
+	u64 backoff_until;
+	unsigned int fetched;	/* guest SQEs the last pass fetched */
+	struct work_struct work;
+	u16 next_sq;		/* the SQ fetched from first, rotating */
 	/*
 	 * Pairs whose interrupt wakes @thread (vctrl_thread.c): all of them
 	 * in interrupt and adaptive modes if each has a vector, else 0.
@@ -361,6 +402,7 @@ struct mnv_io {
 	/* Pin cache (io_pin.c): struct mnv_pin by guest page frame number */
 	struct xarray pins;
 	struct list_head pin_lru;	/* unused pins, oldest first */
+	struct list_head pin_release;	/* unused, to release (io_pin.c) */
 	unsigned long pin_limit;	/* unused pins kept at most */
 	bool pinned_list_reads;		/* lists read from the cache */
 	unsigned long nr_pins;		/* pages in the cache */
@@ -407,8 +449,44 @@ void mnv_io_sq_delete(struct mnv_instance *inst, u16 qid);
 void mnv_io_cq_delete(struct mnv_instance *inst, u16 qid);
 void mnv_io_reset(struct mnv_instance *inst);
 
+/*
+ * Guest SQEs one pass takes from one SQ at most, so that the other queues
+ * get a turn; a pass may be given less for all its SQs together (a
+ * shared poller's burst).
+ */
+#define MNV_IO_FETCH_BUDGET	64
+
+/*
+ * Completions a shared poller's turn takes in from the hardware, and
+ * posts to the guest, at most: twice what it may fetch, so that a turn
+ * takes in more than it submits and a backlog drains, and the rest
+ * waits in the hardware CQ (or in the slots) for the next turn.
+ */
+#define MNV_IO_TURN_CQES	(2 * MNV_IO_FETCH_BUDGET)
+
+/**
+ * mnv_io_turn_spent - must a loop of a shared poller's turn stop here?
+ * @io: the I/O state; caller holds inst->lock
+ * @done: what the turn did of that kind so far (SQEs fetched,
+ *	completions taken in or posted)
+ * @cap: the most it may do
+ *
+ * Once the turn's time (@turn_end_ns) is up, or @cap is reached, the
+ * rest waits for the next turn; but a turn always does one thing of
+ * each kind, so that every instance progresses.  Never outside a turn.
+ *
+ * Return: true if the loop must stop.
+ */
+static inline bool mnv_io_turn_spent(struct mnv_io *io, unsigned int done,
+				     unsigned int cap)
+{
+	if (!io->in_turn || !done)
+		return false;
+	return done >= cap || ktime_get_ns() > io->turn_end_ns;
+}
+
 /* io_submit.c: under inst->lock */
-bool mnv_io_poll_locked(struct mnv_instance *inst);
+bool mnv_io_poll_locked(struct mnv_instance *inst, unsigned int budget);
 
 /* io_complete.c: all under inst->lock */
 bool mnv_io_cq_full(struct mnv_io *io, struct mnv_io_cq *cq);
@@ -440,6 +518,8 @@ bool mnv_io_dma_unmap(struct mnv_instance *inst, u64 iova, u64 length);
 u16 mnv_io_sq_tail(struct mnv_io *io, struct mnv_io_sq *sq);
 u16 mnv_io_cq_head(struct mnv_io *io, struct mnv_io_cq *cq);
 int mnv_io_doorbell(struct mnv_instance *inst, u16 qid, bool is_cq, u32 value);
+bool mnv_io_doorbell_refused(struct mnv_instance *inst, u16 qid, bool is_cq,
+			     u32 value);
 void mnv_io_dbbuf_config(struct mnv_instance *inst, u64 db_iova,
 			 u64 ei_iova);
 void mnv_io_dbbuf_sync(struct mnv_instance *inst);
@@ -447,6 +527,7 @@ void mnv_io_dbbuf_lost(struct mnv_instance *inst);
 void mnv_io_dbbuf_release(struct mnv_instance *inst);
 bool mnv_io_dbbuf_in(struct mnv_io *io, u64 start, u64 end);
 bool mnv_io_doorbells_arm(struct mnv_instance *inst);
+bool mnv_io_quiet(struct mnv_instance *inst);
 void mnv_io_dbbuf_new_queue(struct mnv_instance *inst, u16 qid, bool is_cq);
 
 /* io_dbpage.c: under inst->lock but for the last two */
@@ -458,6 +539,9 @@ bool mnv_io_dbpage_write(struct mnv_instance *inst, u64 off, const void *buf,
 			 size_t size);
 bool mnv_io_dbpage_next(struct mnv_instance *inst, unsigned int *slot,
 			__le32 *val);
+void mnv_io_dbpage_take(struct mnv_instance *inst, unsigned int slot,
+			__le32 val);
+bool mnv_io_dbpage_moved(struct mnv_instance *inst);
 bool mnv_io_dbpage_offered(struct mnv_instance *inst);
 int mnv_io_dbpage_mmap(struct mnv_instance *inst, u64 region_off,
 		       struct vm_area_struct *vma);
@@ -467,6 +551,7 @@ struct vnvme_cqe;
 void mnv_io_ring_map(struct mnv_instance *inst, struct mnv_io_ring *ring,
 		     u64 iova, size_t bytes);
 void mnv_io_ring_unmap(struct mnv_instance *inst, struct mnv_io_ring *ring);
+bool mnv_io_rings_pinned(struct mnv_instance *inst);
 void mnv_io_rings_drop(struct mnv_instance *inst, u64 start, u64 end);
 int mnv_io_sqe_read(struct mnv_instance *inst, struct mnv_io_sq *sq,
 		    u16 head, void *sqe, size_t size);
@@ -487,6 +572,8 @@ int mnv_io_pin_read(struct mnv_instance *inst, u64 iova, void *buf, u32 len);
 void mnv_io_unpin_slot(struct mnv_instance *inst, struct mnv_io_slot *slot,
 		       bool submitted);
 unsigned long mnv_io_pins_drop(struct mnv_instance *inst, u64 start, u64 end);
+bool mnv_io_pins_over(struct mnv_instance *inst);
+void mnv_io_pins_trim_over(struct mnv_instance *inst);
 void mnv_io_pins_destroy(struct mnv_instance *inst);
 
 #endif /* MNV_IO_H */

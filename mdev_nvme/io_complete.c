@@ -107,6 +107,13 @@ bool mnv_io_take_failure(struct mnv_instance *inst)
 	bool fail = false;
 
 	lockdep_assert_held(&inst->lock);
+	/*
+	 * Told with a warning, which may wait on a console: not in a shared
+	 * poller's turn, whose worker tells it.
+	 */
+	if ((io->fatal || io->host_failed == MNV_HOST_FAILED_SEEN) &&
+	    mnv_io_would_block(io))
+		return false;
 	if (io->fatal) {
 		dev_warn_ratelimited(mnv_instance_dev(inst), "guest I/O queue in unreachable memory: controller failed\n");
 		io->fatal = false;
@@ -287,8 +294,10 @@ static void mnv_io_take_cqe(struct mnv_instance *inst, struct mnv_io_hq *hq,
 		return;
 	}
 	inst->stats.stray_cqes++;
-	dev_warn_ratelimited(mnv_instance_dev(inst), "hardware queue %u: completion of no command in flight (id %#x): ignored\n",
-			     hq->hw.qid, cid);
+	/* Printing may wait on a console: a poller's turn only counts it. */
+	if (!inst->io.in_turn)
+		dev_warn_ratelimited(mnv_instance_dev(inst), "hardware queue %u: completion of no command in flight (id %#x): ignored\n",
+				     hq->hw.qid, cid);
 }
 
 /*
@@ -316,6 +325,9 @@ static void mnv_io_inject_stale_cqe(struct mnv_instance *inst,
  * @inst: instance; caller holds inst->lock
  * @h: index of the pair in inst->hq
  *
+ * In a shared poller's turn, MNV_IO_TURN_CQES of all pairs at most, or
+ * what the turn's time allows: the rest waits in the hardware CQ.
+ *
  * Return: completions taken in.
  */
 unsigned int mnv_io_reap(struct mnv_instance *inst, unsigned int h)
@@ -326,7 +338,10 @@ unsigned int mnv_io_reap(struct mnv_instance *inst, unsigned int h)
 	unsigned int n = 0;
 
 	lockdep_assert_held(&inst->lock);
-	while (n < hwq->depth && (cqe = mnv_hwq_peek_cqe(hwq))) {
+	while (n < hwq->depth &&
+	       !mnv_io_turn_spent(&inst->io, inst->io.turn_reaped,
+				  MNV_IO_TURN_CQES) &&
+	       (cqe = mnv_hwq_peek_cqe(hwq))) {
 		if (mnv_io_fault_enabled()) {
 			mnv_io_inject_stale_cqe(inst, hq, cqe);
 			hq->last_cqe = *cqe;
@@ -335,6 +350,8 @@ unsigned int mnv_io_reap(struct mnv_instance *inst, unsigned int h)
 		mnv_io_take_cqe(inst, hq, cqe);
 		mnv_hwq_pop_cqe(hwq);
 		n++;
+		if (inst->io.in_turn)
+			inst->io.turn_reaped++;
 	}
 	/* A deleted queue has no doorbell to ring any more. */
 	if (n && hwq->live)
@@ -348,6 +365,9 @@ unsigned int mnv_io_reap(struct mnv_instance *inst, unsigned int h)
  * @h: index of the pair in inst->hq
  * @mode: what to do when the guest CQ cannot take one
  *
+ * In a shared poller's turn, bounded as mnv_io_reap(): the rest waits in
+ * the slots (only MNV_COMPLETE_KEEP is used there).
+ *
  * Return: completions posted or dropped.
  */
 unsigned int mnv_io_complete(struct mnv_instance *inst, unsigned int h,
@@ -358,7 +378,9 @@ unsigned int mnv_io_complete(struct mnv_instance *inst, unsigned int h,
 	int ret;
 
 	lockdep_assert_held(&inst->lock);
-	while (hq->nr_done) {
+	while (hq->nr_done &&
+	       !mnv_io_turn_spent(&inst->io, inst->io.turn_posted,
+				  MNV_IO_TURN_CQES)) {
 		u16 idx = hq->done[hq->done_head];
 		struct mnv_io_slot *slot = &hq->slots[idx];
 
@@ -375,6 +397,8 @@ unsigned int mnv_io_complete(struct mnv_instance *inst, unsigned int h,
 		hq->nr_done--;
 		mnv_io_slot_free(inst, hq, idx);
 		n++;
+		if (inst->io.in_turn)
+			inst->io.turn_posted++;
 	}
 	return n;
 }

@@ -10,8 +10,10 @@
  * poll mode, whose thread never sleeps: on every pass it compares each
  * doorbell slot with the value it last saw (mnv_io_dbpage_next()), and
  * the glue replays a changed one into the emulated controller as if the
- * write had trapped.  The admin queue doorbells live in the same page, so
- * admin commands then run in the polling thread too.
+ * write had trapped (in a shared poller's turn only those of I/O queues
+ * the controller takes without an error event: vctrl.c).  The admin
+ * queue doorbells live in the same page, so admin commands then run in
+ * the polling thread too.
  *
  * The page is allocated at open and freed at close.  A VMM mapping keeps
  * a reference on the page, and the mapping keeps the device file, hence
@@ -143,14 +145,15 @@ bool mnv_io_dbpage_write(struct mnv_instance *inst, u64 off, const void *buf,
 }
 
 /**
- * mnv_io_dbpage_next - the next doorbell that changed since the last pass
+ * mnv_io_dbpage_next - the next doorbell that changed since last seen
  * @inst: instance; polling thread, caller holds inst->lock
  * @slot: the slot to look from; receives the one found (doorbell 2 * qid
  *	for an SQ tail, 2 * qid + 1 for a CQ head)
  * @val: receives the value written there, to replay into the controller
  *	as if the write had trapped (vctrl.c)
  *
- * The value is marked seen: the next call looks from @slot + 1.
+ * The value is not marked seen: the caller takes it with
+ * mnv_io_dbpage_take() when it replays it, or leaves it for a later pass.
  *
  * Return: false once no slot from @slot on changed.
  */
@@ -167,12 +170,37 @@ bool mnv_io_dbpage_next(struct mnv_instance *inst, unsigned int *slot,
 		*val = READ_ONCE(io->db_vals[i]);
 		if ((__force u32)*val == io->db_seen[i])
 			continue;
-		io->db_seen[i] = (__force u32)*val;
 		/* The guest wrote its entries before the doorbell. */
 		smp_rmb();
 		*slot = i;
 		return true;
 	}
+	return false;
+}
+
+/* Doorbell @slot was replayed with @val: seen.  Caller holds inst->lock. */
+void mnv_io_dbpage_take(struct mnv_instance *inst, unsigned int slot,
+			__le32 val)
+{
+	lockdep_assert_held(&inst->lock);
+	inst->io.db_seen[slot] = (__force u32)val;
+}
+
+/*
+ * Has a doorbell of the page changed since the last pass?  Marks nothing
+ * seen: the pass replays it.  Caller holds inst->lock.
+ */
+bool mnv_io_dbpage_moved(struct mnv_instance *inst)
+{
+	struct mnv_io *io = &inst->io;
+	unsigned int i;
+
+	lockdep_assert_held(&inst->lock);
+	if (!io->db_vals)
+		return false;
+	for (i = 0; i < io->db_slots; i++)
+		if ((__force u32)READ_ONCE(io->db_vals[i]) != io->db_seen[i])
+			return true;
 	return false;
 }
 

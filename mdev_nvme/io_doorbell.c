@@ -104,6 +104,22 @@ int mnv_io_doorbell(struct mnv_instance *inst, u16 qid, bool is_cq, u32 value)
 	return 1;
 }
 
+/*
+ * Would mnv_io_doorbell() refuse @value, the CQ head doorbell of @qid if
+ * @is_cq?  Records nothing.  Caller holds inst->lock.
+ */
+bool mnv_io_doorbell_refused(struct mnv_instance *inst, u16 qid, bool is_cq,
+			     u32 value)
+{
+	struct mnv_io *io = &inst->io;
+
+	lockdep_assert_held(&inst->lock);
+	if (!io->ready || !is_cq || !qid || qid > inst->nr_qpairs)
+		return false;
+	return io->cq[qid].valid && value < io->cq[qid].size &&
+	       !mnv_io_cq_head_ok(&io->cq[qid], value);
+}
+
 static void mnv_io_dbbuf_put(struct mnv_instance *inst, struct page **page,
 			     __le32 **va, u64 iova)
 {
@@ -234,6 +250,9 @@ void mnv_io_dbbuf_sync(struct mnv_instance *inst)
 	if (on == io->dbbuf_on &&
 	    (!on || (db == io->dbbuf_db_iova && ei == io->dbbuf_ei_iova)))
 		return;
+	/* Pinning the new pages may fault them in. */
+	if (mnv_io_would_block(io))
+		return;
 	mnv_io_dbbuf_release(inst);
 	if (!on)
 		return;
@@ -356,4 +375,41 @@ bool mnv_io_doorbells_arm(struct mnv_instance *inst)
 		if (mnv_io_sq_fetchable(io, &io->sq[q]))
 			return true;
 	return false;
+}
+
+/**
+ * mnv_io_quiet - would a pass find nothing to do?
+ * @inst: instance; caller holds inst->lock
+ *
+ * The one check a shared poller (vctrl_poller.c) makes of an instance
+ * whose last pass found nothing: no command in flight or put off, no
+ * entry the pass could fetch in an SQ (its tail read from the shadow
+ * doorbell where the guest has one), no value changed in the mapped
+ * doorbell page.  Anything else that makes work arrives through a
+ * trapped access, which sets io->kick: the caller looks at that too.
+ * The caller syncs io->vstate first (bus mastering).
+ *
+ * Return: true if a pass would find nothing.
+ */
+bool mnv_io_quiet(struct mnv_instance *inst)
+{
+	struct mnv_io *io = &inst->io;
+	unsigned int q;
+
+	lockdep_assert_held(&inst->lock);
+	if (io->nr_inflight || io->stalled || mnv_io_dbpage_moved(inst))
+		return false;
+	/* The guest sees CSTS.CFS even while idle. */
+	if (smp_load_acquire(&inst->host->dead))
+		return io->host_failed == MNV_HOST_FAILED_TOLD;
+	for (q = 1; q <= inst->nr_qpairs; q++) {
+		/* Without bus mastering nothing can be fetched. */
+		if (io->vstate.bus_master &&
+		    mnv_io_sq_fetchable(io, &io->sq[q]))
+			return false;
+		/* A reset made its pair stale: created again now. */
+		if (mnv_hwq_stale(inst->host, &inst->hq[q - 1].hw))
+			return false;
+	}
+	return true;
 }

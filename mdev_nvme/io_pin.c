@@ -16,6 +16,14 @@
  * (@users); unused pages sit on an LRU list and are released when the
  * cache is over its limit, when the VMM unmaps their range
  * (mnv_io_dma_unmap()) and when the device is closed.
+ *
+ * A shared poller's turn never unpins (vctrl_poller.c): vfio_unpin_pages()
+ * takes type1's iommu->lock and, in a container of mdevs only, the VMM's
+ * mmap lock for its locked-memory count, which the VMM may hold.  In a
+ * turn the cache is not trimmed, and a page that loses its bounce buffer
+ * stays pinned, unused, on @pin_release rather than the LRU: the cache
+ * may go over its limit, and keep such pages, until the instance's
+ * worker releases them (mnv_io_pins_over(), mnv_io_pins_trim_over()).
  */
 #include <linux/dma-direct.h>
 #include <linux/dma-mapping.h>
@@ -75,7 +83,7 @@ MODULE_PARM_DESC(pinned_list_reads,
  * @bounced: the device reaches a bounce buffer (swiotlb), not the page
  * @users: commands in flight addressing the page, and a list read while
  *	it copies from it
- * @lru: on mnv_io.pin_lru while @users is 0
+ * @lru: on mnv_io.pin_lru while @users is 0, or on mnv_io.pin_release
  *
  * Protected by inst->lock, like the rest of struct mnv_io.
  */
@@ -112,6 +120,7 @@ void mnv_io_pins_init(struct mnv_io *io, unsigned long max_cmd_pages)
 	lockdep_assert_held(&mnv_io_inst(io)->lock);
 	xa_init(&io->pins);
 	INIT_LIST_HEAD(&io->pin_lru);
+	INIT_LIST_HEAD(&io->pin_release);
 	io->pin_limit = READ_ONCE(pin_cache_pages);
 	io->pinned_list_reads = READ_ONCE(pinned_list_reads);
 	io->bounce_limit = max_t(unsigned long, READ_ONCE(bounce_pages_max),
@@ -121,33 +130,56 @@ void mnv_io_pins_init(struct mnv_io *io, unsigned long max_cmd_pages)
 	io->nr_bounced = 0;
 }
 
-/* Unmap if mapped, unpin and forget @pin, which no command uses. */
+/*
+ * Unmap @pin for the physical function, which no command uses: its
+ * bounce buffer, if any, goes back.  The page stays pinned.
+ */
+static void mnv_io_pin_unmap(struct mnv_instance *inst, struct mnv_pin *pin)
+{
+	lockdep_assert_held(&inst->lock);
+	if (!pin->mapped)
+		return;
+	dma_unmap_page_attrs(mnv_host_dev(inst->host), pin->dma, PAGE_SIZE,
+			     pin->dir, DMA_ATTR_SKIP_CPU_SYNC);
+	pin->mapped = false;
+	if (pin->bounced)
+		inst->io.nr_bounced--;
+	pin->bounced = false;
+	pin->need_sync = false;
+}
+
+/*
+ * Unmap if mapped, unpin and forget @pin, which no command uses.  Never
+ * in a shared poller's turn: see the top of this file.
+ */
 static void mnv_io_pin_release(struct mnv_instance *inst, struct mnv_pin *pin)
 {
 	struct mnv_io *io = &inst->io;
 
 	lockdep_assert_held(&inst->lock);
+	WARN_ON_ONCE(io->in_turn);
 	list_del(&pin->lru);
 	xa_erase(&io->pins, pin->iova >> PAGE_SHIFT);
-	if (pin->mapped)
-		dma_unmap_page_attrs(mnv_host_dev(inst->host), pin->dma,
-				     PAGE_SIZE, pin->dir,
-				     DMA_ATTR_SKIP_CPU_SYNC);
+	mnv_io_pin_unmap(inst, pin);
 	vfio_unpin_pages(&inst->vdev, pin->iova, 1);
 	atomic_long_dec(&io->pinned_pages);
 	io->nr_pins--;
-	if (pin->bounced)
-		io->nr_bounced--;
 	kfree(pin);
 }
 
-/* Release unused pages, oldest first, until at most @keep are pinned. */
+/*
+ * Release unused pages, oldest first, until at most @keep are pinned.
+ * Not in a shared poller's turn: the cache then stays over @keep, and
+ * the turn hands the instance to its worker (mnv_io_pins_over()).
+ */
 static void mnv_io_pins_trim(struct mnv_instance *inst, unsigned long keep)
 {
 	struct mnv_io *io = &inst->io;
 	struct mnv_pin *pin;
 
 	lockdep_assert_held(&inst->lock);
+	if (io->in_turn)
+		return;
 	while (io->nr_pins > keep && !list_empty(&io->pin_lru)) {
 		pin = list_first_entry(&io->pin_lru, struct mnv_pin, lru);
 		mnv_io_pin_release(inst, pin);
@@ -266,7 +298,8 @@ static struct mnv_pin *mnv_io_pin_get(struct mnv_instance *inst, u64 iova,
 		if (data)
 			inst->stats.pin_hits++;
 	} else {
-		if (mnv_io_unmapping(io, iova, PAGE_SIZE))
+		if (mnv_io_unmapping(io, iova, PAGE_SIZE) ||
+		    mnv_io_would_block(io))
 			return ERR_PTR(-EAGAIN);
 		/* Make room first: a full cache holds only unused pages. */
 		if (io->pin_limit)
@@ -298,9 +331,18 @@ static void mnv_io_pin_put(struct mnv_instance *inst, struct mnv_pin *pin)
 	lockdep_assert_held(&inst->lock);
 	if (--pin->users)
 		return;
-	/* A bounce buffer is a host-wide resource: not kept for later. */
-	if (pin->bounced) {
+	/*
+	 * A bounce buffer is a host-wide resource: not kept for later.  In
+	 * a shared poller's turn only the buffer goes back, and the page
+	 * waits unused in the cache for the worker's trim.
+	 */
+	if (pin->bounced && !inst->io.in_turn) {
 		mnv_io_pin_release(inst, pin);
+		return;
+	}
+	if (pin->bounced) {
+		mnv_io_pin_unmap(inst, pin);
+		list_add_tail(&pin->lru, &inst->io.pin_release);
 		return;
 	}
 	/* Most recently used last: trimming takes the oldest. */
@@ -338,7 +380,14 @@ int mnv_io_pin_page(struct mnv_instance *inst, struct mnv_io_page *pg,
 	}
 	if (!pin->mapped) {
 		ret = mnv_io_pin_map(inst, pin);
-		/* Unused pages hold IOMMU space too: the same. */
+		/*
+		 * Unused pages hold IOMMU space too: the same, but not in a
+		 * shared poller's turn, which leaves the command to the
+		 * worker.
+		 */
+		if (ret == -ENOMEM && !list_empty(&io->pin_lru) &&
+		    mnv_io_would_block(io))
+			ret = -EAGAIN;
 		if (ret == -ENOMEM && !list_empty(&io->pin_lru)) {
 			mnv_io_pins_trim(inst, 0);
 			ret = mnv_io_pin_map(inst, pin);
@@ -382,7 +431,9 @@ static int mnv_io_pin_copy(struct mnv_instance *inst, u64 iova, u8 *buf,
 			mnv_io_pin_put(inst, pin);
 			pin = ERR_PTR(-EFAULT);
 		}
-		if (IS_ERR(pin)) {
+		if (IS_ERR(pin) && mnv_io_would_block(&inst->io)) {
+			ret = -EAGAIN;
+		} else if (IS_ERR(pin)) {
 			*rw = true;
 			ret = vfio_dma_rw(&inst->vdev, iova, buf, n, false);
 		} else {
@@ -415,7 +466,12 @@ static int mnv_io_pin_copy(struct mnv_instance *inst, u64 iova, u8 *buf,
  * pinned_list_reads.  Counted in stats list_reads, list_reads_rw (those
  * read through vfio_dma_rw(), at least in part) and list_read_ns.
  *
- * Return: 0, or a negative errno if the guest has no memory there.
+ * In a shared poller's turn a page not in the cache is neither pinned
+ * nor read (mnv_io_would_block()): -EAGAIN, and the command is fetched
+ * again by the instance's worker.
+ *
+ * Return: 0, -EAGAIN (put off), or a negative errno if the guest has no
+ * memory there.
  */
 int mnv_io_pin_read(struct mnv_instance *inst, u64 iova, void *buf, u32 len)
 {
@@ -430,10 +486,15 @@ int mnv_io_pin_read(struct mnv_instance *inst, u64 iova, void *buf, u32 len)
 		ret = -EFAULT;
 	} else if (io->pinned_list_reads) {
 		ret = mnv_io_pin_copy(inst, iova, buf, len, &rw);
+	} else if (mnv_io_would_block(io)) {
+		ret = -EAGAIN;
 	} else {
 		rw = true;
 		ret = vfio_dma_rw(&inst->vdev, iova, buf, len, false);
 	}
+	/* Put off: counted when the worker reads it (io_submit.c). */
+	if (io->turn_blocked)
+		return -EAGAIN;
 	inst->stats.list_reads++;
 	if (rw)
 		inst->stats.list_reads_rw++;
@@ -493,6 +554,38 @@ unsigned long mnv_io_pins_drop(struct mnv_instance *inst, u64 start, u64 end)
 			mnv_io_pin_release(inst, pin);
 	}
 	return busy;
+}
+
+/*
+ * Has a shared poller's turn left pages to release: bounced ones, or
+ * unused ones over the cache's limit?  Caller holds inst->lock.
+ */
+bool mnv_io_pins_over(struct mnv_instance *inst)
+{
+	struct mnv_io *io = &inst->io;
+
+	lockdep_assert_held(&inst->lock);
+	if (!io->ready)
+		return false;
+	return !list_empty(&io->pin_release) ||
+	       (io->nr_pins > io->pin_limit && !list_empty(&io->pin_lru));
+}
+
+/*
+ * Release what a shared poller's turn left to release, and bring the
+ * cache back to its limit, where unpinning may block.
+ */
+void mnv_io_pins_trim_over(struct mnv_instance *inst)
+{
+	struct mnv_io *io = &inst->io;
+	struct mnv_pin *pin, *next;
+
+	lockdep_assert_held(&inst->lock);
+	if (!io->ready)
+		return;
+	list_for_each_entry_safe(pin, next, &io->pin_release, lru)
+		mnv_io_pin_release(inst, pin);
+	mnv_io_pins_trim(inst, io->pin_limit);
 }
 
 /* Closing: nothing is in flight; every page goes. */

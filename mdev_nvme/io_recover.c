@@ -131,9 +131,14 @@ void mnv_io_check_host(struct mnv_instance *inst)
 		}
 		return;
 	}
-	for (h = 0; h < inst->nr_qpairs; h++)
-		if (mnv_hwq_stale(host, &inst->hq[h].hw))
-			mnv_io_hq_restart(inst, h, NVME_SC_ABORT_REQ);
+	for (h = 0; h < inst->nr_qpairs; h++) {
+		if (!mnv_hwq_stale(host, &inst->hq[h].hw))
+			continue;
+		/* The restart waits for the controller's admin queue. */
+		if (mnv_io_would_block(io))
+			return;
+		mnv_io_hq_restart(inst, h, NVME_SC_ABORT_REQ);
+	}
 }
 
 /* Commands of the instance on the hardware; caller holds inst->lock. */
@@ -172,6 +177,9 @@ void mnv_io_check_silence(struct mnv_instance *inst, bool progress)
 	}
 	if (time_before(jiffies, io->silent_since +
 				 msecs_to_jiffies(MNV_IO_SILENT_MS)))
+		return;
+	/* The check takes the controller's admin lock. */
+	if (mnv_io_would_block(io))
 		return;
 	io->silent_since = jiffies;
 	/* inst->lock comes before admin_lock: see io.h. */

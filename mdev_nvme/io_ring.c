@@ -152,3 +152,21 @@ int mnv_io_cqe_write(struct mnv_instance *inst, struct mnv_io_cq *cq,
 			   iova + offsetof(struct vnvme_cqe, status),
 			   (void *)&cqe->status, sizeof(cqe->status), true);
 }
+
+/*
+ * Are the rings of every queue in use mapped?  One that is not is read
+ * and written through vfio_dma_rw(), which may fault guest memory in and
+ * sleep: not in a shared poller's turn.  Caller holds inst->lock.
+ */
+bool mnv_io_rings_pinned(struct mnv_instance *inst)
+{
+	struct mnv_io *io = &inst->io;
+	unsigned int q;
+
+	lockdep_assert_held(&inst->lock);
+	for (q = 1; q <= inst->nr_qpairs; q++)
+		if ((io->sq[q].valid && !io->sq[q].ring.va) ||
+		    (io->cq[q].valid && !io->cq[q].ring.va))
+			return false;
+	return true;
+}

@@ -16,14 +16,12 @@
 #include "instance.h"
 #include "io.h"
 
-/* Guest SQEs taken from one SQ per pass, so that other queues get a turn. */
-#define MNV_IO_FETCH_BUDGET	64
-
 /* The hardware SQE is built in the wire format the core writes. */
 static_assert(sizeof(struct vnvme_sqe) == sizeof(struct nvme_command));
 
-/* Fetch, check and submit the new commands of guest SQ @qid. */
-static unsigned int mnv_io_submit(struct mnv_instance *inst, u16 qid)
+/* Fetch, check and submit at most @budget new commands of guest SQ @qid. */
+static unsigned int mnv_io_submit(struct mnv_instance *inst, u16 qid,
+				  unsigned int budget)
 {
 	struct mnv_io *io = &inst->io;
 	struct mnv_io_sq *sq = &io->sq[qid];
@@ -44,8 +42,9 @@ static unsigned int mnv_io_submit(struct mnv_instance *inst, u16 qid)
 			io->fatal = true;
 		return 0;
 	}
-	while (sq->head != tail && n < MNV_IO_FETCH_BUDGET) {
+	while (sq->head != tail && n < budget) {
 		struct mnv_io_slot *slot;
+		u64 lists, lists_rw;
 		u16 idx, status;
 
 		/* No slot: wait for completions (flow control). */
@@ -53,6 +52,12 @@ static unsigned int mnv_io_submit(struct mnv_instance *inst, u16 qid)
 			break;
 		/* A refused command completes at once and needs room. */
 		if (mnv_io_cq_full(io, cq))
+			break;
+		/*
+		 * A turn's time is up, whichever SQ used it: the rest waits
+		 * for the next.
+		 */
+		if (mnv_io_turn_spent(io, io->fetched + n, UINT_MAX))
 			break;
 		if (mnv_io_sqe_read(inst, sq, sq->head, &g, sizeof(g))) {
 			io->fatal = true;
@@ -64,7 +69,20 @@ static unsigned int mnv_io_submit(struct mnv_instance *inst, u16 qid)
 
 		idx = hq->free[--hq->nr_free];
 		slot = &hq->slots[idx];
+		lists = inst->stats.list_reads;
+		lists_rw = inst->stats.list_reads_rw;
 		status = mnv_io_cmd_prepare(inst, slot, &g, &h);
+		/*
+		 * In a shared poller's turn, a page to pin or a list to read
+		 * from memory not pinned is left to the worker, which
+		 * fetches the command again, whatever the check made of it:
+		 * the lists it read then are counted then.
+		 */
+		if (status && io->turn_blocked) {
+			inst->stats.list_reads = lists;
+			inst->stats.list_reads_rw = lists_rw;
+			status = MNV_IO_STALL;
+		}
 		if (status == MNV_IO_STALL) {
 			/*
 			 * Its memory is being unmapped, or the instance's
@@ -107,18 +125,23 @@ static unsigned int mnv_io_submit(struct mnv_instance *inst, u16 qid)
 /**
  * mnv_io_poll_locked - one pass over all queues of the instance
  * @inst: instance; caller holds inst->lock
+ * @budget: guest SQEs to fetch at most, from all SQs together (each
+ *	gives MNV_IO_FETCH_BUDGET at most); the SQ fetched from first moves
+ *	on with each pass, so that a budget smaller than the SQs' backlog
+ *	is shared among them over passes
  *
  * Failures, statistics and interrupts it finds are the caller's to hand
  * to the core right after (mnv_vctrl_io_apply()).
  *
  * Return: true if anything was fetched or completed.
  */
-bool mnv_io_poll_locked(struct mnv_instance *inst)
+bool mnv_io_poll_locked(struct mnv_instance *inst, unsigned int budget)
 {
 	struct mnv_io *io = &inst->io;
-	unsigned int i, work = 0, reaped = 0;
+	unsigned int i, q, n, work = 0, reaped = 0;
 
 	lockdep_assert_held(&inst->lock);
+	io->fetched = 0;
 	if (!io->ready || !inst->ctrl)
 		return false;
 	io->stalled = false;
@@ -127,6 +150,8 @@ bool mnv_io_poll_locked(struct mnv_instance *inst)
 	 * had of ours is over, and its queue pairs have to be made again.
 	 */
 	mnv_io_check_host(inst);
+	if (io->turn_blocked)
+		return false;
 	/*
 	 * Without bus mastering the guest's queues are out of reach: the
 	 * completions wait in the slots until it is back (or a reset drops
@@ -139,6 +164,8 @@ bool mnv_io_poll_locked(struct mnv_instance *inst)
 		return false;
 	}
 	mnv_io_dbbuf_sync(inst);
+	if (io->turn_blocked)
+		return false;
 	for (i = 0; i < inst->nr_qpairs; i++) {
 		if (inst->hq[i].nr_on_hw)
 			reaped += mnv_io_reap(inst, i);
@@ -159,9 +186,18 @@ bool mnv_io_poll_locked(struct mnv_instance *inst)
 		if (READ_ONCE(inst->host->resetting)) {
 			io->stalled = true;
 		} else {
-			for (i = 1; i <= inst->nr_qpairs; i++)
-				if (io->sq[i].valid)
-					work += mnv_io_submit(inst, i);
+			for (i = 0; i < inst->nr_qpairs && budget; i++) {
+				q = (io->next_sq + i) % inst->nr_qpairs + 1;
+				if (!io->sq[q].valid)
+					continue;
+				n = mnv_io_submit(inst, q,
+						  min_t(unsigned int, budget,
+							MNV_IO_FETCH_BUDGET));
+				work += n;
+				io->fetched += n;
+				budget -= n;
+			}
+			io->next_sq = (io->next_sq + 1) % inst->nr_qpairs;
 		}
 	}
 	return work;

@@ -24,6 +24,8 @@ static int mnv_env_dma_read(void *env, u64 iova, void *buf, u32 len)
 	struct mnv_instance *inst = env;
 
 	lockdep_assert_held(&inst->lock);
+	/* May fault or wait on the VMM: never in a poller's turn. */
+	WARN_ON_ONCE(inst->io.in_turn);
 	return vfio_dma_rw(&inst->vdev, iova, buf, len, false);
 }
 
@@ -38,6 +40,7 @@ static int mnv_env_dma_write(void *env, u64 iova, const void *buf, u32 len)
 	struct mnv_instance *inst = env;
 
 	lockdep_assert_held(&inst->lock);
+	WARN_ON_ONCE(inst->io.in_turn);
 	/* vfio_dma_rw() does not write through @buf when writing. */
 	return vfio_dma_rw(&inst->vdev, iova, (void *)buf, len, true);
 }
@@ -346,10 +349,31 @@ void mnv_vctrl_run_admin(struct mnv_instance *inst)
 }
 
 /*
+ * May doorbell @slot of the mapped page be replayed with @val where
+ * nothing may block?  Only a write to an I/O queue the controller and
+ * the I/O path take as it is: the admin doorbells run commands and
+ * events, and a bad value completes an Asynchronous Event Request, both
+ * written to the guest's admin CQ through vfio_dma_rw(), which may fault
+ * the page in or wait on the VMM.
+ */
+static bool mnv_vctrl_db_nonblocking(struct mnv_instance *inst,
+				     unsigned int slot, u32 val)
+{
+	u16 qid = slot / 2;
+	bool is_cq = slot & 1;
+
+	return qid && vnvme_io_doorbell_ok(inst->ctrl, qid, is_cq, val) &&
+	       !mnv_io_doorbell_refused(inst, qid, is_cq, val);
+}
+
+/*
  * Replay every doorbell of the mapped doorbell page (io_dbpage.c) that
  * changed since the last pass into the controller, as if the write had
- * trapped, then run the admin commands that made due.  Returns true if
- * anything changed.  Polling thread, inst->lock held.
+ * trapped, then run the admin commands that made due.  In a shared
+ * poller's turn (see mnv_io_would_block()) only the doorbells that
+ * cannot block are: the others stay unseen, and the instance's worker
+ * replays them.  Returns true if anything was replayed.  Polling
+ * thread, inst->lock held.
  */
 bool mnv_vctrl_dbpage_replay(struct mnv_instance *inst)
 {
@@ -359,12 +383,45 @@ bool mnv_vctrl_dbpage_replay(struct mnv_instance *inst)
 
 	lockdep_assert_held(&inst->lock);
 	for (; mnv_io_dbpage_next(inst, &slot, &val); slot++) {
+		if (!mnv_vctrl_db_nonblocking(inst, slot, le32_to_cpu(val)) &&
+		    mnv_io_would_block(&inst->io))
+			continue;
+		mnv_io_dbpage_take(inst, slot, val);
 		vnvme_bar0_write(inst->ctrl, VNVME_BAR0_DB_OFF + 4 * slot,
 				 &val, sizeof(val));
 		work = true;
 	}
-	if (work)
+	/*
+	 * Admin commands wait on guest memory and the controller: in a
+	 * shared poller's turn they are left to the instance's worker.
+	 */
+	if (work && !(vnvme_admin_pending(inst->ctrl) &&
+		      mnv_io_would_block(&inst->io)))
 		mnv_vctrl_run_admin(inst);
+	return work;
+}
+
+/**
+ * mnv_vctrl_pass - one round of an instance's I/O work
+ * @inst: instance; caller holds inst->lock
+ * @budget: guest SQEs to fetch at most (mnv_io_poll_locked())
+ *
+ * Doorbells of the mapped page replayed, the controller's state handed
+ * to the I/O path, its queues polled, and what it found handed back to
+ * the core.  Run by the instance's thread or its shared poller.
+ *
+ * Return: true if anything was fetched, completed or replayed.
+ */
+bool mnv_vctrl_pass(struct mnv_instance *inst, unsigned int budget)
+{
+	bool work;
+
+	lockdep_assert_held(&inst->lock);
+	work = mnv_vctrl_dbpage_replay(inst);
+	mnv_vctrl_io_sync(inst);
+	work |= mnv_io_poll_locked(inst, budget);
+	mnv_vctrl_io_apply(inst);
+	inst->stats.polls++;
 	return work;
 }
 

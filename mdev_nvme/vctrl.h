@@ -24,6 +24,7 @@ void mnv_vctrl_run_admin(struct mnv_instance *inst);
 bool mnv_vctrl_dbpage_replay(struct mnv_instance *inst);
 void mnv_vctrl_io_sync(struct mnv_instance *inst);
 void mnv_vctrl_io_apply(struct mnv_instance *inst);
+bool mnv_vctrl_pass(struct mnv_instance *inst, unsigned int budget);
 void mnv_vctrl_msix_wired(struct mnv_instance *inst);
 void mnv_vctrl_reset(struct mnv_instance *inst);
 u64 mnv_vctrl_region_size(struct mnv_instance *inst, unsigned int index);
@@ -33,9 +34,19 @@ bool mnv_vctrl_dbpage_offered(struct mnv_instance *inst);
 int mnv_vctrl_mmap_bar0(struct mnv_instance *inst, u64 region_off,
 			struct vm_area_struct *vma);
 
-/* vctrl_thread.c: the polling thread; all under inst->lock */
+/*
+ * vctrl_thread.c: the polling thread of an instance, or its shared
+ * poller in poll mode; all under inst->lock
+ */
 int mnv_vctrl_thread_start(struct mnv_instance *inst);
 void mnv_vctrl_thread_stop(struct mnv_instance *inst);
 void mnv_vctrl_thread_kick(struct mnv_instance *inst);
+
+/* vctrl_poller.c: the shared pollers; all under inst->lock */
+int mnv_vctrl_poller_attach(struct mnv_instance *inst);
+void mnv_vctrl_poller_detach(struct mnv_instance *inst);
+
+/* vctrl_poller.c: without inst->lock, which the worker it waits for takes */
+void mnv_vctrl_poller_flush(struct mnv_instance *inst);
 
 #endif /* MNV_VCTRL_H */

@@ -2,19 +2,27 @@
 /*
  * The polling thread of an instance.
  *
- * The guest's doorbells only record values, so one thread per open
- * instance does all the I/O work.
- * The thread belongs to the glue: each pass asks the I/O path (io_*.c)
- * for one round of work and acts on what it reports, such as doorbells
- * found in the mapped doorbell page, in the emulated controller.
- * How it waits is the instance's mode, fixed while the device is open:
+ * The guest's doorbells only record values, so a thread does all the I/O
+ * work of an open instance: a thread of its own in adaptive and interrupt
+ * modes, a poller it shares with other instances in poll mode
+ * (vctrl_poller.c).  The thread belongs to the glue: each pass asks the
+ * I/O path (io_*.c) for one round of work (mnv_vctrl_pass()) and acts on
+ * what it reports.  How it waits is the instance's mode, fixed while the
+ * device is open:
  *
- *  - poll: it never sleeps, and with shadow doorbells the guest never
- *    needs to ring an MMIO doorbell; the doorbell page may even be
- *    mapped into the guest (io_dbpage.c): lowest latency, one CPU busy;
+ *  - poll: the shared poller of its CPU never sleeps, and with shadow
+ *    doorbells the guest never needs to ring an MMIO doorbell; the
+ *    doorbell page may even be mapped into the guest (io_dbpage.c):
+ *    lowest latency, one CPU busy for all the poll-mode instances on it;
  *  - adaptive: it polls while work comes in and for idle_us after the
  *    last piece of work, then sleeps until a doorbell wakes it;
  *  - interrupt: it sleeps as soon as a pass finds nothing to do.
+ *
+ * Adaptive and interrupt modes keep a thread per instance: what they
+ * wait for is the instance's own (its doorbells, its queues' interrupts
+ * aimed at its CPU, its naps on the drive), a sleeping thread costs
+ * nothing, and a thread shared by sleepers would have to sleep until the
+ * earliest of their events and turn each wakeup into a look at all.
  *
  * With commands in flight and nothing else to do, the adaptive and
  * interrupt modes sleep until a completion interrupt of the instance's
@@ -86,15 +94,11 @@ static int mnv_vctrl_thread_fn(void *data)
 		smp_store_mb(io->kick, false);
 
 		mutex_lock(&inst->lock);
-		work = mnv_vctrl_dbpage_replay(inst);
-		mnv_vctrl_io_sync(inst);
-		work |= mnv_io_poll_locked(inst);
-		mnv_vctrl_io_apply(inst);
+		work = mnv_vctrl_pass(inst, MNV_IO_FETCH_BUDGET * inst->nr_qpairs);
 		on_hw = mnv_io_nr_on_hw(inst);
 		/* Completions held for guest CQ room, or commands stalled. */
 		waiting = io->nr_inflight > on_hw || io->stalled;
 		irq_wakes = io->nr_irq_qpairs == inst->nr_qpairs;
-		inst->stats.polls++;
 		inst->stats.idle_sleeps += slept;
 		inst->stats.irq_waits += irq_waits;
 		inst->stats.hw_naps += hw_naps;
@@ -108,9 +112,8 @@ static int mnv_vctrl_thread_fn(void *data)
 			cond_resched();
 			continue;
 		}
-		if (io->mode == MNV_IO_POLL ||
-		    (io->mode == MNV_IO_ADAPTIVE &&
-		     ktime_get_ns() - last_work < io->idle_ns)) {
+		if (io->mode == MNV_IO_ADAPTIVE &&
+		    ktime_get_ns() - last_work < io->idle_ns) {
 			cond_resched();
 			continue;
 		}
@@ -217,7 +220,10 @@ static void mnv_vctrl_irqs_detach(struct mnv_instance *inst)
 	io->nr_irq_qpairs = 0;
 }
 
-/* Start the thread of an instance being opened; caller holds inst->lock. */
+/*
+ * Start the thread of an instance being opened, or have its CPU's shared
+ * poller serve it in poll mode; caller holds inst->lock.
+ */
 int mnv_vctrl_thread_start(struct mnv_instance *inst)
 {
 	struct mdev_device *mdev = to_mdev_device(inst->vdev.dev);
@@ -226,6 +232,8 @@ int mnv_vctrl_thread_start(struct mnv_instance *inst)
 	int cpu = READ_ONCE(inst->cpu);
 
 	lockdep_assert_held(&inst->lock);
+	if (inst->io.mode == MNV_IO_POLL)
+		return mnv_vctrl_poller_attach(inst);
 	snprintf(id, sizeof(id), "%pUl", &mdev->uuid);
 	t = kthread_create(mnv_vctrl_thread_fn, inst, "mnv/%.8s", id);
 	if (IS_ERR(t))
@@ -234,32 +242,47 @@ int mnv_vctrl_thread_start(struct mnv_instance *inst)
 	if (cpu != MNV_CPU_ANY && cpu_online(cpu))
 		set_cpus_allowed_ptr(t, cpumask_of(cpu));
 	inst->io.thread = t;
+	WRITE_ONCE(inst->poller_cpu, MNV_POLLER_OWN);
 	wake_up_process(t);
 	mnv_vctrl_irqs_attach(inst);
 	return 0;
 }
 
 /*
- * Stop the thread.  Caller holds inst->lock, which the thread takes in
- * its loop: the lock is dropped while waiting for the thread to exit.
- * Only the close path calls this, when no region access or ioctl can
- * come in; a concurrent .dma_unmap finds the I/O state still intact.
+ * Stop the thread, or take the instance off its shared poller.  Caller
+ * holds inst->lock, which the thread takes in its loop: the lock is
+ * dropped while waiting for the thread to exit, or for the worker of a
+ * poll-mode instance (a poller only try-locks it: see
+ * mnv_vctrl_poller_detach()).  Only the close path calls this,
+ * when no region access or ioctl can come in; a concurrent .dma_unmap
+ * finds the I/O state still intact.
  */
 void mnv_vctrl_thread_stop(struct mnv_instance *inst)
 {
 	struct task_struct *t = inst->io.thread;
 
 	lockdep_assert_held(&inst->lock);
+	if (inst->io.poller) {
+		mnv_vctrl_poller_detach(inst);
+		/* Its worker takes inst->lock: flushed without it. */
+		mutex_unlock(&inst->lock);
+		mnv_vctrl_poller_flush(inst);
+		mutex_lock(&inst->lock);
+	}
 	if (!t)
 		return;
 	mnv_vctrl_irqs_detach(inst);
 	inst->io.thread = NULL;
+	WRITE_ONCE(inst->poller_cpu, MNV_POLLER_NONE);
 	mutex_unlock(&inst->lock);
 	kthread_stop(t);
 	mutex_lock(&inst->lock);
 }
 
-/* A doorbell was written: make sure the thread looks.  inst->lock held. */
+/*
+ * A doorbell was written: make sure the thread looks (a shared poller
+ * never sleeps: the kick is enough for it).  inst->lock held.
+ */
 void mnv_vctrl_thread_kick(struct mnv_instance *inst)
 {
 	lockdep_assert_held(&inst->lock);

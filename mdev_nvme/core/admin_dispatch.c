@@ -26,12 +26,13 @@ bool vnvme_admin_cq_full(const struct vnvme_ctrl *c)
 
 /*
  * A function without Bus Master Enable may not touch guest memory: its
- * commands wait until the guest sets the bit again.
+ * commands wait until the guest sets the bit again.  Commands a full CQ
+ * holds back wait for the guest's CQ head doorbell: no work before.
  */
 bool vnvme_admin_pending(const struct vnvme_ctrl *c)
 {
 	return vnvme_admin_active(c) && vnvme_cfg_bus_master(c) &&
-	       c->aq.sq_head != c->aq.sq_tail;
+	       c->aq.sq_head != c->aq.sq_tail && !vnvme_admin_cq_full(c);
 }
 
 /*
@@ -152,7 +153,7 @@ void vnvme_process_admin(struct vnvme_ctrl *c)
 	 * At most sq_size - 1 entries are outstanding, so one call is
 	 * bounded however the guest plays with the doorbell.
 	 */
-	while (vnvme_admin_pending(c) && !vnvme_admin_cq_full(c)) {
+	while (vnvme_admin_pending(c)) {
 		struct vnvme_req req;
 		u64 iova = aq->sq_iova + (u64)aq->sq_head * sizeof(req.cmd);
 

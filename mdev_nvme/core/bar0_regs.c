@@ -266,6 +266,19 @@ static void vnvme_io_doorbell(struct vnvme_ctrl *c, u16 qid, bool is_cq,
 				     VNVME_AER_ERR_INVALID_DB_VALUE);
 }
 
+bool vnvme_io_doorbell_ok(const struct vnvme_ctrl *c, u16 qid, bool is_cq,
+			  u32 val)
+{
+	/* Dead doorbells take nothing and report nothing. */
+	if (!vnvme_admin_active(c))
+		return true;
+	if (!qid || qid > c->nr_ioq)
+		return false;
+	if (is_cq)
+		return c->cq[qid].valid && val < c->cq[qid].size;
+	return c->sq[qid].valid && val < c->sq[qid].size;
+}
+
 static void vnvme_doorbell_write32(struct vnvme_ctrl *c, u32 off, u32 val,
 				   u32 mask)
 {

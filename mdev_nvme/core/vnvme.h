@@ -438,7 +438,9 @@ int vnvme_bar0_write(struct vnvme_ctrl *c, u64 off, const void *buf, u32 len);
  * completions and raise vector 0.  BAR0 writes never execute commands
  * themselves: call this after every vnvme_bar0_write() and
  * vnvme_cfg_write() (directly or from a work item); vnvme_admin_pending()
- * tells whether there is work, which needs Bus Master Enable.
+ * tells whether there is work, which needs Bus Master Enable and room in
+ * the admin CQ: commands a full CQ holds back are no work until the
+ * guest's CQ head doorbell.
  */
 void vnvme_process_admin(struct vnvme_ctrl *c);
 bool vnvme_admin_pending(const struct vnvme_ctrl *c);
@@ -447,6 +449,20 @@ bool vnvme_admin_pending(const struct vnvme_ctrl *c);
 void vnvme_flr(struct vnvme_ctrl *c);
 
 /* For the I/O path */
+
+/*
+ * Would a whole-dword write of @val to the tail (@is_cq false) or head
+ * doorbell of I/O queue @qid be taken without an error event, so without
+ * touching guest memory (an Asynchronous Event Request completed)?  It
+ * is, if the queue exists and @val is below its size, or if the
+ * controller's doorbells are dead (not enabled, failed, shut down): then
+ * the write is ignored.  An admin doorbell (@qid 0) is never such a
+ * write: its commands and events run on the write.  The io_doorbell env
+ * op may still refuse a CQ head (Invalid Doorbell Write Value), which
+ * the environment judges itself.  Reads the controller only.
+ */
+bool vnvme_io_doorbell_ok(const struct vnvme_ctrl *c, u16 qid, bool is_cq,
+			  u32 val);
 
 /* CC.EN = 1 and CSTS.RDY = 1, not failed, not shut down */
 bool vnvme_ctrl_ready(const struct vnvme_ctrl *c);

@@ -172,7 +172,10 @@ static void test_cq_full(struct guest *g)
 		guest_submit(g, &sqe);
 		vnvme_process_admin(g->c);
 	}
-	ok(vnvme_admin_pending(g->c), "CQ full: commands wait");
+	ok(!vnvme_admin_pending(g->c), "CQ full: commands wait, no work");
+	ok(guest_reap(g, &cqe), "one completion taken");
+	n++;
+	ok(vnvme_admin_pending(g->c), "room in the CQ: they are due");
 	while (guest_reap(g, &cqe))
 		n++;
 	is(n, G_AQ_DEPTH - 1, "CQ never overwritten");
@@ -241,6 +244,38 @@ static void test_io_path_refuses_doorbell(void)
 	guest_fini(&g);
 }
 
+/*
+ * vnvme_io_doorbell_ok() says which doorbell writes complete no event:
+ * those the I/O path may replay where guest memory must not be touched.
+ */
+static void test_io_doorbell_ok(void)
+{
+	struct guest g;
+
+	guest_init(&g, NULL);
+	guest_enable(&g);
+	is(guest_create_cq(&g, 1, 16, 1, true), 0, "I/O CQ 1");
+	is(guest_create_sq(&g, 1, 8, 1), 0, "I/O SQ 1");
+	submit_aer(&g);
+	ok(vnvme_io_doorbell_ok(g.c, 1, false, 7), "SQ tail below the size");
+	bar_wr32(&g, VNVME_BAR0_DB_OFF + 2 * 4, 7);
+	is(reap(&g, NULL, NULL), NO_CQE, "taken: no event");
+	ok(vnvme_io_doorbell_ok(g.c, 1, true, 15), "CQ head below the size");
+	ok(!vnvme_io_doorbell_ok(g.c, 1, false, 8), "SQ tail at the size");
+	ok(!vnvme_io_doorbell_ok(g.c, 1, true, 16), "CQ head at the size");
+	ok(!vnvme_io_doorbell_ok(g.c, 2, false, 0), "queue that does not exist");
+	ok(!vnvme_io_doorbell_ok(g.c, VNVME_MAX_IOQ + 1, true, 0),
+	   "queue beyond the controller's");
+	ok(!vnvme_io_doorbell_ok(g.c, 0, false, 1), "admin SQ tail");
+	ok(!vnvme_io_doorbell_ok(g.c, 0, true, 0), "admin CQ head");
+	bar_wr32(&g, VNVME_BAR0_DB_OFF + 4 * 4, 0);
+	is(reap(&g, NULL, NULL), 0, "one refused completes the AER");
+	guest_disable(&g);
+	ok(vnvme_io_doorbell_ok(g.c, 2, false, 0),
+	   "disabled: doorbells ignored");
+	guest_fini(&g);
+}
+
 int main(void)
 {
 	struct guest g;
@@ -255,5 +290,6 @@ int main(void)
 	guest_fini(&g);
 	test_fatal();
 	test_io_path_refuses_doorbell();
+	test_io_doorbell_ok();
 	return tap_done();
 }
