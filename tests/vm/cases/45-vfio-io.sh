@@ -52,6 +52,14 @@ mnv_take_controllers "$B"
 mnv_instance U1 "$B" 2 1 "$S1" "$N1"
 mnv_instance U2 "$B" 1 1 "$S2" "$N2"
 diag "instances: $U1 (2q) $U2 (1q)"
+# A variant runs the whole case in another mode (iommu-cases/).
+if [ -n "${MNV_CASE45_MODE:-}" ]; then
+	tap_eq "both instances in $MNV_CASE45_MODE mode" \
+		"$MNV_CASE45_MODE $MNV_CASE45_MODE" \
+		"$(echo "$MNV_CASE45_MODE" >"$MDEV/$U1/mode" &&
+			echo "$MNV_CASE45_MODE" >"$MDEV/$U2/mode" &&
+			cat "$MDEV/$U1/mode" "$MDEV/$U2/mode" | xargs)"
+fi
 
 # --- the client ---------------------------------------------------------------
 out=$MNV_TMP/vfio-io.tap
