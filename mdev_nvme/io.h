@@ -378,7 +378,9 @@ struct mnv_io {
 	 * @turn_reaped and @turn_posted count the turn's completions
 	 * (mnv_io_turn_spent()); @backoff_until (ktime ns), set by a
 	 * worker that found nothing to do, is when the poller may hand the
-	 * instance over again.
+	 * instance over again; @lock_missed_since (ktime ns, 0 while the
+	 * poller gets the lock), the poller's own, since when its trylock
+	 * of inst->lock has failed at every turn.
 	 */
 	bool in_turn;
 	bool turn_blocked;
@@ -387,6 +389,7 @@ struct mnv_io {
 	unsigned int turn_reaped;
 	unsigned int turn_posted;
 	u64 backoff_until;
+	u64 lock_missed_since;
 	unsigned int fetched;	/* guest SQEs the last pass fetched */
 	struct work_struct work;
 	u16 next_sq;		/* the SQ fetched from first, rotating */

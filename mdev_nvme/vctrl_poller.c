@@ -87,6 +87,22 @@
  */
 #define MNV_POLLER_BACKOFF_NS	(1500 * NSEC_PER_USEC)
 
+/*
+ * A worker whose pass found nothing to do while commands are on the
+ * hardware gets the instance again after this long at the soonest: as
+ * long as an instance's own thread naps in that state at most, so that
+ * an instance whose every pass is its worker's (rings not pinned) does
+ * not wait MNV_POLLER_BACKOFF_NS for each completion.
+ */
+#define MNV_POLLER_INFLIGHT_BACKOFF_NS	(50 * NSEC_PER_USEC)
+
+/*
+ * An instance whose lock the poller found taken at every turn for this
+ * long goes to its worker, which waits for the lock in line
+ * (mnv_poller_try()).
+ */
+#define MNV_POLLER_CONTENDED_NS	(1000 * NSEC_PER_USEC)
+
 /* Members a poller's array starts with; it doubles when full. */
 #define MNV_POLLER_MIN_CAP	8
 
@@ -167,8 +183,14 @@ static void mnv_poller_work_fn(struct work_struct *work)
 		 * worker's (a ring not mapped) is then only checked.
 		 */
 		io->poll_idle = !busy && !io->nr_inflight && !io->stalled;
-		io->backoff_until = busy ? 0 :
-				    ktime_get_ns() + MNV_POLLER_BACKOFF_NS;
+		if (busy)
+			io->backoff_until = 0;
+		else if (io->nr_inflight)
+			io->backoff_until = ktime_get_ns() +
+					    MNV_POLLER_INFLIGHT_BACKOFF_NS;
+		else
+			io->backoff_until = ktime_get_ns() +
+					    MNV_POLLER_BACKOFF_NS;
 		WRITE_ONCE(io->handed, false);
 	}
 	mutex_unlock(&inst->lock);
@@ -178,7 +200,7 @@ static void mnv_poller_work_fn(struct work_struct *work)
 static void mnv_poller_turn(struct mnv_instance *inst)
 {
 	struct mnv_io *io = &inst->io;
-	bool work, idle, kicked;
+	bool work, idle, kicked, blocked;
 
 	lockdep_assert_held(&inst->lock);
 	/* Its worker has it; still open: the close takes it off first. */
@@ -215,11 +237,16 @@ static void mnv_poller_turn(struct mnv_instance *inst)
 	if (max(io->turn_reaped, io->turn_posted) > inst->stats.turn_cqe_peak)
 		inst->stats.turn_cqe_peak = max(io->turn_reaped,
 						io->turn_posted);
-	/* Pages the turn could not unpin: the worker trims the cache. */
+	/*
+	 * Work the turn met and left (a pin to take, pages to unpin): the
+	 * worker does it now, backing off or not.  Pages over the cache's
+	 * limit only: the worker trims the cache, after its back-off.
+	 */
 	if (io->turn_blocked || mnv_io_pins_over(inst)) {
 		/* Cleared for the worker's pass, which may block. */
+		blocked = io->turn_blocked;
 		io->turn_blocked = false;
-		mnv_poller_hand_over(inst, kicked);
+		mnv_poller_hand_over(inst, kicked || blocked);
 		return;
 	}
 	idle = !work && !io->nr_inflight && !io->stalled;
@@ -229,6 +256,44 @@ static void mnv_poller_turn(struct mnv_instance *inst)
 	io->poll_idle = idle;
 }
 
+/*
+ * Give @inst its turn if its lock is free.  An instance whose lock was
+ * taken at each of its turns for MNV_POLLER_CONTENDED_NS goes to its
+ * worker, which waits for the lock: mutex_lock() hands the lock over to
+ * a waiter that keeps losing it, mutex_trylock() never gets it.  So a
+ * stream of holders (a VMM's register accesses, readers of the
+ * instance's sysfs files, which any user may read) cannot keep the
+ * instance from being served, as they could not keep its own thread,
+ * which would wait too.  @io->lock_missed_since is the poller's own.
+ */
+static void mnv_poller_try(struct mnv_instance *inst)
+{
+	struct mnv_io *io = &inst->io;
+	u64 now;
+
+	if (mutex_trylock(&inst->lock)) {
+		io->lock_missed_since = 0;
+		mnv_poller_turn(inst);
+		mutex_unlock(&inst->lock);
+		return;
+	}
+	now = ktime_get_ns();
+	if (!io->lock_missed_since) {
+		io->lock_missed_since = now;
+		return;
+	}
+	if (now - io->lock_missed_since < MNV_POLLER_CONTENDED_NS)
+		return;
+	io->lock_missed_since = 0;
+	/*
+	 * Not handed (read by the caller): no worker has the instance, and
+	 * only its poller, this thread, hands it over.  The worker clears
+	 * @handed under inst->lock.
+	 */
+	WRITE_ONCE(io->handed, true);
+	queue_work(system_unbound_wq, &io->work);
+}
+
 static int mnv_poller_fn(void *data)
 {
 	struct mnv_poller *p = data;
@@ -236,10 +301,6 @@ static int mnv_poller_fn(void *data)
 
 	for (;;) {
 		spin_lock(&p->lock);
-		p->serving = NULL;
-		/* A detach waits for the instance it removed to be let go. */
-		if (waitqueue_active(&p->let_go))
-			wake_up_all(&p->let_go);
 		if (kthread_should_stop()) {
 			spin_unlock(&p->lock);
 			break;
@@ -261,10 +322,18 @@ static int mnv_poller_fn(void *data)
 		 * Its worker has it (set under inst->lock, which the worker
 		 * holds while it runs): no need to contend for the lock.
 		 */
-		if (!READ_ONCE(inst->io.handed) && mutex_trylock(&inst->lock)) {
-			mnv_poller_turn(inst);
-			mutex_unlock(&inst->lock);
-		}
+		if (!READ_ONCE(inst->io.handed))
+			mnv_poller_try(inst);
+		/*
+		 * Let go at once: a detach waiting for it must not wait for
+		 * this thread to get its CPU back after what follows.
+		 */
+		spin_lock(&p->lock);
+		p->serving = NULL;
+		/* Checked under @lock, which the waiter's condition takes. */
+		if (waitqueue_active(&p->let_go))
+			wake_up_all(&p->let_go);
+		spin_unlock(&p->lock);
 		/* The CPU is back after going offline: back on it. */
 		if (unlikely(raw_smp_processor_id() != p->cpu) &&
 		    cpu_active(p->cpu))
@@ -423,6 +492,7 @@ int mnv_vctrl_poller_attach(struct mnv_instance *inst)
 	/* All set before the poller can pick it. */
 	INIT_WORK(&inst->io.work, mnv_poller_work_fn);
 	inst->io.handed = false;
+	inst->io.lock_missed_since = 0;
 	inst->io.poll_idle = false;
 	inst->io.poller = p;
 	WRITE_ONCE(inst->poller_cpu, cpu);
