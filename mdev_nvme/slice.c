@@ -462,30 +462,38 @@ static void mnv_dirty_map_log(struct mnv_host *host, u32 nsid,
 
 /*
  * Map @e, a range of namespace @was, onto @now: what is on @now goes to
- * @out, what is past its end to @parked, in the terms of @was.
+ * @out, what is past its end to @parked, in the terms of @was.  A range
+ * straddling the end takes its second half from @spares, which
+ * mnv_dirty_spares() filled for every such range.
  */
-static void mnv_dirty_map_extent(struct mnv_host *host,
-				 const struct vnvme_ns_id *was,
+static void mnv_dirty_map_extent(const struct vnvme_ns_id *was,
 				 const struct vnvme_ns_id *now,
 				 struct mnv_extent *e, struct list_head *out,
-				 struct list_head *parked)
+				 struct list_head *parked,
+				 struct list_head *spares)
 {
 	u64 ms = e->lba_start, mc = e->lba_count;
 	u64 rs = e->lba_start, rc = e->lba_count;
 	bool on = vnvme_dirty_map(was, now, &ms, &mc);
 	bool past = vnvme_dirty_beyond(was, now, &rs, &rc);
-	struct mnv_extent *rest = past && !on ? e : NULL;
+	struct mnv_extent *rest = NULL;
 
-	/* Straddling the end: one part on each side */
-	if (past && on)
-		rest = kmemdup(e, sizeof(*e), GFP_KERNEL);
+	if (past && !on) {
+		rest = e;
+	} else if (past) {
+		/* Counted by mnv_dirty_spares(): there is one. */
+		rest = list_first_entry_or_null(spares, struct mnv_extent,
+						node);
+		if (!WARN_ON_ONCE(!rest)) {
+			list_del(&rest->node);
+			rest->nsid = e->nsid;
+			rest->writer = e->writer;
+		}
+	}
 	if (rest) {
 		rest->lba_start = rs;
 		rest->lba_count = rc;
 		list_add_tail(&rest->node, parked);
-	} else if (past) {
-		dev_warn(mnv_host_dev(host), "namespace %u LBAs %llu+%llu, which former tenants wrote past its end now, are forgotten for want of memory: clear them before the namespace grows back\n",
-			 e->nsid, rs, rc);
 	}
 	if (on) {
 		e->lba_start = ms;
@@ -497,14 +505,57 @@ static void mnv_dirty_map_extent(struct mnv_host *host,
 }
 
 /*
+ * Add to @spares one range for each range of @rec that straddles the end
+ * of its namespace as @host has it now: mapping then takes no memory,
+ * and cannot forget the part past the end.  0, or -ENOMEM.
+ */
+static int mnv_dirty_spares(struct mnv_host *host,
+			    const struct mnv_dirty_kept *rec,
+			    struct list_head *spares)
+{
+	const struct mnv_namespace *ns;
+	const struct mnv_extent *e;
+	struct mnv_extent *spare;
+	struct vnvme_ns_id now;
+	u64 ms, mc, rs, rc;
+	u32 i;
+
+	for (i = 0; i < rec->nr_namespaces; i++) {
+		ns = mnv_host_namespace(host, rec->namespaces[i].nsid);
+		if (!ns)
+			continue;
+		mnv_ns_id(ns, &now);
+		list_for_each_entry(e, &rec->extents, node) {
+			if (e->nsid != rec->namespaces[i].nsid)
+				continue;
+			ms = e->lba_start;
+			mc = e->lba_count;
+			rs = ms;
+			rc = mc;
+			if (!vnvme_dirty_map(&rec->namespaces[i].id, &now,
+					     &ms, &mc) ||
+			    !vnvme_dirty_beyond(&rec->namespaces[i].id, &now,
+						&rs, &rc))
+				continue;
+			spare = kzalloc(sizeof(*spare), GFP_KERNEL);
+			if (!spare)
+				return -ENOMEM;
+			list_add_tail(&spare->node, spares);
+		}
+	}
+	return 0;
+}
+
+/*
  * Move the ranges of @rec, @host's own (mnv_dirty_rec_ours()), onto
  * @out, each mapped onto its namespace as @host has it now.  Those of a
  * namespace @host does not offer, or past the end of one, stay on @rec,
- * in the terms of the namespace they were written on.
+ * in the terms of the namespace they were written on.  @spares holds
+ * what mnv_dirty_spares() took for @rec.
  */
 static void mnv_dirty_map_rec(struct mnv_host *host,
 			      struct mnv_dirty_kept *rec,
-			      struct list_head *out)
+			      struct list_head *out, struct list_head *spares)
 {
 	const struct mnv_namespace *ns;
 	struct mnv_extent *e, *tmp;
@@ -535,8 +586,8 @@ static void mnv_dirty_map_rec(struct mnv_host *host,
 			if (e->nsid != was->nsid)
 				continue;
 			list_del(&e->node);
-			mnv_dirty_map_extent(host, &was->id, &now, e, out,
-					     &parked);
+			mnv_dirty_map_extent(&was->id, &now, e, out, &parked,
+					     spares);
 		}
 	}
 	list_splice_tail(&parked, &rec->extents);
@@ -704,6 +755,7 @@ int mnv_dirty_restore(struct mnv_host *host)
 	unsigned int n = 0, kept = 0;
 	LIST_HEAD(restored);
 	LIST_HEAD(claimed);
+	LIST_HEAD(spares);
 	int ret;
 
 	lockdep_assert_not_held(&host->lock);
@@ -725,8 +777,11 @@ int mnv_dirty_restore(struct mnv_host *host)
 
 	/* First what takes memory: a record maybe not ours stays as it is. */
 	list_for_each_entry(rec, &claimed, node) {
-		if (mnv_dirty_rec_ours(host, rec))
+		if (mnv_dirty_rec_ours(host, rec)) {
+			if (mnv_dirty_spares(host, rec, &spares))
+				goto err_nomem;
 			continue;
+		}
 		dev_info(mnv_host_dev(host), "%u LBA range(s) former tenants wrote were kept under this serial number and model, on namespaces that report other NGUIDs or EUI64s now, or none and another NVM subsystem NQN (%s, now %s): another drive's, or this one's namespaces made again; the record stays kept, and the namespaces it names are recorded whole as written by no instance\n",
 			 mnv_extents_count(&rec->extents),
 			 mnv_id_str(rec->subnqn), mnv_id_str(host->subnqn));
@@ -741,7 +796,7 @@ int mnv_dirty_restore(struct mnv_host *host)
 				 mnv_id_str(rec->subnqn),
 				 mnv_id_str(host->subnqn));
 		n += mnv_extents_count(&rec->extents);
-		mnv_dirty_map_rec(host, rec, &restored);
+		mnv_dirty_map_rec(host, rec, &restored, &spares);
 		kept += mnv_extents_count(&rec->extents);
 		if (list_empty(&rec->extents)) {
 			list_del(&rec->node);
@@ -757,6 +812,7 @@ int mnv_dirty_restore(struct mnv_host *host)
 		list_splice_tail(&claimed, &mnv_dirty_kept_list);
 		mutex_unlock(&mnv_dirty_kept_lock);
 	}
+	mnv_extents_free(&spares);
 	mutex_lock(&host->lock);
 	list_splice_tail(&restored, &host->dirty);
 	mutex_unlock(&host->lock);
@@ -765,6 +821,7 @@ int mnv_dirty_restore(struct mnv_host *host)
 
 err_nomem:
 	/* Nothing taken: no record was touched yet, @host not bound. */
+	mnv_extents_free(&spares);
 	mnv_extents_free(&restored);
 	mutex_lock(&mnv_dirty_kept_lock);
 	list_splice_tail(&claimed, &mnv_dirty_kept_list);
