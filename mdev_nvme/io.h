@@ -373,14 +373,16 @@ struct mnv_io {
 	 * A shared poller's turn never blocks (vctrl_poller.c): @in_turn
 	 * while it runs a pass, @turn_end_ns when the pass stops fetching;
 	 * @turn_blocked once the pass met work that may sleep and left it;
-	 * @handed while @work, run by a worker, has the instance (read
-	 * unlocked by the poller, as a hint);
+	 * @handed while @work, run by a worker, has the instance: set by
+	 * the poller only, under inst->lock in a turn or without it while
+	 * false (a lock the poller keeps missing), cleared by the worker
+	 * under inst->lock, and read unlocked by the poller;
 	 * @turn_reaped and @turn_posted count the turn's completions
 	 * (mnv_io_turn_spent()); @backoff_until (ktime ns), set by a
 	 * worker that found nothing to do, is when the poller may hand the
-	 * instance over again; @lock_missed_since (ktime ns, 0 while the
-	 * poller gets the lock), the poller's own, since when its trylock
-	 * of inst->lock has failed at every turn.
+	 * instance over again; @lock_misses and @lock_missed_since (ktime
+	 * ns), the poller's own: how many turns in a row, and since when,
+	 * its trylock of inst->lock has failed.
 	 */
 	bool in_turn;
 	bool turn_blocked;
@@ -389,6 +391,7 @@ struct mnv_io {
 	unsigned int turn_reaped;
 	unsigned int turn_posted;
 	u64 backoff_until;
+	unsigned int lock_misses;
 	u64 lock_missed_since;
 	unsigned int fetched;	/* guest SQEs the last pass fetched */
 	struct work_struct work;

@@ -92,16 +92,19 @@
  * hardware gets the instance again after this long at the soonest: as
  * long as an instance's own thread naps in that state at most, so that
  * an instance whose every pass is its worker's (rings not pinned) does
- * not wait MNV_POLLER_BACKOFF_NS for each completion.
+ * not wait MNV_POLLER_BACKOFF_NS for each completion.  Completions held
+ * for a guest that does not free its CQ entries do not count: they are
+ * off the hardware.
  */
 #define MNV_POLLER_INFLIGHT_BACKOFF_NS	(50 * NSEC_PER_USEC)
 
 /*
- * An instance whose lock the poller found taken at every turn for this
- * long goes to its worker, which waits for the lock in line
- * (mnv_poller_try()).
+ * An instance whose lock the poller found taken at every turn, at least
+ * this many turns over at least this long, goes to its worker, which
+ * waits for the lock in line (mnv_poller_try()).
  */
-#define MNV_POLLER_CONTENDED_NS	(1000 * NSEC_PER_USEC)
+#define MNV_POLLER_CONTENDED_MISSES	8
+#define MNV_POLLER_CONTENDED_NS		(1000 * NSEC_PER_USEC)
 
 /* Members a poller's array starts with; it doubles when full. */
 #define MNV_POLLER_MIN_CAP	8
@@ -176,7 +179,12 @@ static void mnv_poller_work_fn(struct work_struct *work)
 	if (io->poller) {
 		mnv_vctrl_run_admin(inst);
 		busy = mnv_vctrl_pass(inst, MNV_POLLER_BURST);
-		/* What turns left over the cache's limit. */
+		/*
+		 * What turns left over the cache's limit: releasing it is
+		 * progress, and a back-off after it would hold up the next
+		 * pin a turn leaves (a bounce-buffered host, a small cache).
+		 */
+		busy |= mnv_io_pins_over(inst);
 		mnv_io_pins_trim_over(inst);
 		/*
 		 * Idle as after a turn: an instance whose every pass is its
@@ -185,7 +193,7 @@ static void mnv_poller_work_fn(struct work_struct *work)
 		io->poll_idle = !busy && !io->nr_inflight && !io->stalled;
 		if (busy)
 			io->backoff_until = 0;
-		else if (io->nr_inflight)
+		else if (mnv_io_nr_on_hw(inst))
 			io->backoff_until = ktime_get_ns() +
 					    MNV_POLLER_INFLIGHT_BACKOFF_NS;
 		else
@@ -200,7 +208,7 @@ static void mnv_poller_work_fn(struct work_struct *work)
 static void mnv_poller_turn(struct mnv_instance *inst)
 {
 	struct mnv_io *io = &inst->io;
-	bool work, idle, kicked, blocked;
+	bool work, idle, kicked;
 
 	lockdep_assert_held(&inst->lock);
 	/* Its worker has it; still open: the close takes it off first. */
@@ -237,16 +245,11 @@ static void mnv_poller_turn(struct mnv_instance *inst)
 	if (max(io->turn_reaped, io->turn_posted) > inst->stats.turn_cqe_peak)
 		inst->stats.turn_cqe_peak = max(io->turn_reaped,
 						io->turn_posted);
-	/*
-	 * Work the turn met and left (a pin to take, pages to unpin): the
-	 * worker does it now, backing off or not.  Pages over the cache's
-	 * limit only: the worker trims the cache, after its back-off.
-	 */
+	/* Pages the turn could not unpin: the worker trims the cache. */
 	if (io->turn_blocked || mnv_io_pins_over(inst)) {
 		/* Cleared for the worker's pass, which may block. */
-		blocked = io->turn_blocked;
 		io->turn_blocked = false;
-		mnv_poller_hand_over(inst, kicked || blocked);
+		mnv_poller_hand_over(inst, kicked);
 		return;
 	}
 	idle = !work && !io->nr_inflight && !io->stalled;
@@ -264,7 +267,8 @@ static void mnv_poller_turn(struct mnv_instance *inst)
  * stream of holders (a VMM's register accesses, readers of the
  * instance's sysfs files, which any user may read) cannot keep the
  * instance from being served, as they could not keep its own thread,
- * which would wait too.  @io->lock_missed_since is the poller's own.
+ * which would wait too.  @io->lock_misses and @io->lock_missed_since
+ * are the poller's own.
  */
 static void mnv_poller_try(struct mnv_instance *inst)
 {
@@ -272,19 +276,20 @@ static void mnv_poller_try(struct mnv_instance *inst)
 	u64 now;
 
 	if (mutex_trylock(&inst->lock)) {
-		io->lock_missed_since = 0;
+		io->lock_misses = 0;
 		mnv_poller_turn(inst);
 		mutex_unlock(&inst->lock);
 		return;
 	}
 	now = ktime_get_ns();
-	if (!io->lock_missed_since) {
+	if (!io->lock_misses++) {
 		io->lock_missed_since = now;
 		return;
 	}
-	if (now - io->lock_missed_since < MNV_POLLER_CONTENDED_NS)
+	if (io->lock_misses < MNV_POLLER_CONTENDED_MISSES ||
+	    now - io->lock_missed_since < MNV_POLLER_CONTENDED_NS)
 		return;
-	io->lock_missed_since = 0;
+	io->lock_misses = 0;
 	/*
 	 * Not handed (read by the caller): no worker has the instance, and
 	 * only its poller, this thread, hands it over.  The worker clears
@@ -319,8 +324,8 @@ static int mnv_poller_fn(void *data)
 			continue;
 		}
 		/*
-		 * Its worker has it (set under inst->lock, which the worker
-		 * holds while it runs): no need to contend for the lock.
+		 * Its worker has it (see @handed at struct mnv_io): no need
+		 * to contend for the lock.
 		 */
 		if (!READ_ONCE(inst->io.handed))
 			mnv_poller_try(inst);
@@ -492,7 +497,7 @@ int mnv_vctrl_poller_attach(struct mnv_instance *inst)
 	/* All set before the poller can pick it. */
 	INIT_WORK(&inst->io.work, mnv_poller_work_fn);
 	inst->io.handed = false;
-	inst->io.lock_missed_since = 0;
+	inst->io.lock_misses = 0;
 	inst->io.poll_idle = false;
 	inst->io.poller = p;
 	WRITE_ONCE(inst->poller_cpu, cpu);
