@@ -130,6 +130,9 @@ done
 tap_eq "controller $B reads all ones" ffff "$(setpci -s "$B" VENDOR_ID.w)"
 tap_eq "QEMU no longer has the controller" 0 \
 	"$(peripherals | grep -c '"name": "nvhp"')"
+# The instances' I/O is what must find the controller gone, below.
+diag "controller state before the clients go on:" \
+	"$(cat "$DEV/mdev_nvme/state" 2>&1)"
 kill -CONT "$c1" "$c2"
 
 # The instances' own I/O must find the controller gone: their commands
