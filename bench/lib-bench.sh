@@ -25,8 +25,13 @@ BENCH_MULTI_QD=16
 BENCH_BS=4k
 # shellcheck disable=SC2034 # l1-bench.sh uses it
 BENCH_LISTS=1
-# The micro-benchmark's queue depths (bench/l1-micro.sh).
+# The micro-benchmark's queue depths, and how many times it measures
+# every configuration, in turn (bench/l1-micro.sh).
 BENCH_MICRO_QDS="1 16 64"
+BENCH_MICRO_ROUNDS=3
+# How the micro-benchmark's client waits for completions: "irq" sleeps on
+# the queue's MSI-X eventfd as a guest's driver does, "poll" spins.
+BENCH_MICRO_WAIT=irq
 # run-bench.sh passes its settings on the L1 kernel command line.
 read -r -a cmdline </proc/cmdline
 # shellcheck disable=SC2034 # BENCH_MODES: l1-bench.sh uses it
@@ -42,6 +47,8 @@ for arg in "${cmdline[@]}"; do
 	mnv_bench_multi_qd=*) BENCH_MULTI_QD=${arg#*=} ;;
 	mnv_bench_lists=*) BENCH_LISTS=${arg#*=} ;;
 	mnv_bench_micro_qds=*) BENCH_MICRO_QDS=$(echo "${arg#*=}" | tr , ' ') ;;
+	mnv_bench_micro_rounds=*) BENCH_MICRO_ROUNDS=${arg#*=} ;;
+	mnv_bench_micro_wait=*) BENCH_MICRO_WAIT=${arg#*=} ;;
 	esac
 done
 

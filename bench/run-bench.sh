@@ -25,7 +25,9 @@
 # fio matrix in L2 guests and L1 (two VM runs, bench/l1-bench.sh and
 # bench/l1-passthrough.sh), "micro" the mediation micro-benchmark in a
 # two-CPU L1 without nested guests (bench/l1-micro.sh, BENCH_MICRO_QDS,
-# default 1,16,64); make bench-micro runs it alone.
+# default 1,16,64; BENCH_MICRO_ROUNDS, default 3, the times each
+# configuration is measured, in turn; BENCH_MICRO_WAIT, irq or poll, how
+# its client waits for completions); make bench-micro runs it alone.
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 kver=$("$repo/scripts/pick-kernel.sh" --boot 6.1)
@@ -43,6 +45,8 @@ append="$append mnv_bench_multi=${BENCH_MULTI:-4} mnv_bench_multi_qd=${BENCH_MUL
 append="$append mnv_bench_modes=${BENCH_MODES:-poll,adaptive,interrupt}"
 append="$append mnv_bench_lists=${BENCH_LISTS:-1}"
 append="$append mnv_bench_micro_qds=${BENCH_MICRO_QDS:-1,16,64}"
+append="$append mnv_bench_micro_rounds=${BENCH_MICRO_ROUNDS:-3}"
+append="$append mnv_bench_micro_wait=${BENCH_MICRO_WAIT:-irq}"
 parts=${BENCH_PARTS:-guests micro}
 has_part() {
 	case " $parts " in *" $1 "*) return 0 ;; esac

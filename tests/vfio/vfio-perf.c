@@ -6,15 +6,16 @@
  * kernel and no nested virtualisation in the way, the difference between
  * the two is the mediation's own cost (make bench, bench/l1-micro.sh).
  *
- *   vfio-perf NAME randread|randwrite QD SECONDS [WARMUP_SECONDS]
+ *   vfio-perf NAME randread|randwrite QD SECONDS [WARMUP_SECONDS [irq|poll]]
  *
  * It drives the device as a guest's driver would: one I/O queue pair,
  * shadow doorbells when the controller offers them, the doorbell page
  * mapped when the device lets it be, QD commands kept in flight, each
  * with a page of its own, and one doorbell for each batch of
- * submissions or completions.  Completions are polled in memory rather
- * than waited for through an interrupt: how a client wakes up is the
- * same in every configuration and would only blur the comparison.
+ * submissions or completions.  With "irq" (the default) it sleeps on the
+ * queue's MSI-X eventfd until a completion interrupts it, as a guest's
+ * driver does; with "poll" it spins on its completion queue, which keeps
+ * its CPU busy throughout.
  *
  * The first WARMUP_SECONDS (default 1) are not counted: they fill the
  * vNVMe's pin cache with the data pages, as a guest's steady state has.
@@ -25,6 +26,7 @@
  */
 #include <endian.h>
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +54,7 @@ struct perf {
 	struct nvme_io_sq sq;
 	struct nvme_io_cq cq;
 	bool write;
+	bool irq;		/* sleep on the CQ's eventfd between batches */
 	unsigned int qd;
 	unsigned int lba_shift;
 	uint64_t span_blocks;	/* IO_BYTES blocks the I/O picks from */
@@ -219,7 +222,16 @@ static int setup(struct perf *p)
 			size, p->qd);
 		return 1;
 	}
-	st = nvme_io_cq_create(d, &p->cq, QID, size, G_IOCQ1);
+	if (p->irq) {
+		/* A vfio-pci device has no queue_pairs attribute: one pair. */
+		if (!d->qpairs)
+			d->qpairs = QID;
+		st = nvme_connect_eventfds(d);
+		if (st)
+			return fail("VFIO_DEVICE_SET_IRQS (MSI-X)", st);
+	}
+	st = nvme_io_cq_create_irq(d, &p->cq, QID, size, G_IOCQ1,
+				   p->irq ? QID : -1);
 	if (st)
 		return fail("Create I/O CQ", st);
 	st = nvme_io_sq_create(d, &p->sq, QID, size, G_IOSQ1, &p->cq);
@@ -285,6 +297,12 @@ static long run(struct perf *p, uint64_t end_ns, bool record)
 			last = now_ns();
 		} else if (now_ns() - last > 10000000000ULL) {
 			return -1;
+		} else if (p->irq) {
+			/* A signal counted before this wait ends it at once. */
+			struct pollfd pfd = { .fd = d->efd[QID], .events = POLLIN };
+
+			if (poll(&pfd, 1, 10) > 0)
+				nvme_efd_count(d->efd[QID]);
 		}
 		/* The queue drained after the end: every slot came back. */
 		if (now_ns() >= end_ns && p->sq.tail == p->cq.head)
@@ -308,7 +326,7 @@ static double pct_us(const struct perf *p, double pct)
 
 int main(int argc, char **argv)
 {
-	struct perf p = { .rng = 0x9e3779b97f4a7c15ULL };
+	struct perf p = { .rng = 0x9e3779b97f4a7c15ULL, .irq = true };
 	uint64_t busy0[MAX_CPUS] = { 0 }, busy1[MAX_CPUS] = { 0 };
 	unsigned int nr_cpus;
 	double seconds, warmup = 1, sum = 0;
@@ -317,15 +335,18 @@ int main(int argc, char **argv)
 	long ios;
 	int ret;
 
-	if (argc < 5 || argc > 6 ||
-	    (strcmp(argv[2], "randread") && strcmp(argv[2], "randwrite"))) {
-		fprintf(stderr, "usage: vfio-perf UUID|BDF randread|randwrite QD SECONDS [WARMUP_SECONDS]\n");
+	if (argc < 5 || argc > 7 ||
+	    (strcmp(argv[2], "randread") && strcmp(argv[2], "randwrite")) ||
+	    (argc == 7 && strcmp(argv[6], "irq") && strcmp(argv[6], "poll"))) {
+		fprintf(stderr, "usage: vfio-perf UUID|BDF randread|randwrite QD SECONDS [WARMUP_SECONDS [irq|poll]]\n");
 		return 2;
 	}
+	if (argc == 7)
+		p.irq = !strcmp(argv[6], "irq");
 	p.write = !strcmp(argv[2], "randwrite");
 	p.qd = strtoul(argv[3], NULL, 0);
 	seconds = strtod(argv[4], NULL);
-	if (argc == 6)
+	if (argc >= 6)
 		warmup = strtod(argv[5], NULL);
 	if (!p.qd || p.qd > MAX_QD || seconds <= 0 || warmup < 0) {
 		fprintf(stderr, "vfio-perf: QD 1-%u, SECONDS > 0, WARMUP >= 0\n",
@@ -370,8 +391,9 @@ int main(int argc, char **argv)
 	printf("\"lat_us\": {\"mean\": %.2f, \"p50\": %.2f, \"p90\": %.2f, \"p99\": %.2f, \"p999\": %.2f, \"max\": %.2f}, ",
 	       sum / p.nr_lat / 1000.0, pct_us(&p, 50), pct_us(&p, 90),
 	       pct_us(&p, 99), pct_us(&p, 99.9), pct_us(&p, 100));
-	printf("\"doorbells\": \"%s\", \"mmio_doorbells\": %lu, \"shadow_only_doorbells\": %lu, ",
-	       p.doorbells, p.dev.db_rung, p.dev.db_skipped);
+	printf("\"wait\": \"%s\", \"doorbells\": \"%s\", \"mmio_doorbells\": %lu, \"shadow_only_doorbells\": %lu, ",
+	       p.irq ? "irq" : "poll", p.doorbells, p.dev.db_rung,
+	       p.dev.db_skipped);
 	printf("\"cpu_busy_us\": [");
 	for (i = 0; i < nr_cpus; i++)
 		printf("%s%.0f", i ? ", " : "", (busy1[i] - busy0[i]) / 1000.0);
