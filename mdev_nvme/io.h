@@ -382,7 +382,10 @@ struct mnv_io {
 	 * worker that found nothing to do, is when the poller may hand the
 	 * instance over again; @lock_misses and @lock_missed_since (ktime
 	 * ns), the poller's own: how many turns in a row, and since when,
-	 * its trylock of inst->lock has failed.
+	 * its trylock of inst->lock has failed; @lock_contended, set by the
+	 * poller with @handed when it hands the instance over for that
+	 * (before queue_work(), which orders it for the worker), cleared by
+	 * the worker.
 	 */
 	bool in_turn;
 	bool turn_blocked;
@@ -393,6 +396,7 @@ struct mnv_io {
 	u64 backoff_until;
 	unsigned int lock_misses;
 	u64 lock_missed_since;
+	bool lock_contended;
 	unsigned int fetched;	/* guest SQEs the last pass fetched */
 	struct work_struct work;
 	u16 next_sq;		/* the SQ fetched from first, rotating */

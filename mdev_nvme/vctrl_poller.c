@@ -187,6 +187,12 @@ static void mnv_poller_work_fn(struct work_struct *work)
 		busy |= mnv_io_pins_over(inst);
 		mnv_io_pins_trim_over(inst);
 		/*
+		 * Sent for a lock the poller kept missing, not for work it
+		 * left: no reason to hold up the next hand-over.
+		 */
+		busy |= io->lock_contended;
+		io->lock_contended = false;
+		/*
 		 * Idle as after a turn: an instance whose every pass is its
 		 * worker's (a ring not mapped) is then only checked.
 		 */
@@ -245,7 +251,10 @@ static void mnv_poller_turn(struct mnv_instance *inst)
 	if (max(io->turn_reaped, io->turn_posted) > inst->stats.turn_cqe_peak)
 		inst->stats.turn_cqe_peak = max(io->turn_reaped,
 						io->turn_posted);
-	/* Pages the turn could not unpin: the worker trims the cache. */
+	/*
+	 * Work the turn met that may sleep (a pin, an unpin, a list read
+	 * through VFIO), or pages it could not unpin: the worker's.
+	 */
 	if (io->turn_blocked || mnv_io_pins_over(inst)) {
 		/* Cleared for the worker's pass, which may block. */
 		io->turn_blocked = false;
@@ -295,6 +304,7 @@ static void mnv_poller_try(struct mnv_instance *inst)
 	 * only its poller, this thread, hands it over.  The worker clears
 	 * @handed under inst->lock.
 	 */
+	io->lock_contended = true;
 	WRITE_ONCE(io->handed, true);
 	queue_work(system_unbound_wq, &io->work);
 }
@@ -498,6 +508,7 @@ int mnv_vctrl_poller_attach(struct mnv_instance *inst)
 	INIT_WORK(&inst->io.work, mnv_poller_work_fn);
 	inst->io.handed = false;
 	inst->io.lock_misses = 0;
+	inst->io.lock_contended = false;
 	inst->io.poll_idle = false;
 	inst->io.poller = p;
 	WRITE_ONCE(inst->poller_cpu, cpu);
