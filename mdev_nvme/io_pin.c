@@ -168,18 +168,21 @@ static void mnv_io_pin_release(struct mnv_instance *inst, struct mnv_pin *pin)
 }
 
 /*
- * Release unused pages, oldest first, until at most @keep are pinned.
- * Not in a shared poller's turn: the cache then stays over @keep, and
- * the turn hands the instance to its worker (mnv_io_pins_over()).
+ * Release the pages a shared poller's turn left on @pin_release, then
+ * unused pages, oldest first, until at most @keep are pinned.  Not in a
+ * turn: the cache then stays over @keep, and the turn hands the instance
+ * to its worker (mnv_io_pins_over()).
  */
 static void mnv_io_pins_trim(struct mnv_instance *inst, unsigned long keep)
 {
 	struct mnv_io *io = &inst->io;
-	struct mnv_pin *pin;
+	struct mnv_pin *pin, *next;
 
 	lockdep_assert_held(&inst->lock);
 	if (io->in_turn)
 		return;
+	list_for_each_entry_safe(pin, next, &io->pin_release, lru)
+		mnv_io_pin_release(inst, pin);
 	while (io->nr_pins > keep && !list_empty(&io->pin_lru)) {
 		pin = list_first_entry(&io->pin_lru, struct mnv_pin, lru);
 		mnv_io_pin_release(inst, pin);
@@ -311,7 +314,8 @@ static struct mnv_pin *mnv_io_pin_get(struct mnv_instance *inst, u64 iova,
 		 * for later must not cost it the command at hand.
 		 */
 		if (data && pin == ERR_PTR(-ENOMEM) &&
-		    !list_empty(&io->pin_lru)) {
+		    (!list_empty(&io->pin_lru) ||
+		     !list_empty(&io->pin_release))) {
 			mnv_io_pins_trim(inst, 0);
 			pin = mnv_io_pin_new(inst, iova);
 		}
@@ -577,15 +581,9 @@ bool mnv_io_pins_over(struct mnv_instance *inst)
  */
 void mnv_io_pins_trim_over(struct mnv_instance *inst)
 {
-	struct mnv_io *io = &inst->io;
-	struct mnv_pin *pin, *next;
-
 	lockdep_assert_held(&inst->lock);
-	if (!io->ready)
-		return;
-	list_for_each_entry_safe(pin, next, &io->pin_release, lru)
-		mnv_io_pin_release(inst, pin);
-	mnv_io_pins_trim(inst, io->pin_limit);
+	if (inst->io.ready)
+		mnv_io_pins_trim(inst, inst->io.pin_limit);
 }
 
 /* Closing: nothing is in flight; every page goes. */

@@ -404,6 +404,17 @@ static void mnv_ns_id(const struct mnv_namespace *ns, struct vnvme_ns_id *id)
 	memcpy(id->eui64, ns->eui64, sizeof(id->eui64));
 }
 
+/* Does @host offer namespace @nsid?  Its identity now to @id if so. */
+static bool mnv_ns_now(struct mnv_host *host, u32 nsid,
+		       struct vnvme_ns_id *id)
+{
+	const struct mnv_namespace *ns = mnv_host_namespace(host, nsid);
+
+	if (ns)
+		mnv_ns_id(ns, id);
+	return ns;
+}
+
 /*
  * Add @n to @extents, keeping them disjoint: a range rescaled outward,
  * or taken from a second record, may overlap one already there.  They
@@ -513,7 +524,6 @@ static int mnv_dirty_spares(struct mnv_host *host,
 			    const struct mnv_dirty_kept *rec,
 			    struct list_head *spares)
 {
-	const struct mnv_namespace *ns;
 	const struct mnv_extent *e;
 	struct mnv_extent *spare;
 	struct vnvme_ns_id now;
@@ -521,10 +531,8 @@ static int mnv_dirty_spares(struct mnv_host *host,
 	u32 i;
 
 	for (i = 0; i < rec->nr_namespaces; i++) {
-		ns = mnv_host_namespace(host, rec->namespaces[i].nsid);
-		if (!ns)
+		if (!mnv_ns_now(host, rec->namespaces[i].nsid, &now))
 			continue;
-		mnv_ns_id(ns, &now);
 		list_for_each_entry(e, &rec->extents, node) {
 			if (e->nsid != rec->namespaces[i].nsid)
 				continue;
@@ -557,7 +565,6 @@ static void mnv_dirty_map_rec(struct mnv_host *host,
 			      struct mnv_dirty_kept *rec,
 			      struct list_head *out, struct list_head *spares)
 {
-	const struct mnv_namespace *ns;
 	struct mnv_extent *e, *tmp;
 	enum vnvme_ns_change change;
 	struct vnvme_ns_id now;
@@ -573,13 +580,11 @@ static void mnv_dirty_map_rec(struct mnv_host *host,
 			n += e->nsid == was->nsid;
 		if (!n)
 			continue;
-		ns = mnv_host_namespace(host, was->nsid);
-		if (!ns) {
+		if (!mnv_ns_now(host, was->nsid, &now)) {
 			dev_info(mnv_host_dev(host), "namespace %u, which former tenants wrote on, is not offered now: its %u LBA range(s) stay kept until it is\n",
 				 was->nsid, n);
 			continue;
 		}
-		mnv_ns_id(ns, &now);
 		change = vnvme_ns_change(&was->id, &now);
 		mnv_dirty_map_log(host, was->nsid, change, &was->id, &now);
 		list_for_each_entry_safe(e, tmp, &rec->extents, node) {
@@ -605,16 +610,13 @@ static void mnv_dirty_map_rec(struct mnv_host *host,
 static bool mnv_dirty_rec_ours(struct mnv_host *host,
 			       const struct mnv_dirty_kept *rec)
 {
-	const struct mnv_namespace *ns;
 	struct vnvme_ns_id now;
 	bool proven = false;
 	u32 i;
 
 	for (i = 0; i < rec->nr_namespaces; i++) {
-		ns = mnv_host_namespace(host, rec->namespaces[i].nsid);
-		if (!ns)
+		if (!mnv_ns_now(host, rec->namespaces[i].nsid, &now))
 			continue;
-		mnv_ns_id(ns, &now);
 		if (vnvme_ns_change(&rec->namespaces[i].id, &now) ==
 		    VNVME_NS_OTHER)
 			return false;
@@ -632,7 +634,6 @@ static int mnv_dirty_whole(struct mnv_host *host,
 			   const struct mnv_dirty_kept *rec,
 			   struct list_head *out)
 {
-	const struct mnv_namespace *ns;
 	struct mnv_extent *e, *whole;
 	struct vnvme_ns_id now;
 	bool written;
@@ -642,10 +643,9 @@ static int mnv_dirty_whole(struct mnv_host *host,
 		written = false;
 		list_for_each_entry(e, &rec->extents, node)
 			written |= e->nsid == rec->namespaces[i].nsid;
-		ns = mnv_host_namespace(host, rec->namespaces[i].nsid);
-		if (!written || !ns)
+		if (!written ||
+		    !mnv_ns_now(host, rec->namespaces[i].nsid, &now))
 			continue;
-		mnv_ns_id(ns, &now);
 		whole = kzalloc(sizeof(*whole), GFP_KERNEL);
 		if (!whole)
 			return -ENOMEM;
