@@ -15,7 +15,8 @@
 #                  (pinned_list_reads); the instance's counters give what a
 #                  list read cost either way (BENCH_LISTS, default 1);
 #   multi-N        N adaptive vNVMe on slices of the namespace, one L2
-#                  guest each, all reading at once (BENCH_MULTI, default 4).
+#                  guest each, all reading at once, for each N of
+#                  BENCH_MULTI (default 4 and 8).
 # Whole-controller passthrough needs an IOMMU: bench/l1-passthrough.sh.
 . "$MNV_REPO/tests/vm/lib.sh"
 . "$MNV_REPO/bench/lib-bench.sh"
@@ -83,7 +84,9 @@ if [ "$BENCH_LISTS" = 1 ]; then
 	BENCH_QDS=${saved[3]} BENCH_IDLE_S=${saved[4]}
 fi
 # Several instances at once, each with its own guest: aggregate, fairness.
-[ "$BENCH_MULTI" -gt 1 ] && multi_config "$B" adaptive
+for n in $BENCH_MULTI; do
+	[ "$n" -gt 1 ] && multi_config "$B" adaptive "$n"
+done
 tap_run "unbind $B" "$MNV_CLI" unbind "$B"
 tap_run "rmmod mdev_nvme" rmmod mdev_nvme
 tap_done

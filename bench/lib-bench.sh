@@ -18,8 +18,11 @@ BENCH_JOBS="1 4"
 BENCH_QDS="1 4 16 64"
 # shellcheck disable=SC2034 # l1-bench.sh uses it
 BENCH_MODES="poll adaptive interrupt"
-BENCH_MULTI=4
-BENCH_MULTI_QD=16
+# The numbers of guests run at once (one instance each), and the iodepth
+# all of them have together: each guest gets an equal part, so that the
+# aggregate compares with one guest alone at that depth.
+BENCH_MULTI="4 8"
+BENCH_MULTI_TOTAL_QD=64
 # The fio block size of every configuration; l1-bench.sh changes it for
 # the list reads' (BENCH_LISTS: 1 runs them, 0 not).
 BENCH_BS=4k
@@ -43,8 +46,8 @@ for arg in "${cmdline[@]}"; do
 	mnv_bench_jobs=*) BENCH_JOBS=$(echo "${arg#*=}" | tr , ' ') ;;
 	mnv_bench_qds=*) BENCH_QDS=$(echo "${arg#*=}" | tr , ' ') ;;
 	mnv_bench_modes=*) BENCH_MODES=$(echo "${arg#*=}" | tr , ' ') ;;
-	mnv_bench_multi=*) BENCH_MULTI=${arg#*=} ;;
-	mnv_bench_multi_qd=*) BENCH_MULTI_QD=${arg#*=} ;;
+	mnv_bench_multi=*) BENCH_MULTI=$(echo "${arg#*=}" | tr , ' ') ;;
+	mnv_bench_multi_total_qd=*) BENCH_MULTI_TOTAL_QD=${arg#*=} ;;
 	mnv_bench_lists=*) BENCH_LISTS=${arg#*=} ;;
 	mnv_bench_micro_qds=*) BENCH_MICRO_QDS=$(echo "${arg#*=}" | tr , ' ') ;;
 	mnv_bench_micro_rounds=*) BENCH_MICRO_ROUNDS=${arg#*=} ;;
@@ -87,9 +90,10 @@ bench_fill() {
 	mnv_wait_namespaces "$1" 2 || tap_bail "namespaces of $1 did not appear"
 	DEV=$(mnv_nvme_namespaces "$1" | head -n 1)
 	diag "namespace 1 of $1: $DEV"
-	tap_run "fill the 256 MiB the jobs use" fio --name=fill --filename="$DEV" \
+	# All of it: the guests run at once read up to the namespace's end.
+	tap_run "fill the namespace" fio --name=fill --filename="$DEV" \
 		--direct=1 --ioengine=libaio --rw=write --bs=1m --iodepth=8 \
-		--size=256m --output=/dev/null
+		--output=/dev/null
 }
 
 # native_config NAME DEV: the matrix in L1 itself, on block device DEV.
@@ -128,18 +132,21 @@ guest_config() {
 	tap_cond "$name: every run reported" grep -q '^DONE' "$out"
 }
 
-# multi_config BDF MODE [COUNT]: COUNT (default BENCH_MULTI) one-queue instances in MODE on
-# adjacent 64 MiB slices of namespace 1 (inside the part written before
-# the measurements), each given to its own L2 guest; the guests run the
-# same 4 KiB randread at BENCH_MULTI_QD together, from a common start
-# time far enough ahead for all of them to boot.  Leaves
+# multi_config BDF MODE COUNT: COUNT one-queue instances in MODE on
+# adjacent 64 MiB slices of namespace 1 (filled by bench_fill), each
+# given to its own L2 guest; the guests run the same 4 KiB randread, at
+# an iodepth of BENCH_MULTI_TOTAL_QD / COUNT each, together, from a
+# common start time far enough ahead for all of them to boot.  Leaves
 # multi-COUNT-gI.out per guest and multi-COUNT.stats (the instances'
 # counters) for report.py.
 multi_config() {
-	local bdf=$1 mode=$2 count=${3:-$BENCH_MULTI} slice=131072 i u out env
+	local bdf=$1 mode=$2 count=$3 slice=131072 i u out env
+	local qd=$((BENCH_MULTI_TOTAL_QD / count))
 	local -a uuids=() runners=()
-	# Several guests boot on one L1 CPU: about a minute each.
-	local start_at=$(($(date +%s) + 120 + 70 * count)) started
+	# Several guests boot on one L1 CPU: about a minute each, more with
+	# eight at once.
+	local start_at=$(($(date +%s) + 120 + 90 * count)) started
+	[ "$qd" -ge 1 ] || qd=1
 	for ((i = 1; i <= count; i++)); do
 		u=$("$MNV_CLI" create "$bdf" --type nvme-1q --nsid 1 --mode "$mode" \
 			--lba-start $(((i - 1) * slice)) --lba-count "$slice" | tail -n 1)
@@ -150,7 +157,7 @@ multi_config() {
 		out=$MNV_OUT/multi-$count-g$i.out
 		env=$MNV_TMP/multi-$count-g$i.env
 		printf 'DEV=/dev/nvme0n1\nRUNTIME=%s\nIDLE_S=0\nRWS=randread\nJOBS=1\nQDS=%s\nSTART_AT=%s\n' \
-			"$((BENCH_RUNTIME * 4))" "$BENCH_MULTI_QD" "$start_at" >"$env"
+			"$((BENCH_RUNTIME * 4))" "$qd" "$start_at" >"$env"
 		: >"$out"
 		"$MNV_REPO/tests/vm/l2/run-l2.sh" --results "$out" \
 			--console "$MNV_OUT/multi-$count-g$i.console" --env "$env" \

@@ -8,12 +8,17 @@ Each RESULTS_DIR holds, per configuration NAME, NAME.out (fio JSON
 reports between "BEGIN label" / "END label" lines) and NAME.cpu (L1 CPU
 ticks sampled at those lines), as bench/lib-bench.sh leaves them.
 Writes OUTDIR/results.json, OUTDIR/results.md and, if gnuplot is
-installed, OUTDIR/iops-randread.png and OUTDIR/iops-randwrite.png.
+installed, OUTDIR/iops-RW.png (IOPS against queue depth) and
+OUTDIR/latency-RW-qdQD.png (latency percentiles per configuration).
 
 Configurations named multi-N-gI are guest I of N run at once on one
 controller (lib-bench.sh multi_config): they get a table of their own,
 with the aggregate, its ratio to one guest alone (mdev-adaptive) and to
-passthrough for the same workload, and Jain's fairness index.
+passthrough at the same total queue depth, and Jain's fairness index.
+
+The guest-side targets of the benchmark (interrupt and adaptive modes,
+several guests at once) are checked against the rows in a last table;
+the poll mode's, on a CPU of its own, are micro-report.py's.
 
 Runs of another block size than 4 KiB (labels ending in -bsSIZE: the
 mdev-lists-* configurations of l1-bench.sh) get a table of their own,
@@ -30,6 +35,10 @@ import sys
 
 USER_HZ = 100
 IDLE_MIN_TICKS = USER_HZ  # ticks of all CPUs: /proc/stat counts in USER_HZ
+PERCENTILES = (("50.000000", "p50"), ("90.000000", "p90"),
+               ("99.000000", "p99"), ("99.900000", "p99.9"))
+# The queue depths the latency charts are drawn for.
+LATENCY_QDS = (1, 16)
 ORDER = ["native", "passthrough", "virtio-blk", "emulated-nvme",
          "mdev-poll", "mdev-poll-trapped", "mdev-adaptive", "mdev-interrupt"]
 MULTI = re.compile(r"^multi-(\d+)-g(\d+)$")
@@ -113,7 +122,9 @@ def row_of(config, label, report, cpu):
         "iops": round(side.get("iops", 0.0), 1),
         "lat_mean_us": round(clat.get("mean", 0.0) / 1000, 1),
         "lat_p50_us": round(pct.get("50.000000", 0) / 1000, 1),
+        "lat_p90_us": round(pct.get("90.000000", 0) / 1000, 1),
         "lat_p99_us": round(pct.get("99.000000", 0) / 1000, 1),
+        "lat_p999_us": round(pct.get("99.900000", 0) / 1000, 1),
         "host_cpu_us_per_io": (round(busy * 1e6 / USER_HZ / ios, 1)
                                if busy is not None and ios else None),
     }
@@ -172,12 +183,13 @@ def main():
     big.sort(key=lambda r: (r["config"], r["rw"], r["bs"], r["numjobs"],
                             r["iodepth"]))
     lists = list_reads(stats)
+    goals = targets(key, idle, groups)
 
     os.makedirs(outdir, exist_ok=True)
     with open(os.path.join(outdir, "results.json"), "w") as f:
         json.dump({"rows": rows, "idle_host_cpu_percent": idle,
                    "multi": groups, "other_block_sizes": big,
-                   "list_reads": lists}, f, indent=1)
+                   "list_reads": lists, "targets": goals}, f, indent=1)
 
     lines = ["| rw | jobs | QD | configuration | IOPS | vs native | vs passthrough"
              " | mean us | p50 us | p99 us | host CPU us/IO |",
@@ -195,7 +207,8 @@ def main():
         lines.append("| %s | %s |" % (c, idle[c]))
     if groups:
         lines += ["", "Several instances on one controller, one L2 guest each,"
-                  " reading at the same time (adaptive mode):", "",
+                  " reading at the same time (adaptive mode; QD is each"
+                  " guest's, the one guest alone ran at their total):", "",
                   "| guests | rw | jobs | QD | IOPS per guest | aggregate"
                   " | vs one guest | vs passthrough | fairness (Jain) |"
                   " slowest / fastest | p99 us, worst | start spread s |",
@@ -232,6 +245,13 @@ def main():
             cells = [c, e["list_reads"], e["list_reads_rw"], e["ns_per_read"]]
             lines.append("| " + " | ".join("-" if x is None else str(x)
                                              for x in cells) + " |")
+    if goals:
+        lines += ["", "Targets in L2 guests (the poll mode's, on a CPU of its"
+                  " own, are the micro-benchmark's below):", "",
+                  "| target | measured | met |", "| --- | --- | --- |"]
+        for g in goals:
+            lines.append("| %s | %s | %s |" % (g["target"], g["measured"],
+                                              "yes" if g["met"] else "no"))
     with open(os.path.join(outdir, "results.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))
@@ -239,6 +259,8 @@ def main():
     if shutil.which("gnuplot"):
         for rw in ("randread", "randwrite"):
             plot(outdir, rw, rows, rank)
+            for qd in LATENCY_QDS:
+                plot_latency(outdir, rw, qd, rows, rank)
 
 
 def list_reads(stats):
@@ -268,8 +290,9 @@ def multi_groups(multi, key):
         rs.sort(key=lambda r: int(MULTI.match(r["config"]).group(2)))
         iops = [r["iops"] for r in rs]
         total = sum(iops)
-        alone = key.get(("mdev-adaptive", rw, jobs, qd))
-        pt = key.get(("passthrough", rw, jobs, qd))
+        # One guest alone with the same total depth as all of them.
+        alone = key.get(("mdev-adaptive", rw, jobs, qd * n))
+        pt = key.get(("passthrough", rw, jobs, qd * n))
         squares = sum(x * x for x in iops)
         starts = [r["start"] for r in rs if r.get("start") is not None]
         groups.append({
@@ -286,6 +309,51 @@ def multi_groups(multi, key):
                                if len(starts) == len(rs) else None),
         })
     return groups
+
+
+def targets(key, idle, groups):
+    """The guest-side targets: [{"target", "measured", "met"}]."""
+    out = []
+
+    def iops(config, rw, qd):
+        r = key.get((config, rw, 1, qd))
+        return r["iops"] if r else None
+
+    def add(target, value, met, fmt="%.2f×"):
+        if value is None:       # a workload or configuration not run
+            return
+        out.append({"target": target, "value": value, "met": bool(met),
+                    "measured": "-" if value is None else fmt % value})
+
+    for rw in ("randread", "randwrite"):
+        for qd, want in ((1, 0.9), (16, 0.8)):
+            v = ratio(iops("mdev-interrupt", rw, qd), iops("passthrough", rw, qd))
+            add("interrupt, %s QD %d: ≥ %.1f× passthrough" % (rw, qd, want),
+                v, v is not None and v >= want)
+        v = ratio(iops("mdev-interrupt", rw, 1), iops("virtio-blk", rw, 1))
+        add("interrupt, %s QD 1: ≥ 2.5× virtio-blk" % rw, v,
+            v is not None and v >= 2.5)
+        qds = sorted({k[3] for k in key if k[0] == "mdev-adaptive" and
+                      k[1] == rw and k[2] == 1})
+        for qd in qds:
+            best = max(filter(None, (iops("mdev-poll", rw, qd),
+                                     iops("mdev-interrupt", rw, qd))),
+                       default=None)
+            v = ratio(iops("mdev-adaptive", rw, qd), best)
+            add("adaptive, %s QD %d: ≥ 0.9× the better of poll and interrupt"
+                % (rw, qd), v, v is not None and v >= 0.9)
+    if "mdev-adaptive" in idle:
+        v = idle["mdev-adaptive"]
+        add("adaptive, idle guest: < 3 % of a CPU", v, v < 3.0, "%.1f %%")
+    for g in groups:
+        what = "%d guests, %s QD %d each" % (g["guests"], g["rw"], g["iodepth"])
+        v = g["vs_one_guest"]
+        add(what + ": aggregate ≥ 0.9× one guest alone", v,
+            v is not None and v >= 0.9)
+        v = g["jain_fairness"]
+        add(what + ": Jain fairness ≥ 0.95", v, v is not None and v >= 0.95,
+            "%.3f")
+    return out
 
 
 def plot(outdir, rw, rows, rank):
@@ -311,6 +379,37 @@ def plot(outdir, rw, rows, rank):
         "set key outside right", "set grid",
         'plot for [i=0:%d] "%s" index i using 1:2 with linespoints title columnhead(1)'
         % (len(configs) - 1, data),
+    ])
+    subprocess.run(["gnuplot"], input=script, text=True, check=False)
+
+
+def plot_latency(outdir, rw, qd, rows, rank):
+    """Latency percentiles at numjobs 1 and depth QD, a line per
+    configuration, on a logarithmic scale."""
+    picked = sorted((r for r in rows if r["rw"] == rw and r["numjobs"] == 1
+                     and r["iodepth"] == qd and r["lat_p50_us"]),
+                    key=lambda r: rank.get(r["config"], 99))
+    if not picked:
+        return
+    data = os.path.join(outdir, "latency-%s-qd%d.dat" % (rw, qd))
+    with open(data, "w") as f:
+        for r in picked:
+            f.write('"%s"\n' % r["config"])
+            for i, (_, name) in enumerate(PERCENTILES):
+                field = "lat_%s_us" % name.replace(".", "")
+                f.write('%d "%s" %s\n' % (i, name, r[field]))
+            f.write("\n\n")
+    script = "\n".join([
+        "set terminal pngcairo size 900,560" if "cairo" in gp_terms() else
+        "set terminal png size 900,560",
+        'set output "%s"' % os.path.join(outdir, "latency-%s-qd%d.png" % (rw, qd)),
+        'set title "4 KiB %s, numjobs 1, iodepth %d: completion latency'
+        ' (nested TCG: compare ratios only)"' % (rw, qd),
+        'set xlabel "percentile"', 'set ylabel "microseconds"',
+        "set logscale y", "set key outside right", "set grid",
+        "set xrange [-0.3:%f]" % (len(PERCENTILES) - 0.7),
+        'plot for [i=0:%d] "%s" index i using 1:3:xtic(2) with linespoints'
+        " title columnhead(1)" % (len(picked) - 1, data),
     ])
     subprocess.run(["gnuplot"], input=script, text=True, check=False)
 

@@ -14,9 +14,10 @@
 # mean nothing, compare the ratios.  BENCH_RUNTIME (seconds per fio run,
 # default 5), BENCH_IDLE_S (default 10), BENCH_JOBS (numjobs values,
 # default 1,4), BENCH_QDS (iodepths, default 1,4,16,64), BENCH_RWS
-# (default randread,randwrite), BENCH_MULTI (instances and guests run at
-# once, default 4; 1 skips that part), BENCH_MULTI_QD (their iodepth,
-# default 16), BENCH_MODES (polling modes, default
+# (default randread,randwrite), BENCH_MULTI (how many instances and
+# guests run at once, default 4,8; 1 skips that part),
+# BENCH_MULTI_TOTAL_QD (the iodepth of all of them together, shared
+# equally, default 64), BENCH_MODES (polling modes, default
 # poll,adaptive,interrupt; poll-trapped is poll without the mapped
 # doorbell page) and BENCH_LISTS (1, the default: 64 KiB I/O with PRP
 # lists read from the pin cache and through VFIO; 0 skips it) tune it.
@@ -41,7 +42,8 @@ mkdir -p "$raw" "$results" || exit 1
 append="mnv_bench_runtime=${BENCH_RUNTIME:-5} mnv_bench_idle=${BENCH_IDLE_S:-10}"
 append="$append mnv_bench_rws=${BENCH_RWS:-randread,randwrite}"
 append="$append mnv_bench_jobs=${BENCH_JOBS:-1,4} mnv_bench_qds=${BENCH_QDS:-1,4,16,64}"
-append="$append mnv_bench_multi=${BENCH_MULTI:-4} mnv_bench_multi_qd=${BENCH_MULTI_QD:-16}"
+append="$append mnv_bench_multi=${BENCH_MULTI:-4,8}"
+append="$append mnv_bench_multi_total_qd=${BENCH_MULTI_TOTAL_QD:-64}"
 append="$append mnv_bench_modes=${BENCH_MODES:-poll,adaptive,interrupt}"
 append="$append mnv_bench_lists=${BENCH_LISTS:-1}"
 append="$append mnv_bench_micro_qds=${BENCH_MICRO_QDS:-1,16,64}"
@@ -85,8 +87,9 @@ run() {
 
 runs=
 if has_part guests; then
+	# Memory for eight L2 guests of 512 MiB at once (multi-8).
 	run "native, virtio-blk, emulated nvme, mdev_nvme (L1 without IOMMU)" 1 \
-		--out "$raw/main" --append "$append" "$repo/bench/l1-bench.sh"
+		--mem 6144 --out "$raw/main" --append "$append" "$repo/bench/l1-bench.sh"
 	run "passthrough (L1 with an emulated IOMMU)" 1 --iommu \
 		--append "$append vfio_iommu_type1.allow_unsafe_interrupts=1" \
 		--out "$raw/passthrough" "$repo/bench/l1-passthrough.sh"
