@@ -9,6 +9,8 @@
 #   RWS, JOBS, QDS  workloads, numjobs and iodepth values (default
 #             "randread randwrite", "1 4" and "1 4 16 64")
 #   BS        block size (default 4k); any other goes into the labels
+#   SIZE      the part of DEV each job uses (default 64m; job N starts N
+#             times SIZE into it)
 #   START_AT  (optional) time (seconds since the epoch) to wait for after
 #             the idle period, so that several guests run together; the
 #             time each really started is printed as "START <time>"
@@ -18,7 +20,7 @@
 # shellcheck source=/dev/null
 [ -r /guest-env ] && . /guest-env
 : "${RUNTIME:=5}" "${IDLE_S:=10}" "${RWS:=randread randwrite}"
-: "${JOBS:=1 4}" "${QDS:=1 4 16 64}" "${BS:=4k}"
+: "${JOBS:=1 4}" "${QDS:=1 4 16 64}" "${BS:=4k}" "${SIZE:=64m}"
 suffix=
 [ "$BS" = 4k ] || suffix=-bs$BS
 
@@ -41,8 +43,8 @@ for rw in $RWS; do
 			echo "BEGIN $label"
 			fio --name=bench --filename="$DEV" --direct=1 \
 				--ioengine=libaio --rw="$rw" --bs="$BS" \
-				--iodepth="$qd" --numjobs="$jobs" --size=64m \
-				--offset_increment=64m --time_based \
+				--iodepth="$qd" --numjobs="$jobs" --size="$SIZE" \
+				--offset_increment="$SIZE" --time_based \
 				--runtime="$RUNTIME" --ramp_time=1 \
 				--group_reporting --randrepeat=0 \
 				--output-format=json 2>&1

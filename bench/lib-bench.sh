@@ -90,10 +90,9 @@ bench_fill() {
 	mnv_wait_namespaces "$1" 2 || tap_bail "namespaces of $1 did not appear"
 	DEV=$(mnv_nvme_namespaces "$1" | head -n 1)
 	diag "namespace 1 of $1: $DEV"
-	# All of it: the guests run at once read up to the namespace's end.
-	tap_run "fill the namespace" fio --name=fill --filename="$DEV" \
+	tap_run "fill the 256 MiB the jobs use" fio --name=fill --filename="$DEV" \
 		--direct=1 --ioengine=libaio --rw=write --bs=1m --iodepth=8 \
-		--output=/dev/null
+		--size=256m --output=/dev/null
 }
 
 # native_config NAME DEV: the matrix in L1 itself, on block device DEV.
@@ -133,15 +132,15 @@ guest_config() {
 }
 
 # multi_config BDF MODE COUNT: COUNT one-queue instances in MODE on
-# adjacent 64 MiB slices of namespace 1 (filled by bench_fill), each
-# given to its own L2 guest; the guests run the same 4 KiB randread, at
-# an iodepth of BENCH_MULTI_TOTAL_QD / COUNT each, together, from a
-# common start time far enough ahead for all of them to boot.  Leaves
-# multi-COUNT-gI.out per guest and multi-COUNT.stats (the instances'
-# counters) for report.py.
+# adjacent equal slices of the 256 MiB of namespace 1 that bench_fill
+# wrote, each given to its own L2 guest; the guests run the same 4 KiB
+# randread over their slice, at an iodepth of BENCH_MULTI_TOTAL_QD /
+# COUNT each, together, from a common start time far enough ahead for
+# all of them to boot.  Leaves multi-COUNT-gI.out per guest and
+# multi-COUNT.stats (the instances' counters) for report.py.
 multi_config() {
-	local bdf=$1 mode=$2 count=$3 slice=131072 i u out env
-	local qd=$((BENCH_MULTI_TOTAL_QD / count))
+	local bdf=$1 mode=$2 count=$3 i u out env
+	local slice=$((524288 / count)) qd=$((BENCH_MULTI_TOTAL_QD / count))
 	local -a uuids=() runners=()
 	# Several guests boot on one L1 CPU: about a minute each, more with
 	# eight at once.
@@ -156,12 +155,12 @@ multi_config() {
 	for ((i = 1; i <= count; i++)); do
 		out=$MNV_OUT/multi-$count-g$i.out
 		env=$MNV_TMP/multi-$count-g$i.env
-		printf 'DEV=/dev/nvme0n1\nRUNTIME=%s\nIDLE_S=0\nRWS=randread\nJOBS=1\nQDS=%s\nSTART_AT=%s\n' \
-			"$((BENCH_RUNTIME * 4))" "$qd" "$start_at" >"$env"
+		printf 'DEV=/dev/nvme0n1\nRUNTIME=%s\nIDLE_S=0\nRWS=randread\nJOBS=1\nQDS=%s\nSIZE=%s\nSTART_AT=%s\n' \
+			"$((BENCH_RUNTIME * 4))" "$qd" "$((slice / 2048))m" "$start_at" >"$env"
 		: >"$out"
 		"$MNV_REPO/tests/vm/l2/run-l2.sh" --results "$out" \
 			--console "$MNV_OUT/multi-$count-g$i.console" --env "$env" \
-			--mem 512 --timeout 1800 --sysfsdev "$MDEV/${uuids[i - 1]}" \
+			--mem 256 --timeout 1800 --sysfsdev "$MDEV/${uuids[i - 1]}" \
 			"$BENCH_DIR/guest-fio-matrix.sh" &
 		runners+=($!)
 	done

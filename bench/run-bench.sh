@@ -87,9 +87,8 @@ run() {
 
 runs=
 if has_part guests; then
-	# Memory for eight L2 guests of 512 MiB at once (multi-8).
 	run "native, virtio-blk, emulated nvme, mdev_nvme (L1 without IOMMU)" 1 \
-		--mem 6144 --out "$raw/main" --append "$append" "$repo/bench/l1-bench.sh"
+		--out "$raw/main" --append "$append" "$repo/bench/l1-bench.sh"
 	run "passthrough (L1 with an emulated IOMMU)" 1 --iommu \
 		--append "$append vfio_iommu_type1.allow_unsafe_interrupts=1" \
 		--out "$raw/passthrough" "$repo/bench/l1-passthrough.sh"
