@@ -48,18 +48,24 @@ tap_run "load mdev_nvme" mnv_insmod_ko || tap_bail "insmod failed"
 tap_run "bind $B to mdev_nvme" "$MNV_CLI" bind "$B" || tap_bail "cannot bind $B"
 # BENCH_MODES: polling modes to measure; "poll-trapped" is the poll mode
 # with the doorbell page left trapped (mmap_doorbells=N), to show what
-# the zero-exit doorbells change.
+# the zero-exit doorbells change; "adaptive:US" the adaptive mode with an
+# idle_us of US (configuration mdev-adaptive-USus), to show what a guest
+# slower to answer than the default 100 us needs.
 dbparam=/sys/module/mdev_nvme/parameters/mmap_doorbells
-for mode in $BENCH_MODES; do
+for spec in $BENCH_MODES; do
+	mode=${spec%%:*} idle=
+	[ "$mode" = "$spec" ] || idle=${spec#*:}
 	real=${mode%-trapped}
+	name=mdev-$mode${idle:+-${idle}us}
 	[ "$mode" = "$real" ] || echo N >"$dbparam"
-	out=$("$MNV_CLI" create "$B" --type nvme-2q --nsid 1 --mode "$real")
-	tap_eq "create a $mode instance over namespace 1" 0 $?
+	out=$("$MNV_CLI" create "$B" --type nvme-2q --nsid 1 --mode "$real" \
+		${idle:+--idle-us "$idle"})
+	tap_eq "$name: create the instance over namespace 1" 0 $?
 	u=$(printf '%s\n' "$out" | tail -n 1)
-	guest_config "mdev-$mode" /dev/nvme0n1 --sysfsdev "$MDEV/$u"
+	guest_config "$name" /dev/nvme0n1 --sysfsdev "$MDEV/$u"
 	echo Y >"$dbparam"
-	"$MNV_CLI" stats --json "$u" >"$MNV_OUT/mdev-$mode.stats.json"
-	tap_run "destroy the $mode instance" "$MNV_CLI" destroy "$u"
+	"$MNV_CLI" stats --json "$u" >"$MNV_OUT/$name.stats.json"
+	tap_run "$name: destroy the instance" "$MNV_CLI" destroy "$u"
 done
 # What reading a command's PRP list costs, from the pin cache and through
 # vfio_dma_rw(): 64 KiB I/O (a list of 15 entries each), the instance's

@@ -183,13 +183,15 @@ def main():
     big.sort(key=lambda r: (r["config"], r["rw"], r["bs"], r["numjobs"],
                             r["iodepth"]))
     lists = list_reads(stats)
+    events = events_per_command(stats)
     goals = targets(key, idle, groups)
 
     os.makedirs(outdir, exist_ok=True)
     with open(os.path.join(outdir, "results.json"), "w") as f:
         json.dump({"rows": rows, "idle_host_cpu_percent": idle,
                    "multi": groups, "other_block_sizes": big,
-                   "list_reads": lists, "targets": goals}, f, indent=1)
+                   "list_reads": lists, "events_per_command": events,
+                   "targets": goals}, f, indent=1)
 
     lines = ["| rw | jobs | QD | configuration | IOPS | vs native | vs passthrough"
              " | mean us | p50 us | p99 us | host CPU us/IO |",
@@ -245,6 +247,21 @@ def main():
             cells = [c, e["list_reads"], e["list_reads_rw"], e["ns_per_read"]]
             lines.append("| " + " | ".join("-" if x is None else str(x)
                                              for x in cells) + " |")
+    if events:
+        lines += ["", "What the instance's work cost, per guest command over"
+                  " all workloads of the configuration (its counters): MMIO"
+                  " doorbells the guest rang (each a VM exit), interrupts"
+                  " raised in the guest, completion interrupts of the"
+                  " hardware queues, and the times the thread went to sleep"
+                  " until a doorbell:", "",
+                  "| configuration | commands | MMIO doorbells | guest"
+                  " interrupts | hardware interrupts | sleeps |",
+                  "| --- | ---: | ---: | ---: | ---: | ---: |"]
+        for c in sorted(events, key=lambda c: rank.get(c, 99)):
+            e = events[c]
+            cells = [c, e["commands"]] + [e[k] for k in EVENTS]
+            lines.append("| " + " | ".join("-" if x is None else str(x)
+                                             for x in cells) + " |")
     if goals:
         lines += ["", "Targets in L2 guests (the poll mode's, on a CPU of its"
                   " own, are the micro-benchmark's below):", "",
@@ -276,6 +293,23 @@ def list_reads(stats):
             "ns_per_read": (round(s["list_read_ns"] / n)
                             if s.get("list_read_ns") is not None else None),
         }
+    return out
+
+
+# Instance counters reported per guest command (events_per_command).
+EVENTS = ("mmio_doorbells", "guest_irqs", "hw_irqs", "idle_sleeps")
+
+
+def events_per_command(stats):
+    """config -> its counters of EVENTS per guest command, for the
+    configurations of one instance (mdev-*.stats.json)."""
+    out = {}
+    for config, s in stats.items():
+        n = sum(s.get(k, 0) for k in ("read_cmds", "write_cmds", "other_cmds"))
+        if not n or not all(k in s for k in EVENTS):
+            continue
+        out[config] = {"commands": n}
+        out[config].update({k: round(s[k] / n, 2) for k in EVENTS})
     return out
 
 
