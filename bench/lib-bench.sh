@@ -160,7 +160,7 @@ multi_config() {
 		: >"$out"
 		"$MNV_REPO/tests/vm/l2/run-l2.sh" --results "$out" \
 			--console "$MNV_OUT/multi-$count-g$i.console" --env "$env" \
-			--mem 256 --timeout 1800 --sysfsdev "$MDEV/${uuids[i - 1]}" \
+			--mem 512 --timeout 1800 --sysfsdev "$MDEV/${uuids[i - 1]}" \
 			"$BENCH_DIR/guest-fio-matrix.sh" &
 		runners+=($!)
 	done
