@@ -127,6 +127,22 @@ if has_part micro; then
 		exit 1
 	{ echo; cat "$results/micro.md"; } >>"$results/results.md"
 fi
+# An nvme driver that timed out on the emulated controller (L1's, or an
+# L2 guest's) measured its stalls: the report says so, run by run.
+stalled=
+for d in $runs; do
+	n=$(cat "$raw/$d/console.log" "$raw/$d"/*.console 2>/dev/null |
+		grep -c 'nvme[0-9]*: I/O .*timeout')
+	[ "$n" -eq 0 ] || stalled="$stalled $d ($n)"
+done
+if [ -n "$stalled" ]; then
+	echo "bench: warning: nvme I/O timeouts in the kernel logs of:$stalled" >&2
+	{
+		echo
+		echo "**Warning:** nvme I/O timeouts were logged in the VM run of:$stalled."
+		echo "The configurations that ran meanwhile measured stalls (console logs in $raw)."
+	} >>"$results/results.md"
+fi
 # latest.md is the whole benchmark's; a part alone leaves latest-PART.md.
 latest=$repo/bench/results/latest.md
 [ "$runs" = "main passthrough micro" ] || latest=$repo/bench/results/latest-${parts// /-}.md
