@@ -26,6 +26,8 @@ BENCH_MULTI_TOTAL_QD=64
 # The fio block size of every configuration; l1-bench.sh changes it for
 # the list reads' (BENCH_LISTS: 1 runs them, 0 not).
 BENCH_BS=4k
+# MiB of namespace 1 that bench_fill writes, and every job reads within.
+BENCH_FILL_MIB=256
 # shellcheck disable=SC2034 # l1-bench.sh uses it
 BENCH_LISTS=1
 # The micro-benchmark's queue depths, and how many times it measures
@@ -90,9 +92,9 @@ bench_fill() {
 	mnv_wait_namespaces "$1" 2 || tap_bail "namespaces of $1 did not appear"
 	DEV=$(mnv_nvme_namespaces "$1" | head -n 1)
 	diag "namespace 1 of $1: $DEV"
-	tap_run "fill the 256 MiB the jobs use" fio --name=fill --filename="$DEV" \
-		--direct=1 --ioengine=libaio --rw=write --bs=1m --iodepth=8 \
-		--size=256m --output=/dev/null
+	tap_run "fill the $BENCH_FILL_MIB MiB the jobs use" fio --name=fill \
+		--filename="$DEV" --direct=1 --ioengine=libaio --rw=write --bs=1m \
+		--iodepth=8 --size="${BENCH_FILL_MIB}m" --output=/dev/null
 }
 
 # native_config NAME DEV: the matrix in L1 itself, on block device DEV.
@@ -132,15 +134,17 @@ guest_config() {
 }
 
 # multi_config BDF MODE COUNT: COUNT one-queue instances in MODE on
-# adjacent equal slices of the 256 MiB of namespace 1 that bench_fill
-# wrote, each given to its own L2 guest; the guests run the same 4 KiB
+# adjacent equal slices of the BENCH_FILL_MIB of namespace 1 that
+# bench_fill wrote, each given to its own L2 guest; the guests run the same 4 KiB
 # randread over their slice, at an iodepth of BENCH_MULTI_TOTAL_QD /
 # COUNT each, together, from a common start time far enough ahead for
 # all of them to boot.  Leaves multi-COUNT-gI.out per guest and
 # multi-COUNT.stats (the instances' counters) for report.py.
 multi_config() {
 	local bdf=$1 mode=$2 count=$3 i u out env
-	local slice=$((524288 / count)) qd=$((BENCH_MULTI_TOTAL_QD / count))
+	# In 512-byte LBAs, the namespace's format.
+	local slice=$((BENCH_FILL_MIB * 2048 / count))
+	local qd=$((BENCH_MULTI_TOTAL_QD / count))
 	local -a uuids=() runners=()
 	# Several guests boot on one L1 CPU: about a minute each, more with
 	# eight at once.

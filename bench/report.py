@@ -35,6 +35,7 @@ import sys
 
 USER_HZ = 100
 IDLE_MIN_TICKS = USER_HZ  # ticks of all CPUs: /proc/stat counts in USER_HZ
+# fio's percentile keys, and the names the rows and charts give them.
 PERCENTILES = (("50.000000", "p50"), ("90.000000", "p90"),
                ("99.000000", "p99"), ("99.900000", "p99.9"))
 # The queue depths the latency charts are drawn for.
@@ -116,18 +117,22 @@ def row_of(config, label, report, cpu):
     pct = clat.get("percentile", {})
     ios = side.get("total_ios", 0)
     busy = cpu.get(label, (None, None))[0]
-    return {
+    row = {
         "config": config, "rw": rw, "numjobs": jobs, "iodepth": qd,
         "bs": m.group(4) or "4k",
         "iops": round(side.get("iops", 0.0), 1),
         "lat_mean_us": round(clat.get("mean", 0.0) / 1000, 1),
-        "lat_p50_us": round(pct.get("50.000000", 0) / 1000, 1),
-        "lat_p90_us": round(pct.get("90.000000", 0) / 1000, 1),
-        "lat_p99_us": round(pct.get("99.000000", 0) / 1000, 1),
-        "lat_p999_us": round(pct.get("99.900000", 0) / 1000, 1),
         "host_cpu_us_per_io": (round(busy * 1e6 / USER_HZ / ios, 1)
                                if busy is not None and ios else None),
     }
+    for key, name in PERCENTILES:
+        row[pct_field(name)] = round(pct.get(key, 0) / 1000, 1)
+    return row
+
+
+def pct_field(name):
+    """The row's field of percentile NAME: p99.9 -> lat_p999_us."""
+    return "lat_%s_us" % name.replace(".", "")
 
 
 def ratio(a, b):
@@ -353,20 +358,19 @@ def targets(key, idle, groups):
         r = key.get((config, rw, 1, qd))
         return r["iops"] if r else None
 
-    def add(target, value, met, fmt="%.2f×"):
-        if value is None:       # a workload or configuration not run
-            return
-        out.append({"target": target, "value": value, "met": bool(met),
-                    "measured": "-" if value is None else fmt % value})
+    def add(target, value, low, fmt="%.2f×"):
+        """Met: VALUE at least LOW.  None: a workload not run."""
+        if value is not None:
+            out.append({"target": target, "value": value,
+                        "met": value >= low, "measured": fmt % value})
 
     for rw in ("randread", "randwrite"):
         for qd, want in ((1, 0.9), (16, 0.8)):
             v = ratio(iops("mdev-interrupt", rw, qd), iops("passthrough", rw, qd))
             add("interrupt, %s QD %d: ≥ %.1f× passthrough" % (rw, qd, want),
-                v, v is not None and v >= want)
+                v, want)
         v = ratio(iops("mdev-interrupt", rw, 1), iops("virtio-blk", rw, 1))
-        add("interrupt, %s QD 1: ≥ 2.5× virtio-blk" % rw, v,
-            v is not None and v >= 2.5)
+        add("interrupt, %s QD 1: ≥ 2.5× virtio-blk" % rw, v, 2.5)
         qds = sorted({k[3] for k in key if k[0] == "mdev-adaptive" and
                       k[1] == rw and k[2] == 1})
         for qd in qds:
@@ -375,18 +379,15 @@ def targets(key, idle, groups):
                        default=None)
             v = ratio(iops("mdev-adaptive", rw, qd), best)
             add("adaptive, %s QD %d: ≥ 0.9× the better of poll and interrupt"
-                % (rw, qd), v, v is not None and v >= 0.9)
+                % (rw, qd), v, 0.9)
     if "mdev-adaptive" in idle:
         v = idle["mdev-adaptive"]
-        add("adaptive, idle guest: < 3 % of a CPU", v, v < 3.0, "%.1f %%")
+        out.append({"target": "adaptive, idle guest: < 3 % of a CPU",
+                    "value": v, "met": v < 3.0, "measured": "%.1f %%" % v})
     for g in groups:
         what = "%d guests, %s QD %d each" % (g["guests"], g["rw"], g["iodepth"])
-        v = g["vs_one_guest"]
-        add(what + ": aggregate ≥ 0.9× one guest alone", v,
-            v is not None and v >= 0.9)
-        v = g["jain_fairness"]
-        add(what + ": Jain fairness ≥ 0.95", v, v is not None and v >= 0.95,
-            "%.3f")
+        add(what + ": aggregate ≥ 0.9× one guest alone", g["vs_one_guest"], 0.9)
+        add(what + ": Jain fairness ≥ 0.95", g["jain_fairness"], 0.95, "%.3f")
     return out
 
 
@@ -404,17 +405,11 @@ def plot(outdir, rw, rows, rank):
                 if r["config"] == c and r["rw"] == rw and r["numjobs"] == 1:
                     f.write("%d %s\n" % (r["iodepth"], r["iops"]))
             f.write("\n\n")
-    script = "\n".join([
-        "set terminal pngcairo size 900,560" if "cairo" in gp_terms() else
-        "set terminal png size 900,560",
-        'set output "%s"' % os.path.join(outdir, "iops-%s.png" % rw),
-        'set title "4 KiB %s, numjobs 1 (nested TCG: compare ratios only)"' % rw,
-        'set xlabel "iodepth"', 'set ylabel "IOPS"', "set logscale x 2",
-        "set key outside right", "set grid",
-        'plot for [i=0:%d] "%s" index i using 1:2 with linespoints title columnhead(1)'
-        % (len(configs) - 1, data),
-    ])
-    subprocess.run(["gnuplot"], input=script, text=True, check=False)
+    gnuplot(os.path.join(outdir, "iops-%s.png" % rw),
+            "4 KiB %s, numjobs 1" % rw, [
+                'set xlabel "iodepth"', 'set ylabel "IOPS"', "set logscale x 2",
+                'plot for [i=0:%d] "%s" index i using 1:2 with linespoints'
+                " title columnhead(1)" % (len(configs) - 1, data)])
 
 
 def plot_latency(outdir, rw, qd, rows, rank):
@@ -430,21 +425,26 @@ def plot_latency(outdir, rw, qd, rows, rank):
         for r in picked:
             f.write('"%s"\n' % r["config"])
             for i, (_, name) in enumerate(PERCENTILES):
-                field = "lat_%s_us" % name.replace(".", "")
-                f.write('%d "%s" %s\n' % (i, name, r[field]))
+                f.write('%d "%s" %s\n' % (i, name, r[pct_field(name)]))
             f.write("\n\n")
+    gnuplot(os.path.join(outdir, "latency-%s-qd%d.png" % (rw, qd)),
+            "4 KiB %s, numjobs 1, iodepth %d: completion latency" % (rw, qd), [
+                'set xlabel "percentile"', 'set ylabel "microseconds"',
+                "set logscale y",
+                "set xrange [-0.3:%f]" % (len(PERCENTILES) - 0.7),
+                'plot for [i=0:%d] "%s" index i using 1:3:xtic(2) with'
+                " linespoints title columnhead(1)" % (len(picked) - 1, data)])
+
+
+def gnuplot(png, title, commands):
+    """Draw PNG: a chart of TITLE, gnuplot COMMANDS after the settings
+    every chart shares."""
     script = "\n".join([
         "set terminal pngcairo size 900,560" if "cairo" in gp_terms() else
         "set terminal png size 900,560",
-        'set output "%s"' % os.path.join(outdir, "latency-%s-qd%d.png" % (rw, qd)),
-        'set title "4 KiB %s, numjobs 1, iodepth %d: completion latency'
-        ' (nested TCG: compare ratios only)"' % (rw, qd),
-        'set xlabel "percentile"', 'set ylabel "microseconds"',
-        "set logscale y", "set key outside right", "set grid",
-        "set xrange [-0.3:%f]" % (len(PERCENTILES) - 0.7),
-        'plot for [i=0:%d] "%s" index i using 1:3:xtic(2) with linespoints'
-        " title columnhead(1)" % (len(picked) - 1, data),
-    ])
+        'set output "%s"' % png,
+        'set title "%s (nested TCG: compare ratios only)"' % title,
+        "set key outside right", "set grid"] + commands)
     subprocess.run(["gnuplot"], input=script, text=True, check=False)
 
 
